@@ -1,0 +1,1 @@
+"""rigbench's model planner and benchmark runner (the ``bench`` tool)."""

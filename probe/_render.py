@@ -1,0 +1,173 @@
+"""Text rendering of a HostProfile as rich renderables; the CLI prints them."""
+
+from __future__ import annotations
+
+from rich.console import Group, RenderableType
+from rich.table import Table
+from rich.text import Text
+
+from probe._records import HostProfile
+
+NA = "NA"
+
+
+def human_bytes(n: float | None, binary: bool = True) -> str:
+    """1073741824 -> '1.0 GiB'."""
+    if n is None:
+        return NA
+    step, units = (
+        (1024.0, ["B", "KiB", "MiB", "GiB", "TiB"])
+        if binary
+        else (
+            1000.0,
+            ["B", "kB", "MB", "GB", "TB"],
+        )
+    )
+    value = float(n)
+    for unit in units:
+        if abs(value) < step or unit == units[-1]:
+            return f"{value:.0f} {unit}" if unit == "B" else f"{value:.1f} {unit}"
+        value /= step
+    return f"{value:.1f} {units[-1]}"
+
+
+def human_rate(n: float | None) -> str:
+    """Bytes/s in decimal GB/s as vendors quote bandwidth."""
+    return NA if n is None else f"{n / 1e9:.1f} GB/s"
+
+
+def _v(value: object, suffix: str = "") -> str:
+    return NA if value is None else f"{value}{suffix}"
+
+
+def render_text(p: HostProfile) -> RenderableType:
+    parts: list[RenderableType] = []
+    parts.append(Text(f"rigbench host profile (schema {p.schema_version})", style="bold"))
+
+    t = Table(title="CPU", show_header=False, title_justify="left")
+    t.add_column(style="cyan")
+    t.add_column()
+    if p.cpu:
+        c = p.cpu
+        cores = f"{_v(c.physical_cores)} physical / {_v(c.logical_cores)} logical"
+        if c.performance_cores is not None:
+            cores += f" ({c.performance_cores} P + {c.efficiency_cores} E)"
+        model = _v(c.model)
+        if c.vendor and not model.upper().startswith(c.vendor.upper()):
+            model = f"{c.vendor} {model}"
+        t.add_row("model", f"{model} ({c.arch})")
+        t.add_row("cores", cores)
+        t.add_row(
+            "clock", f"base {_v(c.base_clock_mhz, ' MHz')}, max {_v(c.max_clock_mhz, ' MHz')}"
+        )
+        t.add_row(
+            "caches",
+            f"L1d {human_bytes(c.l1d_cache_bytes)}, L2 {human_bytes(c.l2_cache_bytes)}, "
+            f"L3 {human_bytes(c.l3_cache_bytes)}",
+        )
+        t.add_row("NUMA nodes", _v(c.numa_nodes))
+        have = [k for k, v in c.isa_flags.items() if v]
+        lack = [k for k, v in c.isa_flags.items() if not v]
+        t.add_row("ISA", " ".join(have) or "none")
+        if lack:
+            t.add_row("missing", Text(" ".join(lack), style="dim"))
+    else:
+        t.add_row("cpu", NA)
+    parts.append(t)
+
+    m = Table(title="Memory", show_header=False, title_justify="left")
+    m.add_column(style="cyan")
+    m.add_column()
+    if p.memory:
+        mem = p.memory
+        m.add_row("total", human_bytes(mem.total_bytes))
+        m.add_row("available", human_bytes(mem.available_bytes))
+        m.add_row(
+            "swap", f"{human_bytes(mem.swap_total_bytes)} ({human_bytes(mem.swap_free_bytes)} free)"
+        )
+        if mem.measured_read_bytes_per_s:
+            m.add_row(
+                "read bandwidth",
+                f"{human_rate(mem.measured_read_bytes_per_s)} ({mem.measure_method})",
+            )
+        else:
+            m.add_row("read bandwidth", "not measured (probe detect --measure)")
+    parts.append(m)
+
+    g = Table(title="GPUs", title_justify="left")
+    for col in ("#", "name", "memory", "usable", "bandwidth", "compute", "PCIe", "power"):
+        g.add_column(col)
+    for gpu in p.gpus:
+        mem_text = human_bytes(gpu.total_bytes)
+        if gpu.free_bytes is not None:
+            mem_text += f" ({human_bytes(gpu.free_bytes)} free)"
+        if gpu.gtt_total_bytes:
+            mem_text += f" + GTT {human_bytes(gpu.gtt_total_bytes)}"
+        compute = f"sm {gpu.compute_capability}" if gpu.compute_capability else ""
+        compute = compute or gpu.gfx_target or ""
+        if gpu.multiprocessor_count:
+            unit = {"nvidia": "SM", "amd": "CU", "apple": "GPU cores"}.get(gpu.vendor, "units")
+            compute = f"{compute} {gpu.multiprocessor_count} {unit}".strip()
+        pcie = (
+            "unified"
+            if gpu.unified_memory
+            else (
+                f"gen{_v(gpu.pcie_gen_current)} x{_v(gpu.pcie_width_current)} "
+                f"(max gen{_v(gpu.pcie_gen_max)} x{_v(gpu.pcie_width_max)})"
+            )
+        )
+        g.add_row(
+            f"{gpu.vendor}:{gpu.index}",
+            _v(gpu.name),
+            mem_text,
+            human_bytes(gpu.usable_bytes),
+            human_rate(gpu.spec_bandwidth_bytes_per_s),
+            compute or NA,
+            pcie,
+            _v(gpu.power_limit_watts and round(gpu.power_limit_watts), " W"),
+        )
+    if not p.gpus:
+        g.add_row("-", "no GPU found", "", "", "", "", "", "")
+    parts.append(g)
+
+    d = Table(title="Disks", title_justify="left")
+    for col in ("device", "model", "type", "size", "HF cache", "read speed"):
+        d.add_column(col)
+    for disk in p.disks:
+        kind = _v(disk.transport)
+        if disk.rotational is not None:
+            kind += ", HDD" if disk.rotational else ", SSD"
+        speed = human_rate(disk.measured_read_bytes_per_s)
+        if disk.measure_method:
+            speed += f" ({disk.measure_method})"
+        d.add_row(
+            disk.device,
+            _v(disk.model),
+            kind,
+            human_bytes(disk.size_bytes),
+            "yes" if disk.holds_hf_cache else "",
+            speed
+            if disk.measured_read_bytes_per_s
+            else ("not measured" if disk.holds_hf_cache else ""),
+        )
+    parts.append(d)
+
+    lines = [
+        f"OS: {p.os.system} {p.os.release} {p.os.machine}; llama.cpp backends usable: "
+        f"{', '.join(p.backends)}"
+    ]
+    if p.nvidia_driver_version:
+        lines.append(f"NVIDIA driver {p.nvidia_driver_version}, CUDA {_v(p.cuda_driver_version)}")
+    lines.append(f"HF cache: {_v(p.hf_cache_dir)}")
+    for disk in p.disks:
+        if disk.holds_hf_cache and disk.measured_read_bytes_per_s:
+            lines.append(
+                f"Model load time = size / read speed: a 10 GB GGUF loads in about "
+                f"{10e9 / disk.measured_read_bytes_per_s:.0f} s from {disk.device}"
+            )
+    parts.append(Text("\n".join(lines)))
+    for a in p.advice:
+        parts.append(Text(f"advice: {a}", style="green"))
+    for w in p.warnings:
+        parts.append(Text(f"warning: {w}", style="yellow"))
+    return Group(*parts)

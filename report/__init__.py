@@ -1,0 +1,1 @@
+"""rigbench's measured-vs-predicted reports (the ``report`` tool)."""

@@ -1,0 +1,75 @@
+"""Shared test fixtures: an isolated home for caches, and recorded machines."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from probe import ProbeContext
+from probe._manifest import expand, recorded_runner
+from tests.fakes.nvml import FakeNVML
+
+FIXTURES = Path(__file__).parent / "fixtures"
+
+# Recorded machine -> (platform.system(), platform.machine()) it was taken on.
+MACHINES = {
+    "x86-avx512-server": ("Linux", "x86_64"),
+    "intel-hybrid-desktop": ("Linux", "x86_64"),
+    "arm64-graviton3": ("Linux", "aarch64"),
+    "strix-halo-apu": ("Linux", "x86_64"),
+    "amd-discrete-desktop": ("Linux", "x86_64"),
+    "apple-m3-max": ("Darwin", "arm64"),
+}
+
+
+@pytest.fixture(autouse=True)
+def isolated_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Point every cache, result and config directory at tmp_path."""
+    home = tmp_path / "home"
+    home.mkdir()
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.setenv("XDG_CACHE_HOME", str(home / ".cache"))
+    monkeypatch.setenv("XDG_DATA_HOME", str(home / ".local" / "share"))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(home / ".config"))
+    monkeypatch.setenv("HF_HOME", str(home / ".cache" / "huggingface"))
+    monkeypatch.delenv("HF_HUB_CACHE", raising=False)
+    monkeypatch.delenv("RIGBENCH_DEBUG", raising=False)
+    return home
+
+
+def _no_library(name: str) -> Callable[[], Any]:
+    def load() -> Any:
+        raise ImportError(f"No module named {name!r}")
+
+    return load
+
+
+@pytest.fixture
+def machine(tmp_path: Path) -> Callable[..., ProbeContext]:
+    """``machine("strix-halo-apu", nvml=FakeNVML.load("rtx4090"))`` -> a ProbeContext over the
+    recorded tree; vendor libraries default to "not installed" unless a fake is given."""
+
+    def build(
+        name: str, nvml: Any = None, amdsmi: Any = None, env: dict[str, str] | None = None
+    ) -> ProbeContext:
+        root = tmp_path / "machines" / name
+        root.mkdir(parents=True)
+        commands = expand(FIXTURES / name / "tree.txt", root)
+        system, arch = MACHINES[name]
+        return ProbeContext(
+            root=root,
+            system=system,
+            machine=arch,
+            release="recorded",
+            run=recorded_runner(commands),
+            load_nvml=(lambda: nvml) if nvml is not None else (lambda: FakeNVML.load("no-driver")),
+            load_amdsmi=(lambda: amdsmi) if amdsmi is not None else _no_library("amdsmi"),
+            load_pyudev=None,
+            env=env or {},
+            home=Path("/home/user"),
+        )
+
+    return build
