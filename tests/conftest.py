@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +13,41 @@ from probe._manifest import expand, recorded_runner
 from tests.fakes.nvml import FakeNVML
 
 FIXTURES = Path(__file__).parent / "fixtures"
+
+
+def _real_llama_bench() -> str | None:
+    """The llama-bench `make install` built, found before the tests isolate HOME and caches."""
+    from bench._engines import find_llama_bench
+
+    found = find_llama_bench()
+    return str(found[0]) if found else None
+
+
+REAL_LLAMA_BENCH = _real_llama_bench()
+
+
+@pytest.fixture(scope="session")
+def models_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One synthetic-model cache for the whole session: models are made once, not per test."""
+    return tmp_path_factory.mktemp("rigbench-cache")
+
+
+@pytest.fixture(scope="session")
+def session_env(models_cache: Path) -> Iterator[pytest.MonkeyPatch]:
+    """A MonkeyPatch for session fixtures that need rigbench's cache (e.g. to make models)."""
+    mp = pytest.MonkeyPatch()
+    mp.setenv("RIGBENCH_CACHE", str(models_cache))
+    yield mp
+    mp.undo()
+
+
+@pytest.fixture
+def llama_bench() -> Path:
+    """The llama-bench binary; a missing build fails the test (it is never skipped)."""
+    if REAL_LLAMA_BENCH is None:
+        pytest.fail("llama-bench is not built: run `make install` (or `bench engines build`)")
+    return Path(REAL_LLAMA_BENCH)
+
 
 # Recorded machine -> (platform.system(), platform.machine()) it was taken on.
 MACHINES = {
@@ -26,7 +61,7 @@ MACHINES = {
 
 
 @pytest.fixture(autouse=True)
-def isolated_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+def isolated_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, models_cache: Path) -> Path:
     """Point every cache, result and config directory at tmp_path."""
     home = tmp_path / "home"
     home.mkdir()
@@ -37,6 +72,11 @@ def isolated_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("HF_HOME", str(home / ".cache" / "huggingface"))
     monkeypatch.delenv("HF_HUB_CACHE", raising=False)
     monkeypatch.delenv("RIGBENCH_DEBUG", raising=False)
+    monkeypatch.delenv("HF_TOKEN", raising=False)
+    monkeypatch.setenv("HF_HUB_DISABLE_TELEMETRY", "1")
+    monkeypatch.setenv("RIGBENCH_CACHE", str(models_cache))
+    if REAL_LLAMA_BENCH:
+        monkeypatch.setenv("RIGBENCH_LLAMA_BENCH", REAL_LLAMA_BENCH)
     return home
 
 

@@ -1,0 +1,139 @@
+"""llama.cpp engines: discovery, inspection, the build's failure modes, and real runs of a
+synthetic model in llama-bench and llama-cpp-python."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from bench import _engines
+from bench._runners import EngineFailed, run_llama_bench, run_llama_cpp_python
+from bench._synthetic import SynthSpec, synthesize
+from probe import UserError
+
+SMALL = SynthSpec(n_layer=4, n_embd=512, n_head=8, n_head_kv=2, n_ff=1536, n_vocab=4096,
+                  n_ctx=2048, quant="Q4_K_M")
+
+
+def fake_binary(tmp_path: Path, body: str) -> Path:
+    p = tmp_path / "llama-bench"
+    p.write_text("#!/bin/sh\n" + body + "\n")
+    p.chmod(0o755)
+    return p
+
+
+def test_discovery_order(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    explicit = fake_binary(tmp_path, "exit 0")
+    monkeypatch.setenv("RIGBENCH_LLAMA_BENCH", "/from/env/llama-bench")
+    assert _engines.find_llama_bench(str(explicit)) == (explicit, "--llama-bench")
+    assert _engines.find_llama_bench() == (Path("/from/env/llama-bench"), "RIGBENCH_LLAMA_BENCH")
+    monkeypatch.delenv("RIGBENCH_LLAMA_BENCH")
+    monkeypatch.setenv("PATH", str(tmp_path))
+    assert _engines.find_llama_bench() == (explicit, "PATH")
+    monkeypatch.setenv("PATH", "/nonexistent")
+    assert _engines.find_llama_bench() is None  # the test cache holds no build
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [("version: 0.5.0-dev (build 1, commit 0c1e570)\nbuilt with GNU", ("0.5.0-dev", 1, "0c1e570")),
+     ("version: 6850 (0c1e5709)\nbuilt with cc", ("b6850", 6850, "0c1e5709")),
+     ("llama-bench 1.0", None)],
+)
+def test_version_lines_of_several_builds(text: str, expected: tuple | None) -> None:  # type: ignore[type-arg]
+    assert _engines.parse_version(text) == expected
+
+
+def test_device_listing() -> None:
+    text = ("ggml_cuda_init: found 2 CUDA devices\nAvailable devices:\n"
+            "  CUDA0: NVIDIA GeForce RTX 4090 (24080 MiB, 23530 MiB free)\n"
+            "  CUDA1: NVIDIA GeForce RTX 3060 (11909 MiB, 11640 MiB free)\n")
+    devices = _engines.parse_devices(text)
+    assert devices == ("CUDA0: NVIDIA GeForce RTX 4090 (24080 MiB, 23530 MiB free)",
+                       "CUDA1: NVIDIA GeForce RTX 3060 (11909 MiB, 11640 MiB free)")
+    assert _engines.parse_devices("Available devices:\n  (none)\n") == ()
+
+
+def test_an_engine_that_crashes_is_not_trusted(tmp_path: Path) -> None:
+    info = _engines.inspect_llama_bench(fake_binary(tmp_path, "kill -SEGV $$"), "PATH")
+    assert info.problem and "crashed" in info.problem and "signal 11" in info.problem
+
+
+def test_an_unknown_version_is_not_trusted(tmp_path: Path) -> None:
+    info = _engines.inspect_llama_bench(fake_binary(tmp_path, "echo 'llama-bench 9000'"), "PATH")
+    assert info.problem == "unknown version output: llama-bench 9000"
+
+
+def test_build_without_cmake_says_what_to_install(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(_engines.shutil, "which", lambda name: None)
+    with pytest.raises(UserError, match="cmake and a C\\+\\+ compiler not found") as err:
+        _engines.build_llama_bench("cpu")
+    assert "apt-get install cmake g++" in (err.value.hint or "")
+
+
+def test_unknown_backend() -> None:
+    with pytest.raises(UserError, match="unknown backend 'opencl'"):
+        _engines.build_llama_bench("opencl")
+
+
+def test_corrupt_source_archive_is_deleted(tmp_path: Path) -> None:
+    src = _engines.rigbench_cache() / "src"
+    src.mkdir(parents=True)
+    archive = src / f"llama_cpp_python-{_engines.SOURCE_VERSION}.tar.gz"
+    archive.write_bytes(b"not the real archive")
+    with pytest.raises(UserError, match="expected 832db0699007f1be"):
+        _engines.fetch_source(lambda _: None)
+    assert not archive.exists()
+
+
+def test_default_backend_follows_the_probe() -> None:
+    assert _engines.default_backend(("cpu", "cuda", "vulkan")) == "cuda"
+    assert _engines.default_backend(("cpu", "metal")) == "metal"
+    assert _engines.default_backend(("cpu",)) == "cpu"
+
+
+def test_real_llama_bench_is_inspected(llama_bench: Path) -> None:
+    info = _engines.inspect_llama_bench(llama_bench, "RIGBENCH_LLAMA_BENCH")
+    assert info.problem is None and info.build_commit and info.build_commit != "unknown"
+    assert info.backends[0] == "cpu"
+
+
+def test_engines_command_lists_both(llama_bench: Path) -> None:
+    done = subprocess.run([sys.executable, "-m", "bench.cli", "engines", "--format", "json"],
+                          capture_output=True, text=True, check=False, env=os.environ.copy())
+    assert done.returncode == 0, done.stderr
+    kinds = {e["kind"]: e for e in json.loads(done.stdout)}
+    assert kinds["llama-bench"]["path"] == str(llama_bench)
+    assert kinds["llama-cpp-python"]["version"] and kinds["llama-cpp-python"]["problem"] is None
+
+
+def test_both_engines_load_and_measure_a_synthetic_model(llama_bench: Path) -> None:
+    model = synthesize(SMALL).path
+    lb = run_llama_bench(llama_bench, model, {"p": 64, "n": 16, "t": 2, "r": 2, "fa": 0})
+    pp, tg = (next(r for r in lb if r["n_prompt"] == 64), next(r for r in lb if r["n_gen"] == 16))
+    assert pp["avg_ts"] > 0 and tg["avg_ts"] > 0 and len(tg["samples_ns"]) == 2
+    # The quantized file's tensor bytes are llama.cpp's own model_size.
+    import gguf
+
+    tensor_bytes = sum(int(t.n_bytes) for t in gguf.GGUFReader(str(model)).tensors)
+    assert pp["model_size"] == tensor_bytes
+    assert pp["model_n_params"] == SMALL.n_params()
+    py = run_llama_cpp_python({"model": str(model), "n_threads": 2, "repetitions": 2,
+                               "flash_attn": 0, "tests": [
+                                   {"n_prompt": 64, "n_gen": 0, "n_depth": 0},
+                                   {"n_prompt": 0, "n_gen": 16, "n_depth": 0}]})
+    assert [r["n_prompt"] for r in py] == [64, 0] and all(r["avg_ts"] > 0 for r in py)
+    assert all(len(r["samples_ns"]) == 2 for r in py)
+
+
+def test_llama_bench_failure_is_classified(llama_bench: Path, tmp_path: Path) -> None:
+    bad = tmp_path / "bad.gguf"
+    bad.write_bytes(b"GGUF\x03\x00\x00\x00garbage")
+    with pytest.raises(EngineFailed) as err:
+        run_llama_bench(llama_bench, bad, {"p": 8, "n": 0})
+    assert err.value.returncode != 0 and err.value.stderr_tail
