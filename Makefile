@@ -7,21 +7,38 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 # The stamp changes when the dependencies do, so a second `make install` is a no-op.
 STAMP  := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
+# llama-cpp-python compiles llama.cpp (~9 min on 2 cores): its wheel is built once per
+# CMAKE_ARGS (e.g. CMAKE_ARGS="-DGGML_CUDA=on" for a CUDA build) and kept outside .venv.
+LLAMA_CPP_PYTHON := 0.3.36
+CACHE      := $(or $(XDG_CACHE_HOME),$(HOME)/.cache)/rigbench
+WHEELHOUSE := $(CACHE)/wheelhouse/$(shell printf '%s' "$(CMAKE_ARGS)" | cksum | cut -d' ' -f1)
+LLAMA_WHEEL := $(WHEELHOUSE)/.llama-cpp-python-$(LLAMA_CPP_PYTHON)
 
-.PHONY: help install test lint format demo bench clean
+.PHONY: help install engine test lint format demo bench clean
 
 help: ## Show this help
 	@grep -hE '^[a-z][a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | \
 	  awk 'BEGIN {FS = ":.*## "}; {printf "  make %-10s %s\n", $$1, $$2}'
 
-install: $(STAMP) ## Create .venv and install rigbench with its test tools (fast when done)
+install: $(STAMP) engine ## Create .venv, install rigbench, its test tools and llama-bench (fast when done)
 
-$(STAMP): pyproject.toml
+$(LLAMA_WHEEL):
+	@mkdir -p $(WHEELHOUSE)
+	@echo "building llama-cpp-python $(LLAMA_CPP_PYTHON) (compiles llama.cpp, ~9 min on 2 cores, once)" >&2
+	$(PYTHON) -m pip wheel --quiet --disable-pip-version-check --no-deps \
+	  "llama-cpp-python==$(LLAMA_CPP_PYTHON)" -w $(WHEELHOUSE)
+	@touch $@
+
+$(STAMP): pyproject.toml $(LLAMA_WHEEL)
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --upgrade "pip>=23"
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[test]'
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check \
+	  --find-links $(WHEELHOUSE) "llama-cpp-python==$(LLAMA_CPP_PYTHON)" -e '.[test]'
 	@rm -f $(VENV)/.installed-*
 	@touch $@
+
+engine: $(STAMP) ## Build llama-bench and llama-fit-params from source if not built yet (~5 min once)
+	@$(BIN)/bench engines build >/dev/null
 
 test: install ## Run the test suite
 	$(BIN)/python -m pytest
@@ -35,14 +52,16 @@ format: install ## Reformat the code with ruff
 	$(BIN)/ruff format probe bench report tests scripts
 	$(BIN)/ruff check --fix probe bench report tests scripts
 
-demo: install ## Probe this machine (with measurements) and show the profile
+demo: install ## Probe this machine, list the engines, make a 250M synthetic model
 	@mkdir -p out
 	$(BIN)/probe detect --measure --format json --output out/host.json
 	$(BIN)/probe show out/host.json
-	@echo "HostProfile JSON: out/host.json" >&2
+	$(BIN)/bench engines
+	$(BIN)/bench synth --params 250M --quant Q4_K_M -o out/synth-llama-250M-Q4_K_M.gguf
+	@echo "HostProfile: out/host.json; model: out/synth-llama-250M-Q4_K_M.gguf" >&2
 
-bench: install ## Performance goals: probe wall time, measured vs reference bandwidth
-	$(BIN)/python scripts/bench_probe.py
+bench: install ## Performance goals: probe timings and bandwidth, engine speeds, synthesis time
+	$(BIN)/python scripts/bench_probe.py; a=$$?; $(BIN)/python scripts/bench_engines.py; exit $$((a || $$?))
 
 clean: ## Remove the virtual environment and outputs
 	rm -rf $(VENV) out .pytest_cache .mypy_cache .ruff_cache *.egg-info

@@ -57,12 +57,15 @@ def run_llama_bench(
         done = subprocess.run(argv, capture_output=True, text=True, timeout=timeout_s, check=False)
     except subprocess.TimeoutExpired as exc:
         err = exc.stderr.decode(errors="replace") if isinstance(exc.stderr, bytes) else ""
-        raise EngineFailed(f"llama-bench timed out after {timeout_s:.0f} s", None, _tail(err)) from exc
+        raise EngineFailed(
+            f"llama-bench timed out after {timeout_s:.0f} s", None, _tail(err)
+        ) from exc
     records = parse_jsonl(done.stdout)
     if done.returncode != 0 or not records:
         raise EngineFailed(
             f"llama-bench exited {done.returncode} with {len(records)} records",
-            done.returncode, _tail(done.stderr),
+            done.returncode,
+            _tail(done.stderr),
         )
     return records
 

@@ -16,8 +16,16 @@ from bench._runners import EngineFailed, run_llama_bench, run_llama_cpp_python
 from bench._synthetic import SynthSpec, synthesize
 from probe import UserError
 
-SMALL = SynthSpec(n_layer=4, n_embd=512, n_head=8, n_head_kv=2, n_ff=1536, n_vocab=4096,
-                  n_ctx=2048, quant="Q4_K_M")
+SMALL = SynthSpec(
+    n_layer=4,
+    n_embd=512,
+    n_head=8,
+    n_head_kv=2,
+    n_ff=1536,
+    n_vocab=4096,
+    n_ctx=2048,
+    quant="Q4_K_M",
+)
 
 
 def fake_binary(tmp_path: Path, body: str) -> Path:
@@ -41,21 +49,30 @@ def test_discovery_order(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Non
 
 @pytest.mark.parametrize(
     ("text", "expected"),
-    [("version: 0.5.0-dev (build 1, commit 0c1e570)\nbuilt with GNU", ("0.5.0-dev", 1, "0c1e570")),
-     ("version: 6850 (0c1e5709)\nbuilt with cc", ("b6850", 6850, "0c1e5709")),
-     ("llama-bench 1.0", None)],
+    [
+        (
+            "version: 0.5.0-dev (build 1, commit 0c1e570)\nbuilt with GNU",
+            ("0.5.0-dev", 1, "0c1e570"),
+        ),
+        ("version: 6850 (0c1e5709)\nbuilt with cc", ("b6850", 6850, "0c1e5709")),
+        ("llama-bench 1.0", None),
+    ],
 )
 def test_version_lines_of_several_builds(text: str, expected: tuple | None) -> None:  # type: ignore[type-arg]
     assert _engines.parse_version(text) == expected
 
 
 def test_device_listing() -> None:
-    text = ("ggml_cuda_init: found 2 CUDA devices\nAvailable devices:\n"
-            "  CUDA0: NVIDIA GeForce RTX 4090 (24080 MiB, 23530 MiB free)\n"
-            "  CUDA1: NVIDIA GeForce RTX 3060 (11909 MiB, 11640 MiB free)\n")
+    text = (
+        "ggml_cuda_init: found 2 CUDA devices\nAvailable devices:\n"
+        "  CUDA0: NVIDIA GeForce RTX 4090 (24080 MiB, 23530 MiB free)\n"
+        "  CUDA1: NVIDIA GeForce RTX 3060 (11909 MiB, 11640 MiB free)\n"
+    )
     devices = _engines.parse_devices(text)
-    assert devices == ("CUDA0: NVIDIA GeForce RTX 4090 (24080 MiB, 23530 MiB free)",
-                       "CUDA1: NVIDIA GeForce RTX 3060 (11909 MiB, 11640 MiB free)")
+    assert devices == (
+        "CUDA0: NVIDIA GeForce RTX 4090 (24080 MiB, 23530 MiB free)",
+        "CUDA1: NVIDIA GeForce RTX 3060 (11909 MiB, 11640 MiB free)",
+    )
     assert _engines.parse_devices("Available devices:\n  (none)\n") == ()
 
 
@@ -104,8 +121,13 @@ def test_real_llama_bench_is_inspected(llama_bench: Path) -> None:
 
 
 def test_engines_command_lists_both(llama_bench: Path) -> None:
-    done = subprocess.run([sys.executable, "-m", "bench.cli", "engines", "--format", "json"],
-                          capture_output=True, text=True, check=False, env=os.environ.copy())
+    done = subprocess.run(
+        [sys.executable, "-m", "bench.cli", "engines", "--format", "json"],
+        capture_output=True,
+        text=True,
+        check=False,
+        env=os.environ.copy(),
+    )
     assert done.returncode == 0, done.stderr
     kinds = {e["kind"]: e for e in json.loads(done.stdout)}
     assert kinds["llama-bench"]["path"] == str(llama_bench)
@@ -123,10 +145,18 @@ def test_both_engines_load_and_measure_a_synthetic_model(llama_bench: Path) -> N
     tensor_bytes = sum(int(t.n_bytes) for t in gguf.GGUFReader(str(model)).tensors)
     assert pp["model_size"] == tensor_bytes
     assert pp["model_n_params"] == SMALL.n_params()
-    py = run_llama_cpp_python({"model": str(model), "n_threads": 2, "repetitions": 2,
-                               "flash_attn": 0, "tests": [
-                                   {"n_prompt": 64, "n_gen": 0, "n_depth": 0},
-                                   {"n_prompt": 0, "n_gen": 16, "n_depth": 0}]})
+    py = run_llama_cpp_python(
+        {
+            "model": str(model),
+            "n_threads": 2,
+            "repetitions": 2,
+            "flash_attn": 0,
+            "tests": [
+                {"n_prompt": 64, "n_gen": 0, "n_depth": 0},
+                {"n_prompt": 0, "n_gen": 16, "n_depth": 0},
+            ],
+        }
+    )
     assert [r["n_prompt"] for r in py] == [64, 0] and all(r["avg_ts"] > 0 for r in py)
     assert all(len(r["samples_ns"]) == 2 for r in py)
 

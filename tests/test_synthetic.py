@@ -20,10 +20,12 @@ from bench._synthetic import (
 )
 from probe import UserError
 
-TINY = SynthSpec(n_layer=3, n_embd=256, n_head=4, n_head_kv=2, n_ff=768, n_vocab=2048,
-                 n_ctx=1024, quant="Q4_K_M")
-TINY_MOE = dataclasses.replace(TINY, arch="qwen3moe", n_ff=0, n_expert=4, n_expert_used=2,
-                               n_ff_exp=256)
+TINY = SynthSpec(
+    n_layer=3, n_embd=256, n_head=4, n_head_kv=2, n_ff=768, n_vocab=2048, n_ctx=1024, quant="Q4_K_M"
+)
+TINY_MOE = dataclasses.replace(
+    TINY, arch="qwen3moe", n_ff=0, n_expert=4, n_expert_used=2, n_ff_exp=256
+)
 
 
 def read(path: Path):  # type: ignore[no-untyped-def]
@@ -41,10 +43,15 @@ def test_shapes_and_types_match_the_spec() -> None:
     assert types["blk.0.attn_norm.weight"] == "F32"
     assert types["blk.0.ffn_gate.weight"] in ("Q4_K", "Q5_K", "Q6_K")  # Q4_K_M mixes these
     assert types["output.weight"] == "Q6_K"
-    fields = {k: r.fields[k].contents() for k in
-              ("llama.block_count", "llama.embedding_length", "llama.attention.head_count_kv")}
-    assert fields == {"llama.block_count": 3, "llama.embedding_length": 256,
-                      "llama.attention.head_count_kv": 2}
+    fields = {
+        k: r.fields[k].contents()
+        for k in ("llama.block_count", "llama.embedding_length", "llama.attention.head_count_kv")
+    }
+    assert fields == {
+        "llama.block_count": 3,
+        "llama.embedding_length": 256,
+        "llama.attention.head_count_kv": 2,
+    }
 
 
 def test_moe_shapes_and_active_params() -> None:
@@ -97,11 +104,13 @@ def test_seven_b_looks_like_llama_2() -> None:
 
 @pytest.mark.parametrize(
     ("change", "words"),
-    [({"n_head": 7}, "n_head 7 does not divide n_embd 256"),
-     ({"n_layer": 0}, "n_layer must be positive"),
-     ({"quant": "Q9_Z"}, "unknown quant type 'Q9_Z'"),
-     ({"n_head_kv": 3}, "n_head_kv 3 does not divide n_head 4"),
-     ({"arch": "gpt9"}, "unknown arch 'gpt9'")],
+    [
+        ({"n_head": 7}, "n_head 7 does not divide n_embd 256"),
+        ({"n_layer": 0}, "n_layer must be positive"),
+        ({"quant": "Q9_Z"}, "unknown quant type 'Q9_Z'"),
+        ({"n_head_kv": 3}, "n_head_kv 3 does not divide n_head 4"),
+        ({"arch": "gpt9"}, "unknown arch 'gpt9'"),
+    ],
 )
 def test_impossible_specs_name_the_bad_value(change: dict, words: str) -> None:  # type: ignore[type-arg]
     with pytest.raises(UserError, match=words):
@@ -109,8 +118,12 @@ def test_impossible_specs_name_the_bad_value(change: dict, words: str) -> None: 
 
 
 def test_cli_bad_shape_is_one_line() -> None:
-    done = subprocess.run([sys.executable, "-m", "bench.cli", "synth", "--embd", "1000",
-                           "--heads", "16"], capture_output=True, text=True, check=False)
+    done = subprocess.run(
+        [sys.executable, "-m", "bench.cli", "synth", "--embd", "1000", "--heads", "16"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert done.returncode == 1
     assert done.stderr.splitlines()[0] == "error: n_head 16 does not divide n_embd 1000"
 
@@ -121,7 +134,10 @@ def test_split_shards_load_in_llama_cpp(tmp_path: Path) -> None:
     first, second = read(shards[0]), read(shards[1])
     assert len(first.tensors) + len(second.tensors) == len(tensor_shapes(TINY))
     assert second.fields["split.no"].contents() == 1
-    code = ("import llama_cpp; m = llama_cpp.Llama(model_path=%r, n_ctx=64, verbose=False); "
-            "print(m.n_vocab())" % str(shards[0]))
+    code = (
+        "import llama_cpp; "
+        f"m = llama_cpp.Llama(model_path={str(shards[0])!r}, n_ctx=64, verbose=False); "
+        "print(m.n_vocab())"
+    )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
     assert done.returncode == 0 and done.stdout.strip() == "2048", done.stderr[-500:]
