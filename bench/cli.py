@@ -11,7 +11,9 @@ from rich.console import Console
 from rich.table import Table
 
 from bench import _engines, _synthetic
+from probe import HostProfile
 from probe._cli_support import format_option, run_main, stderr_console, write_output
+from probe.errors import UserError
 
 
 @click.group(help="Plan, predict and measure GGUF models with llama.cpp.")
@@ -148,6 +150,116 @@ def synth(
             f"{result.path}  {result.size_bytes / 1e6:.1f} MB  "
             f"{_synthetic.human_params(spec.n_params())} params  {how}"
         )
+
+
+@cli.command()
+@click.option(
+    "--model",
+    "-m",
+    "model",
+    required=True,
+    help="A .gguf path, ORG/REPO, ORG/REPO:QUANT, or synth:ARCH:PARAMS:QUANT.",
+)
+@click.option("--quant", default=None, help="Only this quant of a repo.")
+@click.option(
+    "--ctx",
+    "-c",
+    "ctx",
+    type=int,
+    multiple=True,
+    help="Context size(s) to plan for (default: 8192 and the model's maximum).",
+)
+@click.option("--hardware", default=None, help="Plan for a catalog machine (bench hardware).")
+@click.option(
+    "--host",
+    "host_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Plan for a machine from its `probe detect --format json`.",
+)
+@click.option("--ubatch", "-ub", type=int, default=512, show_default=True)
+@click.option("--batch", "-b", type=int, default=2048, show_default=True)
+@click.option("--ctk", default="f16", show_default=True, help="KV cache type for K.")
+@click.option("--ctv", default="f16", show_default=True, help="KV cache type for V.")
+@click.option("--fa", type=click.Choice(["on", "off"]), default="on", show_default=True)
+@click.option(
+    "--engine",
+    type=click.Choice(["auto", "formula", "exact"]),
+    default="auto",
+    show_default=True,
+    help="exact: llama.cpp's own dry run (this machine only).",
+)
+@format_option("text", "json", "md")
+def plan(
+    model: str,
+    quant: str | None,
+    ctx: tuple[int, ...],
+    hardware: str | None,
+    host_file: Path | None,
+    ubatch: int,
+    batch: int,
+    ctk: str,
+    ctv: str,
+    fa: str,
+    engine: str,
+    fmt: str,
+) -> None:
+    """Which quant fits, how (GPU / partial / CPU), with how much context, and the flags."""
+    from bench import _plan, _render
+    from bench._mempredict import MemConfig
+
+    host = _load_host(hardware, host_file)
+    found = _engines.find_llama_bench()
+    fit_params = _engines.fit_params_beside(found[0]) if found else None
+    base = MemConfig(n_batch=batch, n_ubatch=ubatch, type_k=ctk, type_v=ctv, flash_attn=fa == "on")
+    result = _plan.plan(model, host, list(ctx) or None, base, engine, quant, fit_params)
+    if fmt == "json":
+        write_output(json.dumps(_plan.to_dict(result), indent=2), None)
+    elif fmt == "md":
+        write_output(_render.render_md(result), None)
+    else:
+        Console().print(_render.render_text(result))
+
+
+def _load_host(hardware: str | None, host_file: Path | None) -> HostProfile:
+    import probe
+    from bench import _catalog
+
+    if hardware and host_file:
+        raise UserError("give --hardware or --host, not both", hint="bench plan --help")
+    if hardware:
+        return _catalog.host_profile(hardware)
+    if host_file:
+        return dataclasses.replace(probe.load_host_profile(host_file), source=f"file:{host_file}")
+    return probe.detect()
+
+
+@cli.command()
+@format_option("text", "json")
+def hardware(fmt: str) -> None:
+    """List the built-in hardware catalog (for --hardware)."""
+    from bench import _catalog
+
+    if fmt == "json":
+        write_output(
+            json.dumps([_catalog.host_profile(n).to_dict() for n in _catalog.names()], indent=2),
+            None,
+        )
+        return
+    table = Table(title="hardware catalog", title_justify="left")
+    for col in ("name", "machine", "memory", "bandwidth", "FP16 / FP32 peak"):
+        table.add_column(col)
+    for e in _catalog.CATALOG:
+        p = _catalog.host_profile(e.name)
+        mem = " + ".join(f"{g.mem_gib:g} GiB" for g in e.gpus) or f"{e.ram_gib:g} GiB RAM"
+        bw = " / ".join(f"{g.bw_gbs:g}" for g in e.gpus) or f"{e.ram_bw_gbs:g}"
+        peak = (
+            f"{e.gpus[0].fp16_tflops:g} TFLOPS"
+            if e.gpus
+            else f"{((p.cpu and p.cpu.spec_fp32_flops) or 0) / 1e12:.1f} TFLOPS"
+        )
+        table.add_row(e.name, e.title, mem, f"{bw} GB/s", peak)
+    Console().print(table)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -17,7 +17,9 @@ from probe.errors import UserError
 
 # HostProfile schema history:
 #   1 — first version (rigbench 0.1): cpu, memory, gpus, disks, os, backends, advice, warnings.
-SCHEMA_VERSION = 1
+#   2 — spec figures for planning machines you do not own: CpuInfo.spec_fp32_flops,
+#       MemoryInfo.spec_bandwidth_bytes_per_s, GpuInfo.spec_fp16_flops, HostProfile.source.
+SCHEMA_VERSION = 2
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,6 +41,7 @@ class CpuInfo:
     numa_nodes: int | None
     isa_flags: dict[str, bool]
     source: str
+    spec_fp32_flops: float | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,6 +52,7 @@ class MemoryInfo:
     available_bytes: int | None
     swap_total_bytes: int | None
     swap_free_bytes: int | None
+    spec_bandwidth_bytes_per_s: float | None = None
     measured_read_bytes_per_s: float | None = None
     measure_threads: int | None = None
     measure_buffer_bytes: int | None = None
@@ -80,6 +84,7 @@ class GpuInfo:
     memory_max_clock_mhz: int | None = None
     spec_bandwidth_bytes_per_s: float | None = None
     measured_bandwidth_bytes_per_s: float | None = None
+    spec_fp16_flops: float | None = None
     compute_capability: str | None = None
     gfx_target: str | None = None
     multiprocessor_count: int | None = None
@@ -134,6 +139,7 @@ class HostProfile:
     probe_seconds: float | None = None
     advice: tuple[str, ...] = ()
     warnings: tuple[str, ...] = ()
+    source: str = "probe"  # probe | file | catalog:<name>
     schema_version: int = field(default=SCHEMA_VERSION)
 
     def to_dict(self) -> dict[str, Any]:
@@ -146,10 +152,12 @@ class HostProfile:
 
 
 def _upgrade(data: dict[str, Any]) -> dict[str, Any]:
-    """Bring an older HostProfile dict up to SCHEMA_VERSION, one step at a time.
-
-    Version 1 is the first; each later version adds its step here (``if version == 1: ...``).
-    """
+    """Bring an older HostProfile dict up to SCHEMA_VERSION, one step at a time."""
+    version = data["schema_version"]
+    if version == 1:  # 1 -> 2: spec fields are new and unknown for an old profile
+        data["source"] = data.get("source", "file")
+        version = 2
+    data["schema_version"] = version
     return data
 
 

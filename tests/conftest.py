@@ -41,6 +41,17 @@ def session_env(models_cache: Path) -> Iterator[pytest.MonkeyPatch]:
     mp.undo()
 
 
+@pytest.fixture(scope="session")
+def hub(session_env: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+    """The local HF endpoint serving the demo repos (see bench.localhub.demo_repos)."""
+    from bench.localhub import LocalHub, demo_repos
+
+    with LocalHub() as h:
+        for repo_id, (files, gated) in demo_repos(tmp_path_factory.mktemp("shards")).items():
+            h.add_repo(repo_id, files, gated=gated)
+        yield h
+
+
 @pytest.fixture
 def llama_bench() -> Path:
     """The llama-bench binary; a missing build fails the test (it is never skipped)."""

@@ -7,7 +7,6 @@ import os
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -19,21 +18,11 @@ from huggingface_hub.errors import (
     RevisionNotFoundError,
 )
 
-from bench.localhub import LocalHub, demo_repos
+from bench.localhub import LocalHub
 
 REPO = "rigbench-test/synth-llama-GGUF"
 Q8 = "synth-llama-Q8_0.gguf"
 TOKEN = "hf_rigbench_test_token"
-
-
-@pytest.fixture(scope="session")
-def hub(
-    session_env: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[LocalHub]:
-    with LocalHub() as h:
-        for repo_id, (files, gated) in demo_repos(tmp_path_factory.mktemp("shards")).items():
-            h.add_repo(repo_id, files, gated=gated)
-        yield h
 
 
 @pytest.fixture

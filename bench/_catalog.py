@@ -1,0 +1,390 @@
+"""Built-in hardware catalog: HostProfiles of machines you may not own, for `--hardware NAME`.
+
+Figures are vendor specifications (sources beside each entry): memory size, memory bandwidth,
+and peak throughput — dense FP16 tensor/matrix math with FP32 accumulate for GPUs (no
+sparsity), FP32 FMA throughput for CPUs (cores x clock x FLOP per cycle).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from probe import CpuInfo, GpuInfo, HostProfile, MemoryInfo, OsInfo
+from probe.errors import UserError
+
+GB = 1000**3
+GIB = 1024**3
+T = 1e12
+
+
+@dataclass(frozen=True, slots=True)
+class _Cpu:
+    model: str
+    cores: int
+    threads: int
+    ghz: float
+    flop_per_cycle: int  # FP32 per core: AVX-512 2xFMA 64, AVX2 2xFMA 32, NEON 4x128 FMA 32
+    arch: str = "x86_64"
+    vendor: str = "AMD"
+
+
+@dataclass(frozen=True, slots=True)
+class _Gpu:
+    name: str
+    vendor: str
+    mem_gib: float
+    bw_gbs: float
+    fp16_tflops: float
+    unified: bool = False
+    usable_gib: float | None = None  # unified: what the GPU may allocate
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    name: str
+    title: str
+    cpu: _Cpu
+    ram_gib: float
+    ram_bw_gbs: float
+    gpus: tuple[_Gpu, ...]
+    sources: tuple[str, ...]
+
+
+RYZEN_7950X = _Cpu("AMD Ryzen 9 7950X", 16, 32, 5.1, 64)
+I9_13900K = _Cpu("Intel Core i9-13900K", 24, 32, 5.8, 32, vendor="Intel")
+XEON_8480 = _Cpu("Intel Xeon Platinum 8480+", 56, 112, 3.8, 64, vendor="Intel")
+EPYC_9654 = _Cpu("AMD EPYC 9654", 96, 192, 3.7, 64)
+
+RTX_3060 = _Gpu("NVIDIA GeForce RTX 3060 12GB", "nvidia", 12, 360, 25.6)
+RTX_3090 = _Gpu("NVIDIA GeForce RTX 3090", "nvidia", 24, 936.2, 71.0)
+RTX_4060TI = _Gpu("NVIDIA GeForce RTX 4060 Ti 16GB", "nvidia", 16, 288, 44.1)
+RTX_4090 = _Gpu("NVIDIA GeForce RTX 4090", "nvidia", 24, 1008, 165.2)
+RTX_5090 = _Gpu("NVIDIA GeForce RTX 5090", "nvidia", 32, 1792, 209.5)
+H100 = _Gpu("NVIDIA H100 80GB HBM3 (SXM5)", "nvidia", 80, 3350, 989.4)
+A100 = _Gpu("NVIDIA A100 80GB (SXM4)", "nvidia", 80, 2039, 312)
+L40S = _Gpu("NVIDIA L40S", "nvidia", 48, 864, 362.1)
+RX_7900XTX = _Gpu("AMD Radeon RX 7900 XTX", "amd", 24, 960, 122.8)
+MI300X = _Gpu("AMD Instinct MI300X", "amd", 192, 5300, 1307.4)
+
+NV = "NVIDIA product pages and architecture whitepapers (Ampere GA102, Ada, Blackwell, Hopper)"
+AMD = "AMD product pages (radeon/instinct specifications)"
+APPLE = (
+    "Apple tech specs (support.apple.com) for memory and bandwidth; GPU FP32 = cores x 128 "
+    "ALUs x 2 x clock (FP16 runs at the FP32 rate on Apple GPUs)"
+)
+
+
+def _apple(
+    name: str,
+    chip: str,
+    cpu_p: int,
+    cpu_e: int,
+    gpu_cores: int,
+    ghz: float,
+    ram_gib: int,
+    bw: float,
+) -> Entry:
+    usable = ram_gib * (2 / 3 if ram_gib <= 36 else 3 / 4)  # macOS default wired limit
+    return Entry(
+        name,
+        f"{chip}, {ram_gib} GB unified memory",
+        _Cpu(chip, cpu_p + cpu_e, cpu_p + cpu_e, 4.05, 32, arch="arm64", vendor="Apple"),
+        ram_gib,
+        bw,
+        (
+            _Gpu(
+                f"{chip} ({gpu_cores}-core GPU)",
+                "apple",
+                ram_gib,
+                bw,
+                gpu_cores * 128 * 2 * ghz / 1000,
+                unified=True,
+                usable_gib=usable,
+            ),
+        ),
+        (APPLE,),
+    )
+
+
+CATALOG: tuple[Entry, ...] = (
+    Entry(
+        "rtx3060-12gb",
+        "Ryzen 9 7950X + RTX 3060 12GB, 64 GB DDR5-6000",
+        RYZEN_7950X,
+        64,
+        96,
+        (RTX_3060,),
+        (NV, "AMD Ryzen 9 7950X spec page; DDR5-6000 dual channel = 96 GB/s"),
+    ),
+    Entry(
+        "rtx3090", "Ryzen 9 7950X + RTX 3090, 64 GB DDR5", RYZEN_7950X, 64, 96, (RTX_3090,), (NV,)
+    ),
+    Entry(
+        "2x-rtx3090",
+        "Ryzen 9 7950X + 2x RTX 3090, 128 GB DDR5",
+        RYZEN_7950X,
+        128,
+        96,
+        (RTX_3090, RTX_3090),
+        (NV,),
+    ),
+    Entry(
+        "rtx4060ti-16gb",
+        "Core i9-13900K + RTX 4060 Ti 16GB, 32 GB DDR5-5600",
+        I9_13900K,
+        32,
+        89.6,
+        (RTX_4060TI,),
+        (NV,),
+    ),
+    Entry(
+        "rtx4090",
+        "Ryzen 9 7950X + RTX 4090, 64 GB DDR5-6000",
+        RYZEN_7950X,
+        64,
+        96,
+        (RTX_4090,),
+        (NV, "NVIDIA Ada Lovelace whitepaper: 165.2 TFLOPS FP16 (FP32 acc)"),
+    ),
+    Entry(
+        "rtx5090",
+        "Ryzen 9 7950X + RTX 5090, 96 GB DDR5-6000",
+        RYZEN_7950X,
+        96,
+        96,
+        (RTX_5090,),
+        (NV, "NVIDIA RTX Blackwell whitepaper"),
+    ),
+    Entry("l40s", "Xeon 8480+ + L40S 48GB, 512 GB DDR5", XEON_8480, 512, 307, (L40S,), (NV,)),
+    Entry(
+        "a100-80gb",
+        "EPYC 9654 + A100 80GB SXM4, 1 TB DDR5",
+        EPYC_9654,
+        1024,
+        460.8,
+        (A100,),
+        (NV, "NVIDIA A100 datasheet: 2039 GB/s, 312 TFLOPS FP16 dense"),
+    ),
+    Entry(
+        "h100",
+        "Xeon 8480+ + H100 80GB SXM5, 1 TB DDR5-4800",
+        XEON_8480,
+        1024,
+        307,
+        (H100,),
+        (NV, "NVIDIA H100 datasheet: 3.35 TB/s, 989.4 TFLOPS FP16 dense"),
+    ),
+    Entry(
+        "3x-h100",
+        "Xeon 8480+ + 3x H100 80GB SXM5, 2 TB DDR5",
+        XEON_8480,
+        2048,
+        307,
+        (H100, H100, H100),
+        (NV,),
+    ),
+    Entry(
+        "8x-h100",
+        "DGX H100: 2x Xeon 8480C + 8x H100 80GB, 2 TB",
+        XEON_8480,
+        2048,
+        614,
+        (H100,) * 8,
+        (NV, "NVIDIA DGX H100 datasheet"),
+    ),
+    Entry(
+        "rx7900xtx",
+        "Ryzen 9 7950X + Radeon RX 7900 XTX, 64 GB DDR5",
+        RYZEN_7950X,
+        64,
+        96,
+        (RX_7900XTX,),
+        (AMD, "RDNA3: 96 CU x 512 FP16 FLOP/clk x 2.5 GHz = 122.8 TFLOPS"),
+    ),
+    Entry(
+        "mi300x",
+        "EPYC 9654 + Instinct MI300X 192GB, 1.5 TB DDR5",
+        EPYC_9654,
+        1536,
+        460.8,
+        (MI300X,),
+        (AMD, "AMD Instinct MI300X datasheet: 5.3 TB/s, 1307.4 TFLOPS FP16"),
+    ),
+    Entry(
+        "dgx-spark",
+        "NVIDIA DGX Spark (GB10), 128 GB LPDDR5X unified",
+        _Cpu(
+            "NVIDIA GB10 (10x Cortex-X925 + 10x Cortex-A725)", 20, 20, 3.9, 32, "aarch64", "NVIDIA"
+        ),
+        128,
+        273,
+        (_Gpu("NVIDIA GB10", "nvidia", 128, 273, 125, unified=True, usable_gib=119),),
+        (
+            "NVIDIA DGX Spark datasheet: 128 GB LPDDR5X at 273 GB/s, 1 PFLOP FP4 sparse "
+            "(= 125 TFLOPS FP16 dense by halving per precision and for sparsity)",
+        ),
+    ),
+    Entry(
+        "ryzen-ai-max-395-128gb",
+        "AMD Ryzen AI Max+ 395 (Strix Halo), 128 GB LPDDR5X-8000",
+        _Cpu("AMD Ryzen AI Max+ 395", 16, 32, 5.1, 64),
+        128,
+        256,
+        (
+            _Gpu(
+                "AMD Radeon 8060S (gfx1151, 40 CU)",
+                "amd",
+                128,
+                256,
+                59.4,
+                unified=True,
+                usable_gib=120,
+            ),
+        ),
+        (
+            "AMD Ryzen AI Max+ 395 spec page: 256-bit LPDDR5X-8000 = 256 GB/s; RDNA3.5 40 CU x "
+            "512 FP16 FLOP/clk x 2.9 GHz = 59.4 TFLOPS; usable: GTT raised to 120 GiB",
+        ),
+    ),
+    _apple("m1-max-64gb", "Apple M1 Max", 8, 2, 32, 1.296, 64, 409.6),
+    _apple("m2-max-96gb", "Apple M2 Max", 8, 4, 38, 1.398, 96, 409.6),
+    _apple("m2-ultra-192gb", "Apple M2 Ultra", 16, 8, 76, 1.398, 192, 819.2),
+    _apple("m3-max-128gb", "Apple M3 Max", 12, 4, 40, 1.398, 128, 409.6),
+    _apple("m3-ultra-512gb", "Apple M3 Ultra", 24, 8, 80, 1.398, 512, 819.2),
+    _apple("m4-pro-48gb", "Apple M4 Pro", 10, 4, 20, 1.578, 48, 273),
+    _apple("m4-max-128gb", "Apple M4 Max", 12, 4, 40, 1.578, 128, 546),
+    _apple("macbook-air-m2-16gb", "Apple M2", 4, 4, 10, 1.398, 16, 102.4),
+    _apple("mac-mini-m4-16gb", "Apple M4", 4, 6, 10, 1.578, 16, 120),
+    Entry(
+        "laptop-16gb",
+        "16 GB laptop: Core Ultra 7 155H, LPDDR5X-7467, no discrete GPU",
+        _Cpu("Intel Core Ultra 7 155H", 16, 22, 4.8, 32, vendor="Intel"),
+        16,
+        119.5,
+        (),
+        ("Intel ARK: Core Ultra 7 155H, LPDDR5X-7467 128-bit = 119.5 GB/s",),
+    ),
+    Entry(
+        "desktop-7950x-cpu",
+        "Ryzen 9 7950X, 64 GB DDR5-6000, CPU only",
+        RYZEN_7950X,
+        64,
+        96,
+        (),
+        ("AMD Ryzen 9 7950X spec page",),
+    ),
+    Entry(
+        "epyc-9654-cpu",
+        "EPYC 9654, 768 GB DDR5-4800 (12 channels), CPU only",
+        EPYC_9654,
+        768,
+        460.8,
+        (),
+        ("AMD EPYC 9654 spec page: 12 x DDR5-4800 = 460.8 GB/s",),
+    ),
+    Entry(
+        "graviton3-c7g-16xl",
+        "AWS c7g.16xlarge: 64 Graviton3 cores, 128 GB DDR5",
+        _Cpu("AWS Graviton3 (Neoverse-V1)", 64, 64, 2.6, 32, "aarch64", "ARM"),
+        128,
+        307.2,
+        (),
+        ("AWS Graviton3: 8 x DDR5-4800 = 307.2 GB/s",),
+    ),
+    Entry(
+        "raspberry-pi-5-8gb",
+        "Raspberry Pi 5, 8 GB LPDDR4X-4267",
+        _Cpu("Broadcom BCM2712 (Cortex-A76)", 4, 4, 2.4, 16, "aarch64", "ARM"),
+        8,
+        17.1,
+        (),
+        ("Raspberry Pi 5 product brief: LPDDR4X-4267 32-bit = 17.1 GB/s",),
+    ),
+)
+
+_X86_FLAGS = ("SSE3", "SSSE3", "AVX", "AVX2", "FMA", "F16C")
+
+
+def _profile(e: Entry) -> HostProfile:
+    c = e.cpu
+    if c.arch == "x86_64":
+        flags = {f: True for f in _X86_FLAGS}
+        if c.flop_per_cycle >= 64:
+            flags.update(
+                {"AVX512_F": True, "AVX512_BW": True, "AVX512_VL": True, "AVX512_VNNI": True}
+            )
+    else:
+        flags = {"NEON": True, "DOTPROD": True}
+    gpus = tuple(
+        GpuInfo(
+            index=i,
+            vendor=g.vendor,
+            name=g.name,
+            source="catalog",
+            total_bytes=int(g.mem_gib * GIB),
+            usable_bytes=int((g.usable_gib or g.mem_gib) * GIB),
+            unified_memory=g.unified,
+            spec_bandwidth_bytes_per_s=g.bw_gbs * 1e9,
+            spec_fp16_flops=g.fp16_tflops * T,
+        )
+        for i, g in enumerate(e.gpus)
+    )
+    backends = [
+        "cpu",
+        *sorted({{"nvidia": "cuda", "amd": "rocm", "apple": "metal"}[g.vendor] for g in e.gpus}),
+    ]
+    return HostProfile(
+        cpu=CpuInfo(
+            vendor=c.vendor,
+            model=c.model,
+            arch=c.arch,
+            physical_cores=c.cores,
+            logical_cores=c.threads,
+            performance_cores=None,
+            efficiency_cores=None,
+            base_clock_mhz=None,
+            max_clock_mhz=c.ghz * 1000,
+            l1d_cache_bytes=None,
+            l2_cache_bytes=None,
+            l3_cache_bytes=None,
+            numa_nodes=None,
+            isa_flags=flags,
+            source="catalog",
+            spec_fp32_flops=c.cores * c.ghz * 1e9 * c.flop_per_cycle,
+        ),
+        memory=MemoryInfo(
+            int(e.ram_gib * GIB),
+            int(e.ram_gib * GIB * 0.9),
+            0,
+            0,
+            spec_bandwidth_bytes_per_s=e.ram_bw_gbs * 1e9,
+        ),
+        gpus=gpus,
+        disks=(),
+        os=OsInfo("Darwin" if c.vendor == "Apple" else "Linux", "catalog", c.arch, ""),
+        backends=tuple(backends),
+        hf_cache_dir=None,
+        hostname=e.name,
+        advice=(),
+        warnings=(),
+        source=f"catalog:{e.name}",
+    )
+
+
+def names() -> list[str]:
+    return [e.name for e in CATALOG]
+
+
+def entry(name: str) -> Entry:
+    for e in CATALOG:
+        if e.name == name.lower():
+            return e
+    close = [n for n in names() if name.lower().split("-")[0] in n]
+    raise UserError(
+        f"no hardware named {name!r} in the catalog",
+        hint=f"try one of: {', '.join(close or names()[:8])} (bench hardware lists all)",
+    )
+
+
+def host_profile(name: str) -> HostProfile:
+    return _profile(entry(name))

@@ -1,0 +1,401 @@
+"""Memory prediction: bytes per device (GPUs and host), split into weights, KV cache, compute
+buffers and output, the way llama.cpp allocates them.
+
+Two engines:
+- ``formula`` (always available): from tensor byte sizes and the architecture, term by term
+  (see ``predict_formula``), checked against ``exact`` on a grid of synthetic models in tests.
+- ``exact``: llama.cpp's own dry run, ``llama-fit-params --fit-print on``, which allocates
+  nothing and reads no weights; run on a local file, or on a sparse file (the real header then
+  a hole as large as the tensor data) for a remote one.
+"""
+
+from __future__ import annotations
+
+import re
+import subprocess
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+from bench._model import ModelSpec
+from probe.errors import UserError
+
+FORMULA_VERSION = "1"
+EXACT_PREDICTOR = "llama-fit-params"
+MIB = 1024 * 1024
+KV_PAD = 256  # llama.cpp pads the KV cache to a multiple of 256 cells (llama-context.cpp)
+# Bytes per element of the KV-cache types llama.cpp accepts for -ctk/-ctv.
+KV_TYPE_BYTES = {
+    "f32": 4.0,
+    "f16": 2.0,
+    "bf16": 2.0,
+    "q8_0": 34 / 32,
+    "q4_0": 18 / 32,
+    "q4_1": 20 / 32,
+    "q5_0": 22 / 32,
+    "q5_1": 24 / 32,
+    "iq4_nl": 18 / 32,
+}
+# Memory a GPU backend takes beyond llama.cpp's buffers (context, cuBLAS/hipBLAS workspace):
+# llama.cpp's memory breakdown calls it "unaccounted"; 300-600 MiB on RTX 30/40 with CUDA 12.
+BACKEND_OVERHEAD_BYTES = {
+    "cuda": 400 * MIB,
+    "rocm": 400 * MIB,
+    "vulkan": 200 * MIB,
+    "metal": 0,
+    "cpu": 0,
+}
+
+
+@dataclass(frozen=True, slots=True)
+class MemConfig:
+    """The knobs that change memory; names follow llama.cpp's flags."""
+
+    n_ctx: int = 8192
+    n_batch: int = 2048
+    n_ubatch: int = 512
+    n_gpu_layers: int = -1  # -1: all (llama.cpp's 999)
+    n_cpu_moe: int = 0
+    type_k: str = "f16"
+    type_v: str = "f16"
+    flash_attn: bool = True
+    no_kv_offload: bool = False
+    swa_full: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Device:
+    """Where buffers can go: ``host`` or a GPU, with the memory rigbench may plan to use."""
+
+    name: str
+    backend: str  # cpu | cuda | rocm | metal | vulkan
+    budget_bytes: int | None
+    unified: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class DeviceMemory:
+    device: str
+    weights_bytes: int
+    kv_bytes: int
+    compute_bytes: int
+    output_bytes: int
+    overhead_bytes: int = 0
+    layers: int = 0
+
+    @property
+    def total_bytes(self) -> int:
+        return (
+            self.weights_bytes
+            + self.kv_bytes
+            + self.compute_bytes
+            + self.output_bytes
+            + self.overhead_bytes
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class MemoryPrediction:
+    predictor: str
+    predictor_version: str
+    config: MemConfig
+    devices: tuple[DeviceMemory, ...]  # host first
+    notes: tuple[str, ...] = field(default_factory=tuple)
+
+    def device(self, name: str) -> DeviceMemory:
+        return next(d for d in self.devices if d.device == name)
+
+    @property
+    def host(self) -> DeviceMemory:
+        return self.devices[0]
+
+
+def _pad(x: int, to: int) -> int:
+    return -(-x // to) * to
+
+
+def layer_devices(spec: ModelSpec, cfg: MemConfig, gpus: list[Device]) -> list[int]:
+    """Device index (0 = host, 1.. = GPUs) of each layer 0..n_layer, the last being the output.
+
+    llama.cpp (llama-model.cpp load_tensors): ``i_gpu_start = max(n_layer + 1 - ngl, 0)``; layer
+    il is offloaded when il >= i_gpu_start, the output counting as layer n_layer, so ``-ngl 1``
+    offloads only the output. Offloaded layers are split across GPUs in proportion to their
+    memory, in contiguous blocks.
+    """
+    n = spec.n_layer
+    ngl = n + 1 if cfg.n_gpu_layers < 0 else min(cfg.n_gpu_layers, n + 1)
+    if not gpus:
+        return [0] * (n + 1)
+    start = max(n + 1 - ngl, 0)
+    weights = [max(g.budget_bytes or 1, 1) for g in gpus]
+    total = sum(weights)
+    bounds, acc = [], 0.0
+    for w in weights:
+        acc += w / total
+        bounds.append(acc)
+    out = []
+    for il in range(n + 1):
+        if il < start:
+            out.append(0)
+            continue
+        frac = (il - start) / max(ngl, 1)
+        out.append(1 + next(i for i, b in enumerate(bounds) if frac < b - 1e-12))
+    return out
+
+
+def _ffn_width(spec: ModelSpec) -> int:
+    """Widest per-token FFN activation: dense n_ff, or the used experts plus a shared one."""
+    if spec.is_moe:
+        return spec.n_expert_used * spec.n_ff_exp + spec.n_ff_shexp
+    return max(spec.n_ff) if spec.n_ff else 4 * spec.n_embd
+
+
+def compute_bytes(spec: ModelSpec, cfg: MemConfig, has_layers: bool, has_output: bool) -> int:
+    """The compute buffer: the peak of the graph's live tensors for one ubatch.
+
+    llama.cpp reserves the graph for ``n_ubatch`` tokens all producing logits. Peak = the larger
+    of two stages (fitted against llama-fit-params on CPU, llama.cpp 0c1e570, within 1 MiB):
+    - attention: without flash attention, the scores ``ub * n_kv * n_head * 4`` and the KQ mask
+      ``ub * n_kv * 4``; with it, an f16 mask ``ub * n_kv * 2`` and seven ``ub * n_embd * 4``
+      activations (Q/K/V views, the fused output); both plus the FFN activations alive beside
+      them, ``ub * 2 * ffn_width * 4``;
+    - output: logits ``ub * n_vocab * 4`` plus two ``ub * n_embd * 4`` activations (three when
+      flash attention runs on a quantized KV cache).
+    """
+    ub = min(cfg.n_ubatch, cfg.n_batch)
+    n_kv = _pad(cfg.n_ctx, KV_PAD)
+    act = ub * spec.n_embd * 4
+    attn = out = 0
+    if has_layers:
+        if cfg.flash_attn:
+            attn = ub * n_kv * 2 + 7 * act
+        else:
+            attn = ub * n_kv * max(spec.n_head) * 4 + ub * n_kv * 4
+        attn += ub * 2 * _ffn_width(spec) * 4
+    if has_output:
+        quantized_kv = cfg.type_k not in ("f16", "f32", "bf16") or cfg.type_v not in (
+            "f16",
+            "f32",
+            "bf16",
+        )
+        out = ub * spec.n_vocab * 4 + (3 if cfg.flash_attn and quantized_kv else 2) * act
+    return max(attn, out)
+
+
+def kv_bytes_per_layer(spec: ModelSpec, cfg: MemConfig, il: int) -> int:
+    """KV cache of one layer: cells x (K width x K type size + V width x V type size).
+
+    Cells: the context padded to 256; a sliding-window layer keeps only
+    ``pad(n_swa + n_ubatch, 256)`` cells unless --swa-full. MLA (DeepSeek-style) caches the
+    compressed latent plus the RoPE part as K and no separate V.
+    """
+    cells = _pad(cfg.n_ctx, KV_PAD)
+    if spec.swa_layers[il] and spec.sliding_window and not cfg.swa_full:
+        cells = min(cells, _pad(spec.sliding_window + cfg.n_ubatch, KV_PAD))
+    if spec.kv_lora_rank:
+        rope = int(spec.metadata.get(f"{spec.architecture}.rope.dimension_count", 64) or 64)
+        k_elems, v_elems = spec.kv_lora_rank + rope, 0
+    else:
+        k_elems = spec.n_head_kv[il] * spec.head_dim_k
+        v_elems = spec.n_head_kv[il] * spec.head_dim_v
+    k = k_elems * KV_TYPE_BYTES[cfg.type_k]
+    v = v_elems * KV_TYPE_BYTES[cfg.type_v]
+    return int(cells * (k + v))
+
+
+def predict_formula(
+    spec: ModelSpec, cfg: MemConfig, gpus: list[Device] | None = None
+) -> MemoryPrediction:
+    """Bytes per device, term by term. Host first, then each GPU in order."""
+    gpus = gpus or []
+    for kv_type in (cfg.type_k, cfg.type_v):
+        if kv_type not in KV_TYPE_BYTES:
+            raise UserError(
+                f"unknown KV cache type {kv_type!r}",
+                hint=f"choose one of {', '.join(KV_TYPE_BYTES)}",
+            )
+    where = layer_devices(spec, cfg, gpus)
+    n_dev = 1 + len(gpus)
+    weights = [0] * n_dev
+    kv = [0] * n_dev
+    layers = [0] * n_dev
+    for t in spec.tensors:
+        il = t.layer
+        if t.name.startswith("token_embd"):
+            dev = 0  # llama.cpp keeps the input embeddings on the CPU
+        elif il is None:
+            dev = where[spec.n_layer]  # output norm and output head go with the output layer
+        elif t.is_expert and il < cfg.n_cpu_moe:
+            dev = 0  # --n-cpu-moe: this layer's experts stay in host memory
+        else:
+            dev = where[il]
+        weights[dev] += t.n_bytes
+    for il in range(spec.n_layer):
+        layers[where[il]] += 1
+        kv[0 if cfg.no_kv_offload else where[il]] += kv_bytes_per_layer(spec, cfg, il)
+    out_dev = where[spec.n_layer]
+    devices = []
+    for i in range(n_dev):
+        name = "host" if i == 0 else gpus[i - 1].name
+        backend = "cpu" if i == 0 else gpus[i - 1].backend
+        comp = compute_bytes(spec, cfg, layers[i] > 0, out_dev == i)
+        if i == 0 and gpus and comp == 0:
+            comp = min(cfg.n_ubatch, cfg.n_batch) * spec.n_embd * 8  # staging for GPU inputs
+        devices.append(
+            DeviceMemory(
+                device=name,
+                weights_bytes=weights[i],
+                kv_bytes=kv[i],
+                compute_bytes=comp,
+                output_bytes=spec.n_vocab * 4 if i == 0 else 0,  # the logits buffer, in host RAM
+                overhead_bytes=BACKEND_OVERHEAD_BYTES.get(backend, 0) if i > 0 and layers[i] else 0,
+                layers=layers[i] + (1 if out_dev == i else 0),
+            )
+        )
+    return MemoryPrediction("formula", FORMULA_VERSION, cfg, tuple(devices))
+
+
+# -- the exact engine ------------------------------------------------------------------------
+
+_ROW = re.compile(r"\|\s+-\s+(?P<name>.+?)\s+\|(?P<rest>.*)\|\s*$")
+_NUMS = re.compile(r"\d+")
+
+
+def parse_breakdown(text: str) -> dict[str, tuple[int, int, int]]:
+    """llama.cpp's memory breakdown table -> {device: (model, context, compute) in MiB}.
+
+    Host rows:  ``| - Host | 274 = 63 + 64 + 147 |``
+    GPU rows:   ``| - CUDA0 (RTX 4090) | 24077 = 945 + (19187 = 17904 + 384 + 898) + 3945 |``
+    Extra buffer types of the host (CPU_REPACK, CUDA_Host) are separate rows.
+    """
+    rows: dict[str, tuple[int, int, int]] = {}
+    for line in text.splitlines():
+        if "memory_breakdown_print" not in line:
+            continue
+        m = _ROW.search(line)
+        if not m or "memory breakdown" in line:
+            continue
+        nums = [int(x) for x in _NUMS.findall(m.group("rest"))]
+        if "(" in m.group("rest") and len(nums) >= 7:
+            rows[m.group("name")] = (nums[3], nums[4], nums[5])
+        elif len(nums) >= 4:
+            rows[m.group("name")] = (nums[1], nums[2], nums[3])
+    return rows
+
+
+def exact_args(cfg: MemConfig) -> list[str]:
+    ngl = 999 if cfg.n_gpu_layers < 0 else cfg.n_gpu_layers
+    args = [
+        "-c",
+        str(cfg.n_ctx),
+        "-b",
+        str(cfg.n_batch),
+        "-ub",
+        str(cfg.n_ubatch),
+        "-ngl",
+        str(ngl),
+        "-ctk",
+        cfg.type_k,
+        "-ctv",
+        cfg.type_v,
+        "-fa",
+        "on" if cfg.flash_attn else "off",
+        "--fit-print",
+        "on",
+        "-v",
+    ]
+    if cfg.n_cpu_moe:
+        args += ["--n-cpu-moe", str(cfg.n_cpu_moe)]
+    if cfg.no_kv_offload:
+        args += ["--no-kv-offload"]
+    if cfg.swa_full:
+        args += ["--swa-full"]
+    return args
+
+
+def predict_exact(
+    fit_params: Path, model_path: Path, cfg: MemConfig, timeout_s: float = 120
+) -> MemoryPrediction:
+    """llama.cpp's own dry run on this host's devices. Host rows are summed into ``host``."""
+    argv = [str(fit_params), "-m", str(model_path), *exact_args(cfg)]
+    # llama.cpp logs from a worker thread; about one exit in 40 cuts the log's tail, table and
+    # all (0c1e570). The dry run takes ~0.1 s: run it again rather than guess.
+    for _ in range(3):
+        try:
+            done = subprocess.run(
+                argv, capture_output=True, text=True, timeout=timeout_s, check=False
+            )
+        except subprocess.TimeoutExpired as exc:
+            raise UserError("llama-fit-params timed out", hint="use --engine formula") from exc
+        text = done.stdout + done.stderr
+        rows = parse_breakdown(text)
+        if rows or done.returncode != 0:
+            break
+    if done.returncode != 0 or not rows:
+        tail = " | ".join(text.strip().splitlines()[-2:])
+        raise UserError(
+            f"llama-fit-params failed (exit {done.returncode}): {tail[:200]}",
+            hint="use --engine formula, or rebuild it: bench engines build",
+        )
+    host = [0, 0, 0]
+    gpus: list[DeviceMemory] = []
+    for name, (model, ctx, comp) in rows.items():
+        if name == "Host" or name.startswith(("CPU", "Host")) or name.endswith("_Host"):
+            host = [host[0] + model, host[1] + ctx, host[2] + comp]
+        else:
+            gpus.append(DeviceMemory(name, model * MIB, ctx * MIB, comp * MIB, 0))
+    # Sharper than the table's whole MiB where the log prints them (KV and CPU compute).
+    kv = re.search(r"llama_kv_cache: size =\s+([\d.]+) MiB", text)
+    cpu_comp = re.search(r"\bCPU compute buffer size =\s+([\d.]+) MiB", text)
+    out = re.search(r"\bCPU\s+output buffer size =\s+([\d.]+) MiB", text)
+    host_dev = DeviceMemory(
+        "host",
+        host[0] * MIB,
+        int(float(kv.group(1)) * MIB) if kv and not gpus else host[1] * MIB,
+        int(float(cpu_comp.group(1)) * MIB) if cpu_comp else host[2] * MIB,
+        int(float(out.group(1)) * MIB) if out else 0,
+    )
+    return MemoryPrediction(EXACT_PREDICTOR, _fit_params_version(text), cfg, (host_dev, *gpus))
+
+
+def _fit_params_version(text: str) -> str:
+    m = re.search(r"build:\s*(\S+ \([0-9a-f]+\))", text) or re.search(r"version:\s*(.+?)\n", text)
+    return m.group(1).strip() if m else "unknown"
+
+
+def make_sparse(headers: list[tuple[bytes, int]], folder: Path, names: list[str]) -> Path:
+    """Write each shard as its real header bytes followed by a hole up to its full size.
+
+    llama.cpp's dry run maps the file and checks sizes but never reads tensor data, so the
+    hole costs no disk and no download. Returns the first shard's path.
+    """
+    folder.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for (head, size), name in zip(headers, names, strict=True):
+        p = folder / name.rsplit("/", 1)[-1]
+        with p.open("wb") as f:
+            f.write(head)
+            f.truncate(size)
+        paths.append(p)
+    return paths[0]
+
+
+def with_ctx(cfg: MemConfig, n_ctx: int) -> MemConfig:
+    return replace(cfg, n_ctx=n_ctx)
+
+
+def parse_load_log(text: str) -> DeviceMemory:
+    """What a real llama.cpp load reports for the host: its buffer lines, summed.
+
+    ``load_tensors: CPU model buffer size = 63.03 MiB`` (+ CPU_REPACK …), ``KV buffer size``,
+    ``output buffer size``, ``compute buffer size``. A load with mmap reports the mapped file
+    as ``CPU_Mapped``: page cache, not an allocation, and not counted here.
+    """
+
+    def total(pattern: str) -> int:
+        return int(sum(float(v) for v in re.findall(pattern, text)) * MIB)
+
+    weights = total(r"load_tensors:\s+(?!CPU_Mapped)\S+ model buffer size =\s+([\d.]+) MiB")
+    kv = total(r"llama_kv_cache:\s+\S+ KV buffer size =\s+([\d.]+) MiB")
+    out = total(r"llama_context:\s+\S+\s+output buffer size =\s+([\d.]+) MiB")
+    comp = total(r"sched_reserve:\s+\S+ compute buffer size =\s+([\d.]+) MiB")
+    return DeviceMemory("host", weights, kv, comp, out)

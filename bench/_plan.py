@@ -1,0 +1,455 @@
+"""`bench plan`: which quant of a model fits a machine, how, and with which llama.cpp flags.
+
+Before anything is downloaded: remote models are read header-only (HTTP ranges).
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+from bench import _hub
+from bench._gguf import read_local
+from bench._mempredict import (
+    Device,
+    MemConfig,
+    MemoryPrediction,
+    predict_exact,
+    predict_formula,
+)
+from bench._model import FileFact, ModelSpec, model_spec
+from probe import HostProfile
+from probe.errors import UserError
+
+# PlanResult schema history:
+#   1 — first version (rigbench 0.1).
+SCHEMA_VERSION = 1
+GPU_HEADROOM = 0.95  # plan to use at most 95 % of a GPU's memory (fragmentation, other apps)
+UNIFIED_SHARE = 0.90  # and at most 90 % of a unified-memory machine's RAM in all
+HOST_SHARE_CATALOG = 0.85  # of a machine's RAM, when planning for one we cannot look at
+_SHARD = re.compile(r"-(\d{5})-of-(\d{5})\.gguf$")
+
+
+@dataclass(frozen=True, slots=True)
+class ModelRef:
+    kind: str  # local | hub | synth
+    text: str
+    path: Path | None = None
+    repo: str | None = None
+    quant: str | None = None
+
+
+def parse_model(text: str) -> ModelRef:
+    """A local .gguf, ``ORG/REPO``, ``ORG/REPO:QUANT``, or ``synth:ARCH:PARAMS:QUANT``."""
+    if text.startswith("synth:"):
+        return ModelRef("synth", text)
+    p = Path(text).expanduser()
+    if text.lower().endswith(".gguf") or p.exists():
+        if not p.exists():
+            raise UserError(f"{text}: no such file", hint="check the path to the .gguf file")
+        return ModelRef("local", text, path=p)
+    m = re.fullmatch(r"([\w.-]+/[\w.-]+)(?::([\w.-]+))?", text)
+    if not m:
+        raise UserError(
+            f"cannot read model {text!r}",
+            hint="give a .gguf path, ORG/REPO, ORG/REPO:QUANT or synth:llama:250M:Q4_K_M",
+        )
+    return ModelRef("hub", text, repo=m.group(1), quant=m.group(2))
+
+
+def local_shards(path: Path) -> list[Path]:
+    """All shards of a split GGUF given any one of them (or just ``path``)."""
+    m = _SHARD.search(path.name)
+    if not m:
+        return [path]
+    count = int(m.group(2))
+    stem = path.name[: m.start()]
+    shards = [path.with_name(f"{stem}-{i:05d}-of-{count:05d}.gguf") for i in range(1, count + 1)]
+    missing = [s.name for s in shards if not s.exists()]
+    if missing:
+        raise UserError(
+            f"split model is missing {', '.join(missing)}",
+            hint="download every -0000K-of-0000N shard into one folder",
+        )
+    return shards
+
+
+def load_local(path: Path, quant: str | None = None) -> ModelSpec:
+    shards = local_shards(path)
+    headers = [read_local(s) for s in shards]
+    files = [FileFact(s.name, s.stat().st_size) for s in shards]
+    spec = model_spec(headers, files, str(path))
+    return replace(spec, quant=quant or _hub.quant_of(shards[0].name) or spec.file_type)
+
+
+def synth_path(text: str) -> Path:
+    """``synth:llama:250M:Q4_K_M`` -> the cached synthetic model's path (made if missing)."""
+    from bench._synthetic import make_spec, synthesize
+
+    parts = text.split(":")
+    if len(parts) != 4:
+        raise UserError(
+            f"cannot read synthetic spec {text!r}",
+            hint="write it as synth:ARCH:PARAMS:QUANT, e.g. synth:llama:250M:Q4_K_M",
+        )
+    _, arch, params, quant = parts
+    return synthesize(make_spec(arch, params, quant.upper(), 0, {})).path
+
+
+def sparse_copy(spec: ModelSpec, folder: Path, read: list[int]) -> Path:
+    """Fetch exactly each shard's header bytes and write them before a hole of the file's size."""
+    from bench._mempredict import make_sparse
+
+    assert spec.repo is not None and spec.revision is not None
+    heads = []
+    for shard, f in enumerate(spec.files):
+        data_start = min((t.offset for t in spec.tensors if t.shard == shard), default=0)
+        reader = _hub.RangeReader(spec.repo, f.name, spec.revision)
+        head = reader.fetch(0, data_start) if data_start else b""
+        read[0] += reader.bytes_read
+        heads.append((head, f.size_bytes or data_start))
+    return make_sparse(heads, folder, [f.name for f in spec.files])
+
+
+# -- devices and fitting -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Budget:
+    gpus: tuple[Device, ...]
+    host_bytes: int
+    ram_total_bytes: int
+    unified: bool
+
+
+def budget(host: HostProfile) -> Budget:
+    live = host.source == "probe"
+    gpus = []
+    for g in host.gpus:
+        backend = {"nvidia": "cuda", "amd": "rocm", "apple": "metal"}.get(g.vendor, "vulkan")
+        mem = (g.free_bytes if live and g.free_bytes and not g.unified_memory else None) or (
+            g.usable_bytes or g.total_bytes
+        )
+        gpus.append(
+            Device(
+                f"{g.vendor}:{g.index} {g.name}",
+                backend,
+                int((mem or 0) * GPU_HEADROOM),
+                g.unified_memory,
+            )
+        )
+    ram = host.memory.total_bytes if host.memory and host.memory.total_bytes else 0
+    avail = host.memory.available_bytes if host.memory else None
+    host_bytes = int(avail if live and avail else ram * HOST_SHARE_CATALOG)
+    return Budget(tuple(gpus), host_bytes, ram, any(g.unified for g in gpus))
+
+
+def fits(pred: MemoryPrediction, b: Budget) -> bool:
+    for dev, use in zip(b.gpus, pred.devices[1:], strict=True):
+        if dev.budget_bytes is not None and use.total_bytes > dev.budget_bytes:
+            return False
+    if pred.host.total_bytes > b.host_bytes:
+        return False
+    if b.unified:
+        return sum(d.total_bytes for d in pred.devices) <= b.ram_total_bytes * UNIFIED_SHARE
+    return True
+
+
+def _pred(spec: ModelSpec, cfg: MemConfig, b: Budget) -> MemoryPrediction:
+    return predict_formula(spec, cfg, list(b.gpus))
+
+
+@dataclass(frozen=True, slots=True)
+class Fit:
+    verdict: str  # gpu | partial | cpu | none
+    cfg: MemConfig
+    prediction: MemoryPrediction
+    description: str
+
+
+def best_fit(spec: ModelSpec, base: MemConfig, b: Budget) -> Fit:
+    """Everything on the GPU(s); else (MoE) the fewest expert layers on the CPU; else the most
+    layers that fit; else CPU only; else nothing fits."""
+    n = spec.n_layer
+    if b.gpus:
+        full = replace(base, n_gpu_layers=-1, n_cpu_moe=0)
+        p = _pred(spec, full, b)
+        if fits(p, b):
+            return Fit("gpu", full, p, f"fully on GPU ({n + 1}/{n + 1} layers)")
+        if spec.is_moe:
+            for k in range(1, n + 1):
+                cfg = replace(full, n_cpu_moe=k)
+                p = _pred(spec, cfg, b)
+                if fits(p, b):
+                    return Fit(
+                        "partial",
+                        cfg,
+                        p,
+                        f"partly: all layers on GPU, experts of {k}/{n} layers on CPU",
+                    )
+        lo, hi = 0, n  # largest ngl in [1, n] that fits, by bisection (memory grows with ngl)
+        best = None
+        while lo < hi:
+            mid = (lo + hi + 1) // 2
+            p = _pred(spec, replace(base, n_gpu_layers=mid, n_cpu_moe=0), b)
+            if fits(p, b):
+                lo, best = mid, p
+            else:
+                hi = mid - 1
+        if best is not None and lo > 0:
+            cfg = replace(base, n_gpu_layers=lo, n_cpu_moe=0)
+            return Fit("partial", cfg, best, f"partly: {lo}/{n + 1} layers on GPU")
+    cpu_cfg = replace(base, n_gpu_layers=0, n_cpu_moe=0)
+    p = predict_formula(spec, cpu_cfg, list(b.gpus))
+    if fits(p, b):
+        return Fit("cpu", cpu_cfg, p, "CPU only" if b.gpus else "fits in RAM (CPU)")
+    return Fit("none", cpu_cfg, p, "does not fit")
+
+
+def max_ctx(spec: ModelSpec, cfg: MemConfig, b: Budget) -> int:
+    """The largest context (a multiple of 256, at most the training context) that fits."""
+    top = max(spec.n_ctx_train, 256)
+    if fits(_pred(spec, replace(cfg, n_ctx=top), b), b):
+        return top
+    lo, hi = 0, top // 256
+    while lo < hi:
+        mid = (lo + hi + 1) // 2
+        if fits(_pred(spec, replace(cfg, n_ctx=mid * 256), b), b):
+            lo = mid
+        else:
+            hi = mid - 1
+    return lo * 256
+
+
+def rule_of_thumb_bytes(spec: ModelSpec, quant: str | None) -> int:
+    """The seeds' rule: params x (2 bytes at 16 bit, 1 at 8, 0.5 at 4 …) + 20 %."""
+    q = (quant or "").upper().removeprefix("UD-")
+    if q.startswith(("F32",)):
+        per = 4.0
+    elif q.startswith(("F16", "BF16")):
+        per = 2.0
+    else:
+        m = re.search(r"(\d)", q)
+        per = int(m.group(1)) / 8 if m else spec.weight_bytes / max(spec.n_params, 1)
+    return int(spec.n_params * per * 1.2)
+
+
+def flags(spec: ModelSpec, cfg: MemConfig) -> str:
+    ngl = "99" if cfg.n_gpu_layers < 0 else str(cfg.n_gpu_layers)
+    out = [f"-ngl {ngl}"]
+    if cfg.n_cpu_moe:
+        out.append(f"--n-cpu-moe {cfg.n_cpu_moe}")
+    out += [
+        f"-c {cfg.n_ctx}",
+        f"-ctk {cfg.type_k}",
+        f"-ctv {cfg.type_v}",
+        f"-fa {'on' if cfg.flash_attn else 'off'}",
+    ]
+    return " ".join(out)
+
+
+# -- planning ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class CtxPlan:
+    n_ctx: int
+    fit: Fit
+    exact: MemoryPrediction | None
+
+
+@dataclass(frozen=True, slots=True)
+class QuantPlan:
+    quant: str
+    size_bytes: int
+    files: tuple[FileFact, ...]
+    spec: ModelSpec
+    contexts: tuple[CtxPlan, ...]
+    max_ctx: int
+    rule_of_thumb_bytes: int
+
+
+@dataclass(frozen=True, slots=True)
+class PlanResult:
+    model: str
+    repo: str | None
+    revision: str | None
+    host: str
+    quants: tuple[QuantPlan, ...]
+    bytes_read: int
+    seconds: float
+    engine: str
+
+
+def plan(
+    model: str,
+    host: HostProfile,
+    contexts: list[int] | None,
+    base: MemConfig,
+    engine: str = "auto",
+    quant: str | None = None,
+    fit_params: Path | None = None,
+) -> PlanResult:
+    start = time.perf_counter()
+    ref = parse_model(model)
+    read = [0]
+    specs: list[tuple[str, ModelSpec]] = []
+    files_of: dict[str, Path] = {}
+    repo = revision = None
+    if ref.kind == "hub":
+        assert ref.repo is not None
+        ladder = _hub.list_ladder(ref.repo)
+        repo, revision = ladder.repo, ladder.revision
+        only = ref.quant or quant
+        wanted = [ladder.get(only)] if only else list(ladder.quants)
+        sibling = None
+        for q in wanted:
+            headers = []
+            for i, f in enumerate(q.files):
+                h = _hub.read_remote_header(
+                    ladder.repo,
+                    ladder.revision,
+                    f,
+                    sibling if i == 0 else None,
+                    on_read=lambda n: read.__setitem__(0, read[0] + n),
+                )
+                headers.append(h)
+            sibling = sibling or headers[0]
+            specs.append(
+                (
+                    q.name,
+                    model_spec(
+                        headers,
+                        list(q.files),
+                        f"{ladder.repo}:{q.name}",
+                        repo=ladder.repo,
+                        revision=ladder.revision,
+                        quant=q.name,
+                    ),
+                )
+            )
+    else:
+        path = synth_path(ref.text) if ref.kind == "synth" else ref.path
+        assert path is not None
+        spec = load_local(path)
+        specs.append((spec.quant or "?", spec))
+        files_of[spec.quant or "?"] = path
+    use_exact = engine == "exact" or (
+        engine == "auto" and fit_params is not None and host.source == "probe"
+    )
+    if engine == "exact" and fit_params is None:
+        raise UserError("the exact engine needs llama-fit-params", hint="bench engines build")
+    if engine == "exact" and host.source != "probe":
+        raise UserError(
+            "the exact engine sees only this machine's devices",
+            hint="drop --hardware/--host, or use --engine formula",
+        )
+    if use_exact and ref.kind == "hub":
+        # A sparse copy per quant: the real header bytes, then a hole as long as the data.
+        import tempfile
+
+        sparse_root = Path(tempfile.mkdtemp(prefix="rigbench-sparse-"))
+        for name, spec in specs:
+            if engine == "exact":
+                files_of[name] = sparse_copy(spec, sparse_root / name, read)
+    b = budget(host)
+    plans = []
+    for name, spec in specs:
+        train = spec.n_ctx_train or 8192
+        ctxs = contexts or sorted({min(8192, train), train})
+        ctx_plans = []
+        for c in ctxs:
+            fit = best_fit(spec, replace(base, n_ctx=c), b)
+            exact = None
+            if use_exact and fit_params is not None and name in files_of:
+                exact = predict_exact(fit_params, files_of[name], fit.cfg)
+            ctx_plans.append(CtxPlan(c, fit, exact))
+        chosen = ctx_plans[0].fit
+        plans.append(
+            QuantPlan(
+                quant=name,
+                size_bytes=sum(f.size_bytes or 0 for f in spec.files) or spec.weight_bytes,
+                files=spec.files,
+                spec=spec,
+                contexts=tuple(ctx_plans),
+                max_ctx=max_ctx(spec, chosen.cfg, b) if chosen.verdict != "none" else 0,
+                rule_of_thumb_bytes=rule_of_thumb_bytes(spec, name),
+            )
+        )
+    return PlanResult(
+        model=model,
+        repo=repo,
+        revision=revision,
+        host=host.source if host.source != "probe" else f"this machine ({host.hostname})",
+        quants=tuple(plans),
+        bytes_read=read[0],
+        seconds=time.perf_counter() - start,
+        engine="exact+formula" if use_exact else "formula",
+    )
+
+
+def to_dict(r: PlanResult) -> dict[str, Any]:
+    """The JSON form (schema-versioned); ModelSpecs are summarised, not repeated whole."""
+
+    def pred(p: MemoryPrediction | None) -> Any:
+        if p is None:
+            return None
+        return {
+            "predictor": p.predictor,
+            "predictor_version": p.predictor_version,
+            "devices": [
+                {
+                    "device": d.device,
+                    "weights_bytes": d.weights_bytes,
+                    "kv_bytes": d.kv_bytes,
+                    "compute_bytes": d.compute_bytes,
+                    "output_bytes": d.output_bytes,
+                    "overhead_bytes": d.overhead_bytes,
+                    "total_bytes": d.total_bytes,
+                    "layers": d.layers,
+                }
+                for d in p.devices
+            ],
+        }
+
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "model": r.model,
+        "repo": r.repo,
+        "revision": r.revision,
+        "host": r.host,
+        "engine": r.engine,
+        "bytes_read": r.bytes_read,
+        "seconds": r.seconds,
+        "quants": [
+            {
+                "quant": q.quant,
+                "size_bytes": q.size_bytes,
+                "files": [
+                    {"name": f.name, "size_bytes": f.size_bytes, "sha256": f.sha256}
+                    for f in q.files
+                ],
+                "architecture": q.spec.architecture,
+                "n_params": q.spec.n_params,
+                "n_layer": q.spec.n_layer,
+                "n_ctx_train": q.spec.n_ctx_train,
+                "max_ctx": q.max_ctx,
+                "rule_of_thumb_bytes": q.rule_of_thumb_bytes,
+                "contexts": [
+                    {
+                        "n_ctx": c.n_ctx,
+                        "verdict": c.fit.verdict,
+                        "description": c.fit.description,
+                        "flags": flags(q.spec, c.fit.cfg),
+                        "formula": pred(c.fit.prediction),
+                        "exact": pred(c.exact),
+                    }
+                    for c in q.contexts
+                ],
+            }
+            for q in r.quants
+        ],
+    }

@@ -1,0 +1,233 @@
+"""The memory predictor: formula terms, placement rules, and both engines against llama.cpp."""
+
+from __future__ import annotations
+
+import dataclasses
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from bench._mempredict import (
+    MIB,
+    Device,
+    MemConfig,
+    kv_bytes_per_layer,
+    layer_devices,
+    parse_breakdown,
+    parse_load_log,
+    predict_exact,
+    predict_formula,
+)
+from bench._model import ModelSpec, TensorSpec
+from bench._plan import load_local
+from bench._synthetic import SynthSpec, synthesize
+
+DENSE = SynthSpec(
+    n_layer=8,
+    n_embd=512,
+    n_head=8,
+    n_head_kv=2,
+    n_ff=1536,
+    n_vocab=32000,
+    n_ctx=32768,
+    quant="Q4_K_M",
+)
+MOE = SynthSpec(
+    arch="qwen3moe",
+    n_layer=6,
+    n_embd=768,
+    n_head=12,
+    n_head_kv=4,
+    n_ff=0,
+    n_expert=8,
+    n_expert_used=2,
+    n_ff_exp=768,
+    n_vocab=32000,
+    n_ctx=32768,
+    quant="Q8_0",
+)
+SHARED = SynthSpec(
+    arch="qwen2moe",
+    n_layer=4,
+    n_embd=512,
+    n_head=8,
+    n_head_kv=8,
+    n_ff=0,
+    n_expert=8,
+    n_expert_used=2,
+    n_ff_exp=512,
+    n_ff_shexp=1024,
+    n_vocab=32000,
+    n_ctx=32768,
+    quant="Q5_K_M",
+)
+KV_IDS = {"f16": 1, "q8_0": 8}  # ggml_type ids llama-cpp-python takes for type_k / type_v
+GRID = [
+    MemConfig(n_ctx=1024, flash_attn=False),
+    MemConfig(n_ctx=4096, flash_attn=False),
+    MemConfig(n_ctx=16384),
+    MemConfig(n_ctx=2048),
+    MemConfig(n_ctx=4096, type_k="q8_0", type_v="q8_0"),
+    MemConfig(n_ctx=8192, type_k="q4_0", type_v="q4_0"),
+    MemConfig(n_ctx=4096, n_ubatch=256, n_batch=1024, flash_attn=False),
+]
+
+
+def fake_spec(n_layer: int = 4, **kw: object) -> ModelSpec:
+    base: dict[str, object] = dict(
+        architecture="llama",
+        name=None,
+        n_layer=n_layer,
+        n_embd=4096,
+        n_head=(32,) * n_layer,
+        n_head_kv=(8,) * n_layer,
+        head_dim_k=128,
+        head_dim_v=128,
+        n_ff=(14336,) * n_layer,
+        n_vocab=128256,
+        n_ctx_train=131072,
+        n_expert=0,
+        n_expert_used=0,
+        n_ff_exp=0,
+        n_ff_shexp=0,
+        sliding_window=0,
+        swa_layers=(False,) * n_layer,
+        kv_lora_rank=0,
+        file_type="Q4_K_M",
+        tensors=(),
+        files=(),
+    )
+    base.update(kw)
+    return ModelSpec(**base)  # type: ignore[arg-type]
+
+
+def test_kv_bytes_gqa() -> None:
+    # Llama 3 8B: 8 KV heads x 128 dims, f16 K and V, 8192 cells: 32 MiB per layer.
+    spec = fake_spec()
+    assert kv_bytes_per_layer(spec, MemConfig(n_ctx=8192), 0) == 8192 * 2 * 8 * 128 * 2
+    q8 = kv_bytes_per_layer(spec, MemConfig(n_ctx=8192, type_k="q8_0", type_v="q8_0"), 0)
+    assert q8 == 8192 * 2 * 8 * 128 * 34 // 32
+    # The context is padded to a multiple of 256 cells.
+    assert kv_bytes_per_layer(spec, MemConfig(n_ctx=8000), 0) == kv_bytes_per_layer(
+        spec, MemConfig(n_ctx=8192), 0
+    )
+
+
+def test_kv_bytes_sliding_window_and_mla() -> None:
+    spec = fake_spec(sliding_window=128, swa_layers=(True, False, True, False))
+    cfg = MemConfig(n_ctx=32768, n_ubatch=512)
+    assert kv_bytes_per_layer(spec, cfg, 0) == 768 * 2 * 8 * 128 * 2  # pad(128 + 512, 256)
+    assert kv_bytes_per_layer(spec, cfg, 1) == 32768 * 2 * 8 * 128 * 2
+    assert kv_bytes_per_layer(spec, dataclasses.replace(cfg, swa_full=True), 0) == (
+        kv_bytes_per_layer(spec, cfg, 1)
+    )
+    mla = fake_spec(kv_lora_rank=512, metadata={"llama.rope.dimension_count": 64})
+    assert kv_bytes_per_layer(mla, MemConfig(n_ctx=4096), 0) == 4096 * (512 + 64) * 2
+
+
+def test_layer_placement_follows_ngl() -> None:
+    spec = fake_spec(n_layer=4)
+    gpu = [Device("gpu0", "cuda", 10)]
+    assert layer_devices(spec, MemConfig(n_gpu_layers=0), gpu) == [0, 0, 0, 0, 0]
+    assert layer_devices(spec, MemConfig(n_gpu_layers=1), gpu) == [0, 0, 0, 0, 1]  # output only
+    assert layer_devices(spec, MemConfig(n_gpu_layers=3), gpu) == [0, 0, 1, 1, 1]
+    assert layer_devices(spec, MemConfig(n_gpu_layers=-1), gpu) == [1, 1, 1, 1, 1]
+    two = [Device("a", "cuda", 30), Device("b", "cuda", 10)]
+    # 3:1 by memory over 5 layers (with the output): llama.cpp cuts at 0.75 of the run.
+    assert layer_devices(spec, MemConfig(), two) == [1, 1, 1, 1, 2]
+
+
+def _tensors(spec: ModelSpec, moe: bool = False) -> tuple[TensorSpec, ...]:
+    ts = [
+        TensorSpec("token_embd.weight", "Q4_K", (4096, 100), 1000, 0),
+        TensorSpec("output.weight", "Q6_K", (4096, 100), 2000, 0),
+    ]
+    for il in range(spec.n_layer):
+        ts.append(TensorSpec(f"blk.{il}.attn_q.weight", "Q4_K", (4096, 4096), 100, 0))
+        if moe:
+            ts.append(TensorSpec(f"blk.{il}.ffn_up_exps.weight", "Q4_K", (4096, 8, 8), 10, 0))
+    return tuple(ts)
+
+
+def test_weights_go_where_llama_cpp_puts_them() -> None:
+    spec = fake_spec(n_layer=4)
+    spec = dataclasses.replace(
+        spec, tensors=_tensors(spec, moe=True), n_expert=8, n_expert_used=2, n_ff_exp=8
+    )
+    gpu = [Device("gpu0", "cuda", 1 << 40)]
+    full = predict_formula(spec, MemConfig(n_ctx=256), gpu)
+    assert full.host.weights_bytes == 1000  # token_embd stays on the CPU
+    assert full.devices[1].weights_bytes == 2000 + 4 * 110
+    moe = predict_formula(spec, MemConfig(n_ctx=256, n_cpu_moe=3), gpu)
+    assert moe.host.weights_bytes == 1000 + 3 * 10  # --n-cpu-moe 3: three layers' experts
+    assert moe.devices[1].overhead_bytes == 400 * MIB
+    nkvo = predict_formula(spec, MemConfig(n_ctx=256, no_kv_offload=True), gpu)
+    assert nkvo.devices[1].kv_bytes == 0 and nkvo.host.kv_bytes == full.devices[1].kv_bytes
+
+
+def test_breakdown_table_of_a_gpu_run() -> None:
+    text = (
+        "llama_memory_breakdown_print: | memory breakdown [MiB] | total   free     self   model"
+        "   context   compute    unaccounted |\n"
+        "llama_memory_breakdown_print: |   - CUDA0 (RTX 4090)   | 24077 =  945 + (19187 = 17904"
+        " +     384 +     898) +        3945 |\n"
+        "llama_memory_breakdown_print: |   - Host               |                 58271 = 58259"
+        " +       0 +      12                |\n"
+    )
+    assert parse_breakdown(text) == {"CUDA0 (RTX 4090)": (17904, 384, 898), "Host": (58259, 0, 12)}
+
+
+@pytest.fixture(scope="module")
+def fit_params(llama_bench: Path) -> Path:
+    return llama_bench.parent / "llama-fit-params"
+
+
+@pytest.fixture(scope="module")
+def llama_bench(session_env: pytest.MonkeyPatch) -> Path:  # module-scoped twin of conftest's
+    from tests.conftest import REAL_LLAMA_BENCH
+
+    if REAL_LLAMA_BENCH is None:
+        pytest.fail("llama-bench is not built: run `make install`")
+    return Path(REAL_LLAMA_BENCH)
+
+
+@pytest.mark.parametrize("model", [DENSE, MOE, SHARED], ids=["dense", "moe", "moe-shared"])
+def test_formula_within_5_percent_of_llama_cpp_dry_run(model: SynthSpec, fit_params: Path) -> None:
+    path = synthesize(model).path
+    spec = load_local(path)
+    worst = 0.0
+    for cfg in GRID:
+        exact = predict_exact(fit_params, path, cfg).host.total_bytes
+        formula = predict_formula(spec, cfg).host.total_bytes
+        err = abs(formula / exact - 1)
+        worst = max(worst, err)
+        assert err < 0.05, (cfg, formula / MIB, exact / MIB)
+    print(f"{model.arch}: worst formula-vs-exact error {worst:.2%}")
+
+
+@pytest.mark.parametrize(
+    "cfg",
+    [
+        MemConfig(n_ctx=4096),
+        MemConfig(n_ctx=2048, flash_attn=False),
+        MemConfig(n_ctx=8192, type_k="q8_0", type_v="q8_0"),
+    ],
+)
+def test_exact_matches_a_real_load_within_1_percent(cfg: MemConfig, fit_params: Path) -> None:
+    path = synthesize(DENSE).path
+    exact = predict_exact(fit_params, path, cfg).host
+    code = (
+        "import llama_cpp, sys\n"
+        f"llama_cpp.Llama(model_path={str(path)!r}, n_ctx={cfg.n_ctx}, n_batch={cfg.n_batch}, "
+        f"n_ubatch={cfg.n_ubatch}, flash_attn={cfg.flash_attn}, use_mmap=False, "
+        f"type_k={KV_IDS[cfg.type_k]}, type_v={KV_IDS[cfg.type_v]}, "
+        "verbose=True)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
+    assert done.returncode == 0, done.stderr[-500:]
+    real = parse_load_log(done.stderr)
+    assert real.kv_bytes == exact.kv_bytes
+    assert abs(real.compute_bytes - exact.compute_bytes) <= 0.02 * MIB
+    assert abs(real.total_bytes / exact.total_bytes - 1) < 0.01
