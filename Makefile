@@ -60,8 +60,8 @@ demo: install ## Probe this machine, list the engines, make a 250M synthetic mod
 	$(BIN)/bench synth --params 250M --quant Q4_K_M -o out/synth-llama-250M-Q4_K_M.gguf
 	@echo "HostProfile: out/host.json; model: out/synth-llama-250M-Q4_K_M.gguf" >&2
 
-bench: install ## Performance goals: probe timings and bandwidth, engine speeds, synthesis time
-	$(BIN)/python scripts/bench_probe.py; a=$$?; $(BIN)/python scripts/bench_engines.py; exit $$((a || $$?))
+bench: install ## Performance goals: probe, engines, synthesis, plan (writes out/bench-*.json)
+	@rc=0; for s in probe engines plan; do $(BIN)/python scripts/bench_$$s.py || rc=1; done; exit $$rc
 
 clean: ## Remove the virtual environment and outputs
 	rm -rf $(VENV) out .pytest_cache .mypy_cache .ruff_cache *.egg-info

@@ -290,3 +290,18 @@ def test_hardware_catalog_has_the_seed_machines() -> None:
         assert e.sources and p.memory and p.memory.spec_bandwidth_bytes_per_s
         assert all(g.spec_fp16_flops and g.spec_bandwidth_bytes_per_s for g in p.gpus)
         assert p.cpu and p.cpu.spec_fp32_flops
+
+
+def test_plan_for_a_saved_host_profile(machine, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    import probe
+
+    host = probe.detect(context=machine("strix-halo-apu", nvml=None))
+    f = tmp_path / "strix.json"
+    f.write_text(host.to_json())
+    res = CliRunner().invoke(
+        cli, ["plan", "-m", "synth:llama:60M:Q4_K_M", "--host", str(f), "--format", "json"]
+    )
+    assert res.exit_code == 0, res.output
+    data = json.loads(res.stdout)
+    assert data["host"].startswith("file:") and data["engine"] == "formula"
+    assert data["quants"][0]["contexts"][0]["verdict"] == "gpu"  # 120 GiB of unified memory

@@ -59,3 +59,18 @@ def test_bad_files(tmp_path: Path, content: str, words: str) -> None:
 def test_missing_file(tmp_path: Path) -> None:
     with pytest.raises(UserError, match="cannot read host profile"):
         load_host_profile(tmp_path / "nope.json")
+
+
+def test_schema_1_profile_is_upgraded(machine) -> None:  # type: ignore[no-untyped-def]
+    data = probe.detect(context=machine("strix-halo-apu")).to_dict()
+    data["schema_version"] = 1
+    for key in ("source",):
+        data.pop(key)
+    for gpu in data["gpus"]:
+        gpu.pop("spec_fp16_flops")
+    data["memory"].pop("spec_bandwidth_bytes_per_s")
+    data["cpu"].pop("spec_fp32_flops")
+    p = host_profile_from_dict(data)
+    assert p.schema_version == SCHEMA_VERSION == 2
+    assert p.source == "file" and p.gpus[0].spec_fp16_flops is None
+    assert p.gpus[0].gfx_target == "gfx1151"

@@ -1,0 +1,99 @@
+#!/usr/bin/env python3
+"""`make bench` for bench plan: a remote repo of 10 quants served by the local HF endpoint.
+
+Counts the bytes the endpoint sends and the wall time of `bench plan` (a subprocess, Python
+start-up included), median of 5 runs. The model has a 151,936-token vocabulary (Qwen's), so a
+naive reader would fetch ~4 MB of tokenizer per quant. Writes out/bench-plan.json.
+
+Goals (issue 4): under 16 MB read in total; under 3 s.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+from bench._split import split_gguf  # noqa: E402
+from bench._synthetic import SynthSpec, synthesize  # noqa: E402
+from bench.localhub import LocalHub  # noqa: E402
+
+SCHEMA_VERSION = 1  # 1: first version
+QUANTS = ("Q2_K", "Q3_K_M", "Q4_0", "IQ4_XS", "Q4_K_M", "Q5_K_M", "Q6_K", "Q8_0", "BF16", "F16")
+BASE = SynthSpec(
+    n_layer=12, n_embd=512, n_head=8, n_head_kv=2, n_ff=1536, n_vocab=151936, n_ctx=32768
+)
+REPO_ID = "rigbench-bench/qwen-shaped-GGUF"
+
+
+def main() -> int:
+    files: dict[str, Path | bytes | str] = {"README.md": "# bench\n"}
+    shards = Path(tempfile.mkdtemp(prefix="rigbench-bench-"))
+    for q in QUANTS:
+        path = synthesize(dataclasses.replace(BASE, quant=q)).path
+        if q == "F16":
+            for s in split_gguf(path, shards / "m-F16.gguf", 2):
+                files[f"F16/{s.name}"] = s
+        else:
+            files[f"m-{q}.gguf"] = path
+    with LocalHub() as hub:
+        hub.add_repo(REPO_ID, files)
+        env = {**os.environ, "HF_ENDPOINT": hub.url}
+        argv = [
+            str(Path(sys.executable).parent / "bench"),
+            "plan",
+            "-m",
+            REPO_ID,
+            "--hardware",
+            "rtx4090",
+            "--format",
+            "json",
+        ]
+        walls, sent = [], []
+        for _ in range(5):
+            hub.reset_counters()
+            t = time.perf_counter()
+            done = subprocess.run(argv, capture_output=True, text=True, env=env, check=True)
+            walls.append(time.perf_counter() - t)
+            sent.append(hub.bytes_sent)
+        result = json.loads(done.stdout)
+        repo_bytes = sum(f.size for f in hub.repos[REPO_ID].files.values())
+    out = {
+        "schema_version": SCHEMA_VERSION,
+        "quants": len(result["quants"]),
+        "repo_bytes": repo_bytes,
+        "bytes_sent": sent,
+        "wall_s": walls,
+        "wall_s_median": statistics.median(walls),
+        "bytes_sent_median": statistics.median(sent),
+    }
+    (REPO / "out").mkdir(exist_ok=True)
+    (REPO / "out" / "bench-plan.json").write_text(json.dumps(out, indent=2))
+    goals = [
+        (
+            "bench plan, 10 remote quants: < 16 MB read",
+            out["bytes_sent_median"] < 16 * 2**20,
+            f"{out['bytes_sent_median'] / 2**20:.2f} MiB of a {repo_bytes / 2**20:.0f} MiB repo",
+        ),
+        (
+            "bench plan, 10 remote quants: < 3 s",
+            out["wall_s_median"] < 3,
+            f"{out['wall_s_median']:.2f} s median of 5",
+        ),
+    ]
+    for name, ok, figure in goals:
+        print(f"{'PASS' if ok else 'FAIL'}  {name:52s} {figure}")
+    return 0 if all(ok for _, ok, _ in goals) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
