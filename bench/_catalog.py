@@ -56,6 +56,11 @@ XEON_8480 = _Cpu("Intel Xeon Platinum 8480+", 56, 112, 3.8, 64, vendor="Intel")
 EPYC_9654 = _Cpu("AMD EPYC 9654", 96, 192, 3.7, 64)
 
 RTX_3060 = _Gpu("NVIDIA GeForce RTX 3060 12GB", "nvidia", 12, 360, 25.6)
+RTX_3070 = _Gpu("NVIDIA GeForce RTX 3070", "nvidia", 8, 448, 40.6)
+RTX_3080 = _Gpu("NVIDIA GeForce RTX 3080 10GB", "nvidia", 10, 760.3, 59.5)
+RTX_3080TI = _Gpu("NVIDIA GeForce RTX 3080 Ti", "nvidia", 12, 912.4, 68.2)
+RTX_4070TI = _Gpu("NVIDIA GeForce RTX 4070 Ti", "nvidia", 12, 504.2, 80.2)
+RTX_4080 = _Gpu("NVIDIA GeForce RTX 4080", "nvidia", 16, 716.8, 97.5)
 RTX_3090 = _Gpu("NVIDIA GeForce RTX 3090", "nvidia", 24, 936.2, 71.0)
 RTX_4060TI = _Gpu("NVIDIA GeForce RTX 4060 Ti 16GB", "nvidia", 16, 288, 44.1)
 RTX_4090 = _Gpu("NVIDIA GeForce RTX 4090", "nvidia", 24, 1008, 165.2)
@@ -115,6 +120,51 @@ CATALOG: tuple[Entry, ...] = (
         96,
         (RTX_3060,),
         (NV, "AMD Ryzen 9 7950X spec page; DDR5-6000 dual channel = 96 GB/s"),
+    ),
+    Entry(
+        "rtx3070",
+        "Ryzen 9 7950X + RTX 3070 8GB, 64 GB DDR5",
+        RYZEN_7950X,
+        64,
+        96,
+        (RTX_3070,),
+        (NV,),
+    ),
+    Entry(
+        "rtx3080-10gb",
+        "Ryzen 9 7950X + RTX 3080 10GB, 64 GB DDR5",
+        RYZEN_7950X,
+        64,
+        96,
+        (RTX_3080,),
+        (NV,),
+    ),
+    Entry(
+        "rtx3080ti",
+        "Ryzen 9 7950X + RTX 3080 Ti, 64 GB DDR5",
+        RYZEN_7950X,
+        64,
+        96,
+        (RTX_3080TI,),
+        (NV,),
+    ),
+    Entry(
+        "rtx4070ti",
+        "Ryzen 9 7950X + RTX 4070 Ti 12GB, 64 GB DDR5",
+        RYZEN_7950X,
+        64,
+        96,
+        (RTX_4070TI,),
+        (NV,),
+    ),
+    Entry(
+        "rtx4080",
+        "Ryzen 9 7950X + RTX 4080 16GB, 64 GB DDR5",
+        RYZEN_7950X,
+        64,
+        96,
+        (RTX_4080,),
+        (NV,),
     ),
     Entry(
         "rtx3090", "Ryzen 9 7950X + RTX 3090, 64 GB DDR5", RYZEN_7950X, 64, 96, (RTX_3090,), (NV,)
@@ -246,6 +296,7 @@ CATALOG: tuple[Entry, ...] = (
             "512 FP16 FLOP/clk x 2.9 GHz = 59.4 TFLOPS; usable: GTT raised to 120 GiB",
         ),
     ),
+    _apple("macbook-air-m1-8gb", "Apple M1", 4, 4, 7, 1.278, 8, 68.25),
     _apple("m1-max-64gb", "Apple M1 Max", 8, 2, 32, 1.296, 64, 409.6),
     _apple("m2-max-96gb", "Apple M2 Max", 8, 4, 38, 1.398, 96, 409.6),
     _apple("m2-ultra-192gb", "Apple M2 Ultra", 16, 8, 76, 1.398, 192, 819.2),
@@ -281,6 +332,15 @@ CATALOG: tuple[Entry, ...] = (
         460.8,
         (),
         ("AMD EPYC 9654 spec page: 12 x DDR5-4800 = 460.8 GB/s",),
+    ),
+    Entry(
+        "threadripper-5975wx-cpu",
+        "Threadripper PRO 5975WX, 256 GB DDR4-3200 (8 channels), CPU only",
+        _Cpu("AMD Ryzen Threadripper PRO 5975WX", 32, 64, 4.5, 32),
+        256,
+        204.8,
+        (),
+        ("AMD spec page: 32 Zen 3 cores, 4.5 GHz boost, 8 x DDR4-3200 = 204.8 GB/s",),
     ),
     Entry(
         "graviton3-c7g-16xl",

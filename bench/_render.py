@@ -96,3 +96,93 @@ def render_md(r: PlanResult) -> str:
                 f"{q.max_ctx} | `{flags(q.spec, c.fit.cfg)}` |"
             )
     return "\n".join(lines) + "\n"
+
+
+def _tps(x: float) -> str:
+    return f"{x:,.1f}" if x < 1000 else f"{x:,.0f}"
+
+
+def render_predictions(spec, host, preds) -> RenderableType:
+    from bench._speed import SpeedPrediction
+
+    first: SpeedPrediction = preds[0][1]
+    cal = (
+        f"calibrated on {first.calibrated_points} points"
+        if first.calibrated_points
+        else "uncalibrated"
+    )
+    title = (
+        f"{spec.name or spec.architecture} {spec.quant or ''} on {host.source} "
+        f"({first.backend}, {cal}; {first.predictor} v{first.predictor_version})"
+    )
+    t = Table(title=title, title_justify="left")
+    for col in (
+        "depth",
+        "pp t/s",
+        "pp bound by",
+        "pp ceiling",
+        "tg t/s",
+        "tg bound by",
+        "tg ceiling",
+        f"TTFT ({preds[0][0].n_prompt} tok)",
+    ):
+        t.add_column(col)
+    for cfg, p in preds:
+        t.add_row(
+            str(cfg.n_depth),
+            _tps(p.pp_tokens_per_s),
+            p.pp_dominant,
+            _tps(p.pp_ceiling_tokens_per_s),
+            _tps(p.tg_tokens_per_s),
+            p.tg_dominant,
+            _tps(p.tg_ceiling_tokens_per_s),
+            f"{p.ttft_s * 1000:,.0f} ms",
+        )
+    terms = preds[0][1].tg_terms_s
+    note = "tg per token: " + ", ".join(f"{k} {v * 1000:.2f} ms" for k, v in terms.items() if v)
+    return Group(t, Text(note, style="dim"))
+
+
+def predictions_json(spec, host, preds) -> dict:
+    from dataclasses import asdict
+
+    from bench._speed import PREDICTOR_VERSION
+
+    return {
+        "schema_version": 1,
+        "predictor_version": PREDICTOR_VERSION,
+        "host": host.source,
+        "model": {
+            "name": spec.name,
+            "architecture": spec.architecture,
+            "quant": spec.quant,
+            "n_params": spec.n_params,
+            "weight_bytes": spec.weight_bytes,
+        },
+        "predictions": [{"config": asdict(c), **asdict(p)} for c, p in preds],
+    }
+
+
+def render_sweep(results) -> RenderableType:
+    from bench._sweep import summarise
+
+    parts: list[RenderableType] = []
+    for target, s in results:
+        t = Table(
+            title=f"{target.label}: {s.ok} ok, {s.failed} failed, {s.skipped} skipped, "
+            f"{s.resumed} resumed; {s.processes} engine processes, {s.wall_seconds:.0f} s "
+            f"(sweep {s.sweep_id})",
+            title_justify="left",
+        )
+        for col in ("test", "status", "measured t/s", "predicted t/s", "error", "why"):
+            t.add_column(col)
+        for r in summarise(s.rows):
+            meas = "" if r["measured"] is None else f"{r['measured']:.1f} ± {r['stddev'] or 0:.1f}"
+            pred = "" if r["predicted"] is None else f"{r['predicted']:.1f}"
+            err = "" if r["error"] is None else f"{r['error']:+.0%}"
+            status = {"ok": "[green]ok[/]", "failed": "[red]failed[/]"}.get(
+                r["status"], "[yellow]skipped[/]"
+            )
+            t.add_row(r["test"], status, meas, pred, err, r["why"] or "")
+        parts.append(t)
+    return Group(*parts)

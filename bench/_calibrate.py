@@ -1,0 +1,148 @@
+"""Calibration: fit this host's efficiency corrections from stored measurements.
+
+Per backend, ``k_bw`` scales the bandwidth efficiency (fitted on tg points) and ``k_compute``
+the compute efficiency (fitted on pp points, with k_bw fixed): each minimises the squared log
+ratio of measured to predicted tokens/s over the points, by golden-section search. A factor
+that would make any efficiency exceed 1 (faster than the hardware's spec) is refused.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import statistics
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from bench._model import ModelSpec, model_spec_from_dict
+from bench._speed import EFFICIENCY, PREDICTOR_VERSION, Calibration, RunConfig, predict_speed
+from bench._store import Store
+from probe import HostProfile
+
+K_MIN, K_MAX = 0.05, 20.0
+
+
+@dataclass(frozen=True, slots=True)
+class Point:
+    spec: ModelSpec
+    cfg: RunConfig
+    measured_tps: float
+    kind: str  # pp | tg
+
+
+@dataclass(frozen=True, slots=True)
+class Fit:
+    backend: str
+    calibration: Calibration
+    warnings: tuple[str, ...]
+    tg_points: int
+    pp_points: int
+
+
+def _golden(f: Callable[[float], float], lo: float, hi: float, iters: int = 60) -> float:
+    """Minimise f over log-space [lo, hi]."""
+    a, b = math.log(lo), math.log(hi)
+    g = (math.sqrt(5) - 1) / 2
+    c, d = b - g * (b - a), a + g * (b - a)
+    fc, fd = f(math.exp(c)), f(math.exp(d))
+    for _ in range(iters):
+        if fc < fd:
+            b, d, fd = d, c, fc
+            c = b - g * (b - a)
+            fc = f(math.exp(c))
+        else:
+            a, c, fc = c, d, fd
+            d = a + g * (b - a)
+            fd = f(math.exp(d))
+    return math.exp((a + b) / 2)
+
+
+def _pred(p: Point, host: HostProfile, backend: str, cal: Calibration) -> float:
+    s = predict_speed(p.spec, host, p.cfg, {backend: cal})
+    return s.tg_tokens_per_s if p.kind == "tg" else s.pp_tokens_per_s
+
+
+def fit(points: list[Point], host: HostProfile, backend: str) -> Fit:
+    warnings = []
+    tg = [p for p in points if p.kind == "tg" and p.measured_tps > 0]
+    pp = [p for p in points if p.kind == "pp" and p.measured_tps > 0]
+    families = {f for f in EFFICIENCY[backend] if f != "_"}
+    max_bw = max(EFFICIENCY[backend][f]["bw"] for f in families)
+    max_c = max(EFFICIENCY[backend][f]["compute"] for f in families)
+
+    def loss(pts: list[Point], make: Callable[[float], Calibration]) -> Callable[[float], float]:
+        return lambda k: sum(
+            math.log(p.measured_tps / _pred(p, host, backend, make(k))) ** 2 for p in pts
+        )
+
+    k_bw = 1.0
+    if tg:
+        k = _golden(loss(tg, lambda k: Calibration(k_bw=k)), K_MIN, K_MAX)
+        if k * max_bw > 1:
+            warnings.append(
+                f"{backend}: bandwidth factor {k:.2f} would put efficiency at "
+                f"{k * max_bw:.2f} > 1 (faster than the spec): refused, kept 1.0"
+            )
+        else:
+            k_bw = k
+    k_c = 1.0
+    if pp:
+        k = _golden(loss(pp, lambda k: Calibration(k_bw=k_bw, k_compute=k)), K_MIN, K_MAX)
+        if k * max_c > 1:
+            warnings.append(
+                f"{backend}: compute factor {k:.2f} would put efficiency at "
+                f"{k * max_c:.2f} > 1: refused, kept 1.0"
+            )
+        else:
+            k_c = k
+    deep = [p for p in tg + pp if p.cfg.n_depth > 0]
+    k_a = 1.0
+    if deep:
+        k = _golden(
+            loss(deep, lambda k: Calibration(k_bw=k_bw, k_compute=k_c, k_attn=k)), K_MIN, K_MAX
+        )
+        if k * k_c * max_c > 1:
+            warnings.append(f"{backend}: attention factor {k:.2f} refused (efficiency > 1)")
+        else:
+            k_a = k
+    cal = Calibration(k_bw, k_c, k_a, len(tg) + len(pp))
+    logs = [math.log(p.measured_tps / _pred(p, host, backend, cal)) for p in tg + pp]
+    sd = statistics.pstdev(logs) if len(logs) > 1 else None
+    return Fit(
+        backend, Calibration(k_bw, k_c, k_a, len(logs), sd), tuple(warnings), len(tg), len(pp)
+    )
+
+
+def points_from_store(store: Store, fp: str) -> list[Point]:
+    out = []
+    specs: dict[str, ModelSpec] = {}
+    for row in store.points(fp=fp, status="ok"):
+        if not row["model_spec_json"] or not row["avg_ts"]:
+            continue
+        key = row["model_spec_json"]
+        if key not in specs:
+            specs[key] = model_spec_from_dict(json.loads(key))
+        cfg = RunConfig(**json.loads(row["config_json"]))
+        kind = "tg" if cfg.n_gen and not cfg.n_prompt else "pp" if cfg.n_prompt else ""
+        if kind:
+            out.append(Point(specs[key], cfg, float(row["avg_ts"]), kind))
+    return out
+
+
+def calibrate(store: Store, host: HostProfile, fp: str, backend: str) -> Fit:
+    points = points_from_store(store, fp)
+    result = fit(points, host, backend)
+    if result.calibration.n_points:
+        c = result.calibration
+        store.save_calibration(
+            fp, backend, c.k_bw, c.k_compute, c.k_attn, c.n_points, c.residual_sd, PREDICTOR_VERSION
+        )
+    return result
+
+
+def load(store: Store, fp: str) -> dict[str, Calibration]:
+    return {
+        b: Calibration(r["k_bw"], r["k_compute"], r["k_attn"], r["n_points"], r["residual_sd"])
+        for b, r in store.calibrations(fp).items()
+        if r["predictor_version"] == PREDICTOR_VERSION
+    }

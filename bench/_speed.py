@@ -1,0 +1,401 @@
+"""Speed prediction: prompt processing (pp) and generation (tg) tokens/s, from physics.
+
+tg: every generated token reads the weights it uses (MoE: the used experts and the shared
+tensors) and the KV cache up to its position, from the device holding them; split models add
+a host/GPU hop per boundary; each layer adds a fixed launch/sync overhead.
+pp: each ubatch does 2 x active params FLOPs per token plus attention work that grows with
+depth, at the device's peak times an efficiency; a small ubatch is bound by reading the weights
+instead; with partial offload, host weights cross PCIe to the GPU once per ubatch.
+
+Efficiency factors start from the values in EFFICIENCY (sources there) and are refit per host
+and backend by ``bench calibrate``.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+from bench._mempredict import KV_TYPE_BYTES, Device, MemConfig, layer_devices
+from bench._model import ModelSpec
+from probe import HostProfile
+
+PREDICTOR = "rigbench-speed"
+PREDICTOR_VERSION = "1"
+GB = 1e9
+
+# Per-backend starting efficiencies, by quant family:
+#   bw      fraction of spec memory bandwidth llama.cpp's mat-vec kernels reach on big models;
+#   compute fraction of peak dense FP16 matrix throughput (GPU) or FP32 FMA throughput (CPU)
+#           reached in prompt processing at ubatch 512;
+#   layer_s fixed time per layer per token (kernel launches, thread barriers).
+# Sources: bw — llama.cpp PR #2188 (M1/M2 Max GPUs sustain 340 of 400 GB/s, 0.85) and the Q6_K
+# Metal commit of ikawrakow (290 GB/s of 400 on M2 Max for Q6_K, 0.72): F16/Q8_0 0.80, K-quants
+# 0.70, other block quants 0.65 on GPUs; CPUs 0.80 of what their threads can pull.
+# compute — XiongjieDai/GPU-Benchmarks-on-LLM-Inference, LLaMA 2 7B table (Dec 2023): RTX 30/40
+# reach 0.43-0.69 of dense FP16 tensor peak, Apple M2 Ultra/M3 Max 0.58-0.69 of ALU peak;
+# RDNA3 WMMA and CPUs about 0.35-0.40 (ik_llama.cpp PR #54, mainline columns: Ryzen 7950X 1.9
+# of 5.2 TFLOPS). layer_s — order of magnitude of one kernel launch per op (~15 us CUDA with
+# graphs, ~20 us Metal/HIP/Vulkan) and one thread barrier per op on CPUs (~3 us).
+EFFICIENCY: dict[str, dict[str, dict[str, float]]] = {
+    "cuda": {
+        "f16": {"bw": 0.80, "compute": 0.60},
+        "q8": {"bw": 0.80, "compute": 0.50},
+        "kquant": {"bw": 0.70, "compute": 0.50},
+        "quant": {"bw": 0.65, "compute": 0.50},
+        "_": {"layer_s": 15e-6},
+    },
+    "metal": {
+        "f16": {"bw": 0.80, "compute": 0.65},
+        "q8": {"bw": 0.75, "compute": 0.60},
+        "kquant": {"bw": 0.65, "compute": 0.60},
+        "quant": {"bw": 0.65, "compute": 0.60},
+        "_": {"layer_s": 20e-6},
+    },
+    "rocm": {
+        "f16": {"bw": 0.75, "compute": 0.40},
+        "q8": {"bw": 0.70, "compute": 0.35},
+        "kquant": {"bw": 0.65, "compute": 0.35},
+        "quant": {"bw": 0.60, "compute": 0.35},
+        "_": {"layer_s": 20e-6},
+    },
+    "vulkan": {
+        "f16": {"bw": 0.70, "compute": 0.35},
+        "q8": {"bw": 0.65, "compute": 0.30},
+        "kquant": {"bw": 0.60, "compute": 0.30},
+        "quant": {"bw": 0.60, "compute": 0.30},
+        "_": {"layer_s": 25e-6},
+    },
+    "cpu": {
+        "f16": {"bw": 0.80, "compute": 0.25},
+        "q8": {"bw": 0.80, "compute": 0.40},
+        "kquant": {"bw": 0.80, "compute": 0.35},
+        "quant": {"bw": 0.80, "compute": 0.40},
+        "_": {"layer_s": 3e-6},
+    },
+}
+# Attention (QK^T, softmax, xV) against the quantized matmuls, per backend: GPUs run it in fused
+# flash-attention kernels near matmul efficiency; ggml-cpu runs it in F16/F32 kernels without
+# the int8 dot-product paths, at about 0.3 of them (rigbench sweeps of synthetic models on Zen4,
+# pp512 at depth 0 vs 1024).
+ATTN_RATIO = {"cuda": 1.0, "metal": 1.0, "rocm": 1.0, "vulkan": 1.0, "cpu": 0.3}
+PER_THREAD_BW = 12 * GB  # what one core streams (Zen4 13-16 GB/s, ik_llama.cpp PR #54 tg128)
+PCIE_DEFAULT_BW = 25 * GB  # effective PCIe 4.0 x16
+PCIE_GEN_BW = {3: 12 * GB, 4: 25 * GB, 5: 50 * GB}  # effective x16, scaled by width
+HOP_LATENCY_S = 10e-6
+
+
+def quant_family(type_name: str) -> str:
+    t = type_name.upper()
+    if t in ("F16", "BF16", "F32"):
+        return "f16"
+    if t.startswith("Q8"):
+        return "q8"
+    if t.endswith("_K") or t.startswith("IQ"):
+        return "kquant"
+    return "quant"
+
+
+def model_family(spec: ModelSpec) -> str:
+    """The family of the bulk of the weight bytes."""
+    by: dict[str, int] = {}
+    for t in spec.tensors:
+        if len(t.shape) > 1:
+            fam = quant_family(t.type)
+            by[fam] = by.get(fam, 0) + t.n_bytes
+    return max(by, key=lambda k: by[k]) if by else "f16"
+
+
+@dataclass(frozen=True, slots=True)
+class RunConfig:
+    """One benchmark point, named like llama-bench's fields."""
+
+    n_prompt: int = 512
+    n_gen: int = 128
+    n_depth: int = 0
+    n_batch: int = 2048
+    n_ubatch: int = 512
+    n_threads: int = 0  # 0: physical cores
+    n_gpu_layers: int = -1
+    n_cpu_moe: int = 0
+    type_k: str = "f16"
+    type_v: str = "f16"
+    flash_attn: bool = True
+
+    def mem_config(self) -> MemConfig:
+        return MemConfig(
+            n_ctx=max(self.n_depth + self.n_prompt + self.n_gen, 256),
+            n_batch=self.n_batch,
+            n_ubatch=self.n_ubatch,
+            n_gpu_layers=self.n_gpu_layers,
+            n_cpu_moe=self.n_cpu_moe,
+            type_k=self.type_k,
+            type_v=self.type_v,
+            flash_attn=self.flash_attn,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Calibration:
+    """Multiplicative corrections of one host+backend's efficiencies, fitted on measurements."""
+
+    k_bw: float = 1.0
+    k_compute: float = 1.0
+    k_attn: float = 1.0
+    n_points: int = 0
+    residual_sd: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class SpeedPrediction:
+    pp_tokens_per_s: float
+    tg_tokens_per_s: float
+    ttft_s: float
+    pp_dominant: str
+    tg_dominant: str
+    pp_ceiling_tokens_per_s: float
+    tg_ceiling_tokens_per_s: float
+    tg_terms_s: dict[str, float]
+    pp_terms_s: dict[str, float]
+    backend: str
+    calibrated_points: int
+    predictor: str = PREDICTOR
+    predictor_version: str = PREDICTOR_VERSION
+    inputs: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class _Dev:
+    name: str
+    backend: str
+    bw: float  # bytes/s
+    flops: float  # FLOP/s
+    pcie: float  # bytes/s to the host (inf for unified memory)
+
+
+def cpu_peak_flops(host: HostProfile, threads: int) -> tuple[float, str]:
+    """FP32 FMA throughput of ``threads`` cores: spec if given, else cores x clock x width."""
+    cpu = host.cpu
+    cores = cpu.physical_cores if cpu and cpu.physical_cores else 1
+    used = min(threads, cores)
+    if cpu and cpu.spec_fp32_flops:
+        return cpu.spec_fp32_flops * used / cores, "spec"
+    flags = cpu.isa_flags if cpu else {}
+    per_cycle = (
+        64
+        if flags.get("AVX512_F")
+        else 32
+        if flags.get("AVX2")
+        else 16
+        if (flags.get("NEON") or flags.get("SVE"))
+        else 8
+    )
+    ghz = (cpu.max_clock_mhz or cpu.base_clock_mhz or 3000) / 1000 if cpu else 3.0
+    how = "cores x clock x FMA width" + (
+        "" if cpu and cpu.max_clock_mhz else " (clock unknown: 3 GHz)"
+    )
+    return used * ghz * 1e9 * per_cycle, how
+
+
+def host_bandwidth(host: HostProfile) -> tuple[float, str]:
+    m = host.memory
+    if m and m.measured_read_bytes_per_s:
+        return m.measured_read_bytes_per_s, "measured"
+    if m and m.spec_bandwidth_bytes_per_s:
+        return m.spec_bandwidth_bytes_per_s, "spec"
+    return 50 * GB, "unknown: 50 GB/s assumed (run probe detect --measure)"
+
+
+def _devices(host: HostProfile, threads: int) -> tuple[_Dev, list[_Dev], dict[str, Any]]:
+    bw, bw_how = host_bandwidth(host)
+    cpu_flops, flops_how = cpu_peak_flops(host, threads)
+    cpu = _Dev("host", "cpu", min(bw, threads * PER_THREAD_BW), cpu_flops, math.inf)
+    gpus = []
+    for g in host.gpus:
+        backend = {"nvidia": "cuda", "amd": "rocm", "apple": "metal"}.get(g.vendor, "vulkan")
+        pcie = (
+            math.inf
+            if g.unified_memory
+            else (
+                PCIE_GEN_BW.get(g.pcie_gen_max or 4, PCIE_DEFAULT_BW)
+                * (g.pcie_width_max or 16)
+                / 16
+            )
+        )
+        gpus.append(
+            _Dev(
+                f"{g.vendor}:{g.index}",
+                backend,
+                g.measured_bandwidth_bytes_per_s or g.spec_bandwidth_bytes_per_s or bw,
+                g.spec_fp16_flops or 10e12,
+                pcie,
+            )
+        )
+    inputs = {
+        "host_bandwidth": bw_how,
+        "cpu_flops": flops_how,
+        "threads": threads,
+        "host_bytes_per_s": cpu.bw,
+        "cpu_flops_per_s": cpu.flops,
+    }
+    return cpu, gpus, inputs
+
+
+def _eff(backend: str, family: str, cal: Calibration | None) -> tuple[float, float, float]:
+    table = EFFICIENCY[backend]
+    e = table[family]
+    k_bw = cal.k_bw if cal else 1.0
+    k_c = cal.k_compute if cal else 1.0
+    return e["bw"] * k_bw, e["compute"] * k_c, table["_"]["layer_s"]
+
+
+def _attn_eff(backend: str, family: str, cal: Calibration | None) -> float:
+    """Attention FLOP efficiency: the matmul efficiency times the backend's attention ratio."""
+    return _eff(backend, family, cal)[1] * ATTN_RATIO[backend] * (cal.k_attn if cal else 1.0)
+
+
+def predict_speed(
+    spec: ModelSpec,
+    host: HostProfile,
+    cfg: RunConfig,
+    calibrations: dict[str, Calibration] | None = None,
+) -> SpeedPrediction:
+    threads = cfg.n_threads or (
+        host.cpu.physical_cores if host.cpu and host.cpu.physical_cores else 1
+    )
+    cpu, gpus, inputs = _devices(host, threads)
+    devs = [cpu, *gpus]
+    mem = cfg.mem_config()
+    where = layer_devices(spec, mem, [Device(g.name, g.backend, None) for g in gpus])
+    family = model_family(spec)
+    cals = calibrations or {}
+    main = gpus[0].backend if gpus and where[spec.n_layer] > 0 else "cpu"
+
+    # Bytes and FLOPs per device.
+    read_tg = [0.0] * len(devs)  # weights read per generated token
+    read_pp = [0.0] * len(devs)  # weights read per ubatch (every expert is touched)
+    params = [0.0] * len(devs)  # active parameters (matmul FLOPs / 2 per token)
+    layers = [0] * len(devs)
+    expert_frac = spec.n_expert_used / spec.n_expert if spec.n_expert else 1.0
+    for t in spec.tensors:
+        il = t.layer
+        if t.name.startswith("token_embd"):
+            continue  # a lookup: one row per token
+        dev = (
+            where[spec.n_layer]
+            if il is None
+            else (0 if t.is_expert and il < cfg.n_cpu_moe else where[il])
+        )
+        n = math.prod(t.shape)
+        frac = expert_frac if t.is_expert else 1.0
+        read_tg[dev] += t.n_bytes * frac
+        read_pp[dev] += t.n_bytes
+        params[dev] += n * frac if len(t.shape) > 1 else 0
+    for il in range(spec.n_layer):
+        layers[where[il]] += 1
+    # tg: the average context a generated token attends to.
+    tg_depth = cfg.n_depth + cfg.n_gen / 2
+    t_w = t_kv = t_over = 0.0
+    ceil_tg = 0.0
+    for i, d in enumerate(devs):
+        bw_e, _, layer_s = _eff(d.backend, family, cals.get(d.backend))
+        kv = _kv_read(spec, where, i, tg_depth, cfg)
+        attn_flops = 4 * _attn_width(spec, where, i) * tg_depth
+        t_w += read_tg[i] / (d.bw * bw_e)
+        # Attending to the cache: reading it, or computing on it, whichever is slower.
+        t_kv += max(
+            kv / (d.bw * bw_e),
+            attn_flops / (d.flops * _attn_eff(d.backend, family, cals.get(d.backend))),
+        )
+        t_over += layers[i] * layer_s
+        ceil_tg += (read_tg[i] + kv) / d.bw
+    hops = _hops(where, cfg, spec)
+    pcie = min((g.pcie for g in gpus), default=math.inf)
+    t_hop = hops * (HOP_LATENCY_S + spec.n_embd * 4 / pcie) if gpus else 0.0
+    tg_terms = {"weights": t_w, "kv_cache": t_kv, "overhead": t_over, "host_hop": t_hop}
+    tg_time = sum(tg_terms.values())
+
+    # pp: per ubatch.
+    ub = max(1, min(cfg.n_ubatch, cfg.n_batch, max(cfg.n_prompt, 1)))
+    n_ub = math.ceil(max(cfg.n_prompt, 1) / ub)
+    t_comp = t_read = t_xfer = t_pover = 0.0
+    ceil_pp = 0.0
+    for k in range(n_ub):
+        u = min(ub, cfg.n_prompt - k * ub) if cfg.n_prompt else 1
+        depth = cfg.n_depth + k * ub + u / 2
+        for i, d in enumerate(devs):
+            if read_pp[i] == 0 and layers[i] == 0:
+                continue
+            bw_e, c_e, layer_s = _eff(d.backend, family, cals.get(d.backend))
+            matmul = 2 * params[i] * u
+            attn = 4 * _attn_width(spec, where, i) * u * depth
+            runs_on = d
+            if i == 0 and gpus and u >= 32 and read_pp[0] > 0:
+                # llama.cpp offloads host-weight matmuls of big batches to the GPU: the weights
+                # cross PCIe once per ubatch, the FLOPs run at GPU speed.
+                runs_on = gpus[0]
+                t_xfer += read_pp[0] / pcie
+                _, c_e, _ = _eff(runs_on.backend, family, cals.get(runs_on.backend))
+            a_e = _attn_eff(runs_on.backend, family, cals.get(runs_on.backend))
+            flops = matmul + attn
+            comp = matmul / (runs_on.flops * c_e) + attn / (runs_on.flops * a_e)
+            read = read_pp[i] / (d.bw * bw_e)
+            if comp >= read:
+                t_comp += comp
+            else:
+                t_read += read
+            t_pover += layers[i] * layer_s
+            ceil_pp += max(flops / runs_on.flops, read_pp[i] / d.bw)
+    pp_terms = {"compute": t_comp, "weights": t_read, "host_hop": t_xfer, "overhead": t_pover}
+    pp_time = sum(pp_terms.values())
+    n_p = max(cfg.n_prompt, 1)
+    pp_tps = n_p / pp_time if pp_time else 0.0
+    tg_tps = 1 / tg_time if tg_time else 0.0
+    used = [cals[b] for b in {d.backend for d in devs} if b in cals]
+    return SpeedPrediction(
+        pp_tokens_per_s=pp_tps,
+        tg_tokens_per_s=tg_tps,
+        ttft_s=pp_time + (1 / tg_tps if tg_tps else 0.0),
+        pp_dominant=max(pp_terms, key=lambda k: pp_terms[k]),
+        tg_dominant=max(tg_terms, key=lambda k: tg_terms[k]),
+        pp_ceiling_tokens_per_s=n_p / ceil_pp if ceil_pp else 0.0,
+        tg_ceiling_tokens_per_s=1 / ceil_tg if ceil_tg else 0.0,
+        tg_terms_s=tg_terms,
+        pp_terms_s=pp_terms,
+        backend=main,
+        calibrated_points=sum(c.n_points for c in used),
+        inputs={**inputs, "family": family, "layers_per_device": layers, "hops": hops},
+    )
+
+
+def _kv_read(spec: ModelSpec, where: list[int], dev: int, depth: float, cfg: RunConfig) -> float:
+    total = 0.0
+    for il in range(spec.n_layer):
+        if where[il] != dev:
+            continue
+        cells = depth
+        if spec.swa_layers[il] and spec.sliding_window:
+            cells = min(depth, spec.sliding_window)
+        if spec.kv_lora_rank:
+            width = (spec.kv_lora_rank + 64) * KV_TYPE_BYTES[cfg.type_k]
+        else:
+            width = spec.n_head_kv[il] * (
+                spec.head_dim_k * KV_TYPE_BYTES[cfg.type_k]
+                + spec.head_dim_v * KV_TYPE_BYTES[cfg.type_v]
+            )
+        total += cells * width
+    return total
+
+
+def _attn_width(spec: ModelSpec, where: list[int], dev: int) -> float:
+    """Sum over the device's layers of n_head x head_dim (QK^T and softmax x V: 4 FLOPs each)."""
+    return sum(spec.n_head[il] * spec.head_dim_k for il in range(spec.n_layer) if where[il] == dev)
+
+
+def _hops(where: list[int], cfg: RunConfig, spec: ModelSpec) -> int:
+    """Host/GPU crossings per token: device changes along the layers, plus two per layer whose
+    experts stay on the CPU (--n-cpu-moe)."""
+    changes = sum(1 for a, b in itertools.pairwise(where) if a != b)
+    return changes + 2 * min(cfg.n_cpu_moe, spec.n_layer) if spec.n_expert else changes
