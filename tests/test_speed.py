@@ -1,0 +1,230 @@
+"""The speed predictor's terms, its monotonicity, MoE accounting, calibration, and the CLI."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import math
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from bench import _catalog
+from bench._calibrate import Point, fit
+from bench._published import compare, median_abs_error
+from bench._shapes import SHAPES, spec_from_shape, spec_from_synth
+from bench._speed import EFFICIENCY, Calibration, RunConfig, predict_speed
+from bench._synthetic import SynthSpec, synthesize
+from bench.cli import cli
+
+GB = 1e9
+LLAMA = spec_from_shape("llama3-8b", "Q4_K_M")
+
+
+def host(name: str = "rtx4090"):  # type: ignore[no-untyped-def]
+    return _catalog.host_profile(name)
+
+
+def test_tg_terms_add_up_and_match_bandwidth_physics() -> None:
+    h = host()
+    p = predict_speed(LLAMA, h, RunConfig(n_prompt=0, n_gen=1))
+    assert math.isclose(1 / p.tg_tokens_per_s, sum(p.tg_terms_s.values()), rel_tol=1e-9)
+    read = sum(t.n_bytes for t in LLAMA.tensors if not t.name.startswith("token_embd"))
+    eff = EFFICIENCY["cuda"]["kquant"]["bw"]
+    assert math.isclose(p.tg_terms_s["weights"], read / (1008 * GB * eff), rel_tol=1e-9)
+    assert p.tg_terms_s["overhead"] == pytest.approx(32 * EFFICIENCY["cuda"]["_"]["layer_s"])
+    assert p.tg_terms_s["host_hop"] == 0  # everything on the GPU
+    # The ceiling is pure bandwidth at efficiency 1: above the prediction.
+    assert p.tg_ceiling_tokens_per_s > p.tg_tokens_per_s
+    assert p.tg_dominant == "weights"
+
+
+def test_pp_terms_add_up_and_compute_dominates_big_batches() -> None:
+    p = predict_speed(LLAMA, host(), RunConfig(n_prompt=512, n_gen=0))
+    assert math.isclose(512 / p.pp_tokens_per_s, sum(p.pp_terms_s.values()), rel_tol=1e-9)
+    assert p.pp_dominant == "compute" and p.pp_ceiling_tokens_per_s > p.pp_tokens_per_s
+    small = predict_speed(LLAMA, host(), RunConfig(n_prompt=512, n_gen=0, n_ubatch=1))
+    assert small.pp_dominant == "weights"  # ubatch 1: bandwidth-bound, like generation
+    assert small.pp_tokens_per_s < p.pp_tokens_per_s
+
+
+def test_ttft_is_prefill_plus_one_token() -> None:
+    p = predict_speed(LLAMA, host(), RunConfig(n_prompt=2048, n_gen=1))
+    assert p.ttft_s == pytest.approx(2048 / p.pp_tokens_per_s + 1 / p.tg_tokens_per_s)
+
+
+@pytest.mark.parametrize("hw", ["rtx4090", "m3-max-128gb", "desktop-7950x-cpu"])
+def test_more_depth_is_slower(hw: str) -> None:
+    speeds = [predict_speed(LLAMA, host(hw), RunConfig(n_depth=d)) for d in (0, 4096, 32768)]
+    assert speeds[0].tg_tokens_per_s > speeds[1].tg_tokens_per_s > speeds[2].tg_tokens_per_s
+    assert speeds[0].pp_tokens_per_s > speeds[1].pp_tokens_per_s > speeds[2].pp_tokens_per_s
+
+
+def test_more_layers_on_the_faster_device_is_faster() -> None:
+    tg = [
+        predict_speed(LLAMA, host("rtx3060-12gb"), RunConfig(n_gpu_layers=n)).tg_tokens_per_s
+        for n in (0, 8, 16, 24, 33)
+    ]
+    assert tg == sorted(tg)
+    part = predict_speed(LLAMA, host("rtx3060-12gb"), RunConfig(n_gpu_layers=16))
+    assert part.tg_terms_s["host_hop"] > 0 and part.inputs["hops"] == 1
+
+
+def test_threads_limit_cpu_bandwidth_until_it_saturates() -> None:
+    h = host("epyc-9654-cpu")  # 460 GB/s: needs many threads to saturate
+    tg = [predict_speed(LLAMA, h, RunConfig(n_threads=t)).tg_tokens_per_s for t in (1, 4, 16, 96)]
+    assert tg[0] < tg[1] < tg[2] < tg[3]
+    lap = host("laptop-16gb")  # 119.5 GB/s: saturated by ten threads
+    w12 = predict_speed(LLAMA, lap, RunConfig(n_threads=12)).tg_terms_s["weights"]
+    w16 = predict_speed(LLAMA, lap, RunConfig(n_threads=16)).tg_terms_s["weights"]
+    assert w12 == pytest.approx(w16)  # reading weights no longer speeds up past saturation
+
+
+def test_moe_uses_active_not_total_parameters() -> None:
+    moe = spec_from_shape("qwen3-30b-a3b", "Q4_K_M")
+    dense_like = spec_from_shape("llama3-8b", "Q4_K_M")
+    h = host("m3-max-128gb")
+    p_moe = predict_speed(moe, h, RunConfig(n_prompt=0, n_gen=1))
+    # 30 B parameters, ~3.3 B active: generation reads about a tenth of the weights per token.
+    active_bytes = p_moe.tg_terms_s["weights"] * 409.6 * GB * EFFICIENCY["metal"]["kquant"]["bw"]
+    assert active_bytes < 0.2 * moe.weight_bytes
+    assert (
+        p_moe.tg_tokens_per_s
+        > predict_speed(dense_like, h, RunConfig(n_prompt=0, n_gen=1)).tg_tokens_per_s
+    )
+
+
+def test_n_cpu_moe_adds_hops_and_slows_generation() -> None:
+    moe = spec_from_shape("qwen3-30b-a3b", "Q4_K_M")
+    h = host("rtx4090")
+    fast = predict_speed(moe, h, RunConfig(n_cpu_moe=0))
+    slow = predict_speed(moe, h, RunConfig(n_cpu_moe=24))
+    assert slow.inputs["hops"] == 48 and slow.tg_tokens_per_s < fast.tg_tokens_per_s
+
+
+def test_spec_from_synth_matches_the_file_it_would_write(session_env: pytest.MonkeyPatch) -> None:
+    from bench._plan import load_local
+
+    for quant in ("Q4_K_M", "Q8_0", "F16", "Q6_K"):
+        s = SynthSpec(
+            n_layer=4, n_embd=512, n_head=8, n_head_kv=2, n_ff=1536, n_vocab=4096, quant=quant
+        )
+        real = load_local(synthesize(s).path)
+        calc = spec_from_synth(s)
+        assert sorted((t.name, t.type, t.n_bytes) for t in calc.tensors) == sorted(
+            (t.name, t.type, t.n_bytes) for t in real.tensors
+        )
+
+
+def test_published_shapes_have_published_sizes() -> None:
+    # llama-bench's model_size of these files (GiB), as the published tables print them.
+    for shape, quant, gib in (
+        ("llama3-8b", "Q4_K_M", 4.58),
+        ("llama3-8b", "F16", 14.96),
+        ("llama2-7b", "Q4_0", 3.56),
+        ("llama3-8b", "Q8_0", 7.95),
+    ):
+        assert spec_from_shape(shape, quant).weight_bytes / 2**30 == pytest.approx(gib, abs=0.01)
+    assert set(SHAPES) >= {"llama2-7b", "llama3-8b", "qwen3-30b-a3b", "gpt-oss-20b"}
+
+
+def test_published_results_cover_ten_machines_with_sources() -> None:
+    folder = Path(__file__).parent / "fixtures" / "published"
+    for f in folder.glob("*.json"):
+        assert json.loads(f.read_text())["source"].startswith("https://")
+    rows = compare(folder)
+    kinds = {_catalog.host_profile(c.machine).backends[-1] for c in rows}
+    assert len({c.machine for c in rows}) >= 10 and kinds >= {"cuda", "metal", "rocm", "cpu"}
+    assert all(c.predicted > 0 and math.isfinite(c.predicted) for c in rows)
+    assert math.isfinite(median_abs_error(rows, "tg")) and math.isfinite(
+        median_abs_error(rows, "pp")
+    )
+
+
+def _points(scale_tg: float, scale_pp: float) -> tuple[list[Point], object]:
+    h = host("desktop-7950x-cpu")
+    spec = spec_from_shape("llama2-7b", "Q4_0")
+    pts = []
+    for t in (4, 8, 16):
+        for d in (0, 1024):
+            for kind in ("tg", "pp"):
+                cfg = RunConfig(
+                    n_prompt=512 if kind == "pp" else 0,
+                    n_gen=64 if kind == "tg" else 0,
+                    n_depth=d,
+                    n_threads=t,
+                )
+                p = predict_speed(spec, h, cfg)
+                measured = (
+                    p.tg_tokens_per_s * scale_tg if kind == "tg" else p.pp_tokens_per_s * scale_pp
+                )
+                pts.append(Point(spec, cfg, measured, kind))
+    return pts, h
+
+
+def test_calibration_recovers_known_factors() -> None:
+    pts, h = _points(0.8, 1.5)
+    result = fit(pts, h, "cpu")  # type: ignore[arg-type]
+    cal = result.calibration
+    assert cal.n_points == 12 and result.tg_points == 6 and result.pp_points == 6
+    calibrated = [predict_speed(p.spec, h, p.cfg, {"cpu": cal}) for p in pts]  # type: ignore[arg-type]
+    errors = [
+        abs((c.tg_tokens_per_s if p.kind == "tg" else c.pp_tokens_per_s) / p.measured_tps - 1)
+        for c, p in zip(calibrated, pts, strict=True)
+    ]
+    assert max(errors) < 0.03 and not result.warnings
+    assert cal.residual_sd is not None and cal.residual_sd < 0.03
+
+
+def test_calibration_beyond_physics_is_refused() -> None:
+    pts, h = _points(5.0, 1.0)  # 5x faster generation than bandwidth allows
+    result = fit(pts, h, "cpu")  # type: ignore[arg-type]
+    assert result.calibration.k_bw == 1.0
+    assert any("bandwidth factor" in w and "> 1" in w for w in result.warnings)
+
+
+def test_predict_cli_json_is_schema_versioned() -> None:
+    res = CliRunner().invoke(
+        cli,
+        [
+            "predict",
+            "-m",
+            "shape:gpt-oss-20b:MXFP4",
+            "--hardware",
+            "rtx5090",
+            "--depth",
+            "0,4096",
+            "--format",
+            "json",
+        ],
+    )
+    assert res.exit_code == 0, res.output
+    data = json.loads(res.stdout)
+    assert data["schema_version"] == 1 and data["predictor_version"] == "1"
+    assert [p["config"]["n_depth"] for p in data["predictions"]] == [0, 4096]
+    first = data["predictions"][0]
+    assert first["tg_dominant"] in first["tg_terms_s"] and first["calibrated_points"] == 0
+
+
+def test_predict_cli_synthetic_spec_writes_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("RIGBENCH_CACHE", str(tmp_path / "cache"))
+    res = CliRunner().invoke(
+        cli,
+        ["predict", "-m", "synth:qwen3moe:1B:Q4_K_M", "--hardware", "m4-max-128gb"],
+        env={"COLUMNS": "200"},
+    )
+    assert res.exit_code == 0, res.output
+    assert "uncalibrated" in res.stdout and not (tmp_path / "cache").exists()
+
+
+def test_calibrated_prediction_says_so() -> None:
+    p = predict_speed(
+        LLAMA,
+        host("desktop-7950x-cpu"),
+        RunConfig(),
+        {"cpu": dataclasses.replace(Calibration(), n_points=7)},
+    )
+    assert p.calibrated_points == 7

@@ -1,0 +1,445 @@
+"""The sweep: axes, the results store, failures that never stop it, resume, downloads."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+import sqlite3
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+import probe
+from bench import _download
+from bench._model import FileFact
+from bench._store import SCHEMA_VERSION, Store
+from bench._sweep import Axes, classify, parse_axis
+from bench._synthetic import SynthSpec, synthesize
+from bench.cli import cli
+from bench.localhub import LocalHub
+from probe import UserError
+
+TINY = SynthSpec(
+    n_layer=4, n_embd=256, n_head=4, n_head_kv=2, n_ff=768, n_vocab=2048, n_ctx=4096, quant="Q4_K_M"
+)
+
+
+@pytest.mark.parametrize(
+    ("text", "values"),
+    [
+        ("0-40+8", [0, 8, 16, 24, 32, 40]),
+        ("512-4096*2", [512, 1024, 2048, 4096]),
+        ("1,2,4", [1, 2, 4]),
+        ("7", [7]),
+        (None, [3]),
+    ],
+)
+def test_axes_read_like_llama_bench(text: str | None, values: list[int]) -> None:
+    assert parse_axis(text, [3]) == values
+
+
+@pytest.mark.parametrize("bad", ["1-x", "8-0+2", "2-64*1", "fast"])
+def test_bad_axes_are_one_line(bad: str) -> None:
+    with pytest.raises(UserError):
+        parse_axis(bad, [1])
+
+
+def test_points_split_pp_and_tg() -> None:
+    pts = Axes(n_prompt=[128, 512], n_gen=[32], n_depth=[0, 1024], n_threads=[1, 2]).points(2)
+    assert len(pts) == 12
+    assert sum(1 for p in pts if p.n_gen == 0) == 8 and all(p.n_threads in (1, 2) for p in pts)
+
+
+@pytest.mark.parametrize(
+    ("rc", "stderr", "timed_out", "cls"),
+    [
+        (1, "ggml_backend_cpu_buffer_type_alloc_buffer: failed to allocate buffer", False, "oom"),
+        (-9, "", False, "oom"),
+        (-9, "", True, "timeout"),
+        (1, "error: unknown argument: --n-cpu-moe", False, "unsupported"),
+        (-11, "Segmentation fault", False, "crash"),
+    ],
+)
+def test_failure_classes(rc: int, stderr: str, timed_out: bool, cls: str) -> None:
+    assert classify(rc, stderr, timed_out) == cls
+
+
+def test_store_schema_gates(tmp_path: Path) -> None:
+    db = tmp_path / "r.db"
+    Store.open(db).close()
+    conn = sqlite3.connect(db)
+    assert conn.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone() == (
+        str(SCHEMA_VERSION),
+    )
+    conn.execute("UPDATE meta SET value='99' WHERE key='schema_version'")
+    conn.commit()
+    conn.close()
+    with pytest.raises(UserError, match="newer rigbench") as err:
+        Store.open(db)
+    assert "upgrade rigbench" in (err.value.hint or "")
+
+
+def test_unwritable_database_is_one_line(tmp_path: Path) -> None:
+    ro = tmp_path / "ro"
+    ro.mkdir()
+    ro.chmod(0o500)
+    if os.geteuid() == 0:  # root ignores permissions: use a path under a file instead
+        (tmp_path / "file").write_text("x")
+        target = tmp_path / "file" / "r.db"
+    else:
+        target = ro / "r.db"
+    with pytest.raises(UserError, match="cannot (create|use) the results database"):
+        Store.open(target)
+
+
+def test_two_writers_share_one_database(tmp_path: Path) -> None:
+    db = tmp_path / "r.db"
+    s0 = Store.open(db)
+    fp = s0.add_host(probe.detect())
+    sid = s0.start_sweep(fp, {}, None, {}, {}, "k")
+
+    def writer(prefix: str) -> None:
+        s = Store.open(db)
+        for i in range(50):
+            s.add_point(sid, f"{prefix}{i}", {"i": i}, None, "ok", avg_ts=float(i))
+        s.close()
+
+    threads = [threading.Thread(target=writer, args=(p,)) for p in "ab"]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(list(s0.points(sweep_id=sid))) == 100
+    assert s0.conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+
+
+@pytest.fixture
+def tiny(session_env: pytest.MonkeyPatch) -> Path:
+    return synthesize(TINY).path
+
+
+def fake_engine(tmp_path: Path, real: Path) -> tuple[Path, Path]:
+    """A llama-bench wrapper that misbehaves for marked -n values and logs every call."""
+    log = tmp_path / "calls.log"
+    script = tmp_path / "llama-bench"
+    script.write_text(f"""#!/bin/sh
+echo "$@" >> {log}
+n=""; prev=""
+for a in "$@"; do [ "$prev" = "-n" ] && n="$a"; prev="$a"; done
+case "$n" in
+  7) kill -SEGV $$ ;;
+  9) echo "ggml_backend_cpu_buffer_type_alloc_buffer: failed to allocate buffer" >&2; exit 1 ;;
+  11) sleep 30 ;;
+  13) echo "error: unknown argument: -n" >&2; exit 1 ;;
+  *,*) case ",$n," in *,7,*|*,9,*|*,11,*|*,13,*) kill -SEGV $$ ;; esac ;;
+esac
+exec {real} "$@"
+""")
+
+    script.chmod(0o755)
+    return script, log
+
+
+def _sweep(args: list[str], **env: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "bench.cli", "sweep", *args],
+        capture_output=True,
+        text=True,
+        check=False,
+        env={**os.environ, "COLUMNS": "200", **env},
+    )
+
+
+def test_failing_points_are_recorded_and_the_sweep_goes_on(
+    tiny: Path, tmp_path: Path, llama_bench: Path
+) -> None:
+    engine, log = fake_engine(tmp_path, llama_bench)
+    db = tmp_path / "r.db"
+    done = _sweep(
+        [
+            "-m",
+            str(tiny),
+            "-p",
+            "64",
+            "-n",
+            "7,9,11,13,16",
+            "-r",
+            "1",
+            "-t",
+            "2",
+            "--timeout",
+            "3",
+            "--db",
+            str(db),
+            "--llama-bench",
+            str(engine),
+            "--format",
+            "json",
+        ]
+    )
+    assert done.returncode == 2, done.stderr  # finished, but not every point is trustworthy
+    (result,) = json.loads(done.stdout)
+    by = {p["test"].split()[0]: p for p in result["points"]}
+    assert by["pp64"]["status"] == "ok" and by["tg16"]["status"] == "ok"
+    assert {k: by[k]["why"] for k in ("tg7", "tg9", "tg11", "tg13")} == {
+        "tg7": "crash",
+        "tg9": "oom",
+        "tg11": "timeout",
+        "tg13": "unsupported",
+    }
+    assert by["tg16"]["predicted"] and by["tg16"]["measured"] > 0
+    conn = sqlite3.connect(db)
+    tail = conn.execute("SELECT stderr_tail FROM points WHERE failure_class='oom'").fetchone()[0]
+    assert "failed to allocate" in tail
+    # llama.cpp's compare script reads the llama_bench view.
+    rows = conn.execute("SELECT n_prompt, n_gen, avg_ts, build_commit FROM llama_bench").fetchall()
+    assert {(r[0], r[1]) for r in rows} == {(64, 0), (0, 16)} and rows[0][3]
+
+
+def test_interrupted_sweep_resumes_without_rerunning(
+    tiny: Path, tmp_path: Path, llama_bench: Path
+) -> None:
+    engine, log = fake_engine(tmp_path, llama_bench)
+    db = tmp_path / "r.db"
+    args = [
+        "-m",
+        str(tiny),
+        "-p",
+        "32,64,96,128",
+        "-n",
+        "0",
+        "-r",
+        "3",
+        "-t",
+        "1",
+        "--db",
+        str(db),
+        "--llama-bench",
+        str(engine),
+    ]
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "bench.cli", "sweep", *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    deadline = time.time() + 60
+    while time.time() < deadline:  # wait for the first stored point, then pull the plug
+        if db.exists():
+            try:
+                n = sqlite3.connect(db).execute("SELECT count(*) FROM points").fetchone()[0]
+            except sqlite3.OperationalError:
+                n = 0
+            if n >= 1:
+                break
+        time.sleep(0.05)
+    proc.kill()
+    proc.wait()
+    first = sqlite3.connect(db).execute("SELECT count(*) FROM points").fetchone()[0]
+    assert 1 <= first < 4
+    log.write_text("")
+    done = _sweep([*args, "--resume", "--format", "json"])
+    assert done.returncode == 0, done.stderr
+    (result,) = json.loads(done.stdout)
+    assert result["resumed"] == first and result["ok"] == 4 - first
+    rerun = log.read_text()
+    assert all(f"-p {p}" not in rerun for p in ())  # only unfinished prompts are asked for
+    assert sqlite3.connect(db).execute("SELECT count(*) FROM points").fetchone()[0] == 4
+
+
+def test_no_engine_says_how_to_build_one(tiny: Path, tmp_path: Path) -> None:
+    done = _sweep(
+        ["-m", str(tiny), "--engine", "llama-bench", "--db", str(tmp_path / "r.db")],
+        RIGBENCH_LLAMA_BENCH="",
+        PATH="/usr/bin:/bin",
+        RIGBENCH_CACHE=str(tmp_path),
+    )
+    assert done.returncode == 1 and "bench engines build" in done.stderr
+
+
+def test_not_a_gguf(tmp_path: Path) -> None:
+    bad = tmp_path / "x.gguf"
+    bad.write_text("hello")
+    done = _sweep(["-m", str(bad), "--db", str(tmp_path / "r.db")])
+    assert done.returncode == 1 and "not a valid GGUF file (bad magic" in done.stderr
+
+
+def test_llama_cpp_python_engine(tiny: Path, tmp_path: Path) -> None:
+    res = CliRunner().invoke(
+        cli,
+        [
+            "sweep",
+            "-m",
+            str(tiny),
+            "--engine",
+            "llama-cpp-python",
+            "-p",
+            "32",
+            "-n",
+            "8",
+            "-r",
+            "1",
+            "-t",
+            "2",
+            "--depth",
+            "0,64",
+            "--db",
+            str(tmp_path / "r.db"),
+            "--format",
+            "json",
+        ],
+    )
+    assert res.exit_code == 0, res.output
+    (result,) = json.loads(res.stdout)
+    assert result["ok"] == 4 and result["processes"] == 1
+
+
+# -- downloads through the local hub ------------------------------------------------------------
+
+
+@pytest.fixture
+def big_repo(hub: LocalHub, monkeypatch: pytest.MonkeyPatch) -> tuple[LocalHub, FileFact, str]:
+    monkeypatch.setenv("HF_ENDPOINT", hub.url)
+    data = bytes(range(256)) * (24 * 4096)  # 24 MiB
+    repo = hub.add_repo("rigbench-test/big-GGUF", {"m-Q8_0.gguf": data})
+    f = repo.files["m-Q8_0.gguf"]
+    hub.faults.drop_after.clear()
+    hub.faults.corrupt.clear()
+    return hub, FileFact("m-Q8_0.gguf", f.size, f.sha256), repo.commit
+
+
+def test_a_download_that_keeps_failing_says_how_to_resume(big_repo) -> None:  # type: ignore[no-untyped-def]
+    hub, f, commit = big_repo
+    hub.faults.drop_after["rigbench-test/big-GGUF/m-Q8_0.gguf"] = (3 * 2**20, -1)  # always
+    with pytest.raises(UserError, match="download of .* stopped") as err:
+        _download.download("rigbench-test/big-GGUF", commit, (f,))
+    assert "run the same command again to resume" in (err.value.hint or "")
+
+
+def test_interrupted_download_resumes_where_it_stopped(big_repo) -> None:  # type: ignore[no-untyped-def]
+    hub, f, commit = big_repo
+    data = hub.repos["rigbench-test/big-GGUF"].files["m-Q8_0.gguf"].read(0, f.size_bytes)
+    # What a killed earlier run leaves: the first 10 MiB beside the blob it was writing.
+    partial = Path(str(_download._blob("rigbench-test/big-GGUF", f)) + _download.PARTIAL)
+    partial.parent.mkdir(parents=True, exist_ok=True)
+    partial.write_bytes(data[: 10 * 2**20])
+    hub.reset_counters()
+    (path,) = _download.download("rigbench-test/big-GGUF", commit, (f,))
+    ranges = [r[2] for r in hub.requests if r[1].startswith("/cdn/") and r[2]]
+    assert ranges == [f"bytes={10 * 2**20}-"]  # it continued, not restarted
+    assert hub.bytes_sent < f.size_bytes
+    assert _download._sha256(path) == f.sha256 and not partial.exists()
+    assert path.is_symlink() and "snapshots" in str(path)
+    from huggingface_hub import hf_hub_download
+
+    same = hf_hub_download(
+        "rigbench-test/big-GGUF",
+        "m-Q8_0.gguf",
+        local_files_only=True,
+        cache_dir=str(_download.cache_root()),
+    )
+    assert Path(same).resolve() == path.resolve()  # the standard cache, shared with others
+
+
+def test_a_dropped_connection_mid_download_is_resumed(big_repo) -> None:  # type: ignore[no-untyped-def]
+    hub, f, commit = big_repo
+    hub.faults.drop_after["rigbench-test/big-GGUF/m-Q8_0.gguf"] = (15 * 2**20, 1)
+    (path,) = _download.download("rigbench-test/big-GGUF", commit, (f,))
+    assert _download._sha256(path) == f.sha256
+
+
+def test_corrupt_download_is_detected_and_deleted(big_repo) -> None:  # type: ignore[no-untyped-def]
+    hub, f, commit = big_repo
+    hub.faults.corrupt.add("rigbench-test/big-GGUF/m-Q8_0.gguf")
+    with pytest.raises(UserError, match="is corrupt: sha256") as err:
+        _download.download("rigbench-test/big-GGUF", commit, (f,))
+    assert "deleted it" in err.value.message
+    assert not list((_download.repo_folder("rigbench-test/big-GGUF") / "blobs").glob("*"))
+
+
+def test_disk_too_small(big_repo, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+    hub, f, commit = big_repo
+    import shutil
+
+    monkeypatch.setattr(shutil, "disk_usage", lambda p: shutil._ntuple_diskusage(100, 99, 1))  # type: ignore[attr-defined]
+    with pytest.raises(UserError, match="not enough disk"):
+        _download.download("rigbench-test/big-GGUF", commit, (f,))
+
+
+def test_sweep_from_the_hub_then_offline(hub: LocalHub, tmp_path: Path, llama_bench: Path) -> None:
+    env = {"HF_ENDPOINT": hub.url}
+    db = str(tmp_path / "r.db")
+    dry = _sweep(["-m", "rigbench-test/synth-llama-GGUF", "--dry-run", "--db", db], **env)
+    assert dry.returncode == 0, dry.stderr
+    assert "plan: rigbench-test/synth-llama-GGUF:" in dry.stderr and "disk:" in dry.stderr
+    assert not list(_download.cache_root().glob("models--rigbench-test--synth-llama-GGUF"))
+    done = _sweep(
+        [
+            "-m",
+            "rigbench-test/synth-llama-GGUF:F16",
+            "-p",
+            "32",
+            "-n",
+            "8",
+            "-r",
+            "1",
+            "-t",
+            "2",
+            "--db",
+            db,
+            "--format",
+            "json",
+        ],
+        **env,
+    )
+    assert done.returncode == 0, done.stderr
+    (result,) = json.loads(done.stdout)
+    assert result["model"]["quant"] == "F16" and len(result["model"]["files"]) == 2  # shards
+    assert result["ok"] == 2
+    off = _sweep(
+        [
+            "-m",
+            "rigbench-test/synth-llama-GGUF:F16",
+            "-p",
+            "32",
+            "-n",
+            "8",
+            "-r",
+            "1",
+            "-t",
+            "2",
+            "--db",
+            db,
+            "--offline",
+            "--format",
+            "json",
+        ],
+        HF_ENDPOINT="http://127.0.0.1:9",
+        HF_HUB_OFFLINE="1",
+    )
+    assert off.returncode == 0, off.stderr
+    missing = _sweep(["-m", "rigbench-test/synth-llama-GGUF:Q9_K", "--db", db], **env)
+    assert missing.returncode == 1 and "has no Q9_K quant" in missing.stderr
+    assert "available: " in missing.stderr
+
+
+def test_demo_repo_quant_choice_fits_ram(hub: LocalHub, tmp_path: Path) -> None:
+    done = _sweep(
+        ["-m", "rigbench-test/synth-llama-GGUF", "--dry-run", "--db", str(tmp_path / "r.db")],
+        HF_ENDPOINT=hub.url,
+    )
+    # A CPU-only host: the largest quant that fits in RAM is the F16.
+    assert "synth-llama-GGUF:F16" in done.stderr
+
+
+def test_dataclass_fields_round_trip() -> None:
+    from bench._speed import RunConfig
+
+    cfg = RunConfig(n_prompt=1, n_gen=0)
+    assert RunConfig(**json.loads(json.dumps(dataclasses.asdict(cfg)))) == cfg
