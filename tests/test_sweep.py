@@ -94,7 +94,7 @@ def test_unwritable_database_is_one_line(tmp_path: Path) -> None:
         target = tmp_path / "file" / "r.db"
     else:
         target = ro / "r.db"
-    with pytest.raises(UserError, match="cannot (create|use) the results database"):
+    with pytest.raises(UserError, match=r"cannot (create|use) the results database"):
         Store.open(target)
 
 
@@ -159,7 +159,7 @@ def _sweep(args: list[str], **env: str) -> subprocess.CompletedProcess[str]:
 def test_failing_points_are_recorded_and_the_sweep_goes_on(
     tiny: Path, tmp_path: Path, llama_bench: Path
 ) -> None:
-    engine, log = fake_engine(tmp_path, llama_bench)
+    engine, _log = fake_engine(tmp_path, llama_bench)
     db = tmp_path / "r.db"
     done = _sweep(
         [
@@ -317,7 +317,7 @@ def big_repo(hub: LocalHub, monkeypatch: pytest.MonkeyPatch) -> tuple[LocalHub, 
 def test_a_download_that_keeps_failing_says_how_to_resume(big_repo) -> None:  # type: ignore[no-untyped-def]
     hub, f, commit = big_repo
     hub.faults.drop_after["rigbench-test/big-GGUF/m-Q8_0.gguf"] = (3 * 2**20, -1)  # always
-    with pytest.raises(UserError, match="download of .* stopped") as err:
+    with pytest.raises(UserError, match=r"download of .* stopped") as err:
         _download.download("rigbench-test/big-GGUF", commit, (f,))
     assert "run the same command again to resume" in (err.value.hint or "")
 
@@ -364,7 +364,7 @@ def test_corrupt_download_is_detected_and_deleted(big_repo) -> None:  # type: ig
 
 
 def test_disk_too_small(big_repo, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
-    hub, f, commit = big_repo
+    _hub, f, commit = big_repo
     import shutil
 
     monkeypatch.setattr(shutil, "disk_usage", lambda p: shutil._ntuple_diskusage(100, 99, 1))  # type: ignore[attr-defined]
