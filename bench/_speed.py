@@ -33,7 +33,8 @@ GB = 1e9
 #   layer_s fixed time per layer per token (kernel launches, thread barriers).
 # Sources: bw — llama.cpp PR #2188 (M1/M2 Max GPUs sustain 340 of 400 GB/s, 0.85) and the Q6_K
 # Metal commit of ikawrakow (290 GB/s of 400 on M2 Max for Q6_K, 0.72): F16/Q8_0 0.80, K-quants
-# 0.70, other block quants 0.65 on GPUs; CPUs 0.80 of what their threads can pull.
+# 0.70, other block quants 0.65 on GPUs; CPUs 0.95 of what their threads can read (rigbench's
+# own runner: tg of a 500M Q8_0 at 96 % of the measured read bandwidth).
 # compute — XiongjieDai/GPU-Benchmarks-on-LLM-Inference, LLaMA 2 7B table (Dec 2023): RTX 30/40
 # reach 0.43-0.69 of dense FP16 tensor peak, Apple M2 Ultra/M3 Max 0.58-0.69 of ALU peak;
 # RDNA3 WMMA and CPUs about 0.35-0.40 (ik_llama.cpp PR #54, mainline columns: Ryzen 7950X 1.9
@@ -69,10 +70,10 @@ EFFICIENCY: dict[str, dict[str, dict[str, float]]] = {
         "_": {"layer_s": 25e-6},
     },
     "cpu": {
-        "f16": {"bw": 0.80, "compute": 0.25},
-        "q8": {"bw": 0.80, "compute": 0.40},
-        "kquant": {"bw": 0.80, "compute": 0.35},
-        "quant": {"bw": 0.80, "compute": 0.40},
+        "f16": {"bw": 0.95, "compute": 0.25},
+        "q8": {"bw": 0.95, "compute": 0.40},
+        "kquant": {"bw": 0.95, "compute": 0.40},
+        "quant": {"bw": 0.95, "compute": 0.40},
         "_": {"layer_s": 3e-6},
     },
 }
@@ -81,7 +82,19 @@ EFFICIENCY: dict[str, dict[str, dict[str, float]]] = {
 # the int8 dot-product paths, at about 0.3 of them (rigbench sweeps of synthetic models on Zen4,
 # pp512 at depth 0 vs 1024).
 ATTN_RATIO = {"cuda": 1.0, "metal": 1.0, "rocm": 1.0, "vulkan": 1.0, "cpu": 0.3}
-PER_THREAD_BW = 12 * GB  # what one core streams (Zen4 13-16 GB/s, ik_llama.cpp PR #54 tg128)
+# Generation attends with one query: on CPUs that runs about 5x below prefill attention (the
+# same sweeps: tg at depth 512-1024 adds 12-16 GFLOPS-worth of time on 2 Zen4 threads, pp 62).
+TG_ATTN_RATIO = {"cuda": 1.0, "metal": 1.0, "rocm": 1.0, "vulkan": 1.0, "cpu": 0.2}
+# MoE expert matmuls (ggml's mul_mat_id: scattered expert slices, a few tokens per expert) run
+# below dense matmuls on CPUs: 0.75-0.8 of the dense rate in rigbench's qwen3moe sweeps, tg and
+# pp alike. No GPU evidence yet: 1.0 there until calibration says otherwise.
+MOE_RATIO = {"cuda": 1.0, "metal": 1.0, "rocm": 1.0, "vulkan": 1.0, "cpu": 0.75}
+# What one core streams from DRAM: Zen4 13-16 GB/s (ik_llama.cpp PR #54 tg128 at 4 threads),
+# 16.8 GB/s per thread on this project's 2-core EPYC runner.
+PER_THREAD_BW = 16 * GB
+# A measured STREAM-like read reaches about 80 % of a DDR spec figure; the CPU efficiencies
+# above are against what can be read, so a spec bandwidth is scaled down by this first.
+SPEC_TO_ACHIEVABLE = 0.80
 PCIE_DEFAULT_BW = 25 * GB  # effective PCIe 4.0 x16
 PCIE_GEN_BW = {3: 12 * GB, 4: 25 * GB, 5: 50 * GB}  # effective x16, scaled by width
 HOP_LATENCY_S = 10e-6
@@ -204,7 +217,7 @@ def host_bandwidth(host: HostProfile) -> tuple[float, str]:
     if m and m.measured_read_bytes_per_s:
         return m.measured_read_bytes_per_s, "measured"
     if m and m.spec_bandwidth_bytes_per_s:
-        return m.spec_bandwidth_bytes_per_s, "spec"
+        return m.spec_bandwidth_bytes_per_s * SPEC_TO_ACHIEVABLE, "spec x 0.8"
     return 50 * GB, "unknown: 50 GB/s assumed (run probe detect --measure)"
 
 
@@ -290,9 +303,11 @@ def predict_speed(
         )
         n = math.prod(t.shape)
         frac = expert_frac if t.is_expert else 1.0
-        read_tg[dev] += t.n_bytes * frac
+        # Experts count as 1/MOE_RATIO of their size and FLOPs: what they cost at dense speed.
+        slow = 1 / MOE_RATIO[devs[dev].backend] if t.is_expert else 1.0
+        read_tg[dev] += t.n_bytes * frac * slow
         read_pp[dev] += t.n_bytes
-        params[dev] += n * frac if len(t.shape) > 1 else 0
+        params[dev] += n * frac * slow if len(t.shape) > 1 else 0
     for il in range(spec.n_layer):
         layers[where[il]] += 1
     # tg: the average context a generated token attends to.
@@ -307,7 +322,12 @@ def predict_speed(
         # Attending to the cache: reading it, or computing on it, whichever is slower.
         t_kv += max(
             kv / (d.bw * bw_e),
-            attn_flops / (d.flops * _attn_eff(d.backend, family, cals.get(d.backend))),
+            attn_flops
+            / (
+                d.flops
+                * _attn_eff(d.backend, family, cals.get(d.backend))
+                * TG_ATTN_RATIO[d.backend]
+            ),
         )
         t_over += layers[i] * layer_s
         ceil_tg += (read_tg[i] + kv) / d.bw

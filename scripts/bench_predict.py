@@ -1,0 +1,182 @@
+#!/usr/bin/env python3
+"""`make bench` for the speed predictor (issue 5).
+
+1. Sweep a 250M Q4_K_M synthetic model with llama-bench over depth, ubatch and threads; fit
+   this host's calibration on it.
+2. Predict two other models — 500M Q8_0 (dense) and a ~300M qwen3moe Q4_K_M — with and without
+   that calibration, and measure them fresh in the same run.
+3. The uncalibrated predictor on the published results in tests/fixtures/published/.
+
+Goals: calibrated median |error| <= 10 % (tg) and <= 20 % (pp) on the new models; published:
+aim for 15 % (tg) and 30 % (pp). Writes out/bench-predict.json.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import statistics
+import sys
+import tempfile
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+import probe  # noqa: E402
+from bench._calibrate import calibrate, load  # noqa: E402
+from bench._engines import find_llama_bench, inspect_llama_bench  # noqa: E402
+from bench._plan import budget, load_local  # noqa: E402
+from bench._published import compare, median_abs_error  # noqa: E402
+from bench._speed import RunConfig, predict_speed  # noqa: E402
+from bench._store import Store  # noqa: E402
+from bench._sweep import Axes, SweepOptions, sweep  # noqa: E402
+from bench._synthetic import SynthSpec, parse_params, spec_for_params, synthesize  # noqa: E402
+
+SCHEMA_VERSION = 1  # 1: first version
+
+
+def main() -> int:
+    found = find_llama_bench()
+    if found is None:
+        print("llama-bench not found: run `make install` first", file=sys.stderr)
+        return 1
+    info = {**dataclasses.asdict(inspect_llama_bench(*found)), "backend": "cpu"}
+    host = probe.detect(measure=True)
+    cores = host.cpu.physical_cores if host.cpu and host.cpu.physical_cores else 1
+    threads = sorted({1, cores})
+    tmp = Path(tempfile.mkdtemp(prefix="rigbench-bench-predict-"))
+    store = Store.open(tmp / "calibration.db")
+    fp = store.add_host(host)
+    b = budget(host)
+    base = synthesize(spec_for_params(parse_params("250M"), quant="Q4_K_M")).path
+    axes = Axes(
+        n_prompt=[512], n_gen=[64], n_depth=[0, 512, 2048], n_ubatch=[128, 512], n_threads=threads
+    )
+    print(f"calibrating on {base.name}: {len(axes.points(cores))} points", file=sys.stderr)
+    sweep(
+        store,
+        host,
+        fp,
+        load_local(base),
+        base,
+        {"file": base.name},
+        axes,
+        SweepOptions(repetitions=3),
+        info,
+        b,
+    )
+    fit = calibrate(store, host, fp, "cpu")
+    cal = load(store, fp)
+    print(f"calibration: {fit.calibration}", file=sys.stderr)
+
+    targets = {
+        "500M Q8_0": spec_for_params(parse_params("500M"), quant="Q8_0"),
+        "qwen3moe Q4_K_M": SynthSpec(
+            arch="qwen3moe",
+            n_layer=12,
+            n_embd=768,
+            n_head=12,
+            n_head_kv=3,
+            n_ff=0,
+            n_expert=8,
+            n_expert_used=2,
+            n_ff_exp=1024,
+            quant="Q4_K_M",
+        ),
+    }
+    check = Axes(n_prompt=[512], n_gen=[64], n_depth=[0, 1024], n_threads=[cores])
+    rows = []
+    vstore = Store.open(tmp / "validation.db")
+    vfp = vstore.add_host(host)
+    for label, spec in targets.items():
+        path = synthesize(spec).path
+        mspec = load_local(path)
+        s = sweep(
+            vstore,
+            host,
+            vfp,
+            mspec,
+            path,
+            {"file": path.name},
+            check,
+            SweepOptions(repetitions=5),
+            info,
+            b,
+            cal,
+        )
+        for r in s.rows:
+            if r["status"] != "ok":
+                continue
+            cfg = RunConfig(**json.loads(r["config_json"]))
+            kind = "pp" if cfg.n_prompt else "tg"
+            raw = predict_speed(mspec, host, cfg)
+            calibrated = predict_speed(mspec, host, cfg, cal)
+            pick = lambda p, k=kind: p.pp_tokens_per_s if k == "pp" else p.tg_tokens_per_s
+            rows.append(
+                {
+                    "model": label,
+                    "test": f"{kind}@d{cfg.n_depth}",
+                    "kind": kind,
+                    "measured": r["avg_ts"],
+                    "calibrated": pick(calibrated),
+                    "uncalibrated": pick(raw),
+                }
+            )
+    for r in rows:
+        r["error"] = r["calibrated"] / r["measured"] - 1
+        r["error_uncalibrated"] = r["uncalibrated"] / r["measured"] - 1
+    med = {
+        k: statistics.median(abs(r["error"]) for r in rows if r["kind"] == k) for k in ("tg", "pp")
+    }
+    med_raw = {
+        k: statistics.median(abs(r["error_uncalibrated"]) for r in rows if r["kind"] == k)
+        for k in ("tg", "pp")
+    }
+    published = compare(REPO / "tests" / "fixtures" / "published")
+    pub = {k: median_abs_error(published, k) for k in ("tg", "pp")}
+    out = {
+        "schema_version": SCHEMA_VERSION,
+        "calibration": dataclasses.asdict(fit.calibration),
+        "validation": rows,
+        "median_abs_error": med,
+        "median_abs_error_uncalibrated": med_raw,
+        "published": {
+            "machines": len({c.machine for c in published}),
+            "median_abs_error": pub,
+            "rows": [dataclasses.asdict(c) | {"error": c.error} for c in published],
+        },
+    }
+    (REPO / "out").mkdir(exist_ok=True)
+    (REPO / "out" / "bench-predict.json").write_text(json.dumps(out, indent=2))
+    for r in rows:
+        print(
+            f"info  {r['model']:16s} {r['test']:9s} measured {r['measured']:7.1f}  "
+            f"calibrated {r['calibrated']:7.1f} ({r['error']:+.1%})  "
+            f"uncalibrated {r['uncalibrated']:7.1f} ({r['error_uncalibrated']:+.1%})"
+        )
+    goals = [
+        (
+            "tg, calibrated, new shapes: median |error| <= 10 %",
+            med["tg"] <= 0.10,
+            f"{med['tg']:.1%} (uncalibrated {med_raw['tg']:.1%})",
+        ),
+        (
+            "pp, calibrated, new shapes: median |error| <= 20 %",
+            med["pp"] <= 0.20,
+            f"{med['pp']:.1%} (uncalibrated {med_raw['pp']:.1%})",
+        ),
+        (
+            "tg, uncalibrated, published: aim <= 15 %",
+            pub["tg"] <= 0.15,
+            f"{pub['tg']:.1%} on {out['published']['machines']} machines",
+        ),
+        ("pp, uncalibrated, published: aim <= 30 %", pub["pp"] <= 0.30, f"{pub['pp']:.1%}"),
+    ]
+    for name, ok, figure in goals:
+        print(f"{'PASS' if ok else 'FAIL'}  {name:52s} {figure}")
+    return 0 if all(ok for _, ok, _ in goals) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
