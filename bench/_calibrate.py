@@ -75,36 +75,40 @@ def fit(points: list[Point], host: HostProfile, backend: str) -> Fit:
             math.log(p.measured_tps / _pred(p, host, backend, make(k))) ** 2 for p in pts
         )
 
-    k_bw = 1.0
-    if tg:
-        k = _golden(loss(tg, lambda k: Calibration(k_bw=k)), K_MIN, K_MAX)
-        if k * max_bw > 1:
-            warnings.append(
-                f"{backend}: bandwidth factor {k:.2f} would put efficiency at "
-                f"{k * max_bw:.2f} > 1 (faster than the spec): refused, kept 1.0"
-            )
-        else:
-            k_bw = k
-    k_c = 1.0
-    if pp:
-        k = _golden(loss(pp, lambda k: Calibration(k_bw=k_bw, k_compute=k)), K_MIN, K_MAX)
-        if k * max_c > 1:
-            warnings.append(
-                f"{backend}: compute factor {k:.2f} would put efficiency at "
-                f"{k * max_c:.2f} > 1: refused, kept 1.0"
-            )
-        else:
-            k_c = k
     deep = [p for p in tg + pp if p.cfg.n_depth > 0]
-    k_a = 1.0
-    if deep:
-        k = _golden(
-            loss(deep, lambda k: Calibration(k_bw=k_bw, k_compute=k_c, k_attn=k)), K_MIN, K_MAX
-        )
-        if k * k_c * max_c > 1:
-            warnings.append(f"{backend}: attention factor {k:.2f} refused (efficiency > 1)")
-        else:
-            k_a = k
+    k_bw = k_c = k_a = 1.0
+    refused: dict[str, str] = {}
+    # Coordinate descent: each factor in turn with the others fixed; the terms interact
+    # (attention adds to matmuls, bandwidth and compute meet in a max), so a few rounds.
+    for _ in range(4):
+        if tg and "bw" not in refused:
+            k = _golden(loss(tg, lambda k, c=k_c, a=k_a: Calibration(k, c, a)), K_MIN, K_MAX)
+            if k * max_bw > 1:
+                refused["bw"] = (
+                    f"{backend}: bandwidth factor {k:.2f} would put efficiency at "
+                    f"{k * max_bw:.2f} > 1 (faster than the spec): refused, kept 1.0"
+                )
+                k_bw = 1.0
+            else:
+                k_bw = k
+        if pp and "compute" not in refused:
+            k = _golden(loss(pp, lambda k, b=k_bw, a=k_a: Calibration(b, k, a)), K_MIN, K_MAX)
+            if k * max_c > 1:
+                refused["compute"] = (
+                    f"{backend}: compute factor {k:.2f} would put efficiency "
+                    f"at {k * max_c:.2f} > 1: refused, kept 1.0"
+                )
+                k_c = 1.0
+            else:
+                k_c = k
+        if deep and "attn" not in refused:
+            k = _golden(loss(deep, lambda k, b=k_bw, c=k_c: Calibration(b, c, k)), K_MIN, K_MAX)
+            if k * k_c * max_c > 1:
+                refused["attn"] = f"{backend}: attention factor {k:.2f} refused (efficiency > 1)"
+                k_a = 1.0
+            else:
+                k_a = k
+    warnings.extend(refused.values())
     cal = Calibration(k_bw, k_c, k_a, len(tg) + len(pp))
     logs = [math.log(p.measured_tps / _pred(p, host, backend, cal)) for p in tg + pp]
     sd = statistics.pstdev(logs) if len(logs) > 1 else None

@@ -19,6 +19,7 @@ import statistics
 import sys
 import tempfile
 from pathlib import Path
+from typing import Any
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
@@ -34,6 +35,10 @@ from bench._sweep import Axes, SweepOptions, sweep  # noqa: E402
 from bench._synthetic import SynthSpec, parse_params, spec_for_params, synthesize  # noqa: E402
 
 SCHEMA_VERSION = 1  # 1: first version
+
+
+def _pick(p: Any, kind: str) -> float:
+    return float(p.pp_tokens_per_s if kind == "pp" else p.tg_tokens_per_s)
 
 
 def main() -> int:
@@ -112,15 +117,14 @@ def main() -> int:
             kind = "pp" if cfg.n_prompt else "tg"
             raw = predict_speed(mspec, host, cfg)
             calibrated = predict_speed(mspec, host, cfg, cal)
-            pick = lambda p, k=kind: p.pp_tokens_per_s if k == "pp" else p.tg_tokens_per_s
             rows.append(
                 {
                     "model": label,
                     "test": f"{kind}@d{cfg.n_depth}",
                     "kind": kind,
                     "measured": r["avg_ts"],
-                    "calibrated": pick(calibrated),
-                    "uncalibrated": pick(raw),
+                    "calibrated": _pick(calibrated, kind),
+                    "uncalibrated": _pick(raw, kind),
                 }
             )
     for r in rows:
