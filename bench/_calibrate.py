@@ -8,6 +8,7 @@ that would make any efficiency exceed 1 (faster than the hardware's spec) is ref
 
 from __future__ import annotations
 
+import functools
 import json
 import math
 import statistics
@@ -62,8 +63,20 @@ def _pred(p: Point, host: HostProfile, backend: str, cal: Calibration) -> float:
     return s.tg_tokens_per_s if p.kind == "tg" else s.pp_tokens_per_s
 
 
+def _cal(k: float, k_c: float, k_a: float) -> Calibration:
+    return Calibration(k, k_c, k_a)
+
+
+def _cal_c(k: float, k_bw: float, k_a: float) -> Calibration:
+    return Calibration(k_bw, k, k_a)
+
+
+def _cal_a(k: float, k_bw: float, k_c: float) -> Calibration:
+    return Calibration(k_bw, k_c, k)
+
+
 def fit(points: list[Point], host: HostProfile, backend: str) -> Fit:
-    warnings = []
+    warnings: list[str] = []
     tg = [p for p in points if p.kind == "tg" and p.measured_tps > 0]
     pp = [p for p in points if p.kind == "pp" and p.measured_tps > 0]
     families = {f for f in EFFICIENCY[backend] if f != "_"}
@@ -82,7 +95,7 @@ def fit(points: list[Point], host: HostProfile, backend: str) -> Fit:
     # (attention adds to matmuls, bandwidth and compute meet in a max), so a few rounds.
     for _ in range(4):
         if tg and "bw" not in refused:
-            k = _golden(loss(tg, lambda k, c=k_c, a=k_a: Calibration(k, c, a)), K_MIN, K_MAX)
+            k = _golden(loss(tg, functools.partial(_cal, k_c=k_c, k_a=k_a)), K_MIN, K_MAX)
             if k * max_bw > 1:
                 refused["bw"] = (
                     f"{backend}: bandwidth factor {k:.2f} would put efficiency at "
@@ -92,7 +105,7 @@ def fit(points: list[Point], host: HostProfile, backend: str) -> Fit:
             else:
                 k_bw = k
         if pp and "compute" not in refused:
-            k = _golden(loss(pp, lambda k, b=k_bw, a=k_a: Calibration(b, k, a)), K_MIN, K_MAX)
+            k = _golden(loss(pp, functools.partial(_cal_c, k_bw=k_bw, k_a=k_a)), K_MIN, K_MAX)
             if k * max_c > 1:
                 refused["compute"] = (
                     f"{backend}: compute factor {k:.2f} would put efficiency "
@@ -102,7 +115,7 @@ def fit(points: list[Point], host: HostProfile, backend: str) -> Fit:
             else:
                 k_c = k
         if deep and "attn" not in refused:
-            k = _golden(loss(deep, lambda k, b=k_bw, c=k_c: Calibration(b, c, k)), K_MIN, K_MAX)
+            k = _golden(loss(deep, functools.partial(_cal_a, k_bw=k_bw, k_c=k_c)), K_MIN, K_MAX)
             if k * k_c * max_c > 1:
                 refused["attn"] = f"{backend}: attention factor {k:.2f} refused (efficiency > 1)"
                 k_a = 1.0
