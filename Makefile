@@ -52,16 +52,11 @@ format: install ## Reformat the code with ruff
 	$(BIN)/ruff format probe bench report tests scripts
 	$(BIN)/ruff check --fix probe bench report tests scripts
 
-demo: install ## Probe this machine, list the engines, make a 250M synthetic model
-	@mkdir -p out
-	$(BIN)/probe detect --measure --format json --output out/host.json
-	$(BIN)/probe show out/host.json
-	$(BIN)/bench engines
-	$(BIN)/bench synth --params 250M --quant Q4_K_M -o out/synth-llama-250M-Q4_K_M.gguf
-	@echo "HostProfile: out/host.json; model: out/synth-llama-250M-Q4_K_M.gguf" >&2
+demo: install ## probe -> plan -> sweep -> summary on synthetic models, offline
+	bash scripts/demo.sh
 
 bench: install ## Performance goals: probe, engines, synthesis, plan (writes out/bench-*.json)
-	@rc=0; for s in probe engines plan; do $(BIN)/python scripts/bench_$$s.py || rc=1; done; exit $$rc
+	@rc=0; for s in probe engines plan predict sweep; do $(BIN)/python scripts/bench_$$s.py || rc=1; done; exit $$rc
 
 clean: ## Remove the virtual environment and outputs
 	rm -rf $(VENV) out .pytest_cache .mypy_cache .ruff_cache *.egg-info

@@ -39,42 +39,45 @@ GB = 1e9
 # reach 0.43-0.69 of dense FP16 tensor peak, Apple M2 Ultra/M3 Max 0.58-0.69 of ALU peak;
 # RDNA3 WMMA and CPUs about 0.35-0.40 (ik_llama.cpp PR #54, mainline columns: Ryzen 7950X 1.9
 # of 5.2 TFLOPS). layer_s — order of magnitude of one kernel launch per op (~15 us CUDA with
-# graphs, ~20 us Metal/HIP/Vulkan) and one thread barrier per op on CPUs (~3 us).
+# graphs, ~20 us Metal/HIP/Vulkan); on CPUs ~20 ops a layer with a thread barrier each.
+# token_s — fixed cost of one graph (build, schedule, synchronise): on CPUs 150 us + 25 us a
+# layer fits both a 4-layer synthetic model (265-350 us/token against 79 us of weight reads)
+# and a 16-layer one; 50 us elsewhere.
 EFFICIENCY: dict[str, dict[str, dict[str, float]]] = {
     "cuda": {
         "f16": {"bw": 0.80, "compute": 0.60},
         "q8": {"bw": 0.80, "compute": 0.50},
         "kquant": {"bw": 0.70, "compute": 0.50},
         "quant": {"bw": 0.65, "compute": 0.50},
-        "_": {"layer_s": 15e-6},
+        "_": {"layer_s": 15e-6, "token_s": 50e-6},
     },
     "metal": {
         "f16": {"bw": 0.80, "compute": 0.65},
         "q8": {"bw": 0.75, "compute": 0.60},
         "kquant": {"bw": 0.65, "compute": 0.60},
         "quant": {"bw": 0.65, "compute": 0.60},
-        "_": {"layer_s": 20e-6},
+        "_": {"layer_s": 20e-6, "token_s": 50e-6},
     },
     "rocm": {
         "f16": {"bw": 0.75, "compute": 0.40},
         "q8": {"bw": 0.70, "compute": 0.35},
         "kquant": {"bw": 0.65, "compute": 0.35},
         "quant": {"bw": 0.60, "compute": 0.35},
-        "_": {"layer_s": 20e-6},
+        "_": {"layer_s": 20e-6, "token_s": 50e-6},
     },
     "vulkan": {
         "f16": {"bw": 0.70, "compute": 0.35},
         "q8": {"bw": 0.65, "compute": 0.30},
         "kquant": {"bw": 0.60, "compute": 0.30},
         "quant": {"bw": 0.60, "compute": 0.30},
-        "_": {"layer_s": 25e-6},
+        "_": {"layer_s": 25e-6, "token_s": 50e-6},
     },
     "cpu": {
         "f16": {"bw": 0.95, "compute": 0.25},
         "q8": {"bw": 0.95, "compute": 0.40},
         "kquant": {"bw": 0.95, "compute": 0.40},
         "quant": {"bw": 0.95, "compute": 0.40},
-        "_": {"layer_s": 3e-6},
+        "_": {"layer_s": 25e-6, "token_s": 150e-6},
     },
 }
 # Attention (QK^T, softmax, xV) against the quantized matmuls, per backend: GPUs run it in fused
@@ -331,6 +334,7 @@ def predict_speed(
         )
         t_over += layers[i] * layer_s
         ceil_tg += (read_tg[i] + kv) / d.bw
+    t_over += EFFICIENCY[main]["_"]["token_s"]
     hops = _hops(where, cfg, spec)
     pcie = min((g.pcie for g in gpus), default=math.inf)
     t_hop = hops * (HOP_LATENCY_S + spec.n_embd * 4 / pcie) if gpus else 0.0
@@ -368,6 +372,7 @@ def predict_speed(
                 t_read += read
             t_pover += layers[i] * layer_s
             ceil_pp += max(flops / runs_on.flops, read_pp[i] / d.bw)
+    t_pover += n_ub * EFFICIENCY[main]["_"]["token_s"]
     pp_terms = {"compute": t_comp, "weights": t_read, "host_hop": t_xfer, "overhead": t_pover}
     pp_time = sum(pp_terms.values())
     n_p = max(cfg.n_prompt, 1)

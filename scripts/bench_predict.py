@@ -74,6 +74,8 @@ def main() -> int:
     fit = calibrate(store, host, fp, "cpu")
     cal = load(store, fp)
     print(f"calibration: {fit.calibration}", file=sys.stderr)
+    for w in fit.warnings:
+        print(f"warning: {w}", file=sys.stderr)
 
     targets = {
         "500M Q8_0": spec_for_params(parse_params("500M"), quant="Q8_0"),

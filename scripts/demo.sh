@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# make demo: probe -> plan -> sweep -> summary on synthetic models, offline.
+# A local Hugging Face endpoint (bench.localhub) serves synthetic GGUF repos, so the hub path
+# (ladder, header-only planning, verified download into the HF cache) runs without a network.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+BIN=.venv/bin
+mkdir -p out
+step() { printf '\n\033[1m== %s\033[0m\n' "$*" >&2; }
+
+step "What is in this machine (probe detect --measure)"
+$BIN/probe detect --measure --format json --output out/host.json
+$BIN/probe show out/host.json
+
+step "llama.cpp engines"
+$BIN/bench engines
+
+step "Starting a local Hugging Face endpoint with synthetic GGUF repos"
+rm -f out/hub.url
+$BIN/python -m bench.localhub --folder out/hub > out/hub.url 2> out/hub.log &
+HUB=$!
+trap 'kill $HUB 2>/dev/null || true' EXIT
+for _ in $(seq 600); do [ -s out/hub.url ] && break; sleep 0.2; done
+[ -s out/hub.url ] || { echo "error: the local endpoint did not start (out/hub.log)" >&2; exit 1; }
+export HF_ENDPOINT="$(head -n 1 out/hub.url)" HF_HUB_CACHE="$PWD/out/hf-cache"
+echo "HF_ENDPOINT=$HF_ENDPOINT" >&2
+
+step "Which quant fits? (bench plan, header-only over HTTP ranges)"
+$BIN/bench plan --model rigbench-test/synth-llama-GGUF
+step "The same question for a machine you do not own (bench plan --hardware rtx4090)"
+$BIN/bench plan --model synth:llama:250M:Q4_K_M --hardware rtx4090 -c 4096
+
+step "Sweep a quant from the hub: download (verified), measure, store, compare"
+$BIN/bench sweep --model rigbench-test/synth-llama-GGUF:Q4_K_M --depth 0,512 -p 128 -n 32 \
+  -r 2 --db out/demo.db
+
+step "Sweep a 250M synthetic model over depth and ubatch (calibrates this host afterwards)"
+$BIN/bench sweep --model synth:llama:250M:Q4_K_M --depth 0,512 --ubatch 128,512 -p 256 -n 32 \
+  -r 2 --db out/demo.db
+
+step "Predict a model never measured here, with this host's calibration"
+$BIN/bench predict --model synth:llama:500M:Q8_0 --depth 0,1024 --db out/demo.db
+echo "results: out/demo.db (SQLite; the llama_bench view works with llama.cpp's compare script)" >&2
