@@ -14,7 +14,7 @@ CACHE      := $(or $(XDG_CACHE_HOME),$(HOME)/.cache)/rigbench
 WHEELHOUSE := $(CACHE)/wheelhouse/$(shell printf '%s' "$(CMAKE_ARGS)" | cksum | cut -d' ' -f1)
 LLAMA_WHEEL := $(WHEELHOUSE)/.llama-cpp-python-$(LLAMA_CPP_PYTHON)
 
-.PHONY: help install engine test lint format demo bench clean
+.PHONY: help install engine chromium test lint format demo bench clean
 
 help: ## Show this help
 	@grep -hE '^[a-z][a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | \
@@ -40,8 +40,13 @@ $(STAMP): pyproject.toml $(LLAMA_WHEEL)
 engine: $(STAMP) ## Build llama-bench and llama-fit-params from source if not built yet (~5 min once)
 	@$(BIN)/bench engines build >/dev/null
 
-test: install ## Run the test suite
+test: install chromium ## Run the test suite
 	$(BIN)/python -m pytest
+
+chromium: ## Install Debian's Chromium for the HTML report tests, when missing
+	@command -v chromium >/dev/null || command -v chromium-browser >/dev/null || { \
+	  echo "installing chromium (HTML report tests)" >&2; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
 
 lint: install ## ruff format --check, ruff check and mypy
 	$(BIN)/ruff format --check probe bench report tests scripts
@@ -56,7 +61,7 @@ demo: install ## probe -> plan -> sweep -> summary on synthetic models, offline
 	bash scripts/demo.sh
 
 bench: install ## Performance goals: probe, engines, synthesis, plan (writes out/bench-*.json)
-	@rc=0; for s in probe engines plan predict sweep; do $(BIN)/python scripts/bench_$$s.py || rc=1; done; exit $$rc
+	@rc=0; for s in probe engines plan predict sweep report; do $(BIN)/python scripts/bench_$$s.py || rc=1; done; exit $$rc
 
 clean: ## Remove the virtual environment and outputs
 	rm -rf $(VENV) out .pytest_cache .mypy_cache .ruff_cache *.egg-info

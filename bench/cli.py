@@ -471,6 +471,13 @@ def calibrate(db: Path | None, backend: str | None) -> None:
 @click.option("--dry-run", is_flag=True, help="Plan and stop before downloading.")
 @click.option("--offline", is_flag=True, help="Use the HF cache only.")
 @click.option("--reprobe", is_flag=True, help="Probe the host again (cached per boot).")
+@click.option(
+    "--report",
+    "report_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Also write the HTML report of this sweep here.",
+)
 @format_option("text", "json")
 def sweep_cmd(
     model: str,
@@ -498,6 +505,7 @@ def sweep_cmd(
     dry_run: bool,
     offline: bool,
     reprobe: bool,
+    report_path: Path | None,
     fmt: str,
 ) -> None:
     """Download a model, sweep llama.cpp over the axes, store measured vs predicted."""
@@ -556,6 +564,13 @@ def sweep_cmd(
         write_output(_sweepcli.to_json(results), None)
     else:
         Console().print(render_sweep(results))
+    if report_path is not None:
+        from report import _data
+        from report._render import render_html
+
+        rep = _data.load(store.path, [s.sweep_id for _, s in results])
+        write_output(render_html(rep), report_path)
+        log(f"report: {report_path}")
     if not any(s.ok for _, s in results):
         raise UserError(
             "no point of the sweep could be measured",

@@ -74,10 +74,14 @@ def run_main(group: click.Group, argv: list[str] | None = None) -> None:
     except UserError as exc:
         if debug:
             raise
+        from rich.text import Text
+
         err = stderr_console()
-        err.print(f"[bold red]error:[/] {exc.message}", highlight=False)
+        # Text, not markup: messages quote user input and names like synth:llama:250M, which
+        # rich would otherwise read as markup or :emoji: codes.
+        err.print(Text.assemble(("error:", "bold red"), " ", exc.message))
         if exc.hint:
-            err.print(f"hint: {exc.hint}", highlight=False)
+            err.print(Text(f"hint: {exc.hint}"))
         sys.exit(EXIT_USER_ERROR)
     except click.exceptions.Abort:
         click.echo("aborted", err=True)

@@ -30,14 +30,24 @@ $BIN/bench plan --model rigbench-test/synth-llama-GGUF
 step "The same question for a machine you do not own (bench plan --hardware rtx4090)"
 $BIN/bench plan --model synth:llama:250M:Q4_K_M --hardware rtx4090 -c 4096
 
-step "Sweep a quant from the hub: download (verified), measure, store, compare"
-$BIN/bench sweep --model rigbench-test/synth-llama-GGUF:Q4_K_M --depth 0,512 -p 128 -n 32 \
-  -r 2 --db out/demo.db
-
-step "Sweep a 250M synthetic model over depth and ubatch (calibrates this host afterwards)"
+step "Sweep a 250M synthetic model over depth and ubatch (uncalibrated on a fresh database; calibrates this host afterwards)"
 $BIN/bench sweep --model synth:llama:250M:Q4_K_M --depth 0,512 --ubatch 128,512 -p 256 -n 32 \
+  -r 2 --db out/demo.db --report out/report.html
+
+step "Sweep a quant from the hub: download (verified), measure, compare with calibrated predictions"
+$BIN/bench sweep --model rigbench-test/synth-llama-GGUF:Q4_K_M --depth 0,512 -p 128 -n 32 \
   -r 2 --db out/demo.db
 
 step "Predict a model never measured here, with this host's calibration"
 $BIN/bench predict --model synth:llama:500M:Q8_0 --depth 0,1024 --db out/demo.db
+step "The measured-vs-predicted report"
+$BIN/report --db out/demo.db --format md > out/report.md
+CHROME=$(command -v chromium || command -v chromium-browser || true)
+if [ -n "$CHROME" ]; then
+  "$CHROME" --headless --no-sandbox --disable-gpu --no-first-run --disable-background-networking \
+    --disable-component-update --disable-sync --user-data-dir="$PWD/out/chrome-profile" \
+    --window-size=1200,1800 --screenshot="$PWD/out/report.png" "file://$PWD/out/report.html" \
+    >/dev/null 2>&1 || true
+fi
+echo "report: out/report.html, out/report.md$( [ -f out/report.png ] && echo ', screenshot out/report.png')" >&2
 echo "results: out/demo.db (SQLite; the llama_bench view works with llama.cpp's compare script)" >&2

@@ -1,0 +1,191 @@
+"""`report import`: llama-bench results produced elsewhere (JSON, JSONL, CSV, or its SQLite
+table) into the results store, with a prediction computed for every point."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+import sqlite3
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+from bench._model import ModelSpec
+from bench._speed import RunConfig, predict_speed
+from bench._store import Store
+from probe import HostProfile
+from probe.errors import UserError
+
+_TYPE_TO_QUANT = {
+    "Q4_K - Medium": "Q4_K_M",
+    "Q4_K - Small": "Q4_K_S",
+    "Q5_K - Medium": "Q5_K_M",
+    "Q5_K - Small": "Q5_K_S",
+    "Q3_K - Medium": "Q3_K_M",
+    "Q6_K": "Q6_K",
+    "Q8_0": "Q8_0",
+    "Q4_0": "Q4_0",
+    "F16": "F16",
+    "BF16": "BF16",
+    "IQ4_XS - 4.25 bpw": "IQ4_XS",
+    "Q2_K - Medium": "Q2_K",
+    "MXFP4 MoE": "MXFP4",
+}
+
+
+def _bad(path: Path, where: str, why: str) -> UserError:
+    return UserError(
+        f"{path}: cannot import {where}: {why}",
+        hint="give llama-bench output made with -o json, -o jsonl, -o csv or -o sql",
+    )
+
+
+def _table_rows(conn: sqlite3.Connection, path: Path) -> list[dict[str, Any]]:
+    """llama-bench's SQL table: ``llama_bench`` since late 2024, ``test`` before."""
+    conn.row_factory = sqlite3.Row
+    names = {r[0] for r in conn.execute("SELECT name FROM sqlite_master")}
+    table = next((t for t in ("llama_bench", "test") if t in names), None)
+    if table is None:
+        raise _bad(path, "its tables", "no llama_bench (or test) table")
+    return [dict(r) for r in conn.execute(f"SELECT * FROM {table}")]
+
+
+def read_records(path: Path) -> list[dict[str, Any]]:
+    """Records from any llama-bench output format, with the line of the first bad one."""
+    raw = path.read_bytes()
+    if raw.startswith(b"SQLite format 3"):
+        try:
+            return _table_rows(sqlite3.connect(path), path)
+        except sqlite3.DatabaseError as exc:
+            raise _bad(path, "its tables", str(exc)) from exc
+    text = raw.decode("utf-8", errors="replace")
+    stripped = text.lstrip()
+    if stripped.startswith("["):
+        try:
+            data = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise _bad(path, f"line {exc.lineno}", exc.msg) from exc
+        return [d for d in data if isinstance(d, dict)]
+    if stripped.startswith("{"):
+        out = []
+        for n, line in enumerate(text.splitlines(), 1):
+            if not line.strip():
+                continue
+            try:
+                rec = json.loads(line)
+            except json.JSONDecodeError as exc:
+                raise _bad(path, f"line {n}", exc.msg) from exc
+            out.append(rec)
+        return out
+    if stripped.startswith("CREATE TABLE") or stripped.startswith("INSERT"):
+        conn = sqlite3.connect(":memory:")
+        try:
+            conn.executescript(text)
+        except sqlite3.DatabaseError as exc:
+            raise _bad(path, "its SQL", str(exc)) from exc
+        return _table_rows(conn, path)
+    reader = csv.DictReader(io.StringIO(text))
+    if not reader.fieldnames or "avg_ts" not in reader.fieldnames:
+        raise _bad(path, "line 1", "not JSON, JSONL, CSV with an avg_ts column, nor SQL")
+    out = []
+    for n, row in enumerate(reader, 2):
+        if None in row or any(v is None for v in row.values()):
+            raise _bad(path, f"line {n}", "wrong number of columns")
+        out.append(dict(row))
+    return out
+
+
+def _int(v: Any, default: int = 0) -> int:
+    try:
+        return int(float(v))
+    except (TypeError, ValueError):
+        return default
+
+
+def _cfg(rec: dict[str, Any]) -> RunConfig:
+    ngl = _int(rec.get("n_gpu_layers"), 99)
+    return RunConfig(
+        n_prompt=_int(rec.get("n_prompt")),
+        n_gen=_int(rec.get("n_gen")),
+        n_depth=_int(rec.get("n_depth")),
+        n_batch=_int(rec.get("n_batch"), 2048),
+        n_ubatch=_int(rec.get("n_ubatch"), 512),
+        n_threads=_int(rec.get("n_threads"), 1),
+        n_gpu_layers=-1 if ngl >= 99 else ngl,
+        n_cpu_moe=_int(rec.get("n_cpu_moe")),
+        type_k=str(rec.get("type_k") or "f16"),
+        type_v=str(rec.get("type_v") or "f16"),
+        flash_attn=str(rec.get("flash_attn", "0")).lower() in ("1", "true", "-1"),
+    )
+
+
+def spec_for_record(rec: dict[str, Any]) -> tuple[ModelSpec, str]:
+    """The model's spec: its file if it is here, else a llama shape of the same size."""
+    from bench._plan import load_local
+    from bench._shapes import spec_from_synth
+    from bench._synthetic import spec_for_params
+
+    path = Path(str(rec.get("model_filename") or ""))
+    if path.suffix == ".gguf" and path.exists():
+        return load_local(path), "file"
+    mtype = str(rec.get("model_type") or "")
+    quant = next((q for k, q in _TYPE_TO_QUANT.items() if mtype.endswith(k)), "Q4_K_M")
+    n = _int(rec.get("model_n_params")) or 7_000_000_000
+    arch = mtype.split()[0] if mtype else "llama"
+    spec = spec_for_params(n, arch="qwen3moe" if "moe" in arch else "llama", quant=quant)
+    return spec_from_synth(spec), f"approximated: a llama shape of {n / 1e9:.1f}B at {quant}"
+
+
+def import_records(store: Store, host: HostProfile, path: Path) -> tuple[int, int, str]:
+    """Store the records as one sweep; returns (sweep id, points, how the model was known)."""
+    recs = read_records(path)
+    if not recs:
+        raise UserError(f"{path}: no llama-bench records in it", hint="check the file")
+    spec, how = spec_for_record(recs[0])
+    fp = store.add_host(host)
+    first = recs[0]
+    model = {
+        "file": Path(str(first.get("model_filename", path.name))).name,
+        "model_type": first.get("model_type"),
+        "size_bytes": _int(first.get("model_size")),
+        "imported_from": str(path),
+        "spec": how,
+    }
+    engine = {
+        "kind": "llama-bench",
+        "version": f"b{first.get('build_number', '?')}",
+        "build_commit": first.get("build_commit"),
+        "backend": first.get("backends"),
+    }
+    sid = store.start_sweep(
+        fp,
+        model,
+        json.dumps(spec.to_dict()),
+        engine,
+        {"import": str(path)},
+        f"import:{path}:{len(recs)}",
+    )
+    for i, rec in enumerate(recs):
+        cfg = _cfg(rec)
+        pred = predict_speed(spec, host, cfg)
+        samples = rec.get("samples_ns")
+        if isinstance(samples, str):
+            samples = [int(x) for x in re.findall(r"\d+", samples)]
+        store.add_point(
+            sid,
+            f"import-{i}",
+            asdict(cfg),
+            {"speed": asdict(pred)},
+            "ok",
+            n_prompt=cfg.n_prompt,
+            n_gen=cfg.n_gen,
+            n_depth=cfg.n_depth,
+            avg_ts=float(rec.get("avg_ts") or 0),
+            stddev_ts=float(rec.get("stddev_ts") or 0),
+            samples_ns_json=samples or [],
+            engine_record_json=rec,
+        )
+    store.finish_sweep(sid, "imported")
+    return sid, len(recs), how
