@@ -161,7 +161,7 @@ def compute_bytes(spec: ModelSpec, cfg: MemConfig, has_layers: bool, has_output:
     - output: logits ``ub * n_vocab * 4`` plus two ``ub * n_embd * 4`` activations (three when
       flash attention runs on a quantized KV cache).
     """
-    ub = min(cfg.n_ubatch, cfg.n_batch)
+    ub = min(cfg.n_ubatch, cfg.n_batch, cfg.n_ctx)  # llama.cpp clamps the batch to the context
     n_kv = _pad(cfg.n_ctx, KV_PAD)
     act = ub * spec.n_embd * 4
     attn = out = 0
@@ -387,14 +387,15 @@ def parse_load_log(text: str) -> DeviceMemory:
     """What a real llama.cpp load reports for the host: its buffer lines, summed.
 
     ``load_tensors: CPU model buffer size = 63.03 MiB`` (+ CPU_REPACK …), ``KV buffer size``,
-    ``output buffer size``, ``compute buffer size``. A load with mmap reports the mapped file
-    as ``CPU_Mapped``: page cache, not an allocation, and not counted here.
+    ``output buffer size``, ``compute buffer size``. With mmap the whole file is mapped
+    (``CPU_Mapped``) and CPU-repacked tensors are copied beside it (``CPU_REPACK``): both are
+    counted, since a process that touched every weight holds both.
     """
 
     def total(pattern: str) -> int:
         return int(sum(float(v) for v in re.findall(pattern, text)) * MIB)
 
-    weights = total(r"load_tensors:\s+(?!CPU_Mapped)\S+ model buffer size =\s+([\d.]+) MiB")
+    weights = total(r"load_tensors:\s+\S+ model buffer size =\s+([\d.]+) MiB")
     kv = total(r"llama_kv_cache:\s+\S+ KV buffer size =\s+([\d.]+) MiB")
     out = total(r"llama_context:\s+\S+\s+output buffer size =\s+([\d.]+) MiB")
     comp = total(r"sched_reserve:\s+\S+ compute buffer size =\s+([\d.]+) MiB")

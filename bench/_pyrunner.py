@@ -13,10 +13,15 @@ from __future__ import annotations
 
 import ctypes
 import json
+import os
 import random
 import sys
+import tempfile
 import time
+from dataclasses import asdict
 from typing import Any
+
+from bench._mempredict import parse_load_log
 
 _QUIET: Any = None
 KV_TYPES = {"f32": 0, "f16": 1, "q4_0": 2, "q4_1": 3, "q5_0": 6, "q5_1": 7, "q8_0": 8, "bf16": 30}
@@ -49,16 +54,8 @@ def _gen(lib: Any, ctx: Any, n: int, n_vocab: int, bos: int) -> None:
         token = random.randrange(n_vocab)
 
 
-def run(cfg: dict[str, Any]) -> list[dict[str, Any]]:
-    import llama_cpp as lib
-
-    global _QUIET  # the C side keeps only a pointer: the callback must outlive every call
-    _QUIET = lib.llama_log_callback(lambda level, text, data: None)
-    lib.llama_log_set(_QUIET, ctypes.c_void_p())
-    tests = cfg["tests"]  # [{"n_prompt":..,"n_gen":..,"n_depth":..}]
-    n_ctx = max(t["n_depth"] + t["n_prompt"] + t["n_gen"] for t in tests)
-    t0 = time.perf_counter()
-    llm = lib.Llama(
+def _load(lib: Any, cfg: dict[str, Any], n_ctx: int) -> Any:
+    return lib.Llama(
         model_path=cfg["model"],
         n_gpu_layers=cfg.get("n_gpu_layers", 99),
         n_ctx=n_ctx,
@@ -72,9 +69,32 @@ def run(cfg: dict[str, Any]) -> list[dict[str, Any]]:
         # llama-cpp-python 0.3.36 maps this bool to LLAMA_FLASH_ATTN_TYPE_ENABLED/DISABLED;
         # llama-bench's "auto" (-1) has no equivalent, so callers pass 0 or 1 to both engines.
         flash_attn=cfg.get("flash_attn", 0) == 1,
-        verbose=False,
+        verbose=True,  # its log goes to the file run() points stderr at
     )
-    load_s = time.perf_counter() - t0
+
+
+def run(cfg: dict[str, Any]) -> list[dict[str, Any]]:
+    import llama_cpp as lib
+
+    tests = cfg["tests"]  # [{"n_prompt":..,"n_gen":..,"n_depth":..}]
+    n_ctx = max(t["n_depth"] + t["n_prompt"] + t["n_gen"] for t in tests)
+    t0 = time.perf_counter()
+    # Load with llama.cpp's log on, into a file: its buffer lines are the engine's own memory
+    # breakdown (model, KV, compute, output per buffer type), recorded beside the speeds.
+    with tempfile.TemporaryFile(mode="w+b") as log:
+        saved = os.dup(2)
+        os.dup2(log.fileno(), 2)
+        try:
+            llm = _load(lib, cfg, n_ctx)
+        finally:
+            os.dup2(saved, 2)
+            os.close(saved)
+        load_s = time.perf_counter() - t0
+        log.seek(0)
+        breakdown = asdict(parse_load_log(log.read().decode("utf-8", "replace")))
+    global _QUIET  # the C side keeps only a pointer: the callback must outlive every call
+    _QUIET = lib.llama_log_callback(lambda level, text, data: None)
+    lib.llama_log_set(_QUIET, ctypes.c_void_p())
     ctx = llm.ctx
     vocab = lib.llama_model_get_vocab(llm.model)
     n_vocab = lib.llama_vocab_n_tokens(vocab)
@@ -132,6 +152,7 @@ def run(cfg: dict[str, Any]) -> list[dict[str, Any]]:
                 "n_gen": n_gen,
                 "n_depth": n_depth,
                 "load_s": load_s,
+                "memory_breakdown": breakdown,
                 "avg_ns": int(avg_ns),
                 "stddev_ns": int(sd_ns),
                 "avg_ts": avg_ts,

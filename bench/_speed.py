@@ -142,7 +142,7 @@ class RunConfig:
 
     def mem_config(self) -> MemConfig:
         return MemConfig(
-            n_ctx=max(self.n_depth + self.n_prompt + self.n_gen, 256),
+            n_ctx=max(self.n_depth + self.n_prompt + self.n_gen, 1),
             n_batch=self.n_batch,
             n_ubatch=self.n_ubatch,
             n_gpu_layers=self.n_gpu_layers,

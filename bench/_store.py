@@ -279,13 +279,24 @@ class Store:
         )
         return self._tx(sql, tuple(vals))
 
-    def set_peak_rss(self, sweep_id: int, keys: list[str], peak: int | None) -> None:
-        """The engine process's peak RSS, known only when it ends, for the points it ran."""
-        if peak and keys:
-            marks = ", ".join("?" * len(keys))
+    def set_peak_rss(
+        self, sweep_id: int, keys: list[str], peak: int | None, gpu: dict[str, int] | None = None
+    ) -> None:
+        """The engine process's peak RSS and GPU memory (known only when it ends), for the
+        points it ran."""
+        if not keys:
+            return
+        marks = ", ".join("?" * len(keys))
+        if gpu:
             self._tx(
-                f"UPDATE points SET peak_rss_bytes = ? WHERE sweep_id = ? AND point_key IN "
-                f"({marks})",
+                f"UPDATE points SET peak_gpu_bytes_json = ? WHERE sweep_id = ? AND "
+                f"point_key IN ({marks})",
+                (json.dumps(gpu), sweep_id, *keys),
+            )
+        if peak:
+            self._tx(
+                f"UPDATE points SET peak_rss_bytes = ? WHERE sweep_id = ? AND point_key "
+                f"IN ({marks})",
                 (peak, sweep_id, *keys),
             )
 

@@ -158,6 +158,7 @@ class RunResult:
     timed_out: bool
     seconds: float
     peak_rss_bytes: int | None
+    peak_gpu_bytes: dict[str, int] = field(default_factory=dict)
 
 
 def _lb_options(points: list[RunConfig], reps: int, delay: int) -> dict[str, Any]:
@@ -186,7 +187,10 @@ def _lb_options(points: list[RunConfig], reps: int, delay: int) -> dict[str, Any
 
 
 def run_process(
-    argv: list[str], timeout_s: float, on_record: Callable[[dict[str, Any]], None]
+    argv: list[str],
+    timeout_s: float,
+    on_record: Callable[[dict[str, Any]], None],
+    load_nvml: Callable[[], Any] | None = None,
 ) -> RunResult:
     """Run one engine process, passing each JSONL record on as soon as it is printed."""
     import psutil
@@ -205,11 +209,17 @@ def run_process(
             stderr_lines.append(line)
             del stderr_lines[:-200]
 
-    def sample() -> None:  # peak RSS beside the engine, every 50 ms
+    from probe._context import _import_pynvml
+    from probe._nvidia import MemorySampler
+
+    gpus = MemorySampler(load_nvml or _import_pynvml)
+
+    def sample() -> None:  # peak RSS and GPU memory beside the engine, every 50 ms
         try:
             p = psutil.Process(proc.pid)
             while proc.poll() is None:
                 peak[0] = max(peak[0], p.memory_info().rss)
+                gpus.sample()
                 time.sleep(0.05)
         except psutil.Error:
             pass
@@ -245,6 +255,7 @@ def run_process(
         timed_out,
         time.perf_counter() - start,
         peak[0] or None,
+        gpus.close(),
     )
 
 
@@ -463,7 +474,7 @@ def _run_cell(
         result = run_process(argv, opts.timeout_s * max(1, len(group)), on_record)
         summary.processes += 1
         summary.process_seconds += result.seconds
-        store.set_peak_rss(sweep_id, stored, result.peak_rss_bytes)
+        store.set_peak_rss(sweep_id, stored, result.peak_rss_bytes, result.peak_gpu_bytes)
         summary.engine_seconds += (
             sum(r.get("avg_ns", 0) * opts.repetitions for r in result.records) / 1e9
             if opts.engine == "llama-bench"

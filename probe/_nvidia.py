@@ -153,3 +153,56 @@ def _one_gpu(nvml: Any, index: int, driver: str | None) -> GpuInfo:
         power_limit_watts=power_mw / 1000 if power_mw else None,
         driver_version=driver,
     )
+
+
+class MemorySampler:
+    """Used memory of every NVIDIA GPU, sampled while a benchmark runs (peak per device).
+
+    ``nvidia-smi --query-gpu=memory.used`` cross-checks a sample. Without NVML, or without
+    GPUs, ``available`` is False and sampling does nothing.
+    """
+
+    def __init__(self, load_nvml: Any) -> None:
+        self.nvml: Any = None
+        self.handles: list[Any] = []
+        self.names: list[str] = []
+        self.peaks: list[int] = []
+        try:
+            nvml = load_nvml()
+            nvml.nvmlInit()
+        except Exception:  # no library, no driver: nothing to sample
+            return
+        try:
+            count = nvml.nvmlDeviceGetCount()
+            for i in range(count):
+                h = nvml.nvmlDeviceGetHandleByIndex(i)
+                self.handles.append(h)
+                self.names.append(f"{i}:{_gateway(nvml, 'nvmlDeviceGetName', h)}")
+            self.peaks = [0] * count
+            self.nvml = nvml
+        except Exception:
+            with contextlib.suppress(Exception):
+                nvml.nvmlShutdown()
+
+    @property
+    def available(self) -> bool:
+        return self.nvml is not None and bool(self.handles)
+
+    def sample(self) -> None:
+        if not self.available:
+            return
+        for i, h in enumerate(self.handles):
+            try:
+                mem = _gateway(self.nvml, "nvmlDeviceGetMemoryInfo", h)
+            except GpuLost:
+                continue
+            used = getattr(mem, "used", None)
+            if isinstance(used, int):
+                self.peaks[i] = max(self.peaks[i], used)
+
+    def close(self) -> dict[str, int]:
+        if self.nvml is not None:
+            with contextlib.suppress(Exception):
+                self.nvml.nvmlShutdown()
+            self.nvml = None
+        return dict(zip(self.names, self.peaks, strict=True))

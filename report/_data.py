@@ -38,6 +38,10 @@ class Row:
     peak_rss_bytes: int | None
     predicted_host_bytes: int | None
     calibrated_points: int = 0  # the calibration the prediction was made with (0: none)
+    mem_measured: dict[str, int] | None = None  # the engine's own buffers (host), when printed
+    mem_predicted: dict[str, int] | None = None  # the formula's host components
+    gpu_peaks: dict[str, int] | None = None  # peak used memory per GPU during the process
+    load_s: float | None = None
 
     @property
     def error(self) -> float | None:
@@ -64,6 +68,20 @@ class Part:
     engine: dict[str, Any]
     model: dict[str, Any]
     rows: tuple[Row, ...]
+
+    def load(self, host: HostProfile | None) -> tuple[float | None, float | None]:
+        """(measured, predicted) model load seconds; predicted = size / measured disk speed."""
+        measured = next((r.load_s for r in self.rows if r.load_s), None)
+        size = self.model.get("size_bytes")
+        speed = next(
+            (
+                d.measured_read_bytes_per_s
+                for d in (host.disks if host else ())
+                if d.holds_hf_cache and d.measured_read_bytes_per_s
+            ),
+            None,
+        )
+        return measured, (size / speed if size and speed else None)
 
     @property
     def label(self) -> str:
@@ -112,6 +130,8 @@ def _row(r: Any) -> Row:
     pred = json.loads(r["prediction_json"]) if r["prediction_json"] else {}
     speed = pred.get("speed", {})
     mem = pred.get("memory_total_bytes") or [None]
+    record = json.loads(r["engine_record_json"]) if r["engine_record_json"] else {}
+    host_pred = (pred.get("memory") or [None])[0]
     return Row(
         test=_label(cfg),
         kind=kind,
@@ -128,6 +148,10 @@ def _row(r: Any) -> Row:
         peak_rss_bytes=r["peak_rss_bytes"],
         predicted_host_bytes=mem[0],
         calibrated_points=int(speed.get("calibrated_points") or 0),
+        mem_measured=record.get("memory_breakdown"),
+        mem_predicted=host_pred,
+        gpu_peaks=json.loads(r["peak_gpu_bytes_json"]) if r["peak_gpu_bytes_json"] else None,
+        load_s=r["load_s"],
     )
 
 

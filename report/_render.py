@@ -54,14 +54,42 @@ def host_lines(rep: Report) -> list[str]:
     return lines
 
 
-def _model_line(p: Part) -> str:
+def _model_line(p: Part, rep: Report | None = None) -> str:
     e = p.engine
     size = p.model.get("size_bytes")
-    return (
+    line = (
         f"sweep {p.sweep_id} ({p.created_at}): {p.label}"
         + (f", {human_bytes(size)}" if size else "")
         + f"; engine {e.get('kind')} {e.get('version') or ''} {e.get('build_commit') or ''}"
     )
+    if rep is not None:
+        measured, predicted = p.load(rep.host)
+        if measured or predicted:
+            m = f"{measured:.2f} s" if measured else "not reported by the engine"
+            pr = (
+                f"{predicted:.2f} s from the disk's read speed"
+                if predicted
+                else "n/a (no measured disk speed: probe detect --measure)"
+            )
+            line += f"; load {m}, predicted {pr}"
+    return line
+
+
+def _memory(r: Row) -> str:
+    """The engine's own buffers against the predicted components (host), and GPU peaks."""
+    parts = []
+    if r.mem_measured and r.mem_predicted:
+        keys = ("weights_bytes", "kv_bytes", "compute_bytes")
+        meas = "/".join(f"{r.mem_measured.get(k, 0) / 2**20:.0f}" for k in keys)
+        pred = "/".join(f"{r.mem_predicted.get(k, 0) / 2**20:.0f}" for k in keys)
+        parts.append(f"w/kv/c MiB {meas} vs {pred}")
+    elif r.peak_rss_bytes and r.predicted_host_bytes:
+        parts.append(
+            f"RSS {human_bytes(r.peak_rss_bytes)} vs {human_bytes(r.predicted_host_bytes)}"
+        )
+    for name, b in (r.gpu_peaks or {}).items():
+        parts.append(f"GPU {name.split(':')[0]} peak {human_bytes(b)}")
+    return "; ".join(parts)
 
 
 def server_command(rep: Report) -> str | None:
@@ -104,7 +132,7 @@ def _acc_line(rep: Report) -> str:
 def render_text(rep: Report) -> RenderableType:
     out: list[RenderableType] = [Text("\n".join(host_lines(rep)))]
     for p in rep.parts:
-        t = Table(title=_model_line(p), title_justify="left")
+        t = Table(title=_model_line(p, rep), title_justify="left")
         for col in (
             "test",
             "config",
@@ -114,6 +142,7 @@ def render_text(rep: Report) -> RenderableType:
             "error",
             "bound by",
             "of ceiling",
+            "memory measured vs predicted",
         ):
             t.add_column(col)
         for r in p.rows:
@@ -121,7 +150,17 @@ def render_text(rep: Report) -> RenderableType:
             pred = _num(r.predicted) + ("" if r.comparable else " (not comparable)")
             status = r.status if r.status == "ok" else f"{r.status}: {r.why}"
             eff = f"{r.efficiency:.0%}" if r.efficiency else ""
-            t.add_row(r.test, _cfg(r), status, meas, pred, _pct(r.error), r.dominant or "", eff)
+            t.add_row(
+                r.test,
+                _cfg(r),
+                status,
+                meas,
+                pred,
+                _pct(r.error),
+                r.dominant or "",
+                eff,
+                _memory(r),
+            )
         out.append(t)
     out.append(Text(f"accuracy: {_acc_line(rep)}"))
     cmd = server_command(rep)
@@ -137,10 +176,11 @@ def render_md(rep: Report) -> str:
     for p in rep.parts:
         lines += [
             "",
-            f"### {_model_line(p)}",
+            f"### {_model_line(p, rep)}",
             "",
-            "| test | config | status | measured t/s | predicted t/s | error | bound by |",
-            "|---|---|---|---:|---:|---:|---|",
+            "| test | config | status | measured t/s | predicted t/s | error | bound by "
+            "| memory measured vs predicted |",
+            "|---|---|---|---:|---:|---:|---|---|",
         ]
         for r in p.rows:
             meas = f"{_num(r.measured)} ± {_num(r.stddev)}" if r.measured else ""
@@ -148,7 +188,7 @@ def render_md(rep: Report) -> str:
             status = r.status if r.status == "ok" else f"{r.status} ({r.why})"
             lines.append(
                 f"| {r.test} | {_cfg(r)} | {status} | {meas} | {pred} | "
-                f"{_pct(r.error)} | {r.dominant or ''} |"
+                f"{_pct(r.error)} | {r.dominant or ''} | {_memory(r)} |"
             )
     lines += ["", f"**Accuracy:** {_acc_line(rep)}"]
     cmd = server_command(rep)
@@ -298,7 +338,7 @@ def render_html(rep: Report) -> str:
         '<p><label>filter (model, test, config, status): <input id=q oninput="f()"></label></p>'
     )
     for p in rep.parts:
-        h.append(f"<h2>{escape(_model_line(p))}</h2><table><thead><tr>")
+        h.append(f"<h2>{escape(_model_line(p, rep))}</h2><table><thead><tr>")
         h += [
             f"<th>{c}</th>"
             for c in (
@@ -312,6 +352,7 @@ def render_html(rep: Report) -> str:
                 "of ceiling",
                 "peak RSS",
                 "predicted host",
+                "memory detail",
             )
         ]
         h.append("</tr></thead><tbody>")
@@ -333,6 +374,7 @@ def render_html(rep: Report) -> str:
                 f"{r.efficiency:.0%}" if r.efficiency else "",
                 human_bytes(r.peak_rss_bytes) if r.peak_rss_bytes else "",
                 human_bytes(r.predicted_host_bytes) if r.predicted_host_bytes else "",
+                _memory(r),
             ]
             h.append(
                 f"<tr class={r.status}>"

@@ -218,6 +218,8 @@ def test_interrupted_sweep_resumes_without_rerunning(
         "3",
         "-t",
         "1",
+        "--delay",  # a second between tests: the kill lands after the first point, not the last
+        "1",
         "--db",
         str(db),
         "--llama-bench",
@@ -448,3 +450,45 @@ def test_dataclass_fields_round_trip() -> None:
 
     cfg = RunConfig(n_prompt=1, n_gen=0)
     assert RunConfig(**json.loads(json.dumps(dataclasses.asdict(cfg)))) == cfg
+
+
+def test_gpu_memory_is_sampled_beside_the_engine() -> None:
+    from bench._sweep import run_process
+    from tests.fakes.nvml import FakeNVML
+
+    nvml = FakeNVML.load("two-gpus")
+    result = run_process(
+        [sys.executable, "-c", "import time; time.sleep(0.3)"],
+        10,
+        lambda rec: None,
+        load_nvml=lambda: nvml,
+    )
+    assert result.peak_gpu_bytes == {
+        "0:NVIDIA GeForce RTX 3090": 335544320,
+        "1:NVIDIA GeForce RTX 3060": 268435456,
+    }
+    assert nvml.calls[-1] == "nvmlShutdown"
+    quiet = run_process(
+        [sys.executable, "-c", "pass"],
+        10,
+        lambda rec: None,
+        load_nvml=lambda: FakeNVML.load("no-driver"),
+    )
+    assert quiet.peak_gpu_bytes == {} and quiet.returncode == 0
+
+
+def test_llama_cpp_python_records_its_memory_breakdown_and_load_time(tiny: Path) -> None:
+    from bench._runners import run_llama_cpp_python
+
+    (rec,) = run_llama_cpp_python(
+        {
+            "model": str(tiny),
+            "n_threads": 1,
+            "repetitions": 1,
+            "use_mmap": False,
+            "tests": [{"n_prompt": 16, "n_gen": 0, "n_depth": 0}],
+        }
+    )
+    mem = rec["memory_breakdown"]
+    assert rec["load_s"] > 0 and mem["weights_bytes"] > 0 and mem["kv_bytes"] > 0
+    assert mem["compute_bytes"] > 0
