@@ -14,7 +14,14 @@ from rich.table import Table
 
 from bench import _engines, _synthetic
 from probe import HostProfile
-from probe._cli_support import format_option, run_main, stderr_console, write_output
+from probe._cli_support import (
+    db_option,
+    format_option,
+    machine_options,
+    run_main,
+    stderr_console,
+    write_output,
+)
 from probe.errors import UserError
 
 
@@ -171,14 +178,7 @@ def synth(
     multiple=True,
     help="Context size(s) to plan for (default: 8192 and the model's maximum).",
 )
-@click.option("--hardware", default=None, help="Plan for a catalog machine (bench hardware).")
-@click.option(
-    "--host",
-    "host_file",
-    type=click.Path(dir_okay=False, path_type=Path),
-    default=None,
-    help="Plan for a machine from its `probe detect --format json`.",
-)
+@machine_options
 @click.option("--ubatch", "-ub", type=int, default=512, show_default=True)
 @click.option("--batch", "-b", type=int, default=2048, show_default=True)
 @click.option("--ctk", default="f16", show_default=True, help="KV cache type for K.")
@@ -315,14 +315,7 @@ def _calibrations(host: HostProfile, db: Path | None) -> dict[str, Any]:
     help="A .gguf, ORG/REPO[:QUANT], synth:ARCH:PARAMS:QUANT or shape:NAME:QUANT.",
 )
 @click.option("--quant", default=None)
-@click.option("--hardware", default=None, help="A catalog machine (bench hardware).")
-@click.option(
-    "--host",
-    "host_file",
-    type=click.Path(dir_okay=False, path_type=Path),
-    default=None,
-    help="A `probe detect --format json` file.",
-)
+@machine_options
 @click.option("--ngl", type=int, default=-1, show_default=True, help="-1: all layers.")
 @click.option("--n-cpu-moe", type=int, default=0, show_default=True)
 @click.option("-p", "n_prompt", type=int, default=512, show_default=True)
@@ -333,12 +326,7 @@ def _calibrations(host: HostProfile, db: Path | None) -> dict[str, Any]:
 @click.option("--fa", type=click.Choice(["on", "off"]), default="on", show_default=True)
 @click.option("--ctk", default="f16", show_default=True)
 @click.option("--ctv", default="f16", show_default=True)
-@click.option(
-    "--db",
-    type=click.Path(dir_okay=False, path_type=Path),
-    default=None,
-    help="Results database holding this host's calibration.",
-)
+@db_option()
 @format_option("text", "json")
 def predict(
     model: str,
@@ -388,7 +376,7 @@ def predict(
 
 
 @cli.command()
-@click.option("--db", type=click.Path(dir_okay=False, path_type=Path), default=None)
+@db_option()
 @click.option("--backend", default=None, help="Backend to fit (default: every one measured).")
 def calibrate(db: Path | None, backend: str | None) -> None:
     """Fit this host's efficiency factors from its stored sweep measurements."""
@@ -465,7 +453,7 @@ def calibrate(db: Path | None, backend: str | None) -> None:
 )
 @click.option("--engine", type=click.Choice(["llama-bench", "llama-cpp-python"]), default=None)
 @click.option("--llama-bench", "llama_bench", default=None, help="Use this llama-bench.")
-@click.option("--db", type=click.Path(dir_okay=False, path_type=Path), default=None)
+@db_option()
 @click.option("--resume", is_flag=True, help="Skip points this sweep already measured.")
 @click.option("--force", is_flag=True, help="Run points predicted not to fit.")
 @click.option("--dry-run", is_flag=True, help="Plan and stop before downloading.")

@@ -91,3 +91,27 @@ def run_main(group: click.Group, argv: list[str] | None = None) -> None:
         sys.exit(exc.exit_code)
     except click.exceptions.Exit as exc:
         sys.exit(exc.exit_code)
+
+
+def db_option() -> Callable[[F], F]:
+    """``--db PATH``: the results database (default: the user's data dir)."""
+    return click.option(
+        "--db",
+        type=click.Path(dir_okay=False, path_type=Path),
+        default=None,
+        help="Results database (default: ~/.local/share/rigbench/results.db).",
+    )
+
+
+def machine_options(f: F) -> F:
+    """``--hardware NAME`` or ``--host FILE``: the machine to plan or predict for."""
+    f = click.option(
+        "--host",
+        "host_file",
+        type=click.Path(dir_okay=False, path_type=Path),
+        default=None,
+        help="A machine from its `probe detect --format json` file.",
+    )(f)
+    return click.option(
+        "--hardware", default=None, help="A machine from the built-in catalog (bench hardware)."
+    )(f)

@@ -9,15 +9,17 @@ from pathlib import Path
 import click
 from rich.console import Console
 
-from probe._cli_support import format_option, run_main, stderr_console, write_output
+from probe._cli_support import (
+    db_option,
+    format_option,
+    machine_options,
+    run_main,
+    stderr_console,
+    write_output,
+)
 from probe.errors import UserError
 
-DB = click.option(
-    "--db",
-    type=click.Path(dir_okay=False, path_type=Path),
-    default=None,
-    help="Results database (default: ~/.local/share/rigbench/results.db).",
-)
+DB = db_option()
 
 
 def _ids(text: str | None) -> list[int] | None:
@@ -87,14 +89,7 @@ def cli(
 @cli.command("import")
 @DB
 @click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--hardware", default=None, help="The catalog machine the results came from.")
-@click.option(
-    "--host",
-    "host_file",
-    type=click.Path(dir_okay=False, path_type=Path),
-    default=None,
-    help="Its `probe detect --format json` file.",
-)
+@machine_options
 def import_cmd(db: Path | None, path: Path, hardware: str | None, host_file: Path | None) -> None:
     """Import llama-bench output (JSON, JSONL, CSV or SQL/SQLite) and predict every point."""
     db = _db(db)

@@ -386,50 +386,28 @@ def test_sweep_from_the_hub_then_offline(hub: LocalHub, tmp_path: Path, llama_be
     assert dry.returncode == 0, dry.stderr
     assert "plan: rigbench-test/synth-llama-GGUF:" in dry.stderr and "disk:" in dry.stderr
     assert not list(_download.cache_root().glob("models--rigbench-test--synth-llama-GGUF"))
-    done = _sweep(
-        [
-            "-m",
-            "rigbench-test/synth-llama-GGUF:F16",
-            "-p",
-            "32",
-            "-n",
-            "8",
-            "-r",
-            "1",
-            "-t",
-            "2",
-            "--db",
-            db,
-            "--format",
-            "json",
-        ],
-        **env,
-    )
+    args = [
+        "-m",
+        "rigbench-test/synth-llama-GGUF:F16",
+        "-p",
+        "32",
+        "-n",
+        "8",
+        "-r",
+        "1",
+        "-t",
+        "2",
+        "--db",
+        db,
+        "--format",
+        "json",
+    ]
+    done = _sweep(args, **env)
     assert done.returncode == 0, done.stderr
     (result,) = json.loads(done.stdout)
     assert result["model"]["quant"] == "F16" and len(result["model"]["files"]) == 2  # shards
     assert result["ok"] == 2
-    off = _sweep(
-        [
-            "-m",
-            "rigbench-test/synth-llama-GGUF:F16",
-            "-p",
-            "32",
-            "-n",
-            "8",
-            "-r",
-            "1",
-            "-t",
-            "2",
-            "--db",
-            db,
-            "--offline",
-            "--format",
-            "json",
-        ],
-        HF_ENDPOINT="http://127.0.0.1:9",
-        HF_HUB_OFFLINE="1",
-    )
+    off = _sweep([*args, "--offline"], HF_ENDPOINT="http://127.0.0.1:9", HF_HUB_OFFLINE="1")
     assert off.returncode == 0, off.stderr
     missing = _sweep(["-m", "rigbench-test/synth-llama-GGUF:Q9_K", "--db", db], **env)
     assert missing.returncode == 1 and "has no Q9_K quant" in missing.stderr
