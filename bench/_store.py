@@ -1,7 +1,8 @@
 """The results store: one SQLite file, schema-versioned, written one point per transaction.
 
-Readers reject a newer schema and upgrade an older one step by step. A ``llama_bench`` view
-exposes llama-bench's SQL column names so llama.cpp's own compare-llama-bench.py can read it.
+Readers reject a newer schema and upgrade an older one step by step. A ``llama_bench``
+table, kept in step with the points by triggers, has llama-bench's own SQL columns, so
+llama.cpp's compare-llama-bench.py reads the store as it reads llama-bench's output.
 """
 
 from __future__ import annotations
@@ -20,9 +21,70 @@ from probe import HostProfile
 from probe.errors import UserError
 
 # Store schema history:
-#   1 — first version (rigbench 0.1): hosts, sweeps, points, calibrations, llama_bench view.
+#   1 — first version (rigbench 0.1): hosts, sweeps, points, calibrations, llama_bench table.
 SCHEMA_VERSION = 1
 BUSY_TIMEOUT_S = 30  # a second writer waits this long for the first one's transaction
+
+# llama-bench's own SQL table (`llama-bench -o sql`, llama.cpp 0c1e570), kept in step with the
+# points by triggers, so llama.cpp's scripts/compare-llama-bench.py reads this database as if
+# llama-bench had written it (the script looks for a table, not a view).
+LLAMA_BENCH_COLUMNS = (
+    ("build_commit", "TEXT"),
+    ("build_number", "INTEGER"),
+    ("cpu_info", "TEXT"),
+    ("gpu_info", "TEXT"),
+    ("backends", "TEXT"),
+    ("model_filename", "TEXT"),
+    ("model_type", "TEXT"),
+    ("model_size", "INTEGER"),
+    ("model_n_params", "INTEGER"),
+    ("n_batch", "INTEGER"),
+    ("n_ubatch", "INTEGER"),
+    ("n_threads", "INTEGER"),
+    ("cpu_mask", "TEXT"),
+    ("cpu_strict", "INTEGER"),
+    ("poll", "INTEGER"),
+    ("type_k", "TEXT"),
+    ("type_v", "TEXT"),
+    ("n_gpu_layers", "INTEGER"),
+    ("n_cpu_moe", "INTEGER"),
+    ("split_mode", "TEXT"),
+    ("main_gpu", "INTEGER"),
+    ("no_kv_offload", "INTEGER"),
+    ("flash_attn", "INTEGER"),
+    ("devices", "TEXT"),
+    ("tensor_split", "TEXT"),
+    ("tensor_buft_overrides", "TEXT"),
+    ("load_mode", "TEXT"),
+    ("lazy_mode", "TEXT"),
+    ("embeddings", "INTEGER"),
+    ("no_op_offload", "INTEGER"),
+    ("no_host", "INTEGER"),
+    ("repack", "INTEGER"),
+    ("fit_target", "INTEGER"),
+    ("fit_min_ctx", "INTEGER"),
+    ("n_prompt", "INTEGER"),
+    ("n_gen", "INTEGER"),
+    ("n_depth", "INTEGER"),
+    ("test_time", "TEXT"),
+    ("avg_ns", "INTEGER"),
+    ("stddev_ns", "INTEGER"),
+    ("avg_ts", "REAL"),
+    ("stddev_ts", "REAL"),
+)
+_COLS = ", ".join(name for name, _ in LLAMA_BENCH_COLUMNS)
+LLAMA_BENCH_TABLE = (
+    "CREATE TABLE IF NOT EXISTS llama_bench (point_id INTEGER PRIMARY KEY, "
+    + ", ".join(f"{n} {t}" for n, t in LLAMA_BENCH_COLUMNS)
+    + ");\n"
+    "CREATE TRIGGER IF NOT EXISTS llama_bench_add AFTER INSERT ON points "
+    "WHEN NEW.status = 'ok' AND NEW.engine_record_json IS NOT NULL BEGIN "
+    f"INSERT INTO llama_bench (point_id, {_COLS}) VALUES (NEW.id, "
+    + ", ".join(f"json_extract(NEW.engine_record_json, '$.{n}')" for n, _ in LLAMA_BENCH_COLUMNS)
+    + "); END;\n"
+    "CREATE TRIGGER IF NOT EXISTS llama_bench_drop AFTER DELETE ON points BEGIN "
+    "DELETE FROM llama_bench WHERE point_id = OLD.id; END;\n"
+)
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -48,41 +110,7 @@ CREATE TABLE IF NOT EXISTS calibrations (
     k_compute REAL NOT NULL, k_attn REAL NOT NULL, n_points INTEGER NOT NULL,
     residual_sd REAL, fitted_at TEXT NOT NULL,
     predictor_version TEXT NOT NULL, PRIMARY KEY (host_fingerprint, backend));
-CREATE VIEW IF NOT EXISTS llama_bench AS
-SELECT
-    json_extract(p.engine_record_json, '$.build_commit') AS build_commit,
-    json_extract(p.engine_record_json, '$.build_number') AS build_number,
-    json_extract(p.engine_record_json, '$.cpu_info') AS cpu_info,
-    json_extract(p.engine_record_json, '$.gpu_info') AS gpu_info,
-    json_extract(p.engine_record_json, '$.backends') AS backends,
-    json_extract(p.engine_record_json, '$.model_filename') AS model_filename,
-    json_extract(p.engine_record_json, '$.model_type') AS model_type,
-    json_extract(p.engine_record_json, '$.model_size') AS model_size,
-    json_extract(p.engine_record_json, '$.model_n_params') AS model_n_params,
-    json_extract(p.config_json, '$.n_batch') AS n_batch,
-    json_extract(p.config_json, '$.n_ubatch') AS n_ubatch,
-    json_extract(p.config_json, '$.n_threads') AS n_threads,
-    json_extract(p.engine_record_json, '$.cpu_mask') AS cpu_mask,
-    json_extract(p.engine_record_json, '$.cpu_strict') AS cpu_strict,
-    json_extract(p.engine_record_json, '$.poll') AS poll,
-    json_extract(p.config_json, '$.type_k') AS type_k,
-    json_extract(p.config_json, '$.type_v') AS type_v,
-    json_extract(p.config_json, '$.n_gpu_layers') AS n_gpu_layers,
-    json_extract(p.config_json, '$.n_cpu_moe') AS n_cpu_moe,
-    json_extract(p.engine_record_json, '$.split_mode') AS split_mode,
-    json_extract(p.engine_record_json, '$.main_gpu') AS main_gpu,
-    json_extract(p.engine_record_json, '$.no_kv_offload') AS no_kv_offload,
-    json_extract(p.config_json, '$.flash_attn') AS flash_attn,
-    json_extract(p.engine_record_json, '$.tensor_split') AS tensor_split,
-    json_extract(p.engine_record_json, '$.use_mmap') AS use_mmap,
-    json_extract(p.engine_record_json, '$.embeddings') AS embeddings,
-    p.n_prompt AS n_prompt, p.n_gen AS n_gen, p.n_depth AS n_depth,
-    json_extract(p.engine_record_json, '$.test_time') AS test_time,
-    json_extract(p.engine_record_json, '$.avg_ns') AS avg_ns,
-    json_extract(p.engine_record_json, '$.stddev_ns') AS stddev_ns,
-    p.avg_ts AS avg_ts, p.stddev_ts AS stddev_ts
-FROM points p WHERE p.status = 'ok';
-"""
+{LLAMA_BENCH_TABLE}"""
 
 
 def now() -> str:
@@ -125,6 +153,8 @@ class Store:
             conn = sqlite3.connect(path, timeout=BUSY_TIMEOUT_S, isolation_level=None)
             conn.execute("PRAGMA journal_mode=WAL")
             conn.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_S * 1000}")
+            # REPLACE deletes the old row: its llama_bench twin goes only with recursive triggers.
+            conn.execute("PRAGMA recursive_triggers=ON")
             conn.row_factory = sqlite3.Row
             has_meta = conn.execute(
                 "SELECT name FROM sqlite_master WHERE type='table' AND name='meta'"
@@ -140,7 +170,7 @@ class Store:
                     hint="upgrade rigbench: pip install -U rigbench",
                 )
             conn.execute("BEGIN IMMEDIATE")
-            conn.executescript(_SCHEMA.replace("CREATE", "CREATE"))  # idempotent
+            conn.executescript(_SCHEMA.format(LLAMA_BENCH_TABLE=LLAMA_BENCH_TABLE))
             if version is None:
                 conn.execute(
                     "INSERT OR REPLACE INTO meta VALUES ('schema_version', ?)",

@@ -50,4 +50,4 @@ if [ -n "$CHROME" ]; then
     >/dev/null 2>&1 || true
 fi
 echo "report: out/report.html, out/report.md$( [ -f out/report.png ] && echo ', screenshot out/report.png')" >&2
-echo "results: out/demo.db (SQLite; the llama_bench view works with llama.cpp's compare script)" >&2
+echo "results: out/demo.db (SQLite; its llama_bench table works with llama.cpp's compare script)" >&2

@@ -26,6 +26,26 @@ def _real_llama_bench() -> str | None:
 REAL_LLAMA_BENCH = _real_llama_bench()
 
 
+def _real_compare_script() -> Path | None:
+    """llama.cpp's scripts/compare-llama-bench.py from the source tree the engine was built
+    from (found before the tests isolate the caches)."""
+    from bench._engines import SOURCE_VERSION, rigbench_cache
+
+    p = (
+        rigbench_cache()
+        / "src"
+        / f"llama_cpp_python-{SOURCE_VERSION}"
+        / "vendor"
+        / "llama.cpp"
+        / "scripts"
+        / "compare-llama-bench.py"
+    )
+    return p if p.exists() else None
+
+
+REAL_COMPARE_SCRIPT = _real_compare_script()
+
+
 @pytest.fixture(scope="session")
 def models_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """One synthetic-model cache for the whole session: models are made once, not per test."""

@@ -470,3 +470,69 @@ def test_llama_cpp_python_records_its_memory_breakdown_and_load_time(tiny: Path)
     mem = rec["memory_breakdown"]
     assert rec["load_s"] > 0 and mem["weights_bytes"] > 0 and mem["kv_bytes"] > 0
     assert mem["compute_bytes"] > 0
+
+
+def test_llama_cpp_compare_script_reads_the_store(
+    tiny: Path, tmp_path: Path, llama_bench: Path
+) -> None:
+    from tests.conftest import REAL_COMPARE_SCRIPT
+
+    if REAL_COMPARE_SCRIPT is None:
+        pytest.fail("llama.cpp's source tree is missing: run `make install`")
+    db = tmp_path / "r.db"
+    done = _sweep(["-m", str(tiny), "-p", "32", "-n", "8", "-r", "2", "-t", "2", "--db", str(db)])
+    assert done.returncode == 0, done.stderr
+    conn = sqlite3.connect(db)
+    (commit,) = conn.execute("SELECT DISTINCT build_commit FROM llama_bench").fetchone()
+    # A second "build" of the same tests, 10 % faster, as another llama.cpp commit would be.
+    cols = [r[1] for r in conn.execute("PRAGMA table_info(llama_bench)") if r[1] != "point_id"]
+    conn.execute(
+        f"INSERT INTO llama_bench ({', '.join(cols)}) SELECT "
+        + ", ".join(
+            "'feedbee' "
+            if c == "build_commit"
+            else "avg_ts * 1.1"
+            if c == "avg_ts"
+            else "datetime(test_time, '+1 day')"
+            if c == "test_time"
+            else c
+            for c in cols
+        )
+        + " FROM llama_bench"
+    )
+    conn.commit()
+    out = subprocess.run(
+        [sys.executable, str(REAL_COMPARE_SCRIPT), "-i", str(db), "-b", commit, "-c", "feedbee"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert "pp32" in out.stdout and "tg8" in out.stdout and "1.10" in out.stdout
+
+
+def test_auto_ngl_and_ctx_are_confirmed_by_real_loads(
+    tiny: Path, tmp_path: Path, llama_bench: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from bench import _sweepcli
+    from bench._plan import load_local
+
+    loads: list[tuple[int, int]] = []
+    real = _sweepcli.fits_for_real
+
+    def counting(model: Path, n_ctx: int, ngl: int) -> bool:
+        loads.append((n_ctx, ngl))
+        return real(model, n_ctx, ngl) and n_ctx <= 2048  # pretend 2048 is the real limit
+
+    monkeypatch.setattr(_sweepcli, "fits_for_real", counting)
+    target = _sweepcli.Target("tiny", tiny, load_local(tiny), {})
+    host = probe.detect()
+    logs: list[str] = []
+    axes = _sweepcli.resolve_auto(
+        Axes(n_prompt=[64], n_gen=[16]), True, True, target, host, logs.append
+    )
+    assert axes.n_gpu_layers == [0]  # no GPU here: nothing to offload
+    # The prediction says the whole 4096 training context fits; real loads bisect to 2048.
+    assert any("--ctx auto: 2048 (predicted 4096)" in line for line in logs)
+    assert axes.n_depth == [0, 1024, 1792]  # 0, half, and the most a pp64+tg16 test can use
+    assert len(loads) <= 6  # bisection, not a scan
