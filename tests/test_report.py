@@ -32,6 +32,27 @@ def _pred(pp: float, tg: float) -> dict[str, object]:
     return {"speed": asdict(s), "memory_total_bytes": [300 * 2**20]}
 
 
+def _ok_point(
+    store: Store, sid: int, pid: str, cfg: RunConfig, meas: float, pred: dict[str, object]
+) -> None:
+    """One measured point, with three samples around `meas` tokens/s."""
+    tokens = cfg.n_prompt + cfg.n_gen
+    store.add_point(
+        sid,
+        pid,
+        asdict(cfg),
+        pred,
+        "ok",
+        n_prompt=cfg.n_prompt,
+        n_gen=cfg.n_gen,
+        n_depth=cfg.n_depth,
+        avg_ts=meas,
+        stddev_ts=meas * 0.01,
+        samples_ns_json=[int(tokens * 1e9 / (meas * f)) for f in (0.99, 1.0, 1.01)],
+        peak_rss_bytes=(280 + cfg.n_depth // 64) * 2**20,
+    )
+
+
 def make_db(
     path: Path,
     machine,
@@ -53,45 +74,28 @@ def make_db(
         }
         engine = {"kind": "llama-bench", "version": "0.5.0-dev", "build_commit": "0c1e570"}
         sid = store.start_sweep(fp, model, None, engine, {}, f"k{n}")
-        i = 0
+        ids = iter(range(100))
+        scale = speed * (1 - 0.3 * n)
         for depth in (0, 1024):
             for ub in (128, 512):
                 cfg = RunConfig(n_prompt=512, n_gen=0, n_depth=depth, n_ubatch=ub, n_threads=16)
-                meas = (400 - depth / 10 + ub / 10) * speed * (1 - 0.3 * n)
-                samples = [int(512e9 / (meas * f)) for f in (0.99, 1.0, 1.01)]
-                store.add_point(
+                _ok_point(
+                    store,
                     sid,
-                    f"p{i}",
-                    asdict(cfg),
+                    f"p{next(ids)}",
+                    cfg,
+                    (400 - depth / 10 + ub / 10) * scale,
                     _pred(380 - depth / 8, 0),
-                    "ok",
-                    n_prompt=512,
-                    n_gen=0,
-                    n_depth=depth,
-                    avg_ts=meas,
-                    stddev_ts=meas * 0.01,
-                    samples_ns_json=samples,
-                    peak_rss_bytes=(280 + depth // 64) * 2**20,
                 )
-                i += 1
             cfg = RunConfig(n_prompt=0, n_gen=128, n_depth=depth, n_threads=16)
-            meas = (50 - depth / 200) * speed * (1 - 0.3 * n)
-            samples = [int(128e9 / (meas * f)) for f in (0.99, 1.0, 1.01)]
-            store.add_point(
+            _ok_point(
+                store,
                 sid,
-                f"p{i}",
-                asdict(cfg),
+                f"p{next(ids)}",
+                cfg,
+                (50 - depth / 200) * scale,
                 _pred(0, 48 - depth / 250),
-                "ok",
-                n_prompt=0,
-                n_gen=128,
-                n_depth=depth,
-                avg_ts=meas,
-                stddev_ts=meas * 0.01,
-                samples_ns_json=samples,
-                peak_rss_bytes=(280 + depth // 64) * 2**20,
             )
-            i += 1
         cfg = RunConfig(n_prompt=0, n_gen=128, n_depth=65536, n_threads=16)
         store.add_point(
             sid,
