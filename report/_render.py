@@ -201,6 +201,17 @@ def render_md(rep: Report) -> str:
 # -- HTML ------------------------------------------------------------------------------------
 
 
+# One chart per swept axis with more than one value: (axis, title, x label, metric, series
+# key, log x). Series keys name what each line holds fixed.
+SWEEP_CHARTS = (
+    ("n_depth", "generation vs context depth", "depth (tokens)", "tg", "cfg", False),
+    ("n_depth", "prompt processing vs context depth", "depth (tokens)", "pp", "cfg", False),
+    ("n_ubatch", "prompt processing vs ubatch", "ubatch", "pp", "depth", True),
+    ("n_gpu_layers", "tokens/s vs GPU layers", "n_gpu_layers", "tg", "test", False),
+    ("n_threads", "generation vs threads", "threads", "tg", "depth", False),
+)
+
+
 def charts(rep: Report) -> list[str]:
     """tg vs depth, pp vs ubatch, t/s vs GPU layers, memory vs context, and the quant ladder."""
     out = []
@@ -226,48 +237,9 @@ def charts(rep: Report) -> list[str]:
     def distinct(attr: str) -> int:
         return len({getattr(r.cfg, attr) for _, r in ok})
 
-    if distinct("n_depth") > 1:
-        out.append(
-            svg(
-                "generation vs context depth",
-                "depth (tokens)",
-                "tg tokens/s",
-                group("tg", "cfg", "n_depth"),
-            )
-        )
-        out.append(
-            svg(
-                "prompt processing vs context depth",
-                "depth (tokens)",
-                "pp tokens/s",
-                group("pp", "cfg", "n_depth"),
-            )
-        )
-    if distinct("n_ubatch") > 1:
-        out.append(
-            svg(
-                "prompt processing vs ubatch",
-                "ubatch",
-                "pp tokens/s",
-                group("pp", "depth", "n_ubatch"),
-                log_x=True,
-            )
-        )
-    if distinct("n_gpu_layers") > 1:
-        out.append(
-            svg(
-                "tokens/s vs GPU layers",
-                "n_gpu_layers",
-                "tg tokens/s",
-                group("tg", "test", "n_gpu_layers"),
-            )
-        )
-    if distinct("n_threads") > 1:
-        out.append(
-            svg(
-                "generation vs threads", "threads", "tg tokens/s", group("tg", "depth", "n_threads")
-            )
-        )
+    for axis, title, xlabel, kind, key, log_x in SWEEP_CHARTS:
+        if distinct(axis) > 1:
+            out.append(svg(title, xlabel, f"{kind} tokens/s", group(kind, key, axis), log_x=log_x))
     mems: dict[int, Series] = {}
     for _, r in ok:
         ctx = float(r.cfg.n_depth + r.cfg.n_prompt + r.cfg.n_gen)
