@@ -24,6 +24,7 @@ from probe.errors import UserError
 #   1 — first version (rigbench 0.1): hosts, sweeps, points, calibrations, llama_bench table.
 SCHEMA_VERSION = 1
 BUSY_TIMEOUT_S = 30  # a second writer waits this long for the first one's transaction
+TEST_COLUMNS = ("n_prompt", "n_gen", "n_depth")  # a point's test, copied from its config
 
 # llama-bench's own SQL table (`llama-bench -o sql`, llama.cpp 0c1e570), kept in step with the
 # points by triggers, so llama.cpp's scripts/compare-llama-bench.py reads this database as if
@@ -291,6 +292,11 @@ class Store:
         status: str,
         **fields: Any,
     ) -> int:
+        """One point of a sweep; its test columns (n_prompt, n_gen, n_depth) come from the
+        config unless given."""
+        for k in TEST_COLUMNS:
+            if k in config:
+                fields.setdefault(k, config[k])
         cols = ["sweep_id", "point_key", "created_at", "config_json", "prediction_json", "status"]
         vals: list[Any] = [
             sweep_id,

@@ -365,9 +365,6 @@ def sweep(
                 "skipped",
                 skip_rule="predicted memory exceeds the device budget "
                 "(use --force to run it anyway)",
-                n_prompt=cfg.n_prompt,
-                n_gen=cfg.n_gen,
-                n_depth=cfg.n_depth,
             )
             summary.skipped += 1
             continue
@@ -397,9 +394,6 @@ def _store_ok(
         asdict(cfg),
         pred,
         "ok",
-        n_prompt=cfg.n_prompt,
-        n_gen=cfg.n_gen,
-        n_depth=cfg.n_depth,
         avg_ts=rec.get("avg_ts"),
         stddev_ts=rec.get("stddev_ts"),
         samples_ns_json=rec.get("samples_ns"),
@@ -496,9 +490,6 @@ def _run_cell(
                 pred,
                 "failed",
                 failure_class=cls,
-                n_prompt=cfg.n_prompt,
-                n_gen=cfg.n_gen,
-                n_depth=cfg.n_depth,
                 returncode=result.returncode,
                 stderr_tail=result.stderr_tail[-4000:],
                 peak_rss_bytes=result.peak_rss_bytes,

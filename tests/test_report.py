@@ -43,9 +43,6 @@ def _ok_point(
         asdict(cfg),
         pred,
         "ok",
-        n_prompt=cfg.n_prompt,
-        n_gen=cfg.n_gen,
-        n_depth=cfg.n_depth,
         avg_ts=meas,
         stddev_ts=meas * 0.01,
         samples_ns_json=[int(tokens * 1e9 / (meas * f)) for f in (0.99, 1.0, 1.01)],
@@ -104,9 +101,6 @@ def make_db(
             _pred(0, 20),
             "failed",
             failure_class="oom",
-            n_prompt=0,
-            n_gen=128,
-            n_depth=65536,
             stderr_tail="failed to allocate",
         )
         cfg = RunConfig(n_prompt=0, n_gen=128, n_depth=999999, n_threads=16)
