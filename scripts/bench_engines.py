@@ -9,19 +9,19 @@ Goals (issue 3): generation < 60 s; llama-cpp-python >= 95 % of llama-bench for 
 
 from __future__ import annotations
 
-import json
 import os
 import statistics
 import sys
 import tempfile
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parent.parent
+from _goals import REPO, save, verdict
+
 sys.path.insert(0, str(REPO))
 
-from bench._engines import find_llama_bench, inspect_llama_bench  # noqa: E402
-from bench._runners import run_llama_bench, run_llama_cpp_python  # noqa: E402
-from bench._synthetic import parse_params, spec_for_params, synthesize  # noqa: E402
+from bench._engines import find_llama_bench, inspect_llama_bench
+from bench._runners import run_llama_bench, run_llama_cpp_python
+from bench._synthetic import parse_params, spec_for_params, synthesize
 
 SCHEMA_VERSION = 1  # 1: first version
 ROUNDS = 3
@@ -87,9 +87,7 @@ def main() -> int:
         "ratio_pp": ratio_pp,
         "ratio_tg": ratio_tg,
     }
-    out = REPO / "out"
-    out.mkdir(exist_ok=True)
-    (out / "bench-engines.json").write_text(json.dumps(results, indent=2))
+    save("engines", results)
     goals = [
         ("synthetic 250M Q4_K_M generation < 60 s", gen_s < 60, f"{gen_s:.1f} s"),
         (
@@ -103,9 +101,7 @@ def main() -> int:
             f"{med['py_tg']:.1f} vs {med['lb_tg']:.1f} t/s (ratio {ratio_tg:.3f})",
         ),
     ]
-    for name, ok, figure in goals:
-        print(f"{'PASS' if ok else 'FAIL'}  {name:52s} {figure}")
-    return 0 if all(ok for _, ok, _ in goals) else 1
+    return verdict(goals)
 
 
 if __name__ == "__main__":

@@ -20,12 +20,13 @@ import tempfile
 import time
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parent.parent
+from _goals import REPO, save, verdict
+
 sys.path.insert(0, str(REPO))
 
-from bench._split import split_gguf  # noqa: E402
-from bench._synthetic import SynthSpec, synthesize  # noqa: E402
-from bench.localhub import LocalHub  # noqa: E402
+from bench._split import split_gguf
+from bench._synthetic import SynthSpec, synthesize
+from bench.localhub import LocalHub
 
 SCHEMA_VERSION = 1  # 1: first version
 QUANTS = ("Q2_K", "Q3_K_M", "Q4_0", "IQ4_XS", "Q4_K_M", "Q5_K_M", "Q6_K", "Q8_0", "BF16", "F16")
@@ -76,8 +77,7 @@ def main() -> int:
         "wall_s_median": statistics.median(walls),
         "bytes_sent_median": statistics.median(sent),
     }
-    (REPO / "out").mkdir(exist_ok=True)
-    (REPO / "out" / "bench-plan.json").write_text(json.dumps(out, indent=2))
+    save("plan", out)
     goals = [
         (
             "bench plan, 10 remote quants: < 16 MB read",
@@ -90,9 +90,7 @@ def main() -> int:
             f"{out['wall_s_median']:.2f} s median of 5",
         ),
     ]
-    for name, ok, figure in goals:
-        print(f"{'PASS' if ok else 'FAIL'}  {name:52s} {figure}")
-    return 0 if all(ok for _, ok, _ in goals) else 1
+    return verdict(goals)
 
 
 if __name__ == "__main__":

@@ -21,18 +21,19 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-REPO = Path(__file__).resolve().parent.parent
+from _goals import REPO, save, verdict
+
 sys.path.insert(0, str(REPO))
 
-import probe  # noqa: E402
-from bench._calibrate import calibrate, load  # noqa: E402
-from bench._engines import find_llama_bench, inspect_llama_bench  # noqa: E402
-from bench._plan import budget, load_local  # noqa: E402
-from bench._published import compare, median_abs_error  # noqa: E402
-from bench._speed import RunConfig, predict_speed  # noqa: E402
-from bench._store import Store  # noqa: E402
-from bench._sweep import Axes, SweepOptions, sweep  # noqa: E402
-from bench._synthetic import SynthSpec, parse_params, spec_for_params, synthesize  # noqa: E402
+import probe
+from bench._calibrate import calibrate, load
+from bench._engines import find_llama_bench, inspect_llama_bench
+from bench._plan import budget, load_local
+from bench._published import compare, median_abs_error
+from bench._speed import RunConfig, predict_speed
+from bench._store import Store
+from bench._sweep import Axes, SweepOptions, sweep
+from bench._synthetic import SynthSpec, parse_params, spec_for_params, synthesize
 
 SCHEMA_VERSION = 1  # 1: first version
 
@@ -165,8 +166,7 @@ def main() -> int:
             "rows": [dataclasses.asdict(c) | {"error": c.error} for c in published],
         },
     }
-    (REPO / "out").mkdir(exist_ok=True)
-    (REPO / "out" / "bench-predict.json").write_text(json.dumps(out, indent=2))
+    save("predict", out)
     for r in rows:
         print(
             f"info  {r['model']:16s} {r['test']:9s} measured {r['measured']:7.1f}  "
@@ -191,9 +191,7 @@ def main() -> int:
         ),
         ("pp, uncalibrated, published: aim <= 30 %", pub["pp"] <= 0.30, f"{pub['pp']:.1%}"),
     ]
-    for name, ok, figure in goals:
-        print(f"{'PASS' if ok else 'FAIL'}  {name:52s} {figure}")
-    return 0 if all(ok for _, ok, _ in goals) else 1
+    return verdict(goals)
 
 
 if __name__ == "__main__":

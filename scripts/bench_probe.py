@@ -17,8 +17,8 @@ import time
 from pathlib import Path
 
 import numpy as np
+from _goals import save, verdict
 
-REPO = Path(__file__).resolve().parent.parent
 PROBE = Path(sys.executable).parent / "probe"
 SCHEMA_VERSION = 1  # 1: first version
 
@@ -90,11 +90,8 @@ def main() -> int:
             f"{bw / 1e9:.1f} GB/s vs {reference / 1e9:.1f} GB/s (ratio {ratio:.3f})",
         ),
     ]
-    out = REPO / "out"
-    out.mkdir(exist_ok=True)
-    (out / "bench-probe.json").write_text(json.dumps(results, indent=2))
-    for name, ok, figure in goals:
-        print(f"{'PASS' if ok else 'FAIL'}  {name:55s} {figure}")
+    written = save("probe", results)
+    status = verdict(goals, width=55)
     if abs(ratio - 1) > 0.15:
         print(
             f"note  the reference counts a copy's read and write traffic (STREAM Copy, "
@@ -107,8 +104,8 @@ def main() -> int:
             f"info  disk read {disk['measured_read_bytes_per_s'] / 1e9:.2f} GB/s "
             f"({disk['measure_method']})"
         )
-    print(f"wrote {out / 'bench-probe.json'}", file=sys.stderr)
-    return 0 if all(ok for _, ok, _ in goals) else 1
+    print(f"wrote {written}", file=sys.stderr)
+    return status
 
 
 if __name__ == "__main__":

@@ -5,7 +5,6 @@ Writes out/bench-report.json."""
 
 from __future__ import annotations
 
-import json
 import subprocess
 import sys
 import tempfile
@@ -13,12 +12,13 @@ import time
 from dataclasses import asdict
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parent.parent
+from _goals import REPO, save, verdict
+
 sys.path.insert(0, str(REPO))
 
-import probe  # noqa: E402
-from bench._speed import RunConfig, SpeedPrediction  # noqa: E402
-from bench._store import Store  # noqa: E402
+import probe
+from bench._speed import RunConfig, SpeedPrediction
+from bench._store import Store
 
 SCHEMA_VERSION = 1  # 1: first version
 
@@ -67,9 +67,6 @@ def main() -> int:
                         asdict(cfg),
                         {"speed": asdict(pred)},
                         "ok",
-                        n_prompt=cfg.n_prompt,
-                        n_gen=cfg.n_gen,
-                        n_depth=depth,
                         avg_ts=meas,
                         stddev_ts=1.0,
                         samples_ns_json=[10**9] * 3,
@@ -95,12 +92,10 @@ def main() -> int:
         )
         times[fmt] = time.perf_counter() - start
     result = {"schema_version": SCHEMA_VERSION, "points": n, "seconds": times}
-    (REPO / "out").mkdir(exist_ok=True)
-    (REPO / "out" / "bench-report.json").write_text(json.dumps(result, indent=2))
-    ok = all(t < 2 for t in times.values())
+    save("report", result)
     figures = ", ".join(f"{k} {v:.2f} s" for k, v in times.items())
-    print(f"{'PASS' if ok else 'FAIL'}  {'report of 1,000 points renders in < 2 s':52s} {figures}")
-    return 0 if ok else 1
+    ok = all(t < 2 for t in times.values())
+    return verdict([("report of 1,000 points renders in < 2 s", ok, figures)])
 
 
 if __name__ == "__main__":

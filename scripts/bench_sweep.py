@@ -10,20 +10,20 @@ number of model loads against running every point in its own process. out/bench-
 from __future__ import annotations
 
 import dataclasses
-import json
 import sys
 import tempfile
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parent.parent
+from _goals import REPO, save, verdict
+
 sys.path.insert(0, str(REPO))
 
-import probe  # noqa: E402
-from bench._engines import find_llama_bench, inspect_llama_bench  # noqa: E402
-from bench._plan import budget, load_local  # noqa: E402
-from bench._store import Store  # noqa: E402
-from bench._sweep import Axes, SweepOptions, sweep  # noqa: E402
-from bench._synthetic import parse_params, spec_for_params, synthesize  # noqa: E402
+import probe
+from bench._engines import find_llama_bench, inspect_llama_bench
+from bench._plan import budget, load_local
+from bench._store import Store
+from bench._sweep import Axes, SweepOptions, sweep
+from bench._synthetic import parse_params, spec_for_params, synthesize
 
 SCHEMA_VERSION = 1  # 1: first version
 
@@ -67,8 +67,7 @@ def main() -> int:
         "model_loads": s.processes,
         "model_loads_if_separate": loads_separately,
     }
-    (REPO / "out").mkdir(exist_ok=True)
-    (REPO / "out" / "bench-sweep.json").write_text(json.dumps(out, indent=2))
+    save("sweep", out)
     print(
         f"info  {points} points in {s.wall_seconds:.1f} s; engine processes "
         f"{s.process_seconds:.1f} s, of which timed samples {s.engine_seconds:.1f} s "
@@ -79,11 +78,7 @@ def main() -> int:
         f"instead of {loads_separately} with a process per point"
     )
     ok = overhead <= 1.10 and s.ok == points
-    print(
-        f"{'PASS' if ok else 'FAIL'}  {'orchestration overhead <= 1.10 (12-point sweep)':52s} "
-        f"{overhead:.3f}"
-    )
-    return 0 if ok else 1
+    return verdict([("orchestration overhead <= 1.10 (12-point sweep)", ok, f"{overhead:.3f}")])
 
 
 if __name__ == "__main__":
