@@ -282,6 +282,14 @@ def parse_breakdown(text: str) -> dict[str, tuple[int, int, int]]:
     return rows
 
 
+def table_is_whole(rows: dict[str, tuple[int, int, int]], weight_bytes: int | None) -> bool:
+    """Whether the breakdown's model columns account for all the weights (each row floors to
+    whole MiB, so each may be up to 1 MiB short). Without ``weight_bytes`` any table counts."""
+    if weight_bytes is None:
+        return True
+    return sum(model for model, _, _ in rows.values()) >= weight_bytes // MIB - len(rows)
+
+
 def exact_args(cfg: MemConfig) -> list[str]:
     ngl = 999 if cfg.n_gpu_layers < 0 else cfg.n_gpu_layers
     args = [
@@ -313,13 +321,22 @@ def exact_args(cfg: MemConfig) -> list[str]:
 
 
 def predict_exact(
-    fit_params: Path, model_path: Path, cfg: MemConfig, timeout_s: float = 120
+    fit_params: Path,
+    model_path: Path,
+    cfg: MemConfig,
+    timeout_s: float = 120,
+    weight_bytes: int | None = None,
 ) -> MemoryPrediction:
-    """llama.cpp's own dry run on this host's devices. Host rows are summed into ``host``."""
+    """llama.cpp's own dry run on this host's devices. Host rows are summed into ``host``.
+
+    ``weight_bytes`` (the GGUF's tensor bytes) lets a table cut short be told from a whole one:
+    the rows' model columns add up to the weights, give or take each row's rounding to MiB.
+    """
     argv = [str(fit_params), "-m", str(model_path), *exact_args(cfg)]
-    # llama.cpp logs from a worker thread; about one exit in 40 cuts the log's tail, table and
-    # all (0c1e570). The dry run takes ~0.1 s: run it again rather than guess.
-    for _ in range(3):
+    # llama.cpp logs from a worker thread; about one exit in 50 cuts the log's tail (0c1e570),
+    # usually the whole table, rarely between its rows (Host printed, CPU_REPACK lost). The dry
+    # run takes ~0.1 s: run it again rather than guess.
+    for _ in range(4):
         try:
             done = subprocess.run(
                 argv, capture_output=True, text=True, timeout=timeout_s, check=False
@@ -328,12 +345,14 @@ def predict_exact(
             raise UserError("llama-fit-params timed out", hint="use --engine formula") from exc
         text = done.stdout + done.stderr
         rows = parse_breakdown(text)
-        if rows or done.returncode != 0:
+        complete = bool(rows) and table_is_whole(rows, weight_bytes)
+        if complete or done.returncode != 0:
             break
-    if done.returncode != 0 or not rows:
+    if done.returncode != 0 or not complete:
         tail = " | ".join(text.strip().splitlines()[-2:])
+        what = f"failed (exit {done.returncode})" if done.returncode else "cut its table 4 times"
         raise UserError(
-            f"llama-fit-params failed (exit {done.returncode}): {tail[:200]}",
+            f"llama-fit-params {what}: {tail[:200]}",
             hint="use --engine formula, or rebuild it: bench engines build",
         )
     host = [0, 0, 0]

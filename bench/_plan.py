@@ -365,7 +365,9 @@ def plan(
             fit = best_fit(spec, replace(base, n_ctx=c), b)
             exact = None
             if use_exact and fit_params is not None and name in files_of:
-                exact = predict_exact(fit_params, files_of[name], fit.cfg)
+                exact = predict_exact(
+                    fit_params, files_of[name], fit.cfg, weight_bytes=spec.weight_bytes
+                )
             ctx_plans.append(CtxPlan(c, fit, exact))
         chosen = ctx_plans[0].fit
         plans.append(
