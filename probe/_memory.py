@@ -145,7 +145,7 @@ def measure_read_bandwidth(
         threads=threads,
         buffer_bytes=kernel.buffer_bytes,
         method=(
-            f"numpy max-reduce, {threads} threads, median of {len(rates)} passes "
-            f"(best {max(rates) / 1e9:.1f} GB/s)"
+            f"numpy max-reduce, {threads} threads, median of {len(rates)} passes; "
+            f"best {max(rates) / 1e9:.1f} GB/s"
         ),
     )

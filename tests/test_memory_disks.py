@@ -48,7 +48,7 @@ def test_bandwidth_is_the_sustained_median_not_a_lucky_burst(monkeypatch) -> Non
     monkeypatch.setattr(ReadKernel, "pass_rate", lambda self: next(rates))
     r = measure_read_bandwidth(threads=2, buffer_bytes=64 * MIB, budget_s=0, min_passes=5)
     assert (r.passes, r.median_bytes_per_s, r.best_bytes_per_s) == (5, 33e9, 60e9)
-    assert "median of 5 passes (best 60.0 GB/s)" in r.method
+    assert "median of 5 passes; best 60.0 GB/s" in r.method
 
 
 def test_disks_and_the_cache_holder_on_nvme_partition(machine) -> None:  # type: ignore[no-untyped-def]
