@@ -1,1 +1,60 @@
-"""rigbench's model planner and benchmark runner (the ``bench`` tool)."""
+"""rigbench's bench: plan, predict and measure GGUF models with llama.cpp.
+
+Three rooms, each with one door, and a store:
+
+- ``bench.model``: what a model is (``resolve_model``, GGUF headers, the hub, twins);
+- ``bench.predict``: what will happen (memory, speed, calibration, the planner);
+- ``bench.run``: what does happen (engines, processes, ``run_sweep``);
+- ``bench.store``: the results database, the only module with SQL; ``bench.records``: the typed
+  records that cross these boundaries.
+
+The names below are the public API; see the README's "From Python".
+"""
+
+from __future__ import annotations
+
+from bench.model import ModelSource, ModelSpec, resolve_model
+from bench.predict import PlanResult, PredictResult, plan, predict
+from bench.records import (
+    Axes,
+    Calibration,
+    DeviceMemory,
+    Measurement,
+    MemConfig,
+    Prediction,
+    RunConfig,
+    SpeedPrediction,
+    StoredPoint,
+    SweepInfo,
+    SweepOptions,
+    SweepRequest,
+    parse_axis,
+)
+from bench.run import SweepOutcome, run_sweep
+from bench.store import Store
+
+__all__ = [
+    "Axes",
+    "Calibration",
+    "DeviceMemory",
+    "Measurement",
+    "MemConfig",
+    "ModelSource",
+    "ModelSpec",
+    "PlanResult",
+    "PredictResult",
+    "Prediction",
+    "RunConfig",
+    "SpeedPrediction",
+    "Store",
+    "StoredPoint",
+    "SweepInfo",
+    "SweepOptions",
+    "SweepOutcome",
+    "SweepRequest",
+    "parse_axis",
+    "plan",
+    "predict",
+    "resolve_model",
+    "run_sweep",
+]

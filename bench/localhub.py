@@ -463,8 +463,8 @@ def demo_repos(
     """
     from dataclasses import replace
 
-    from bench._split import split_gguf
-    from bench._synthetic import SynthSpec, synthesize
+    from bench.model._split import split_gguf
+    from bench.model._synthetic import SynthSpec, synthesize
 
     base = SynthSpec(
         arch=arch,

@@ -1,14 +1,19 @@
-"""rigbench's hardware probe: one call, ``detect()``, returning a schema-versioned HostProfile."""
+"""rigbench's hardware probe: ``detect()`` returns this machine's schema-versioned HostProfile;
+``load_host()`` gives the machine to plan for: this one, a saved profile or a catalog entry."""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
+import os
 import platform
 import socket
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
 
-from probe import _amd, _apple, _cpu, _disks, _memory, _nvidia
+from probe import _amd, _apple, _catalog, _cpu, _disks, _memory, _nvidia
 from probe._advice import advise, usable_backends
 from probe._context import Backend, Collected, ProbeContext
 from probe._records import (
@@ -22,6 +27,7 @@ from probe._records import (
     host_profile_from_dict,
     load_host_profile,
 )
+from probe._render import human_bytes, human_rate
 from probe.errors import UserError
 
 # Order matters: memory's measurement sizes its buffer from the CPU's caches.
@@ -38,8 +44,14 @@ __all__ = [
     "OsInfo",
     "ProbeContext",
     "UserError",
+    "catalog_entries",
+    "catalog_names",
     "detect",
+    "gpu_memory_sampler",
     "host_profile_from_dict",
+    "human_bytes",
+    "human_rate",
+    "load_host",
     "load_host_profile",
 ]
 
@@ -72,6 +84,8 @@ def detect(
         try:
             backend.collect(ctx, measure, out)
         except Exception as exc:
+            if os.environ.get("RIGBENCH_DEBUG") == "1":
+                raise
             out.warnings.append(
                 f"{backend.name}: probe failed ({type(exc).__name__}: {exc}); "
                 "rerun with RIGBENCH_DEBUG=1 and report it"
@@ -101,3 +115,45 @@ def detect(
         advice=advise(cpu, memory, gpus, disks),
         warnings=tuple(out.warnings),
     )
+
+
+def load_host(hardware: str | None = None, path: Path | None = None) -> HostProfile:
+    """The machine to plan or predict for.
+
+    Args:
+        hardware: A catalog name (``catalog_names()``), e.g. ``rtx4090-24gb``.
+        path: A file written by ``probe detect --format json``.
+
+    Returns:
+        The catalog machine, the saved profile (``source`` says which file), or, with neither
+        argument, this machine from ``detect()``.
+
+    Raises:
+        UserError: both arguments given, an unknown catalog name, or an unreadable file.
+    """
+    if hardware and path:
+        raise UserError("give --hardware or --host, not both", hint="bench plan --help")
+    if hardware:
+        return _catalog.host_profile(hardware)
+    if path:
+        return dataclasses.replace(load_host_profile(path), source=f"file:{path}")
+    return detect()
+
+
+def catalog_names() -> list[str]:
+    """The names ``load_host(hardware=...)`` accepts, in catalog order."""
+    return _catalog.names()
+
+
+def catalog_entries() -> tuple[Any, ...]:
+    """The catalog's entries (name, title, CPU, RAM and GPU figures with their sources)."""
+    return _catalog.CATALOG
+
+
+def gpu_memory_sampler(load_nvml: Callable[[], Any] | None = None) -> Any:
+    """A sampler of used memory on every NVIDIA GPU (``sample()``, then ``close()`` returns the
+    peak bytes per GPU name); does nothing where NVML or GPUs are absent."""
+    from probe._context import _import_pynvml
+    from probe._nvidia import MemorySampler
+
+    return MemorySampler(load_nvml or _import_pynvml)

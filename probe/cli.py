@@ -6,11 +6,17 @@ from io import StringIO
 from pathlib import Path
 
 import click
-from rich.console import Console
 
 import probe
-from probe._cli_support import format_option, output_option, run_main, stderr_console, write_output
 from probe._render import render_text
+from probe.cli_support import (
+    format_option,
+    output_option,
+    run_main,
+    stderr_console,
+    stdout_console,
+    write_output,
+)
 
 
 @click.group(help="Detect what this machine has for running local LLMs.")
@@ -36,10 +42,10 @@ def detect(fmt: str, measure: bool, output: Path | None) -> None:
         write_output(profile.to_json(), output)
         return
     if output is None:
-        Console().print(render_text(profile))
+        stdout_console().print(render_text(profile))
         return
     buf = StringIO()
-    Console(file=buf, width=120, color_system=None).print(render_text(profile))
+    stdout_console(file=buf, width=120, color_system=None).print(render_text(profile))
     write_output(buf.getvalue(), output)
 
 
@@ -53,7 +59,7 @@ def show(fmt: str, path: Path) -> None:
     if fmt == "json":
         write_output(profile.to_json(), None)
     else:
-        Console().print(render_text(profile))
+        stdout_console().print(render_text(profile))
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -1,1 +1,58 @@
-"""rigbench's measured-vs-predicted reports (the ``report`` tool)."""
+"""rigbench's reports: measured vs predicted from the results store, as text, Markdown,
+self-contained HTML or JSON; comparisons of two sweeps and the CI regression gate."""
+
+from __future__ import annotations
+
+from io import StringIO
+from pathlib import Path
+
+from report._compare import Delta, compare, regressions
+from report._data import Report, Row, load
+from report._data import to_dict as report_to_dict
+
+FORMATS = ("text", "md", "html", "json")
+
+__all__ = [
+    "FORMATS",
+    "Delta",
+    "Report",
+    "Row",
+    "compare",
+    "load",
+    "regressions",
+    "render",
+    "report_to_dict",
+]
+
+
+def render(db: Path | None, sweeps: list[int] | None = None, fmt: str = "html") -> str:
+    """A measured-vs-predicted report of stored sweeps.
+
+    Args:
+        db: The results store (None: the default, ``~/.local/share/rigbench/results.db``).
+        sweeps: Sweep ids to show (None: the latest).
+        fmt: ``text`` (140 columns, no colour), ``md``, ``html`` (one self-contained file,
+            no network) or ``json`` (schema-versioned).
+
+    Returns:
+        The report as one string.
+
+    Raises:
+        UserError: the store holds no sweeps, or no sweep with one of the ids.
+    """
+    import json
+
+    from report import _render
+
+    rep = load(db, sweeps)
+    if fmt == "json":
+        return json.dumps(report_to_dict(rep), indent=2)
+    if fmt == "md":
+        return _render.render_md(rep)
+    if fmt == "html":
+        return _render.render_html(rep)
+    from probe.cli_support import stdout_console
+
+    buf = StringIO()
+    stdout_console(file=buf, width=140, color_system=None).print(_render.render_text(rep))
+    return buf.getvalue()

@@ -127,5 +127,15 @@ def regressions(deltas: list[Delta], max_regression: float) -> list[Delta]:
     return [d for d in deltas if d.significant and d.speedup < 1 - max_regression]
 
 
+# `report compare --format json` schema history:
+#   1 — a list of deltas (rigbench 0.1).
+#   2 — an object: schema_version and the list under "deltas".
+SCHEMA_VERSION = 2
+
+
+def to_json_dict(deltas: list[Delta]) -> dict[str, object]:
+    return {"schema_version": SCHEMA_VERSION, "deltas": to_dicts(deltas)}
+
+
 def to_dicts(deltas: list[Delta]) -> list[dict[str, object]]:
     return [asdict(d) for d in deltas]

@@ -3,14 +3,14 @@ with measured vs predicted figures and the accuracy summary."""
 
 from __future__ import annotations
 
-import json
+import dataclasses
 import statistics
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from bench._speed import PREDICTOR_VERSION, RunConfig
-from bench._store import Store
+from bench import RunConfig, Store, StoredPoint
+from bench.predict import PREDICTOR_VERSION
 from probe import HostProfile
 from probe.errors import UserError
 
@@ -119,44 +119,41 @@ class Report:
         return max(ok, key=lambda pr: pr[1].measured or 0) if ok else None
 
 
-def _label(cfg: RunConfig) -> str:
-    t = f"pp{cfg.n_prompt}" if cfg.n_prompt else f"tg{cfg.n_gen}"
-    return t + (f"@d{cfg.n_depth}" if cfg.n_depth else "")
-
-
-def _row(r: Any) -> Row:
-    cfg = RunConfig(**json.loads(r["config_json"]))
-    kind = "pp" if cfg.n_prompt else "tg"
-    pred = json.loads(r["prediction_json"]) if r["prediction_json"] else {}
-    speed = pred.get("speed", {})
-    mem = pred.get("memory_total_bytes") or [None]
-    record = json.loads(r["engine_record_json"]) if r["engine_record_json"] else {}
-    host_pred = (pred.get("memory") or [None])[0]
+def _row(p: StoredPoint) -> Row:
+    cfg, m, kind = p.config, p.measurement, p.kind
+    speed = p.prediction.speed if p.prediction else None
+    memory = p.prediction.memory if p.prediction else ()
+    record = m.engine_record or {}
+    host_pred = dataclasses.asdict(memory[0]) if memory else None
     return Row(
-        test=_label(cfg),
+        test=p.test,
         kind=kind,
         cfg=cfg,
-        status=r["status"],
-        why=r["failure_class"] or r["skip_rule"],
-        measured=r["avg_ts"],
-        stddev=r["stddev_ts"],
-        samples_ns=json.loads(r["samples_ns_json"]) if r["samples_ns_json"] else [],
-        predicted=speed.get(f"{kind}_tokens_per_s"),
-        ceiling=speed.get(f"{kind}_ceiling_tokens_per_s"),
-        dominant=speed.get(f"{kind}_dominant"),
-        predictor_version=speed.get("predictor_version"),
-        peak_rss_bytes=r["peak_rss_bytes"],
-        predicted_host_bytes=mem[0],
-        calibrated_points=int(speed.get("calibrated_points") or 0),
+        status=m.status,
+        why=m.why,
+        measured=m.avg_ts,
+        stddev=m.stddev_ts,
+        samples_ns=list(m.samples_ns),
+        predicted=p.prediction.tokens_per_s(kind) if p.prediction else None,
+        ceiling=getattr(speed, f"{kind}_ceiling_tokens_per_s", None) if speed else None,
+        dominant=getattr(speed, f"{kind}_dominant", None) if speed else None,
+        predictor_version=speed.predictor_version if speed else None,
+        peak_rss_bytes=m.peak_rss_bytes,
+        predicted_host_bytes=(
+            p.prediction.memory_total_bytes[0]
+            if p.prediction and p.prediction.memory_total_bytes
+            else None
+        ),
+        calibrated_points=speed.calibrated_points if speed else 0,
         mem_measured=record.get("memory_breakdown"),
         mem_predicted=host_pred,
-        gpu_peaks=json.loads(r["peak_gpu_bytes_json"]) if r["peak_gpu_bytes_json"] else None,
-        load_s=r["load_s"],
+        gpu_peaks=m.peak_gpu_bytes,
+        load_s=m.load_s,
     )
 
 
 def sweep_ids(store: Store) -> list[int]:
-    return [int(r[0]) for r in store.conn.execute("SELECT id FROM sweeps ORDER BY id")]
+    return [s.id for s in store.sweeps()]
 
 
 def load(db: Path | None, sweeps: list[int] | None = None) -> Report:
@@ -179,17 +176,11 @@ def load(db: Path | None, sweeps: list[int] | None = None) -> Report:
         parts = []
         hosts = set()
         for sid in wanted:
-            meta = store.conn.execute("SELECT * FROM sweeps WHERE id = ?", (sid,)).fetchone()
-            hosts.add(meta["host_fingerprint"])
-            parts.append(
-                Part(
-                    sid,
-                    meta["created_at"],
-                    json.loads(meta["engine_json"]),
-                    json.loads(meta["model_json"]),
-                    tuple(_row(r) for r in store.points(sweep_id=sid)),
-                )
-            )
+            meta = store.sweep(sid)
+            assert meta is not None  # checked against sweep_ids above
+            hosts.add(meta.host_fingerprint)
+            rows = tuple(_row(p) for p in store.points(sweep_id=sid))
+            parts.append(Part(sid, meta.created_at, meta.engine, meta.model, rows))
         fp = sorted(hosts)[0]
         notes = []
         if len(hosts) > 1:

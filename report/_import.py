@@ -8,13 +8,13 @@ import io
 import json
 import re
 import sqlite3
-from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
-from bench._model import ModelSpec
-from bench._speed import RunConfig, predict_speed
-from bench._store import Store
+from bench import Measurement, ModelSpec, Prediction, RunConfig, Store
+from bench.model import load_local, spec_for_params, spec_from_synth
+from bench.predict import predict_speed
+from bench.store import read_llama_bench_sql
 from probe import HostProfile
 from probe.errors import UserError
 
@@ -42,24 +42,22 @@ def _bad(path: Path, where: str, why: str) -> UserError:
     )
 
 
-def _table_rows(conn: sqlite3.Connection, path: Path) -> list[dict[str, Any]]:
-    """llama-bench's SQL table: ``llama_bench`` since late 2024, ``test`` before."""
-    conn.row_factory = sqlite3.Row
-    names = {r[0] for r in conn.execute("SELECT name FROM sqlite_master")}
-    table = next((t for t in ("llama_bench", "test") if t in names), None)
-    if table is None:
+def _table_rows(source: Path | str, path: Path) -> list[dict[str, Any]]:
+    """llama-bench's SQL table from a SQLite file or an ``-o sql`` dump."""
+    try:
+        rows = read_llama_bench_sql(source)
+    except sqlite3.DatabaseError as exc:
+        raise _bad(path, "its SQL", str(exc)) from exc
+    if rows is None:
         raise _bad(path, "its tables", "no llama_bench (or test) table")
-    return [dict(r) for r in conn.execute(f"SELECT * FROM {table}")]
+    return rows
 
 
 def read_records(path: Path) -> list[dict[str, Any]]:
     """Records from any llama-bench output format, with the line of the first bad one."""
     raw = path.read_bytes()
     if raw.startswith(b"SQLite format 3"):
-        try:
-            return _table_rows(sqlite3.connect(path), path)
-        except sqlite3.DatabaseError as exc:
-            raise _bad(path, "its tables", str(exc)) from exc
+        return _table_rows(path, path)
     text = raw.decode("utf-8", errors="replace")
     stripped = text.lstrip()
     if stripped.startswith("["):
@@ -80,12 +78,7 @@ def read_records(path: Path) -> list[dict[str, Any]]:
             out.append(rec)
         return out
     if stripped.startswith("CREATE TABLE") or stripped.startswith("INSERT"):
-        conn = sqlite3.connect(":memory:")
-        try:
-            conn.executescript(text)
-        except sqlite3.DatabaseError as exc:
-            raise _bad(path, "its SQL", str(exc)) from exc
-        return _table_rows(conn, path)
+        return _table_rows(text, path)
     reader = csv.DictReader(io.StringIO(text))
     if not reader.fieldnames or "avg_ts" not in reader.fieldnames:
         raise _bad(path, "line 1", "not JSON, JSONL, CSV with an avg_ts column, nor SQL")
@@ -123,10 +116,6 @@ def _cfg(rec: dict[str, Any]) -> RunConfig:
 
 def spec_for_record(rec: dict[str, Any]) -> tuple[ModelSpec, str]:
     """The model's spec: its file if it is here, else a llama shape of the same size."""
-    from bench._plan import load_local
-    from bench._shapes import spec_from_synth
-    from bench._synthetic import spec_for_params
-
     path = Path(str(rec.get("model_filename") or ""))
     if path.suffix == ".gguf" and path.exists():
         return load_local(path), "file"
@@ -173,16 +162,13 @@ def import_records(store: Store, host: HostProfile, path: Path) -> tuple[int, in
         samples = rec.get("samples_ns")
         if isinstance(samples, str):
             samples = [int(x) for x in re.findall(r"\d+", samples)]
-        store.add_point(
-            sid,
-            f"import-{i}",
-            asdict(cfg),
-            {"speed": asdict(pred)},
+        m = Measurement(
             "ok",
             avg_ts=float(rec.get("avg_ts") or 0),
             stddev_ts=float(rec.get("stddev_ts") or 0),
-            samples_ns_json=samples or [],
-            engine_record_json=rec,
+            samples_ns=tuple(int(x) for x in samples or []),
+            engine_record=rec,
         )
+        store.add_point(sid, f"import-{i}", cfg, Prediction(pred), m)
     store.finish_sweep(sid, "imported")
     return sid, len(recs), how

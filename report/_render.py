@@ -8,7 +8,7 @@ from rich.console import Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 
-from probe._render import human_bytes, human_rate
+from probe import human_bytes, human_rate
 from report._charts import Series, svg
 from report._data import Part, Report, Row
 

@@ -3,18 +3,17 @@
 from __future__ import annotations
 
 import json
-from io import StringIO
 from pathlib import Path
 
 import click
-from rich.console import Console
 
-from probe._cli_support import (
+from probe.cli_support import (
     db_option,
     format_option,
     machine_options,
     run_main,
     stderr_console,
+    stdout_console,
     write_output,
 )
 from probe.errors import UserError
@@ -38,7 +37,7 @@ def _db(db: Path | None) -> Path | None:
 
 
 def _require(db: Path | None) -> None:
-    from bench._store import default_path
+    from bench.store import default_path
 
     path = db or default_path()
     if not path.exists():
@@ -68,22 +67,14 @@ def cli(
 ) -> None:
     if ctx.invoked_subcommand is not None:
         return
+    import report
     from report import _data, _render
 
     _require(db)
-    rep = _data.load(db, None if latest else _ids(sweep))
-    if fmt == "json":
-        write_output(json.dumps(_data.to_dict(rep), indent=2), output)
-    elif fmt == "md":
-        write_output(_render.render_md(rep), output)
-    elif fmt == "html":
-        write_output(_render.render_html(rep), output)
-    elif output is None:
-        Console().print(_render.render_text(rep))
-    else:
-        buf = StringIO()
-        Console(file=buf, width=140, color_system=None).print(_render.render_text(rep))
-        write_output(buf.getvalue(), output)
+    if fmt == "text" and output is None:
+        stdout_console().print(_render.render_text(_data.load(db, None if latest else _ids(sweep))))
+        return
+    write_output(report.render(db, None if latest else _ids(sweep), fmt), output)
 
 
 @cli.command("import")
@@ -93,16 +84,17 @@ def cli(
 def import_cmd(db: Path | None, path: Path, hardware: str | None, host_file: Path | None) -> None:
     """Import llama-bench output (JSON, JSONL, CSV or SQL/SQLite) and predict every point."""
     db = _db(db)
-    from bench._store import Store
-    from bench.cli import _load_host
+    import probe
+    from bench import Store
     from report._import import import_records
 
-    host = _load_host(hardware, host_file)
+    host = probe.load_host(hardware, host_file)
     store = Store.open(db)
-    sid, n, how = import_records(store, host, path)
-    stderr_console().print(
-        f"imported {n} points as sweep {sid} (model spec {how})", highlight=False
-    )
+    try:
+        sid, n, how = import_records(store, host, path)
+    finally:
+        store.close()
+    stderr_console().print(f"imported {n} points as sweep {sid} (model spec {how})")
     click.echo(str(sid))
 
 
@@ -124,7 +116,7 @@ def compare(db: Path | None, a: int, b: int, fmt: str) -> None:
             hint="compare sweeps run with the same axes",
         )
     if fmt == "json":
-        write_output(json.dumps(_compare.to_dicts(deltas), indent=2), None)
+        write_output(json.dumps(_compare.to_json_dict(deltas), indent=2), None)
         return
     lines = [
         f"| test | config | sweep {a} t/s | sweep {b} t/s | speedup | p | significant |",

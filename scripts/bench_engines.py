@@ -19,9 +19,8 @@ from _goals import REPO, save, verdict
 
 sys.path.insert(0, str(REPO))
 
-from bench._engines import find_llama_bench, inspect_llama_bench
-from bench._runners import run_llama_bench, run_llama_cpp_python
-from bench._synthetic import parse_params, spec_for_params, synthesize
+from bench.model import parse_params, spec_for_params, synthesize
+from bench.run import find_llama_bench, inspect_llama_bench, run_llama_bench, run_llama_cpp_python
 
 SCHEMA_VERSION = 1  # 1: first version
 ROUNDS = 3

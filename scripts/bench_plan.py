@@ -24,9 +24,8 @@ from _goals import REPO, save, verdict
 
 sys.path.insert(0, str(REPO))
 
-from bench._split import split_gguf
-from bench._synthetic import SynthSpec, synthesize
 from bench.localhub import LocalHub
+from bench.model import SynthSpec, split_gguf, synthesize
 
 SCHEMA_VERSION = 1  # 1: first version
 QUANTS = ("Q2_K", "Q3_K_M", "Q4_0", "IQ4_XS", "Q4_K_M", "Q5_K_M", "Q6_K", "Q8_0", "BF16", "F16")

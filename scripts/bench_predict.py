@@ -26,14 +26,17 @@ from _goals import REPO, save, verdict
 sys.path.insert(0, str(REPO))
 
 import probe
-from bench._calibrate import calibrate, load
-from bench._engines import find_llama_bench, inspect_llama_bench
-from bench._plan import budget, load_local
-from bench._published import compare, median_abs_error
-from bench._speed import RunConfig, predict_speed
-from bench._store import Store
-from bench._sweep import Axes, SweepOptions, sweep
-from bench._synthetic import SynthSpec, parse_params, spec_for_params, synthesize
+from bench import Axes, RunConfig, Store, SweepOptions
+from bench.model import SynthSpec, load_local, parse_params, spec_for_params, synthesize
+from bench.predict import (
+    budget,
+    calibrate,
+    compare_published,
+    load_calibrations,
+    median_abs_error,
+    predict_speed,
+)
+from bench.run import find_llama_bench, inspect_llama_bench, sweep
 
 SCHEMA_VERSION = 1  # 1: first version
 
@@ -78,7 +81,7 @@ def main() -> int:
         b,
     )
     fit = calibrate(store, host, fp, "cpu")
-    cal = load(store, fp)
+    cal = load_calibrations(store, fp)
     print(f"calibration: {fit.calibration}", file=sys.stderr)
     for w in fit.warnings:
         print(f"warning: {w}", file=sys.stderr)
@@ -152,7 +155,7 @@ def main() -> int:
         k: statistics.median(abs(r["error_uncalibrated"]) for r in rows if r["kind"] == k)
         for k in ("tg", "pp")
     }
-    published = compare(REPO / "tests" / "fixtures" / "published")
+    published = compare_published(REPO / "tests" / "fixtures" / "published")
     pub = {k: median_abs_error(published, k) for k in ("tg", "pp")}
     out = {
         "schema_version": SCHEMA_VERSION,

@@ -9,7 +9,6 @@ import subprocess
 import sys
 import tempfile
 import time
-from dataclasses import asdict
 from pathlib import Path
 
 from _goals import REPO, save, verdict
@@ -17,8 +16,7 @@ from _goals import REPO, save, verdict
 sys.path.insert(0, str(REPO))
 
 import probe
-from bench._speed import RunConfig, SpeedPrediction
-from bench._store import Store
+from bench import Measurement, Prediction, RunConfig, SpeedPrediction, Store
 
 SCHEMA_VERSION = 1  # 1: first version
 
@@ -61,17 +59,14 @@ def main() -> int:
                         "cpu",
                         0,
                     )
-                    store.add_point(
-                        sid,
-                        f"p{n}",
-                        asdict(cfg),
-                        {"speed": asdict(pred)},
+                    m = Measurement(
                         "ok",
                         avg_ts=meas,
                         stddev_ts=1.0,
-                        samples_ns_json=[10**9] * 3,
+                        samples_ns=(10**9,) * 3,
                         peak_rss_bytes=2**30 + depth * 1000,
                     )
+                    store.add_point(sid, f"p{n}", cfg, Prediction(pred), m)
                     n += 1
     store.close()
     times = {}

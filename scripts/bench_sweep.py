@@ -19,11 +19,10 @@ from _goals import REPO, save, verdict
 sys.path.insert(0, str(REPO))
 
 import probe
-from bench._engines import find_llama_bench, inspect_llama_bench
-from bench._plan import budget, load_local
-from bench._store import Store
-from bench._sweep import Axes, SweepOptions, sweep
-from bench._synthetic import parse_params, spec_for_params, synthesize
+from bench import Axes, Store, SweepOptions
+from bench.model import load_local, parse_params, spec_for_params, synthesize
+from bench.predict import budget
+from bench.run import find_llama_bench, inspect_llama_bench, sweep
 
 SCHEMA_VERSION = 1  # 1: first version
 

@@ -17,7 +17,7 @@ FIXTURES = Path(__file__).parent / "fixtures"
 
 def _real_llama_bench() -> str | None:
     """The llama-bench `make install` built, found before the tests isolate HOME and caches."""
-    from bench._engines import find_llama_bench
+    from bench.run import find_llama_bench
 
     found = find_llama_bench()
     return str(found[0]) if found else None
@@ -29,7 +29,7 @@ REAL_LLAMA_BENCH = _real_llama_bench()
 def _real_compare_script() -> Path | None:
     """llama.cpp's scripts/compare-llama-bench.py from the source tree the engine was built
     from (found before the tests isolate the caches)."""
-    from bench._engines import SOURCE_VERSION, rigbench_cache
+    from bench.run import SOURCE_VERSION, rigbench_cache
 
     p = (
         rigbench_cache()

@@ -11,9 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from bench import _engines
-from bench._runners import EngineFailed, run_llama_bench, run_llama_cpp_python
-from bench._synthetic import SynthSpec, synthesize
+from bench.model import SynthSpec, synthesize
+from bench.run import EngineFailed, _engines, run_llama_bench, run_llama_cpp_python
 from probe import UserError
 
 SMALL = SynthSpec(

@@ -11,11 +11,16 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bench._gguf import GGUFError, read_header, read_local
-from bench._model import model_spec
-from bench._plan import load_local
-from bench._split import split_gguf
-from bench._synthetic import SynthSpec, synthesize
+from bench.model import (
+    GGUFError,
+    SynthSpec,
+    load_local,
+    model_spec,
+    read_header,
+    read_local,
+    split_gguf,
+    synthesize,
+)
 
 SPEC = SynthSpec(
     n_layer=3, n_embd=256, n_head=4, n_head_kv=2, n_ff=768, n_vocab=2048, n_ctx=2048, quant="Q4_K_M"

@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from bench._mempredict import (
-    MIB,
+from bench import MemConfig, ModelSpec
+from bench.model import SynthSpec, TensorSpec, load_local, synthesize
+from bench.predict import (
     Device,
-    MemConfig,
     kv_bytes_per_layer,
     layer_devices,
     parse_breakdown,
@@ -20,9 +20,6 @@ from bench._mempredict import (
     predict_exact,
     predict_formula,
 )
-from bench._model import ModelSpec, TensorSpec
-from bench._plan import load_local
-from bench._synthetic import SynthSpec, synthesize
 from probe.errors import UserError
 
 DENSE = SynthSpec(
@@ -74,6 +71,8 @@ GRID = [
     MemConfig(n_ctx=8192, type_k="q4_0", type_v="q4_0"),
     MemConfig(n_ctx=4096, n_ubatch=256, n_batch=1024, flash_attn=False),
 ]
+
+MIB = 1024 * 1024
 
 
 def fake_spec(n_layer: int = 4, **kw: object) -> ModelSpec:

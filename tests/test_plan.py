@@ -12,14 +12,12 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from bench import _catalog, _hub
-from bench._mempredict import MemConfig
-from bench._model import FileFact
-from bench._plan import budget, plan
-from bench._split import split_gguf
-from bench._synthetic import SynthSpec, synthesize
+from bench import MemConfig, plan
 from bench.cli import cli
 from bench.localhub import LocalHub
+from bench.model import FileFact, SynthSpec, _hub, split_gguf, synthesize
+from bench.predict import budget
+from probe import _catalog
 
 LADDER_REPO = "rigbench-test/ladder-GGUF"
 TEN = ("Q2_K", "Q3_K_M", "Q4_0", "IQ4_XS", "Q4_K_M", "Q5_K_M", "Q6_K", "Q8_0", "BF16", "F16")
@@ -127,7 +125,7 @@ def test_plan_reads_headers_only_well_under_16_mb(ladder_hub: LocalHub, endpoint
     assert ladder_hub.bytes_sent < 16 * 1024 * 1024 < total_file_bytes
     assert r.bytes_read <= ladder_hub.bytes_sent
     local = synthesize(dataclasses.replace(BASE, quant="Q6_K")).path
-    from bench._plan import load_local
+    from bench.model import load_local
 
     remote_q6 = next(q for q in r.quants if q.quant == "Q6_K").spec
     assert [t.n_bytes for t in remote_q6.tensors] == [t.n_bytes for t in load_local(local).tensors]
@@ -166,7 +164,8 @@ def test_fit_decisions_on_catalog_machines(session_env: pytest.MonkeyPatch) -> N
         quant="Q8_0",
     )
     path = synthesize(moe).path
-    from bench._plan import best_fit, load_local
+    from bench.model import load_local
+    from bench.predict import best_fit
 
     spec = load_local(path)
     big = budget(_catalog.host_profile("rtx4090"))

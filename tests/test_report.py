@@ -10,16 +10,14 @@ import sqlite3
 import subprocess
 import sys
 import zlib
-from dataclasses import asdict
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 
 import probe
-from bench import _store
-from bench._speed import RunConfig, SpeedPrediction
-from bench._store import Store
+from bench import Measurement, Prediction, RunConfig, SpeedPrediction, Store
+from bench import store as _store
 from report import _compare
 from report.cli import cli
 
@@ -27,27 +25,24 @@ GOLDEN = Path(__file__).parent / "fixtures" / "report"
 UPDATE = os.environ.get("RIGBENCH_UPDATE_GOLDEN") == "1"
 
 
-def _pred(pp: float, tg: float) -> dict[str, object]:
+def _pred(pp: float, tg: float) -> Prediction:
     s = SpeedPrediction(pp, tg, 1.0, "compute", "weights", pp * 2, tg * 1.5, {}, {}, "cpu", 0)
-    return {"speed": asdict(s), "memory_total_bytes": [300 * 2**20]}
+    return Prediction(s, totals_bytes=(300 * 2**20,))
 
 
 def _ok_point(
-    store: Store, sid: int, pid: str, cfg: RunConfig, meas: float, pred: dict[str, object]
+    store: Store, sid: int, pid: str, cfg: RunConfig, meas: float, pred: Prediction
 ) -> None:
     """One measured point, with three samples around `meas` tokens/s."""
     tokens = cfg.n_prompt + cfg.n_gen
-    store.add_point(
-        sid,
-        pid,
-        asdict(cfg),
-        pred,
+    m = Measurement(
         "ok",
         avg_ts=meas,
         stddev_ts=meas * 0.01,
-        samples_ns_json=[int(tokens * 1e9 / (meas * f)) for f in (0.99, 1.0, 1.01)],
+        samples_ns=tuple(int(tokens * 1e9 / (meas * f)) for f in (0.99, 1.0, 1.01)),
         peak_rss_bytes=(280 + cfg.n_depth // 64) * 2**20,
     )
+    store.add_point(sid, pid, cfg, pred, m)
 
 
 def make_db(
@@ -94,24 +89,11 @@ def make_db(
                 _pred(0, 48 - depth / 250),
             )
         cfg = RunConfig(n_prompt=0, n_gen=128, n_depth=65536, n_threads=16)
-        store.add_point(
-            sid,
-            "oom",
-            asdict(cfg),
-            _pred(0, 20),
-            "failed",
-            failure_class="oom",
-            stderr_tail="failed to allocate",
-        )
+        failed = Measurement("failed", failure_class="oom", stderr_tail="failed to allocate")
+        store.add_point(sid, "oom", cfg, _pred(0, 20), failed)
         cfg = RunConfig(n_prompt=0, n_gen=128, n_depth=999999, n_threads=16)
-        store.add_point(
-            sid,
-            "skip",
-            asdict(cfg),
-            _pred(0, 1),
-            "skipped",
-            skip_rule="predicted memory exceeds the device budget",
-        )
+        skipped = Measurement("skipped", skip_rule="predicted memory exceeds the device budget")
+        store.add_point(sid, "skip", cfg, _pred(0, 1), skipped)
     store.close()
     return path
 
@@ -253,7 +235,9 @@ def test_html_renders_charts_offline_in_chromium(
 def test_compare_and_gate(machine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
     db = make_db(tmp_path / "r.db", machine, monkeypatch, sweeps=2)
     res = CliRunner().invoke(cli, ["--db", str(db), "compare", "1", "2", "--format", "json"])
-    deltas = json.loads(res.stdout)
+    data = json.loads(res.stdout)
+    assert data["schema_version"] == 2
+    deltas = data["deltas"]
     assert len(deltas) == 6 and all(d["significant"] for d in deltas)
     assert all(d["speedup"] == pytest.approx(0.7, rel=1e-6) for d in deltas)
 
@@ -279,7 +263,7 @@ def test_welch_t_test_p_values() -> None:
 def test_import_llama_bench_output(
     fmt: str, tmp_path: Path, llama_bench: Path, session_env: pytest.MonkeyPatch
 ) -> None:
-    from bench._synthetic import SynthSpec, synthesize
+    from bench.model import SynthSpec, synthesize
 
     model = synthesize(
         SynthSpec(

@@ -10,13 +10,11 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from bench import _catalog
-from bench._calibrate import Point, fit
-from bench._published import compare, median_abs_error
-from bench._shapes import SHAPES, spec_from_shape, spec_from_synth
-from bench._speed import EFFICIENCY, Calibration, RunConfig, predict_speed
-from bench._synthetic import SynthSpec, synthesize
+from bench import Calibration, RunConfig
 from bench.cli import cli
+from bench.model import SHAPES, SynthSpec, spec_from_shape, spec_from_synth, synthesize
+from bench.predict import EFFICIENCY, Point, compare_published, fit, median_abs_error, predict_speed
+from probe import _catalog
 
 GB = 1e9
 LLAMA = spec_from_shape("llama3-8b", "Q4_K_M")
@@ -105,7 +103,7 @@ def test_n_cpu_moe_adds_hops_and_slows_generation() -> None:
 
 
 def test_spec_from_synth_matches_the_file_it_would_write(session_env: pytest.MonkeyPatch) -> None:
-    from bench._plan import load_local
+    from bench.model import load_local
 
     for quant in ("Q4_K_M", "Q8_0", "F16", "Q6_K"):
         s = SynthSpec(
@@ -134,7 +132,7 @@ def test_published_results_cover_ten_machines_with_sources() -> None:
     folder = Path(__file__).parent / "fixtures" / "published"
     for f in folder.glob("*.json"):
         assert json.loads(f.read_text())["source"].startswith("https://")
-    rows = compare(folder)
+    rows = compare_published(folder)
     kinds = {_catalog.host_profile(c.machine).backends[-1] for c in rows}
     assert len({c.machine for c in rows}) >= 10 and kinds >= {"cuda", "metal", "rocm", "cpu"}
     assert all(c.predicted > 0 and math.isfinite(c.predicted) for c in rows)
@@ -204,9 +202,11 @@ def test_predict_cli_json_is_schema_versioned() -> None:
     )
     assert res.exit_code == 0, res.output
     data = json.loads(res.stdout)
-    assert data["schema_version"] == 1 and data["predictor_version"] == "1"
-    assert [p["config"]["n_depth"] for p in data["predictions"]] == [0, 4096]
-    first = data["predictions"][0]
+    assert data["schema_version"] == 2 and data["predictor_version"] == "1"
+    (model,) = data["models"]
+    assert model["model"]["label"] == "shape:gpt-oss-20b:MXFP4"
+    assert [p["config"]["n_depth"] for p in model["predictions"]] == [0, 4096]
+    first = model["predictions"][0]
     assert first["tg_dominant"] in first["tg_terms_s"] and first["calibrated_points"] == 0
 
 

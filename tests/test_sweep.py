@@ -16,13 +16,12 @@ import pytest
 from click.testing import CliRunner
 
 import probe
-from bench import _download
-from bench._model import FileFact
-from bench._store import SCHEMA_VERSION, Store
-from bench._sweep import Axes, classify, parse_axis
-from bench._synthetic import SynthSpec, synthesize
+from bench import Axes, Measurement, RunConfig, Store, parse_axis
 from bench.cli import cli
 from bench.localhub import LocalHub
+from bench.model import FileFact, SynthSpec, _download, synthesize
+from bench.run import classify
+from bench.store import SCHEMA_VERSION
 from probe import UserError
 
 TINY = SynthSpec(
@@ -107,7 +106,8 @@ def test_two_writers_share_one_database(tmp_path: Path) -> None:
     def writer(prefix: str) -> None:
         s = Store.open(db)
         for i in range(50):
-            s.add_point(sid, f"{prefix}{i}", {"i": i}, None, "ok", avg_ts=float(i))
+            m = Measurement("ok", avg_ts=float(i))
+            s.add_point(sid, f"{prefix}{i}", RunConfig(n_depth=i), None, m)
         s.close()
 
     threads = [threading.Thread(target=writer, args=(p,)) for p in "ab"]
@@ -116,7 +116,7 @@ def test_two_writers_share_one_database(tmp_path: Path) -> None:
     for t in threads:
         t.join()
     assert len(list(s0.points(sweep_id=sid))) == 100
-    assert s0.conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    assert s0.integrity_check() == "ok"
 
 
 @pytest.fixture
@@ -424,14 +424,14 @@ def test_demo_repo_quant_choice_fits_ram(hub: LocalHub, tmp_path: Path) -> None:
 
 
 def test_dataclass_fields_round_trip() -> None:
-    from bench._speed import RunConfig
+    from bench import RunConfig
 
     cfg = RunConfig(n_prompt=1, n_gen=0)
     assert RunConfig(**json.loads(json.dumps(dataclasses.asdict(cfg)))) == cfg
 
 
 def test_gpu_memory_is_sampled_beside_the_engine() -> None:
-    from bench._sweep import run_process
+    from bench.run import run_process
     from tests.fakes.nvml import FakeNVML
 
     nvml = FakeNVML.load("two-gpus")
@@ -456,7 +456,7 @@ def test_gpu_memory_is_sampled_beside_the_engine() -> None:
 
 
 def test_llama_cpp_python_records_its_memory_breakdown_and_load_time(tiny: Path) -> None:
-    from bench._runners import run_llama_cpp_python
+    from bench.run import run_llama_cpp_python
 
     (rec,) = run_llama_cpp_python(
         {
@@ -514,8 +514,8 @@ def test_llama_cpp_compare_script_reads_the_store(
 def test_auto_ngl_and_ctx_are_confirmed_by_real_loads(
     tiny: Path, tmp_path: Path, llama_bench: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from bench import _sweepcli
-    from bench._plan import load_local
+    from bench.model import load_local
+    from bench.run import _orchestrate as _sweepcli
 
     loads: list[tuple[int, int]] = []
     real = _sweepcli.fits_for_real

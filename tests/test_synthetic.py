@@ -10,11 +10,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from bench._split import split_gguf
-from bench._synthetic import (
+from bench.model import (
     SynthSpec,
     parse_params,
     spec_for_params,
+    split_gguf,
     synthesize,
     tensor_shapes,
 )

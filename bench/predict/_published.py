@@ -7,9 +7,9 @@ import statistics
 from dataclasses import dataclass
 from pathlib import Path
 
-from bench import _catalog
-from bench._shapes import spec_from_shape
-from bench._speed import RunConfig, predict_speed
+from bench.model._shapes import spec_from_shape
+from bench.predict._speed import RunConfig, predict_speed
+from probe import _catalog
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,7 +25,7 @@ class Comparison:
         return (self.predicted - self.measured) / self.measured
 
 
-def compare(folder: Path) -> list[Comparison]:
+def compare_published(folder: Path) -> list[Comparison]:
     out = []
     for f in sorted(folder.glob("*.json")):
         data = json.loads(f.read_text())

@@ -13,8 +13,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from bench._gguf import GGUFHeader, SkipMismatch, read_header
-from bench._model import FileFact
+from bench.model._gguf import GGUFHeader, SkipMismatch, read_header
+from bench.model._spec import FileFact
 from probe.errors import UserError
 
 # Quant names as they appear in GGUF file names (llama.cpp's quantize presets, unsloth's UD-*).
@@ -23,7 +23,7 @@ _QUANT_RE = re.compile(
     r"|TQ[12]_0|MXFP4(?:_MOE)?|BF16|F16|F32))(?=[-_.]|$)",
     re.IGNORECASE,
 )
-_SHARD_RE = re.compile(r"-(\d{5})-of-(\d{5})\.gguf$")
+SHARD_RE = re.compile(r"-(\d{5})-of-(\d{5})\.gguf$")
 # Lowest to highest bits per weight: the order users read a ladder in.
 LADDER = [
     "IQ1_S",
@@ -108,7 +108,7 @@ def quant_of(filename: str) -> str | None:
     base = filename.rsplit("/", 1)[-1]
     if not base.lower().endswith(".gguf") or base.lower().startswith(SKIP_PREFIXES):
         return None
-    matches = _QUANT_RE.findall(_SHARD_RE.sub(".gguf", base))
+    matches = _QUANT_RE.findall(SHARD_RE.sub(".gguf", base))
     return matches[-1].upper() if matches else None
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from probe import CpuInfo, GpuInfo, HostProfile, MemoryInfo, OsInfo
+from probe._records import CpuInfo, GpuInfo, HostProfile, MemoryInfo, OsInfo
 from probe.errors import UserError
 
 GB = 1000**3

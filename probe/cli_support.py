@@ -41,12 +41,15 @@ def output_option() -> Callable[[F], F]:
     )
 
 
-def stdout_console() -> Console:
-    return Console(soft_wrap=False)
+def stdout_console(**kwargs: Any) -> Console:
+    """The console data goes to. Markup and emoji codes are off: user text (model names, paths,
+    repo ids) prints as typed; our own colours are Text objects."""
+    return Console(soft_wrap=False, markup=False, emoji=False, highlight=False, **kwargs)
 
 
 def stderr_console() -> Console:
-    return Console(stderr=True, soft_wrap=True)
+    """The console progress, warnings and hints go to (markup and emoji off, as stdout's)."""
+    return Console(stderr=True, soft_wrap=True, markup=False, emoji=False, highlight=False)
 
 
 def write_output(text: str, output: Path | None) -> None:

@@ -339,7 +339,7 @@ def quantize(src: Path, dst: Path, quant: str, threads: int | None = None) -> No
     argv = [
         sys.executable,
         "-m",
-        "bench._quantize",
+        "bench.model._quantize",
         str(src),
         str(dst),
         str(QUANTS[quant]),

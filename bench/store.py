@@ -12,11 +12,18 @@ import hashlib
 import json
 import os
 import sqlite3
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from bench.records import (
+    Calibration,
+    Measurement,
+    Prediction,
+    RunConfig,
+    StoredPoint,
+    SweepInfo,
+)
 from probe import HostProfile
 from probe.errors import UserError
 
@@ -24,7 +31,6 @@ from probe.errors import UserError
 #   1 — first version (rigbench 0.1): hosts, sweeps, points, calibrations, llama_bench table.
 SCHEMA_VERSION = 1
 BUSY_TIMEOUT_S = 30  # a second writer waits this long for the first one's transaction
-TEST_COLUMNS = ("n_prompt", "n_gen", "n_depth")  # a point's test, copied from its config
 
 # llama-bench's own SQL table (`llama-bench -o sql`, llama.cpp 0c1e570), kept in step with the
 # points by triggers, so llama.cpp's scripts/compare-llama-bench.py reads this database as if
@@ -196,6 +202,10 @@ class Store:
     def close(self) -> None:
         self.conn.close()
 
+    def integrity_check(self) -> str:
+        """SQLite's own check of the file: ``ok`` or the first problem it finds."""
+        return str(self.conn.execute("PRAGMA integrity_check").fetchone()[0])
+
     def _tx(self, sql: str, args: tuple[Any, ...]) -> int:
         try:
             self.conn.execute("BEGIN IMMEDIATE")
@@ -222,25 +232,34 @@ class Store:
         )
         return fp
 
-    def save_calibration(
-        self,
-        fp: str,
-        backend: str,
-        k_bw: float,
-        k_compute: float,
-        k_attn: float,
-        n_points: int,
-        residual_sd: float | None,
-        version: str,
-    ) -> None:
+    def save_calibration(self, fp: str, backend: str, cal: Calibration, version: str) -> None:
         self._tx(
             "INSERT OR REPLACE INTO calibrations VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (fp, backend, k_bw, k_compute, k_attn, n_points, residual_sd, now(), version),
+            (
+                fp,
+                backend,
+                cal.k_bw,
+                cal.k_compute,
+                cal.k_attn,
+                cal.n_points,
+                cal.residual_sd,
+                now(),
+                version,
+            ),
         )
 
-    def calibrations(self, fp: str) -> dict[str, dict[str, Any]]:
+    def calibrations(self, fp: str) -> dict[str, tuple[Calibration, str]]:
+        """Per backend: the stored calibration and the predictor version it was fitted for."""
         rows = self.conn.execute("SELECT * FROM calibrations WHERE host_fingerprint = ?", (fp,))
-        return {r["backend"]: dict(r) for r in rows}
+        return {
+            r["backend"]: (
+                Calibration(
+                    r["k_bw"], r["k_compute"], r["k_attn"], r["n_points"], r["residual_sd"]
+                ),
+                r["predictor_version"],
+            )
+            for r in rows
+        }
 
     # -- sweeps and points --------------------------------------------------------------------
     def start_sweep(
@@ -287,33 +306,37 @@ class Store:
         self,
         sweep_id: int,
         point_key: str,
-        config: dict[str, Any],
-        prediction: dict[str, Any] | None,
-        status: str,
-        **fields: Any,
+        config: RunConfig,
+        prediction: Prediction | None,
+        m: Measurement,
     ) -> int:
-        """One point of a sweep; its test columns (n_prompt, n_gen, n_depth) come from the
-        config unless given."""
-        for k in TEST_COLUMNS:
-            if k in config:
-                fields.setdefault(k, config[k])
-        cols = ["sweep_id", "point_key", "created_at", "config_json", "prediction_json", "status"]
-        vals: list[Any] = [
-            sweep_id,
-            point_key,
-            now(),
-            json.dumps(config),
-            json.dumps(prediction) if prediction is not None else None,
-            status,
-        ]
-        for k, v in fields.items():
-            cols.append(k)
-            vals.append(json.dumps(v) if k.endswith("_json") else v)
+        """One point of a sweep, in one transaction (replacing an earlier one of its key)."""
+        row: dict[str, Any] = {
+            "sweep_id": sweep_id,
+            "point_key": point_key,
+            "created_at": now(),
+            "config_json": json.dumps(config.to_dict()),
+            "prediction_json": json.dumps(prediction.to_dict()) if prediction else None,
+            "status": m.status,
+            "failure_class": m.failure_class,
+            "skip_rule": m.skip_rule,
+            "n_prompt": config.n_prompt,
+            "n_gen": config.n_gen,
+            "n_depth": config.n_depth,
+            "avg_ts": m.avg_ts,
+            "stddev_ts": m.stddev_ts,
+            "samples_ns_json": json.dumps(list(m.samples_ns)),
+            "peak_rss_bytes": m.peak_rss_bytes,
+            "peak_gpu_bytes_json": json.dumps(m.peak_gpu_bytes) if m.peak_gpu_bytes else None,
+            "load_s": m.load_s,
+            "engine_record_json": json.dumps(m.engine_record) if m.engine_record else None,
+            "returncode": m.returncode,
+            "stderr_tail": m.stderr_tail,
+        }
         sql = (
-            f"INSERT OR REPLACE INTO points ({', '.join(cols)}) "
-            f"VALUES ({', '.join('?' * len(cols))})"
+            f"INSERT OR REPLACE INTO points ({', '.join(row)}) VALUES ({', '.join('?' * len(row))})"
         )
-        return self._tx(sql, tuple(vals))
+        return self._tx(sql, tuple(row.values()))
 
     def set_peak_rss(
         self, sweep_id: int, keys: list[str], peak: int | None, gpu: dict[str, int] | None = None
@@ -338,10 +361,11 @@ class Store:
 
     def points(
         self, sweep_id: int | None = None, fp: str | None = None, status: str | None = None
-    ) -> Iterator[sqlite3.Row]:
+    ) -> list[StoredPoint]:
+        """Stored points, oldest first, as typed records."""
         sql = (
-            "SELECT p.*, s.host_fingerprint, s.model_json, s.model_spec_json, s.engine_json "
-            "FROM points p JOIN sweeps s ON s.id = p.sweep_id WHERE 1=1"
+            "SELECT p.*, s.host_fingerprint FROM points p JOIN sweeps s ON s.id = p.sweep_id "
+            "WHERE 1=1"
         )
         args: list[Any] = []
         for cond, val in (
@@ -352,7 +376,18 @@ class Store:
             if val is not None:
                 sql += f" AND {cond}"
                 args.append(val)
-        yield from self.conn.execute(sql + " ORDER BY p.id", args)
+        return [_point(r) for r in self.conn.execute(sql + " ORDER BY p.id", args)]
+
+    def sweeps(self, fp: str | None = None) -> list[SweepInfo]:
+        """Stored sweeps, oldest first (of one host with ``fp``)."""
+        sql, args = "SELECT * FROM sweeps", ()
+        if fp is not None:
+            sql, args = sql + " WHERE host_fingerprint = ?", (fp,)
+        return [_sweep(r) for r in self.conn.execute(sql + " ORDER BY id", args)]
+
+    def sweep(self, sweep_id: int) -> SweepInfo | None:
+        row = self.conn.execute("SELECT * FROM sweeps WHERE id = ?", (sweep_id,)).fetchone()
+        return _sweep(row) if row else None
 
     def host_profile(self, fp: str) -> HostProfile | None:
         from probe import host_profile_from_dict
@@ -361,3 +396,67 @@ class Store:
             "SELECT profile_json FROM hosts WHERE fingerprint = ?", (fp,)
         ).fetchone()
         return host_profile_from_dict(json.loads(row[0])) if row else None
+
+
+def _loads(text: str | None, default: Any = None) -> Any:
+    return json.loads(text) if text else default
+
+
+def _point(r: sqlite3.Row) -> StoredPoint:
+    pred = _loads(r["prediction_json"])
+    return StoredPoint(
+        id=r["id"],
+        sweep_id=r["sweep_id"],
+        key=r["point_key"],
+        created_at=r["created_at"],
+        host_fingerprint=r["host_fingerprint"],
+        config=RunConfig.from_dict(json.loads(r["config_json"])),
+        prediction=Prediction.from_dict(pred) if isinstance(pred, dict) else None,
+        measurement=Measurement(
+            status=r["status"],
+            avg_ts=r["avg_ts"],
+            stddev_ts=r["stddev_ts"],
+            samples_ns=tuple(int(x) for x in _loads(r["samples_ns_json"], [])),
+            failure_class=r["failure_class"],
+            skip_rule=r["skip_rule"],
+            engine_record=_loads(r["engine_record_json"]),
+            load_s=r["load_s"],
+            peak_rss_bytes=r["peak_rss_bytes"],
+            peak_gpu_bytes=_loads(r["peak_gpu_bytes_json"]),
+            returncode=r["returncode"],
+            stderr_tail=r["stderr_tail"],
+        ),
+    )
+
+
+def _sweep(r: sqlite3.Row) -> SweepInfo:
+    return SweepInfo(
+        id=r["id"],
+        created_at=r["created_at"],
+        host_fingerprint=r["host_fingerprint"],
+        model=json.loads(r["model_json"]),
+        model_spec=_loads(r["model_spec_json"]),
+        engine=json.loads(r["engine_json"]),
+        args=json.loads(r["args_json"]),
+        status=r["status"],
+    )
+
+
+def read_llama_bench_sql(source: Path | str) -> list[dict[str, Any]] | None:
+    """The rows of llama-bench's own SQL table (``llama_bench`` since late 2024, ``test``
+    before) from a SQLite file (a Path) or an ``-o sql`` dump (a str); None when there is no
+    such table. Raises sqlite3.DatabaseError on a file or script SQLite cannot read."""
+    if isinstance(source, Path):
+        conn = sqlite3.connect(f"file:{source}?mode=ro", uri=True)
+    else:
+        conn = sqlite3.connect(":memory:")
+        conn.executescript(source)
+    try:
+        conn.row_factory = sqlite3.Row
+        names = {r[0] for r in conn.execute("SELECT name FROM sqlite_master")}
+        table = next((t for t in ("llama_bench", "test") if t in names), None)
+        if table is None:
+            return None
+        return [dict(r) for r in conn.execute(f"SELECT * FROM {table}")]
+    finally:
+        conn.close()

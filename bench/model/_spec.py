@@ -12,7 +12,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from bench._gguf import GGUFHeader, type_name
+from bench.model._gguf import GGUFHeader, type_name
 from probe.errors import UserError
 
 # ModelSpec schema history:

@@ -1,6 +1,6 @@
 """llama-cpp-python as a benchmark engine, following llama-bench's test procedure.
 
-Run as ``python -m bench._pyrunner '<json config>'`` (one process per model load, like every
+Run as ``python -m bench.run._pyrunner '<json config>'`` (one process per model load, like every
 risky sweep point); prints one JSON record per test on stdout, with llama-bench's field names
 (``n_prompt``, ``n_gen``, ``n_depth``, ``avg_ns``, ``samples_ns``, ``avg_ts`` …).
 
@@ -21,7 +21,7 @@ import time
 from dataclasses import asdict
 from typing import Any
 
-from bench._mempredict import parse_load_log
+from bench.predict import parse_load_log
 
 _QUIET: Any = None
 KV_TYPES = {"f32": 0, "f16": 1, "q4_0": 2, "q4_1": 3, "q5_0": 6, "q5_1": 7, "q8_0": 8, "bf16": 30}

@@ -16,7 +16,8 @@ import subprocess
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from bench._model import ModelSpec
+from bench.model._spec import ModelSpec
+from bench.records import DeviceMemory, MemConfig
 from probe.errors import UserError
 
 FORMULA_VERSION = "1"
@@ -47,22 +48,6 @@ BACKEND_OVERHEAD_BYTES = {
 
 
 @dataclass(frozen=True, slots=True)
-class MemConfig:
-    """The knobs that change memory; names follow llama.cpp's flags."""
-
-    n_ctx: int = 8192
-    n_batch: int = 2048
-    n_ubatch: int = 512
-    n_gpu_layers: int = -1  # -1: all (llama.cpp's 999)
-    n_cpu_moe: int = 0
-    type_k: str = "f16"
-    type_v: str = "f16"
-    flash_attn: bool = True
-    no_kv_offload: bool = False
-    swa_full: bool = False
-
-
-@dataclass(frozen=True, slots=True)
 class Device:
     """Where buffers can go: ``host`` or a GPU, with the memory rigbench may plan to use."""
 
@@ -70,27 +55,6 @@ class Device:
     backend: str  # cpu | cuda | rocm | metal | vulkan
     budget_bytes: int | None
     unified: bool = False
-
-
-@dataclass(frozen=True, slots=True)
-class DeviceMemory:
-    device: str
-    weights_bytes: int
-    kv_bytes: int
-    compute_bytes: int
-    output_bytes: int
-    overhead_bytes: int = 0
-    layers: int = 0
-
-    @property
-    def total_bytes(self) -> int:
-        return (
-            self.weights_bytes
-            + self.kv_bytes
-            + self.compute_bytes
-            + self.output_bytes
-            + self.overhead_bytes
-        )
 
 
 @dataclass(frozen=True, slots=True)

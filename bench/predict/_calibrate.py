@@ -9,23 +9,21 @@ that would make any efficiency exceed 1 (faster than the hardware's spec) is ref
 from __future__ import annotations
 
 import functools
-import json
 import math
 import statistics
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from bench._model import ModelSpec, model_spec_from_dict
-from bench._speed import (
+from bench.model import ModelSpec, model_spec_from_dict
+from bench.predict._speed import (
     EFFICIENCY,
     PREDICTOR_VERSION,
     SPEC_TO_ACHIEVABLE,
-    Calibration,
-    RunConfig,
     host_bandwidth,
     predict_speed,
 )
-from bench._store import Store
+from bench.records import Calibration, RunConfig
+from bench.store import Store
 from probe import HostProfile
 
 K_MIN, K_MAX = 0.05, 20.0
@@ -40,7 +38,7 @@ class Point:
 
 
 @dataclass(frozen=True, slots=True)
-class Fit:
+class CalibrationFit:
     backend: str
     calibration: Calibration
     warnings: tuple[str, ...]
@@ -83,7 +81,7 @@ def _cal_a(k: float, k_bw: float, k_c: float) -> Calibration:
     return Calibration(k_bw, k_c, k)
 
 
-def fit(points: list[Point], host: HostProfile, backend: str) -> Fit:
+def fit(points: list[Point], host: HostProfile, backend: str) -> CalibrationFit:
     warnings: list[str] = []
     tg = [p for p in points if p.kind == "tg" and p.measured_tps > 0]
     pp = [p for p in points if p.kind == "pp" and p.measured_tps > 0]
@@ -141,41 +139,42 @@ def fit(points: list[Point], host: HostProfile, backend: str) -> Fit:
     cal = Calibration(k_bw, k_c, k_a, len(tg) + len(pp))
     logs = [math.log(p.measured_tps / _pred(p, host, backend, cal)) for p in tg + pp]
     sd = statistics.pstdev(logs) if len(logs) > 1 else None
-    return Fit(
+    return CalibrationFit(
         backend, Calibration(k_bw, k_c, k_a, len(logs), sd), tuple(warnings), len(tg), len(pp)
     )
 
 
 def points_from_store(store: Store, fp: str) -> list[Point]:
+    """Every ok point measured on the host ``fp``, with its sweep's ModelSpec."""
     out = []
-    specs: dict[str, ModelSpec] = {}
-    for row in store.points(fp=fp, status="ok"):
-        if not row["model_spec_json"] or not row["avg_ts"]:
+    for sweep in store.sweeps(fp=fp):
+        if not sweep.model_spec:
             continue
-        key = row["model_spec_json"]
-        if key not in specs:
-            specs[key] = model_spec_from_dict(json.loads(key))
-        cfg = RunConfig(**json.loads(row["config_json"]))
-        kind = "tg" if cfg.n_gen and not cfg.n_prompt else "pp" if cfg.n_prompt else ""
-        if kind:
-            out.append(Point(specs[key], cfg, float(row["avg_ts"]), kind))
+        spec = model_spec_from_dict(sweep.model_spec)
+        for pt in store.points(sweep_id=sweep.id, status="ok"):
+            if pt.measurement.avg_ts:
+                out.append(Point(spec, pt.config, float(pt.measurement.avg_ts), pt.kind))
     return out
 
 
-def calibrate(store: Store, host: HostProfile, fp: str, backend: str) -> Fit:
+def measured_backends(store: Store, fp: str) -> list[str]:
+    """The backends the host ``fp`` has stored sweeps for, sorted."""
+    return sorted({str(s.engine.get("backend") or "cpu") for s in store.sweeps(fp=fp)})
+
+
+def calibrate(store: Store, host: HostProfile, fp: str, backend: str) -> CalibrationFit:
+    """CalibrationFit and store the calibration of (host, backend) from its stored measurements."""
     points = points_from_store(store, fp)
     result = fit(points, host, backend)
     if result.calibration.n_points:
-        c = result.calibration
-        store.save_calibration(
-            fp, backend, c.k_bw, c.k_compute, c.k_attn, c.n_points, c.residual_sd, PREDICTOR_VERSION
-        )
+        store.save_calibration(fp, backend, result.calibration, PREDICTOR_VERSION)
     return result
 
 
-def load(store: Store, fp: str) -> dict[str, Calibration]:
+def load_calibrations(store: Store, fp: str) -> dict[str, Calibration]:
+    """The stored calibrations of the host ``fp`` fitted for this predictor version."""
     return {
-        b: Calibration(r["k_bw"], r["k_compute"], r["k_attn"], r["n_points"], r["residual_sd"])
-        for b, r in store.calibrations(fp).items()
-        if r["predictor_version"] == PREDICTOR_VERSION
+        b: cal
+        for b, (cal, version) in store.calibrations(fp).items()
+        if version == PREDICTOR_VERSION
     }

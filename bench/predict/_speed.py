@@ -15,11 +15,12 @@ from __future__ import annotations
 
 import itertools
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
-from bench._mempredict import KV_TYPE_BYTES, Device, MemConfig, layer_devices
-from bench._model import ModelSpec
+from bench.model._spec import ModelSpec
+from bench.predict._memory import KV_TYPE_BYTES, Device, layer_devices
+from bench.records import Calibration, RunConfig, SpeedPrediction
 from probe import HostProfile
 
 PREDICTOR = "rigbench-speed"
@@ -125,64 +126,6 @@ def model_family(spec: ModelSpec) -> str:
             fam = quant_family(t.type)
             by[fam] = by.get(fam, 0) + t.n_bytes
     return max(by, key=lambda k: by[k]) if by else "f16"
-
-
-@dataclass(frozen=True, slots=True)
-class RunConfig:
-    """One benchmark point, named like llama-bench's fields."""
-
-    n_prompt: int = 512
-    n_gen: int = 128
-    n_depth: int = 0
-    n_batch: int = 2048
-    n_ubatch: int = 512
-    n_threads: int = 0  # 0: physical cores
-    n_gpu_layers: int = -1
-    n_cpu_moe: int = 0
-    type_k: str = "f16"
-    type_v: str = "f16"
-    flash_attn: bool = True
-
-    def mem_config(self) -> MemConfig:
-        return MemConfig(
-            n_ctx=max(self.n_depth + self.n_prompt + self.n_gen, 1),
-            n_batch=self.n_batch,
-            n_ubatch=self.n_ubatch,
-            n_gpu_layers=self.n_gpu_layers,
-            n_cpu_moe=self.n_cpu_moe,
-            type_k=self.type_k,
-            type_v=self.type_v,
-            flash_attn=self.flash_attn,
-        )
-
-
-@dataclass(frozen=True, slots=True)
-class Calibration:
-    """Multiplicative corrections of one host+backend's efficiencies, fitted on measurements."""
-
-    k_bw: float = 1.0
-    k_compute: float = 1.0
-    k_attn: float = 1.0
-    n_points: int = 0
-    residual_sd: float | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class SpeedPrediction:
-    pp_tokens_per_s: float
-    tg_tokens_per_s: float
-    ttft_s: float
-    pp_dominant: str
-    tg_dominant: str
-    pp_ceiling_tokens_per_s: float
-    tg_ceiling_tokens_per_s: float
-    tg_terms_s: dict[str, float]
-    pp_terms_s: dict[str, float]
-    backend: str
-    calibrated_points: int
-    predictor: str = PREDICTOR
-    predictor_version: str = PREDICTOR_VERSION
-    inputs: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -394,6 +337,8 @@ def predict_speed(
         pp_terms_s=pp_terms,
         backend=main,
         calibrated_points=sum(c.n_points for c in used),
+        predictor=PREDICTOR,
+        predictor_version=PREDICTOR_VERSION,
         inputs={**inputs, "family": family, "layers_per_device": layers, "hops": hops},
     )
 

@@ -11,16 +11,15 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from bench import _hub
-from bench._gguf import read_local
-from bench._mempredict import (
+from bench.model import FileFact, ModelSource, ModelSpec, RangeReader, resolve_model
+from bench.predict._memory import (
     Device,
-    MemConfig,
     MemoryPrediction,
+    make_sparse,
     predict_exact,
     predict_formula,
 )
-from bench._model import FileFact, ModelSpec, model_spec
+from bench.records import MemConfig
 from probe import HostProfile
 from probe.errors import UserError
 
@@ -30,84 +29,15 @@ SCHEMA_VERSION = 1
 GPU_HEADROOM = 0.95  # plan to use at most 95 % of a GPU's memory (fragmentation, other apps)
 UNIFIED_SHARE = 0.90  # and at most 90 % of a unified-memory machine's RAM in all
 HOST_SHARE_CATALOG = 0.85  # of a machine's RAM, when planning for one we cannot look at
-_SHARD = re.compile(r"-(\d{5})-of-(\d{5})\.gguf$")
-
-
-@dataclass(frozen=True, slots=True)
-class ModelRef:
-    kind: str  # local | hub | synth
-    text: str
-    path: Path | None = None
-    repo: str | None = None
-    quant: str | None = None
-
-
-def parse_model(text: str) -> ModelRef:
-    """A local .gguf, ``ORG/REPO``, ``ORG/REPO:QUANT``, or ``synth:ARCH:PARAMS:QUANT``."""
-    if text.startswith("synth:"):
-        return ModelRef("synth", text)
-    p = Path(text).expanduser()
-    if text.lower().endswith(".gguf") or p.exists():
-        if not p.exists():
-            raise UserError(f"{text}: no such file", hint="check the path to the .gguf file")
-        return ModelRef("local", text, path=p)
-    m = re.fullmatch(r"([\w.-]+/[\w.-]+)(?::([\w.-]+))?", text)
-    if not m:
-        raise UserError(
-            f"cannot read model {text!r}",
-            hint="give a .gguf path, ORG/REPO, ORG/REPO:QUANT or synth:llama:250M:Q4_K_M",
-        )
-    return ModelRef("hub", text, repo=m.group(1), quant=m.group(2))
-
-
-def local_shards(path: Path) -> list[Path]:
-    """All shards of a split GGUF given any one of them (or just ``path``)."""
-    m = _SHARD.search(path.name)
-    if not m:
-        return [path]
-    count = int(m.group(2))
-    stem = path.name[: m.start()]
-    shards = [path.with_name(f"{stem}-{i:05d}-of-{count:05d}.gguf") for i in range(1, count + 1)]
-    missing = [s.name for s in shards if not s.exists()]
-    if missing:
-        raise UserError(
-            f"split model is missing {', '.join(missing)}",
-            hint="download every -0000K-of-0000N shard into one folder",
-        )
-    return shards
-
-
-def load_local(path: Path, quant: str | None = None) -> ModelSpec:
-    shards = local_shards(path)
-    headers = [read_local(s) for s in shards]
-    files = [FileFact(s.name, s.stat().st_size) for s in shards]
-    spec = model_spec(headers, files, str(path))
-    return replace(spec, quant=quant or _hub.quant_of(shards[0].name) or spec.file_type)
-
-
-def synth_path(text: str) -> Path:
-    """``synth:llama:250M:Q4_K_M`` -> the cached synthetic model's path (made if missing)."""
-    from bench._synthetic import make_spec, synthesize
-
-    parts = text.split(":")
-    if len(parts) != 4:
-        raise UserError(
-            f"cannot read synthetic spec {text!r}",
-            hint="write it as synth:ARCH:PARAMS:QUANT, e.g. synth:llama:250M:Q4_K_M",
-        )
-    _, arch, params, quant = parts
-    return synthesize(make_spec(arch, params, quant.upper(), 0, {})).path
 
 
 def sparse_copy(spec: ModelSpec, folder: Path, read: list[int]) -> Path:
     """Fetch exactly each shard's header bytes and write them before a hole of the file's size."""
-    from bench._mempredict import make_sparse
-
     assert spec.repo is not None and spec.revision is not None
     heads = []
     for shard, f in enumerate(spec.files):
         data_start = min((t.offset for t in spec.tensors if t.shard == shard), default=0)
-        reader = _hub.RangeReader(spec.repo, f.name, spec.revision)
+        reader = RangeReader(spec.repo, f.name, spec.revision)
         head = reader.fetch(0, data_start) if data_start else b""
         read[0] += reader.bytes_read
         heads.append((head, f.size_bytes or data_start))
@@ -285,7 +215,7 @@ class PlanResult:
 
 
 def plan(
-    model: str,
+    model: str | list[ModelSource],
     host: HostProfile,
     contexts: list[int] | None,
     base: MemConfig,
@@ -293,68 +223,58 @@ def plan(
     quant: str | None = None,
     fit_params: Path | None = None,
 ) -> PlanResult:
+    """Which quant of a model fits ``host``, how (GPU / partial / CPU), with how much context.
+
+    Args:
+        model: A ``--model`` string (any syntax ``resolve_model`` reads) or resolved sources.
+        host: The machine: ``probe.detect()`` or ``probe.load_host(hardware=...)``.
+        contexts: Context sizes (tokens) to plan for; default 8192 and the training context.
+        base: Batch, ubatch and KV-cache types to plan with.
+        engine: ``formula``, ``exact`` (llama.cpp's dry run, this machine only) or ``auto``.
+        quant: Only this quant of a repo.
+        fit_params: The llama-fit-params binary the exact engine runs.
+
+    Returns:
+        A PlanResult: per quant, the fit and flags for each context, bytes read over HTTP and
+        the seconds it took. Nothing is downloaded and no model file is written.
+    """
     start = time.perf_counter()
-    ref = parse_model(model)
     read = [0]
-    specs: list[tuple[str, ModelSpec]] = []
-    files_of: dict[str, Path] = {}
-    repo = revision = None
-    if ref.kind == "hub":
-        assert ref.repo is not None
-        ladder = _hub.list_ladder(ref.repo)
-        repo, revision = ladder.repo, ladder.revision
-        only = ref.quant or quant
-        wanted = [ladder.get(only)] if only else list(ladder.quants)
-        sibling = None
-        for q in wanted:
-            headers = []
-            for i, f in enumerate(q.files):
-                h = _hub.read_remote_header(
-                    ladder.repo,
-                    ladder.revision,
-                    f,
-                    sibling if i == 0 else None,
-                    on_read=lambda n: read.__setitem__(0, read[0] + n),
-                )
-                headers.append(h)
-            sibling = sibling or headers[0]
-            specs.append(
-                (
-                    q.name,
-                    model_spec(
-                        headers,
-                        list(q.files),
-                        f"{ladder.repo}:{q.name}",
-                        repo=ladder.repo,
-                        revision=ladder.revision,
-                        quant=q.name,
-                    ),
-                )
-            )
+    if isinstance(model, str):
+        text = model
+        sources = resolve_model(
+            model, [quant] if quant else None, on_read=lambda n: read.__setitem__(0, read[0] + n)
+        )
     else:
-        path = synth_path(ref.text) if ref.kind == "synth" else ref.path
-        assert path is not None
-        spec = load_local(path)
-        specs.append((spec.quant or "?", spec))
-        files_of[spec.quant or "?"] = path
+        sources, text = model, model[0].text if model else ""
+    specs: list[tuple[str, ModelSpec]] = [(s.quant or s.spec.quant or "?", s.spec) for s in sources]
+    files_of: dict[str, Path] = {
+        (s.quant or s.spec.quant or "?"): s.path for s in sources if s.path is not None
+    }
+    hub = next((s for s in sources if s.kind == "hub"), None)
+    repo, revision = (hub.repo, hub.revision) if hub else (None, None)
     use_exact = engine == "exact" or (
         engine == "auto" and fit_params is not None and host.source == "probe"
     )
-    if engine == "exact" and fit_params is None:
-        raise UserError("the exact engine needs llama-fit-params", hint="bench engines build")
     if engine == "exact" and host.source != "probe":
         raise UserError(
             "the exact engine sees only this machine's devices",
             hint="drop --hardware/--host, or use --engine formula",
         )
-    if use_exact and ref.kind == "hub":
+    if engine == "exact" and fit_params is None:
+        raise UserError("the exact engine needs llama-fit-params", hint="bench engines build")
+    if engine == "exact" and any(s.kind in ("synth", "shape") for s in sources):
+        raise UserError(
+            "the exact engine runs llama.cpp on a GGUF file; synth: and shape: models are computed",
+            hint="use --engine formula, or write the twin first: bench synth … then --model PATH",
+        )
+    if engine == "exact" and hub is not None:
         # A sparse copy per quant: the real header bytes, then a hole as long as the data.
         import tempfile
 
         sparse_root = Path(tempfile.mkdtemp(prefix="rigbench-sparse-"))
         for name, spec in specs:
-            if engine == "exact":
-                files_of[name] = sparse_copy(spec, sparse_root / name, read)
+            files_of[name] = sparse_copy(spec, sparse_root / name, read)
     b = budget(host)
     plans = []
     for name, spec in specs:
@@ -382,7 +302,7 @@ def plan(
             )
         )
     return PlanResult(
-        model=model,
+        model=text,
         repo=repo,
         revision=revision,
         host=host.source if host.source != "probe" else f"this machine ({host.hostname})",
@@ -393,7 +313,7 @@ def plan(
     )
 
 
-def to_dict(r: PlanResult) -> dict[str, Any]:
+def plan_to_dict(r: PlanResult) -> dict[str, Any]:
     """The JSON form (schema-versioned); ModelSpecs are summarised, not repeated whole."""
 
     def pred(p: MemoryPrediction | None) -> Any:

@@ -8,9 +8,9 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass
 
-from bench._gguf import tensor_nbytes
-from bench._model import ModelSpec, TensorSpec
-from bench._synthetic import MOE_ARCHES, SynthSpec, tensor_shapes, validate
+from bench.model._gguf import tensor_nbytes
+from bench.model._spec import ModelSpec, TensorSpec
+from bench.model._synthetic import MOE_ARCHES, SynthSpec, tensor_shapes, validate
 from probe.errors import UserError
 
 # ftype -> (default type, output type). Rules of llama.cpp's llama_tensor_get_type (src/llama-

@@ -16,8 +16,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from bench._hub import _hub_error, endpoint, token
-from bench._model import FileFact
+from bench.model._hub import _hub_error, endpoint, token
+from bench.model._spec import FileFact
 from probe.errors import UserError
 
 PARTIAL = ".rigbench-partial"

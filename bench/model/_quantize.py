@@ -1,4 +1,5 @@
-"""``python -m bench._quantize SRC DST FTYPE THREADS``: llama.cpp's quantizer, in its own process.
+"""``python -m bench.model._quantize SRC DST FTYPE THREADS``: llama.cpp's quantizer, in its
+own process.
 
 Kept out of the caller's process because llama.cpp logs to stderr and aborts on bad input.
 """

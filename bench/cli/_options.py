@@ -1,0 +1,91 @@
+"""Options and parsers that several bench commands share; the one validation layer for the
+numbers users type (a bad value is a click usage error: one line, exit 2)."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+import click
+
+from bench.records import FA, Axes, parse_axis
+from probe.errors import UserError
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+MODEL_HELP = (
+    "A .gguf path (any shard), ORG/REPO, ORG/REPO:QUANT, synth:ARCH:PARAMS:QUANT "
+    "or shape:NAME:QUANT."
+)
+KV_TYPES = ("f32", "f16", "bf16", "q8_0", "q4_0", "q4_1", "q5_0", "q5_1", "iq4_nl")
+
+
+def model_option(f: F) -> F:
+    return click.option("--model", "-m", "model", required=True, help=MODEL_HELP)(f)
+
+
+def kv_type(value: str) -> str:
+    """One KV-cache type llama.cpp accepts for -ctk/-ctv."""
+    v = value.strip().lower()
+    if v not in KV_TYPES:
+        raise UserError(
+            f"unknown KV cache type {value!r}", hint=f"llama.cpp accepts: {', '.join(KV_TYPES)}"
+        )
+    return v
+
+
+def kv_types(text: str) -> list[str]:
+    return [kv_type(v) for v in text.split(",") if v.strip()]
+
+
+def axis(text: str, default: list[int], name: str, minimum: int) -> list[int]:
+    """A sweep axis (list or range) whose every value is at least ``minimum``."""
+    values = parse_axis(text, default)
+    bad = [v for v in values if v < minimum]
+    if bad:
+        raise UserError(
+            f"{name} cannot be {bad[0]}", hint=f"give {name} values of {minimum} or more"
+        )
+    return values
+
+
+def positive(name: str, value: float, allow_zero: bool = False) -> float:
+    """A finite number above zero (or zero when allowed)."""
+    if not math.isfinite(value) or value < 0 or (value == 0 and not allow_zero):
+        raise UserError(f"{name} cannot be {value}", hint=f"give a positive {name}")
+    return value
+
+
+def sweep_axes(
+    n_prompt: str,
+    n_gen: str,
+    depth: str,
+    batch: str,
+    ubatch: str,
+    ngl: str,
+    threads: str,
+    fa: str,
+    ctk: str,
+    ctv: str,
+    n_cpu_moe: str,
+) -> Axes:
+    """The sweep's axes from its flags, every value checked."""
+    fas = []
+    for v in fa.split(","):
+        if v.strip() not in FA:
+            raise UserError(f"cannot read --fa {v!r}", hint="give on, off or on,off")
+        fas.append(FA[v.strip()])
+    return Axes(
+        n_prompt=axis(n_prompt, [512], "-p", 0),
+        n_gen=axis(n_gen, [128], "-n", 0),
+        n_depth=axis(depth, [0], "--depth", 0),
+        n_batch=axis(batch, [2048], "--batch", 1),
+        n_ubatch=axis(ubatch, [512], "--ubatch", 1),
+        n_threads=axis(threads, [0], "--threads", 0),
+        n_gpu_layers=[-1] if ngl == "auto" else axis(ngl, [-1], "--ngl", -1),
+        n_cpu_moe=axis(n_cpu_moe, [0], "--n-cpu-moe", 0),
+        flash_attn=fas,
+        type_k=kv_types(ctk),
+        type_v=kv_types(ctv),
+    )

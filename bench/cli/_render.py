@@ -1,0 +1,255 @@
+"""Renderers for the bench commands: rich tables for the terminal, Markdown for GitHub.
+
+User text (model names, paths, repo ids, messages) is printed literally: the consoles are made
+with markup and emoji off, and our own colours are Text objects, so ``synth:llama:250M`` or
+``[bold]`` in a name reach the terminal as typed."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.console import Group, RenderableType
+from rich.table import Table
+from rich.text import Text
+
+import probe
+from bench.model import SynthResult, SynthSpec, human_params
+from bench.predict import CalibrationFit, CtxPlan, PlanResult, PredictResult, flags
+from bench.run import EngineInfo, SweepOutcome, summarise
+from probe import human_bytes
+
+VERDICT = {
+    "gpu": ("GPU", "green"),
+    "partial": ("partial", "yellow"),
+    "cpu": ("CPU", "cyan"),
+    "none": ("no", "red"),
+}
+STATUS_STYLE = {"ok": "green", "failed": "red", "skipped": "yellow"}
+
+
+def _mem(c: CtxPlan) -> str:
+    parts = []
+    for d in c.fit.prediction.devices:
+        if d.total_bytes == 0 or (
+            d.device == "host"
+            and d.layers == 0
+            and len(c.fit.prediction.devices) > 1
+            and d.weights_bytes == 0
+        ):
+            continue
+        parts.append(f"{d.device.split(' ')[0]} {human_bytes(d.total_bytes)}")
+    text = ", ".join(parts)
+    if c.exact is not None:
+        text += f" (llama.cpp: {human_bytes(c.exact.host.total_bytes)})"
+    return text
+
+
+def _header(r: PlanResult) -> str:
+    where = f"{r.repo}@{(r.revision or '')[:12]}" if r.repo else r.model
+    return (
+        f"{where} on {r.host}; engine: {r.engine}; read {human_bytes(r.bytes_read)} "
+        f"in {r.seconds:.2f} s"
+    )
+
+
+def render_text(r: PlanResult) -> RenderableType:
+    t = Table(title=Text(_header(r)), title_justify="left")
+    for col in (
+        "quant",
+        "file",
+        "ctx",
+        "fits",
+        "how",
+        "memory (predicted)",
+        "rule of thumb",
+        "max ctx",
+        "llama.cpp flags",
+    ):
+        t.add_column(col)
+    notes = []
+    for q in r.quants:
+        for i, c in enumerate(q.contexts):
+            t.add_row(
+                q.quant if i == 0 else "",
+                human_bytes(q.size_bytes) if i == 0 else "",
+                str(c.n_ctx),
+                Text(*VERDICT[c.fit.verdict]),
+                c.fit.description,
+                _mem(c),
+                human_bytes(q.rule_of_thumb_bytes) if i == 0 else "",
+                str(q.max_ctx) if i == 0 else "",
+                flags(q.spec, c.fit.cfg),
+            )
+            if q.spec.n_ctx_train and c.n_ctx > q.spec.n_ctx_train:
+                notes.append(
+                    f"{q.quant}: ctx {c.n_ctx} is beyond the model's training context "
+                    f"({q.spec.n_ctx_train})"
+                )
+    parts: list[RenderableType] = [t]
+    parts += [Text(f"note: {n}", style="yellow") for n in dict.fromkeys(notes)]
+    return Group(*parts)
+
+
+def render_md(r: PlanResult) -> str:
+    lines = [
+        f"### {_header(r)}",
+        "",
+        "| quant | file | ctx | fits | how | memory (predicted) | rule of thumb | max ctx "
+        "| llama.cpp flags |",
+        "|---|---:|---:|---|---|---|---:|---:|---|",
+    ]
+    for q in r.quants:
+        for c in q.contexts:
+            lines.append(
+                f"| {q.quant} | {human_bytes(q.size_bytes)} | {c.n_ctx} | {c.fit.verdict} | "
+                f"{c.fit.description} | {_mem(c)} | {human_bytes(q.rule_of_thumb_bytes)} | "
+                f"{q.max_ctx} | `{flags(q.spec, c.fit.cfg)}` |"
+            )
+    return "\n".join(lines) + "\n"
+
+
+def _tps(x: float) -> str:
+    return f"{x:,.1f}" if x < 1000 else f"{x:,.0f}"
+
+
+def render_predictions(results: list[PredictResult]) -> RenderableType:
+    return Group(*(_prediction_table(r) for r in results))
+
+
+def _prediction_table(r: PredictResult) -> RenderableType:
+    preds = r.points
+    first = preds[0][1]
+    cal = (
+        f"calibrated on {first.calibrated_points} points"
+        if first.calibrated_points
+        else "uncalibrated"
+    )
+    title = (
+        f"{r.source.label} ({r.source.spec.architecture}) on {r.host.source} "
+        f"({first.backend}, {cal}; {first.predictor} v{first.predictor_version})"
+    )
+    t = Table(title=Text(title), title_justify="left")
+    for col in (
+        "depth",
+        "pp t/s",
+        "pp bound by",
+        "pp ceiling",
+        "tg t/s",
+        "tg bound by",
+        "tg ceiling",
+        f"TTFT ({preds[0][0].n_prompt} tok)",
+    ):
+        t.add_column(col)
+    for cfg, p in preds:
+        t.add_row(
+            str(cfg.n_depth),
+            _tps(p.pp_tokens_per_s),
+            p.pp_dominant,
+            _tps(p.pp_ceiling_tokens_per_s),
+            _tps(p.tg_tokens_per_s),
+            p.tg_dominant,
+            _tps(p.tg_ceiling_tokens_per_s),
+            f"{p.ttft_s * 1000:,.0f} ms",
+        )
+    terms = first.tg_terms_s
+    note = "tg per token: " + ", ".join(f"{k} {v * 1000:.2f} ms" for k, v in terms.items() if v)
+    return Group(t, Text(note, style="dim"))
+
+
+def render_sweep(outcome: SweepOutcome) -> RenderableType:
+    parts: list[RenderableType] = []
+    for target, s in outcome.results:
+        title = (
+            f"{target.label}: {s.ok} ok, {s.failed} failed, {s.skipped} skipped, "
+            f"{s.resumed} resumed; {s.processes} engine processes, {s.wall_seconds:.0f} s "
+            f"(sweep {s.sweep_id})"
+        )
+        t = Table(title=Text(title), title_justify="left")
+        for col in ("test", "status", "measured t/s", "predicted t/s", "error", "why"):
+            t.add_column(col)
+        for r in summarise(s.points):
+            meas = "" if r["measured"] is None else f"{r['measured']:.1f} ± {r['stddev'] or 0:.1f}"
+            if r["unstable"]:
+                meas += " (unstable)"
+            pred = "" if r["predicted"] is None else f"{r['predicted']:.1f}"
+            err = "" if r["error"] is None else f"{r['error']:+.0%}"
+            status = Text(r["status"], style=STATUS_STYLE.get(r["status"], ""))
+            t.add_row(Text(r["test"]), status, meas, pred, err, Text(r["why"] or ""))
+        parts.append(t)
+    return Group(*parts)
+
+
+def render_engines(infos: list[EngineInfo]) -> RenderableType:
+    table = Table(title="llama.cpp engines", title_justify="left")
+    for col in ("engine", "version", "commit", "backends", "devices", "path (found by)"):
+        table.add_column(col)
+    for i in infos:
+        table.add_row(
+            i.kind,
+            Text(i.version or "?"),
+            Text(i.build_commit or ""),
+            ", ".join(i.backends),
+            Text("\n".join(i.devices) or "-"),
+            Text(f"{i.path} ({i.found_by})"),
+        )
+    return table
+
+
+def engine_warnings(infos: list[EngineInfo], found: bool) -> list[Text]:
+    out = [
+        Text.assemble(("warning:", "yellow"), f" {i.kind} at {i.path} is not trusted: {i.problem}")
+        for i in infos
+        if i.problem
+    ]
+    if not found:
+        out.append(Text("llama-bench: not found; build one with: bench engines build"))
+    return out
+
+
+def synth_dict(spec: SynthSpec, result: SynthResult) -> dict[str, Any]:
+    from dataclasses import asdict
+
+    return {
+        "path": str(result.path),
+        "cached": result.cached,
+        "seconds": result.seconds,
+        "size_bytes": result.size_bytes,
+        "n_params": spec.n_params(),
+        "n_active_params": spec.n_active_params(),
+        "spec": asdict(spec),
+    }
+
+
+def synth_line(spec: SynthSpec, result: SynthResult) -> str:
+    how = "from cache" if result.cached else f"in {result.seconds:.1f} s"
+    return (
+        f"{result.path}  {result.size_bytes / 1e6:.1f} MB  "
+        f"{human_params(spec.n_params())} params  {how}"
+    )
+
+
+def render_catalog(entries: tuple[Any, ...]) -> RenderableType:
+    table = Table(title="hardware catalog", title_justify="left")
+    for col in ("name", "machine", "memory", "bandwidth", "FP16 / FP32 peak"):
+        table.add_column(col)
+    for e in entries:
+        mem = " + ".join(f"{g.mem_gib:g} GiB" for g in e.gpus) or f"{e.ram_gib:g} GiB RAM"
+        bw = " / ".join(f"{g.bw_gbs:g}" for g in e.gpus) or f"{e.ram_bw_gbs:g}"
+        cpu = probe.load_host(e.name).cpu
+        peak = (
+            f"{e.gpus[0].fp16_tflops:g} TFLOPS"
+            if e.gpus
+            else f"{((cpu and cpu.spec_fp32_flops) or 0) / 1e12:.1f} TFLOPS"
+        )
+        table.add_row(e.name, e.title, mem, f"{bw} GB/s", peak)
+    return table
+
+
+def calibration_line(f: CalibrationFit) -> str:
+    c = f.calibration
+    sd = f"{c.residual_sd:.3f}" if c.residual_sd is not None else "n/a"
+    return (
+        f"{f.backend}: k_bw {c.k_bw:.3f}, k_compute {c.k_compute:.3f}, k_attn {c.k_attn:.3f}"
+        f" from {c.n_points} points ({f.tg_points} tg, {f.pp_points} pp); "
+        f"residual sd of log ratio {sd}"
+    )

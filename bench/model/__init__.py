@@ -1,0 +1,79 @@
+"""What a model is: ``resolve_model`` turns a ``--model`` string into ModelSources; the GGUF
+header reader (file or HTTP ranges), the Hugging Face hub (quant ladder, shards, verified
+resumable downloads), published shapes and quant layouts, and synthetic twins live here.
+
+Nothing under ``bench.model`` predicts or measures; ``bench.predict`` and ``bench.run`` read
+models only through these names.
+"""
+
+from __future__ import annotations
+
+from bench.model._download import cache_root, download, from_cache
+from bench.model._gguf import GGUFError, GGUFHeader, read_header, read_local, tensor_nbytes
+from bench.model._hub import RangeReader, list_ladder, quant_of
+from bench.model._resolve import (
+    MAX_SHARDS,
+    ModelSource,
+    load_local,
+    local_shards,
+    materialize,
+    parse_shard,
+    repo_ref,
+    resolve_model,
+)
+from bench.model._shapes import SHAPES, spec_from_shape, spec_from_synth
+from bench.model._spec import FileFact, ModelSpec, TensorSpec, model_spec, model_spec_from_dict
+from bench.model._split import split_gguf
+from bench.model._synthetic import (
+    ARCHES,
+    MOE_ARCHES,
+    SynthResult,
+    SynthSpec,
+    human_params,
+    make_spec,
+    parse_params,
+    spec_for_params,
+    synthesize,
+    tensor_shapes,
+)
+
+__all__ = [
+    "ARCHES",
+    "MAX_SHARDS",
+    "MOE_ARCHES",
+    "SHAPES",
+    "FileFact",
+    "GGUFError",
+    "GGUFHeader",
+    "ModelSource",
+    "ModelSpec",
+    "RangeReader",
+    "SynthResult",
+    "SynthSpec",
+    "TensorSpec",
+    "cache_root",
+    "download",
+    "from_cache",
+    "human_params",
+    "list_ladder",
+    "load_local",
+    "local_shards",
+    "make_spec",
+    "materialize",
+    "model_spec",
+    "model_spec_from_dict",
+    "parse_params",
+    "parse_shard",
+    "quant_of",
+    "read_header",
+    "read_local",
+    "repo_ref",
+    "resolve_model",
+    "spec_for_params",
+    "spec_from_shape",
+    "spec_from_synth",
+    "split_gguf",
+    "synthesize",
+    "tensor_nbytes",
+    "tensor_shapes",
+]

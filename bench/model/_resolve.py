@@ -1,0 +1,217 @@
+"""The one place a ``--model`` string becomes models: ``resolve_model(text)``.
+
+Five syntaxes: a ``.gguf`` path (any shard of a split model), ``ORG/REPO``, ``ORG/REPO:QUANT``,
+``synth:ARCH:PARAMS:QUANT`` and ``shape:NAME[:QUANT]``. Resolving never writes a model file:
+local and remote files are read header-only, synthetic and published shapes are computed.
+Only measuring writes one (``materialize``).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from bench.model import _hub
+from bench.model._gguf import read_local
+from bench.model._hub import SHARD_RE
+from bench.model._shapes import spec_from_shape, spec_from_synth
+from bench.model._spec import FileFact, ModelSpec, model_spec
+from bench.model._synthetic import SynthSpec, make_spec, synthesize
+from probe.errors import UserError
+
+KINDS = ("file", "hub", "synth", "shape")
+MAX_SHARDS = 1024  # the largest published split models have ~100 shards (DeepSeek-V3 BF16: 30)
+_REPO_RE = re.compile(r"([\w.-]+/[\w.-]+)(?::([\w.-]+))?")
+SYNTAX_HINT = (
+    "give a .gguf path, ORG/REPO, ORG/REPO:QUANT, synth:ARCH:PARAMS:QUANT "
+    "(e.g. synth:llama:250M:Q4_K_M) or shape:NAME:QUANT (e.g. shape:gpt-oss-20b:MXFP4)"
+)
+
+
+@dataclass(frozen=True, slots=True)
+class ModelSource:
+    """One model to plan, predict or measure: where it comes from and its ModelSpec."""
+
+    kind: str  # file | hub | synth | shape
+    text: str  # what the user typed
+    label: str  # how reports name it: file name, ORG/REPO:QUANT, synth:…, shape:…
+    spec: ModelSpec
+    quant: str | None = None
+    path: Path | None = None  # file: the first shard
+    repo: str | None = None
+    revision: str | None = None
+    files: tuple[FileFact, ...] = ()
+    synth: SynthSpec | None = None  # synth: what materialize() writes
+
+    @property
+    def size_bytes(self) -> int:
+        return sum(f.size_bytes or 0 for f in self.files) or self.spec.weight_bytes
+
+
+def parse_shard(name: str) -> tuple[int, int] | None:
+    """``x-00002-of-00003.gguf`` -> (2, 3); None when not split; a UserError when the numbers
+    cannot be right (index 0, index past count, more than MAX_SHARDS)."""
+    m = SHARD_RE.search(name)
+    if not m:
+        return None
+    index, count = int(m.group(1)), int(m.group(2))
+    if not 1 <= index <= count or count > MAX_SHARDS:
+        raise UserError(
+            f"{name[:120]}: shard {index} of {count} is not a valid split",
+            hint=f"split GGUF files are numbered 00001 … N with N at most {MAX_SHARDS}",
+        )
+    return index, count
+
+
+def local_shards(path: Path) -> list[Path]:
+    """All shards of a split GGUF given any one of them (or just ``path``)."""
+    shard = parse_shard(path.name)
+    if shard is None:
+        return [path]
+    count = shard[1]
+    stem = path.name[: SHARD_RE.search(path.name).start()]  # type: ignore[union-attr]
+    shards = [path.with_name(f"{stem}-{i:05d}-of-{count:05d}.gguf") for i in range(1, count + 1)]
+    missing = [s.name for s in shards if not s.exists()]
+    if missing:
+        listed = ", ".join(missing[:3]) + (
+            f" and {len(missing) - 3} more" if len(missing) > 3 else ""
+        )
+        raise UserError(
+            f"split model is missing {listed}",
+            hint="download every -0000K-of-0000N shard into one folder",
+        )
+    return shards
+
+
+def load_local(path: Path, quant: str | None = None) -> ModelSpec:
+    """The ModelSpec of a local GGUF (all its shards), read header-only."""
+    shards = local_shards(path)
+    headers = [read_local(s) for s in shards]
+    files = [FileFact(s.name, s.stat().st_size) for s in shards]
+    spec = model_spec(headers, files, str(path))
+    return dataclasses.replace(spec, quant=quant or _hub.quant_of(shards[0].name) or spec.file_type)
+
+
+def _synth(text: str) -> ModelSource:
+    parts = text.split(":")
+    if len(parts) != 4 or not all(parts[1:]):
+        raise UserError(
+            f"cannot read synthetic spec {text!r}",
+            hint="write it as synth:ARCH:PARAMS:QUANT, e.g. synth:llama:250M:Q4_K_M",
+        )
+    s = make_spec(parts[1], parts[2], parts[3].upper(), 0, {})
+    return ModelSource("synth", text, text, spec_from_synth(s), quant=s.quant, synth=s)
+
+
+def _shape(text: str, quant: str | None) -> ModelSource:
+    parts = text.split(":")
+    if len(parts) not in (2, 3) or not parts[1]:
+        raise UserError(f"cannot read shape spec {text!r}", hint="write it as shape:NAME:QUANT")
+    q = (quant or (parts[2] if len(parts) == 3 and parts[2] else "Q4_K_M")).upper()
+    spec = spec_from_shape(parts[1], q)
+    return ModelSource("shape", text, f"shape:{parts[1]}:{q}", spec, quant=q)
+
+
+def _hub_sources(
+    text: str, repo: str, quants: list[str], on_read: Callable[[int], None] | None
+) -> list[ModelSource]:
+    ladder = _hub.list_ladder(repo)
+    wanted = [ladder.get(q) for q in quants] if quants else list(ladder.quants)
+    out = []
+    sibling = None
+    for q in wanted:
+        headers = [
+            _hub.read_remote_header(
+                ladder.repo, ladder.revision, f, sibling if i == 0 else None, on_read=on_read
+            )
+            for i, f in enumerate(q.files)
+        ]
+        sibling = sibling or headers[0]
+        label = f"{ladder.repo}:{q.name}"
+        spec = model_spec(
+            headers,
+            list(q.files),
+            label,
+            repo=ladder.repo,
+            revision=ladder.revision,
+            quant=q.name,
+        )
+        out.append(
+            ModelSource(
+                "hub",
+                text,
+                label,
+                spec,
+                quant=q.name,
+                repo=ladder.repo,
+                revision=ladder.revision,
+                files=q.files,
+            )
+        )
+    return out
+
+
+def repo_ref(text: str) -> tuple[str, str | None] | None:
+    """``ORG/REPO[:QUANT]`` -> (repo, quant) without any network; None for the other syntaxes."""
+    if text.startswith(("synth:", "shape:")) or text.lower().endswith(".gguf"):
+        return None
+    if Path(text).expanduser().is_file():
+        return None
+    m = _REPO_RE.fullmatch(text)
+    return (m.group(1), m.group(2)) if m else None
+
+
+def resolve_model(
+    text: str,
+    quants: list[str] | None = None,
+    on_read: Callable[[int], None] | None = None,
+) -> list[ModelSource]:
+    """Turn a ``--model`` string into the models it names.
+
+    Args:
+        text: A ``.gguf`` path, ``ORG/REPO``, ``ORG/REPO:QUANT``, ``synth:ARCH:PARAMS:QUANT`` or
+            ``shape:NAME[:QUANT]``.
+        quants: Only these quants of a repo (``ORG/REPO:QUANT`` names one itself); for a
+            ``shape:`` the first one replaces its quant.
+        on_read: Called with the bytes read over HTTP for each remote header.
+
+    Returns:
+        One ModelSource per model: every quant of a repo (cheapest header reads first), or the
+        one file, synthetic or published shape.
+
+    Raises:
+        UserError: the text names nothing readable (with the syntax in its hint), a file is
+            missing, or the hub cannot be reached.
+    """
+    quants = [q for q in (quants or []) if q]
+    if text.startswith("synth:"):
+        return [_synth(text)]
+    if text.startswith("shape:"):
+        return [_shape(text, quants[0] if quants else None)]
+    ref = repo_ref(text)
+    if ref is not None:
+        return _hub_sources(text, ref[0], [ref[1]] if ref[1] else quants, on_read)
+    p = Path(text).expanduser()
+    if not text.lower().endswith(".gguf") and not p.is_file():
+        raise UserError(f"cannot read model {text!r}", hint=SYNTAX_HINT)
+    if not p.is_file():
+        raise UserError(f"{text}: no such file", hint="check the path to the .gguf file")
+    spec = load_local(p)
+    files = tuple(FileFact(s.name, s.stat().st_size) for s in local_shards(p))
+    return [ModelSource("file", text, p.name, spec, quant=spec.quant, path=p, files=files)]
+
+
+def materialize(source: ModelSource) -> Path:
+    """A local file to measure ``source`` with: the file itself, or the synthetic twin written
+    (and cached) now. Hub models are downloaded by ``download`` instead."""
+    if source.kind == "file" and source.path is not None:
+        return source.path
+    if source.kind == "synth" and source.synth is not None:
+        return synthesize(source.synth).path
+    raise UserError(
+        f"{source.label} is a published shape: it can be planned and predicted, not measured",
+        hint="measure a synthetic twin instead: bench sweep --model synth:ARCH:PARAMS:QUANT",
+    )

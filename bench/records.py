@@ -1,0 +1,391 @@
+"""The records that cross bench's boundaries: what a point is (RunConfig, MemConfig), what was
+predicted for it (Prediction), what was measured (Measurement), and what the store gives back
+(StoredPoint, SweepInfo). Frozen, slotted, JSON-serialisable; units in field names.
+
+The JSON forms are what the store keeps in its ``*_json`` columns; ``from_dict`` reads every
+form the store has ever written (schema history beside each constant).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import itertools
+import math
+import re
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from probe import HostProfile
+from probe.errors import UserError
+
+# Prediction JSON schema history (the store's points.prediction_json):
+#   1 — {"speed": {...}, "memory_total_bytes": [...], "memory": [...]} (rigbench 0.1); the
+#       schema key was added with the typed records, files without it are version 1.
+PREDICTION_SCHEMA_VERSION = 1
+
+STATUSES = ("ok", "failed", "skipped")
+FAILURE_CLASSES = ("oom", "timeout", "crash", "unsupported")
+# Timings whose spread (stddev / mean of tokens/s) exceeds this are not trustworthy: llama-bench
+# reports its own stddev over -r repetitions; 5 % is pyperf's "unstable" warning threshold.
+UNSTABLE_CV = 0.05
+
+
+@dataclass(frozen=True, slots=True)
+class MemConfig:
+    """The knobs that change memory; names follow llama.cpp's flags."""
+
+    n_ctx: int = 8192
+    n_batch: int = 2048
+    n_ubatch: int = 512
+    n_gpu_layers: int = -1  # -1: all (llama.cpp's 999)
+    n_cpu_moe: int = 0
+    type_k: str = "f16"
+    type_v: str = "f16"
+    flash_attn: bool = True
+    no_kv_offload: bool = False
+    swa_full: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class RunConfig:
+    """One benchmark point, named like llama-bench's fields."""
+
+    n_prompt: int = 512
+    n_gen: int = 128
+    n_depth: int = 0
+    n_batch: int = 2048
+    n_ubatch: int = 512
+    n_threads: int = 0  # 0: physical cores
+    n_gpu_layers: int = -1
+    n_cpu_moe: int = 0
+    type_k: str = "f16"
+    type_v: str = "f16"
+    flash_attn: bool = True
+
+    @property
+    def kind(self) -> str:
+        """``pp`` for a prompt-processing test, ``tg`` for a generation test."""
+        return "pp" if self.n_prompt else "tg"
+
+    @property
+    def test(self) -> str:
+        """llama-bench's test name with the depth: ``pp512``, ``tg128@d4096``."""
+        t = f"pp{self.n_prompt}" if self.n_prompt else f"tg{self.n_gen}"
+        return t + (f"@d{self.n_depth}" if self.n_depth else "")
+
+    def mem_config(self) -> MemConfig:
+        return MemConfig(
+            n_ctx=max(self.n_depth + self.n_prompt + self.n_gen, 1),
+            n_batch=self.n_batch,
+            n_ubatch=self.n_ubatch,
+            n_gpu_layers=self.n_gpu_layers,
+            n_cpu_moe=self.n_cpu_moe,
+            type_k=self.type_k,
+            type_v=self.type_v,
+            flash_attn=self.flash_attn,
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> RunConfig:
+        names = {f.name for f in dataclasses.fields(cls)}
+        return cls(**{k: v for k, v in data.items() if k in names})
+
+
+@dataclass(frozen=True, slots=True)
+class Calibration:
+    """Multiplicative corrections of one host+backend's efficiencies, fitted on measurements."""
+
+    k_bw: float = 1.0
+    k_compute: float = 1.0
+    k_attn: float = 1.0
+    n_points: int = 0
+    residual_sd: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class DeviceMemory:
+    """Predicted bytes on one device (``host`` or a GPU), by kind of buffer."""
+
+    device: str
+    weights_bytes: int
+    kv_bytes: int
+    compute_bytes: int
+    output_bytes: int
+    overhead_bytes: int = 0
+    layers: int = 0
+
+    @property
+    def total_bytes(self) -> int:
+        return (
+            self.weights_bytes
+            + self.kv_bytes
+            + self.compute_bytes
+            + self.output_bytes
+            + self.overhead_bytes
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class SpeedPrediction:
+    """Predicted tokens/s of one point, with its terms (seconds per token) and the ceiling."""
+
+    pp_tokens_per_s: float
+    tg_tokens_per_s: float
+    ttft_s: float
+    pp_dominant: str
+    tg_dominant: str
+    pp_ceiling_tokens_per_s: float
+    tg_ceiling_tokens_per_s: float
+    tg_terms_s: dict[str, float]
+    pp_terms_s: dict[str, float]
+    backend: str
+    calibrated_points: int
+    predictor: str = "rigbench-speed"
+    predictor_version: str = "1"
+    inputs: dict[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> SpeedPrediction:
+        names = {f.name for f in dataclasses.fields(cls)}
+        return cls(**{k: v for k, v in data.items() if k in names})
+
+
+@dataclass(frozen=True, slots=True)
+class Prediction:
+    """What rigbench predicted for one point before measuring it: speed and memory per device
+    (host first)."""
+
+    speed: SpeedPrediction | None
+    memory: tuple[DeviceMemory, ...] = ()
+    # Totals per device when the breakdown is not known (imports, older stores).
+    totals_bytes: tuple[int, ...] = ()
+
+    @property
+    def memory_total_bytes(self) -> tuple[int, ...]:
+        """Predicted bytes per device, host first."""
+        return tuple(d.total_bytes for d in self.memory) or self.totals_bytes
+
+    def tokens_per_s(self, kind: str) -> float | None:
+        if self.speed is None:
+            return None
+        return self.speed.pp_tokens_per_s if kind == "pp" else self.speed.tg_tokens_per_s
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "schema_version": PREDICTION_SCHEMA_VERSION,
+            "speed": dataclasses.asdict(self.speed) if self.speed else None,
+            "memory_total_bytes": list(self.memory_total_bytes),
+            "memory": [dataclasses.asdict(d) for d in self.memory],
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Prediction:
+        version = int(data.get("schema_version", 1))
+        if version > PREDICTION_SCHEMA_VERSION:
+            raise UserError(
+                f"a stored prediction has schema {version}; this rigbench reads up to "
+                f"{PREDICTION_SCHEMA_VERSION}",
+                hint="upgrade rigbench: pip install -U rigbench",
+            )
+        speed = data.get("speed")
+        names = {f.name for f in dataclasses.fields(DeviceMemory)}
+        memory = tuple(
+            DeviceMemory(**{k: v for k, v in d.items() if k in names})
+            for d in data.get("memory") or []
+            if isinstance(d, dict)
+        )
+        totals = tuple(int(x) for x in data.get("memory_total_bytes") or [] if isinstance(x, int))
+        return cls(SpeedPrediction.from_dict(speed) if speed else None, memory, totals)
+
+
+@dataclass(frozen=True, slots=True)
+class Measurement:
+    """What one point did: ok with its timings, failed with a class, or skipped by a rule."""
+
+    status: str  # ok | failed | skipped
+    avg_ts: float | None = None  # mean tokens/s over the repetitions
+    stddev_ts: float | None = None
+    samples_ns: tuple[int, ...] = ()
+    failure_class: str | None = None  # oom | timeout | crash | unsupported
+    skip_rule: str | None = None
+    engine_record: dict[str, Any] | None = None  # the engine's own record, verbatim
+    load_s: float | None = None
+    peak_rss_bytes: int | None = None
+    peak_gpu_bytes: dict[str, int] | None = None
+    returncode: int | None = None
+    stderr_tail: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.status not in STATUSES:
+            raise ValueError(f"unknown measurement status {self.status!r}")
+
+    @property
+    def why(self) -> str | None:
+        return self.failure_class or self.skip_rule
+
+    @property
+    def unstable(self) -> bool:
+        """True when the repetitions spread more than UNSTABLE_CV around their mean."""
+        if self.status != "ok" or not self.avg_ts or self.stddev_ts is None:
+            return False
+        if not math.isfinite(self.stddev_ts):
+            return True
+        return self.stddev_ts / self.avg_ts > UNSTABLE_CV
+
+
+@dataclass(frozen=True, slots=True)
+class StoredPoint:
+    """One point as the store gives it back."""
+
+    id: int
+    sweep_id: int
+    key: str
+    created_at: str
+    host_fingerprint: str
+    config: RunConfig
+    prediction: Prediction | None
+    measurement: Measurement
+
+    @property
+    def kind(self) -> str:
+        return self.config.kind
+
+    @property
+    def test(self) -> str:
+        return self.config.test
+
+
+@dataclass(frozen=True, slots=True)
+class SweepInfo:
+    """One stored sweep: a model measured by one engine on one host."""
+
+    id: int
+    created_at: str
+    host_fingerprint: str
+    model: dict[str, Any]
+    model_spec: dict[str, Any] | None
+    engine: dict[str, Any]
+    args: dict[str, Any]
+    status: str | None
+
+
+# -- sweeps ------------------------------------------------------------------------------------
+
+MAX_POINTS = 10_000  # a sweep expands to at most this many points (a week of llama-bench cells)
+
+FA = {"on": True, "off": False, "1": True, "0": False}
+
+
+def parse_axis(text: str | int | None, default: list[int]) -> list[int]:
+    """``1,2,4`` / ``0-40+8`` (step) / ``512-4096*2`` (multiply), as llama-bench reads them."""
+    if text is None or text == "":
+        return default
+    values: list[int] = []
+    for part in str(text).split(","):
+        part = part.strip()
+        m = re.fullmatch(r"(\d+)-(\d+)([+*])(\d+)", part)
+        if m:
+            lo, hi, op, step = int(m.group(1)), int(m.group(2)), m.group(3), int(m.group(4))
+            if step <= (0 if op == "+" else 1) or lo > hi or (op == "*" and lo == 0):
+                raise UserError(
+                    f"cannot expand range {part!r}", hint="write ranges like 0-40+8 or 512-4096*2"
+                )
+            v = lo
+            while v <= hi:
+                if len(values) >= MAX_POINTS:
+                    raise UserError(
+                        f"range {part!r} expands to more than {MAX_POINTS:,} values",
+                        hint="use a larger step, e.g. 0-32768*2 or 0-32768+4096",
+                    )
+                values.append(v)
+                v = v + step if op == "+" else v * step
+        elif re.fullmatch(r"-?\d+", part):
+            values.append(int(part))
+        else:
+            raise UserError(
+                f"cannot read axis value {part!r}",
+                hint="give numbers, lists (1,2,4) or ranges (0-40+8, 512-4096*2)",
+            )
+    return values
+
+
+@dataclass(frozen=True, slots=True)
+class Axes:
+    """Every axis a sweep can vary. Defaults are modest: a few minutes on a laptop."""
+
+    n_prompt: list[int] = field(default_factory=lambda: [512])
+    n_gen: list[int] = field(default_factory=lambda: [128])
+    n_depth: list[int] = field(default_factory=lambda: [0])
+    n_batch: list[int] = field(default_factory=lambda: [2048])
+    n_ubatch: list[int] = field(default_factory=lambda: [512])
+    n_threads: list[int] = field(default_factory=lambda: [0])
+    n_gpu_layers: list[int] = field(default_factory=lambda: [-1])
+    n_cpu_moe: list[int] = field(default_factory=lambda: [0])
+    flash_attn: list[bool] = field(default_factory=lambda: [True])
+    type_k: list[str] = field(default_factory=lambda: ["f16"])
+    type_v: list[str] = field(default_factory=lambda: ["f16"])
+
+    def points(self, threads_default: int) -> list[RunConfig]:
+        """pp tests (n_gen 0) and tg tests (n_prompt 0), as llama-bench splits them."""
+        out: list[RunConfig] = []
+        for ngl, moe, fa, tk, tv, t, b, ub, d in itertools.product(
+            self.n_gpu_layers,
+            self.n_cpu_moe,
+            self.flash_attn,
+            self.type_k,
+            self.type_v,
+            self.n_threads,
+            self.n_batch,
+            self.n_ubatch,
+            self.n_depth,
+        ):
+            base = RunConfig(
+                n_depth=d,
+                n_batch=b,
+                n_ubatch=ub,
+                n_threads=t or threads_default,
+                n_gpu_layers=ngl,
+                n_cpu_moe=moe,
+                type_k=tk,
+                type_v=tv,
+                flash_attn=fa,
+            )
+            out += [replace(base, n_prompt=p, n_gen=0) for p in self.n_prompt if p]
+            out += [replace(base, n_prompt=0, n_gen=n) for n in self.n_gen if n]
+        return out
+
+
+@dataclass(frozen=True, slots=True)
+class SweepOptions:
+    """How each point is measured."""
+
+    engine: str = "llama-bench"  # or llama-cpp-python
+    repetitions: int = 3
+    delay_s: int = 0
+    timeout_s: float = 600
+    force: bool = False  # run points predicted not to fit
+    resume: bool = False  # skip points this sweep already stored
+
+
+@dataclass(frozen=True, slots=True)
+class SweepRequest:
+    """Everything ``bench sweep`` is asked: the model, the axes, and how to run them."""
+
+    model: str  # any syntax bench.model.resolve_model reads
+    axes: Axes = field(default_factory=Axes)
+    quants: tuple[str, ...] = ()
+    ctx: int = 4096  # target context for choosing the quant
+    ctx_auto: bool = False  # depths from the largest context that really loads
+    ngl_auto: bool = False  # GPU layers: the most that really load
+    options: SweepOptions = field(default_factory=SweepOptions)
+    engine: str | None = None  # llama-bench | llama-cpp-python | None: llama-bench if found
+    llama_bench: str | None = None  # this llama-bench binary
+    db: Path | None = None  # the results store (default: the user's data dir)
+    dry_run: bool = False  # plan and stop before downloading or measuring
+    offline: bool = False  # the HF cache only
+    reprobe: bool = False  # probe this machine again instead of the per-boot cache
+    host: HostProfile | None = None  # None: this machine

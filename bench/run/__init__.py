@@ -1,0 +1,67 @@
+"""What does happen: engines (find and build llama-bench and llama-fit-params), one engine
+process per cell with its failure class, the llama-cpp-python runner, and the sweep
+(``run_sweep(request) -> SweepOutcome``), which stores a Prediction before each Measurement.
+"""
+
+from __future__ import annotations
+
+from bench.run._engines import (
+    BACKEND_FLAGS,
+    SOURCE_VERSION,
+    EngineInfo,
+    build_llama_bench,
+    default_backend,
+    find_llama_bench,
+    fit_params_beside,
+    inspect_llama_bench,
+    inspect_llama_cpp_python,
+    rigbench_cache,
+)
+from bench.run._orchestrate import (
+    SweepOutcome,
+    Target,
+    engine_info,
+    host_profile,
+    outcome_to_dict,
+    run_sweep,
+)
+from bench.run._process import (
+    EngineFailed,
+    RunResult,
+    classify,
+    parse_jsonl,
+    run_llama_bench,
+    run_llama_cpp_python,
+    run_process,
+)
+from bench.run._sweep import SweepSummary, point_key, summarise, sweep
+
+__all__ = [
+    "BACKEND_FLAGS",
+    "SOURCE_VERSION",
+    "EngineFailed",
+    "EngineInfo",
+    "RunResult",
+    "SweepOutcome",
+    "SweepSummary",
+    "Target",
+    "build_llama_bench",
+    "classify",
+    "default_backend",
+    "engine_info",
+    "find_llama_bench",
+    "fit_params_beside",
+    "host_profile",
+    "inspect_llama_bench",
+    "inspect_llama_cpp_python",
+    "outcome_to_dict",
+    "parse_jsonl",
+    "point_key",
+    "rigbench_cache",
+    "run_llama_bench",
+    "run_llama_cpp_python",
+    "run_process",
+    "run_sweep",
+    "summarise",
+    "sweep",
+]
