@@ -7,6 +7,8 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 # The stamp changes when the dependencies do, so a second `make install` is a no-op.
 STAMP  := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
+# Lint needs the project and its lint tools only, not llama.cpp: its own stamp.
+LINT_STAMP := $(VENV)/.lint-$(shell cat pyproject.toml scripts/deps.py | cksum | cut -d' ' -f1)
 # llama-cpp-python compiles llama.cpp (~9 min on 2 cores): its wheel is built once per
 # CMAKE_ARGS (e.g. CMAKE_ARGS="-DGGML_CUDA=on" for a CUDA build) and kept outside .venv.
 LLAMA_CPP_PYTHON := 0.3.36
@@ -37,6 +39,14 @@ $(STAMP): pyproject.toml $(LLAMA_WHEEL)
 	@rm -f $(VENV)/.installed-*
 	@touch $@
 
+$(LINT_STAMP): pyproject.toml scripts/deps.py
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --upgrade "pip>=23"
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check $$($(BIN)/python scripts/deps.py)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps -e .
+	@rm -f $(VENV)/.lint-*
+	@touch $@
+
 engine: $(STAMP) ## Build llama-bench and llama-fit-params from source if not built yet (~5 min once)
 	@$(BIN)/bench engines build >/dev/null
 
@@ -48,12 +58,12 @@ chromium: ## Install Debian's Chromium for the HTML report tests, when missing
 	  echo "installing chromium (HTML report tests)" >&2; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
 
-lint: install ## ruff format --check, ruff check and mypy
+lint: $(LINT_STAMP) ## ruff format --check, ruff check and mypy (no llama.cpp build needed)
 	$(BIN)/ruff format --check probe bench report tests scripts
 	$(BIN)/ruff check probe bench report tests scripts
 	$(BIN)/mypy
 
-format: install ## Reformat the code with ruff
+format: $(LINT_STAMP) ## Reformat the code with ruff
 	$(BIN)/ruff format probe bench report tests scripts
 	$(BIN)/ruff check --fix probe bench report tests scripts
 

@@ -463,8 +463,7 @@ def demo_repos(
     """
     from dataclasses import replace
 
-    from bench.model._split import split_gguf
-    from bench.model._synthetic import SynthSpec, synthesize
+    from bench.model import SynthSpec, split_gguf, synthesize
 
     base = SynthSpec(
         arch=arch,

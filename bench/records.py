@@ -228,13 +228,16 @@ class Measurement:
         return self.failure_class or self.skip_rule
 
     @property
-    def unstable(self) -> bool:
-        """True when the repetitions spread more than UNSTABLE_CV around their mean."""
+    def cv(self) -> float | None:
+        """Coefficient of variation of the repetitions (stddev / mean tokens/s)."""
         if self.status != "ok" or not self.avg_ts or self.stddev_ts is None:
-            return False
-        if not math.isfinite(self.stddev_ts):
-            return True
-        return self.stddev_ts / self.avg_ts > UNSTABLE_CV
+            return None
+        return self.stddev_ts / self.avg_ts if math.isfinite(self.stddev_ts) else math.inf
+
+    def unstable(self, max_cv: float = UNSTABLE_CV) -> bool:
+        """True when the repetitions spread more than ``max_cv`` around their mean."""
+        cv = self.cv
+        return cv is not None and cv > max_cv
 
 
 @dataclass(frozen=True, slots=True)
@@ -369,6 +372,7 @@ class SweepOptions:
     timeout_s: float = 600
     force: bool = False  # run points predicted not to fit
     resume: bool = False  # skip points this sweep already stored
+    max_cv: float = UNSTABLE_CV  # a point whose stddev/mean exceeds this makes the sweep exit 2
 
 
 @dataclass(frozen=True, slots=True)

@@ -380,7 +380,7 @@ class Store:
 
     def sweeps(self, fp: str | None = None) -> list[SweepInfo]:
         """Stored sweeps, oldest first (of one host with ``fp``)."""
-        sql, args = "SELECT * FROM sweeps", ()
+        sql, args = "SELECT * FROM sweeps", tuple[str, ...]()
         if fp is not None:
             sql, args = sql + " WHERE host_fingerprint = ?", (fp,)
         return [_sweep(r) for r in self.conn.execute(sql + " ORDER BY id", args)]

@@ -179,8 +179,8 @@ def load(db: Path | None, sweeps: list[int] | None = None) -> Report:
             meta = store.sweep(sid)
             assert meta is not None  # checked against sweep_ids above
             hosts.add(meta.host_fingerprint)
-            rows = tuple(_row(p) for p in store.points(sweep_id=sid))
-            parts.append(Part(sid, meta.created_at, meta.engine, meta.model, rows))
+            point_rows = tuple(_row(p) for p in store.points(sweep_id=sid))
+            parts.append(Part(sid, meta.created_at, meta.engine, meta.model, point_rows))
         fp = sorted(hosts)[0]
         notes = []
         if len(hosts) > 1:

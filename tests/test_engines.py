@@ -128,7 +128,9 @@ def test_engines_command_lists_both(llama_bench: Path) -> None:
         env=os.environ.copy(),
     )
     assert done.returncode == 0, done.stderr
-    kinds = {e["kind"]: e for e in json.loads(done.stdout)}
+    data = json.loads(done.stdout)
+    assert data["schema_version"] == 2
+    kinds = {e["kind"]: e for e in data["engines"]}
     assert kinds["llama-bench"]["path"] == str(llama_bench)
     assert kinds["llama-cpp-python"]["version"] and kinds["llama-cpp-python"]["problem"] is None
 

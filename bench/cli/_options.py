@@ -57,6 +57,17 @@ def positive(name: str, value: float, allow_zero: bool = False) -> float:
     return value
 
 
+def fraction(name: str, text: str) -> float:
+    """``5%`` or ``0.05`` -> 0.05; a negative or unreadable value is a UserError."""
+    try:
+        value = float(text.rstrip("%")) / (100 if text.endswith("%") else 1)
+    except ValueError as exc:
+        raise UserError(
+            f"cannot read {name} {text!r}", hint=f"give {name} like 5% or 0.05"
+        ) from exc
+    return positive(name, value, allow_zero=True)
+
+
 def sweep_axes(
     n_prompt: str,
     n_gen: str,

@@ -167,7 +167,7 @@ def render_sweep(outcome: SweepOutcome) -> RenderableType:
         t = Table(title=Text(title), title_justify="left")
         for col in ("test", "status", "measured t/s", "predicted t/s", "error", "why"):
             t.add_column(col)
-        for r in summarise(s.points):
+        for r in summarise(s.points, s.max_cv):
             meas = "" if r["measured"] is None else f"{r['measured']:.1f} ± {r['stddev'] or 0:.1f}"
             if r["unstable"]:
                 meas += " (unstable)"

@@ -11,7 +11,7 @@ import click
 
 from bench.cli import _render
 from bench.cli._group import cli
-from bench.cli._options import model_option, positive, sweep_axes
+from bench.cli._options import fraction, model_option, positive, sweep_axes
 from bench.cli._progress import rich_tqdm
 from bench.records import SweepOptions, SweepRequest
 from bench.run import outcome_to_dict, run_sweep
@@ -37,6 +37,12 @@ from probe.errors import UserError
 @click.option("-r", "repetitions", type=click.IntRange(1, 1000), default=3, show_default=True)
 @click.option("--delay", type=click.IntRange(0, 3600), default=0, help="Seconds between tests.")
 @click.option("--timeout", type=float, default=600, show_default=True, help="Seconds per point.")
+@click.option(
+    "--max-cv",
+    default="5%",
+    show_default=True,
+    help="Exit 2 when a point's stddev/mean exceeds this (unstable timings).",
+)
 @click.option("--engine", type=click.Choice(["llama-bench", "llama-cpp-python"]), default=None)
 @click.option("--llama-bench", "llama_bench", default=None, help="Use this llama-bench.")
 @db_option()
@@ -101,6 +107,7 @@ def _request(
         timeout_s=positive("--timeout", timeout),
         force=bool(f["force"]),
         resume=bool(f["resume"]),
+        max_cv=fraction("--max-cv", f["max_cv"]),
     )
     return SweepRequest(
         model=model,

@@ -16,7 +16,7 @@ import subprocess
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from bench.model._spec import ModelSpec
+from bench.model import ModelSpec
 from bench.records import DeviceMemory, MemConfig
 from probe.errors import UserError
 

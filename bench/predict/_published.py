@@ -7,9 +7,10 @@ import statistics
 from dataclasses import dataclass
 from pathlib import Path
 
-from bench.model._shapes import spec_from_shape
-from bench.predict._speed import RunConfig, predict_speed
-from probe import _catalog
+import probe
+from bench.model import spec_from_shape
+from bench.predict._speed import predict_speed
+from bench.records import RunConfig
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,7 +31,7 @@ def compare_published(folder: Path) -> list[Comparison]:
     for f in sorted(folder.glob("*.json")):
         data = json.loads(f.read_text())
         for r in data["results"]:
-            host = _catalog.host_profile(r["machine"])
+            host = probe.load_host(r["machine"])
             spec = spec_from_shape(r["shape"], r["quant"])
             cfg = RunConfig(
                 n_prompt=r["n_prompt"],

@@ -18,7 +18,7 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
-from bench.model._spec import ModelSpec
+from bench.model import ModelSpec
 from bench.predict._memory import KV_TYPE_BYTES, Device, layer_devices
 from bench.records import Calibration, RunConfig, SpeedPrediction
 from probe import HostProfile

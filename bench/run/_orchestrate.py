@@ -36,7 +36,7 @@ from bench.predict import (
     max_ctx,
     plan,
 )
-from bench.records import MAX_POINTS, UNSTABLE_CV, Axes, MemConfig, SweepRequest
+from bench.records import MAX_POINTS, Axes, MemConfig, SweepRequest
 from bench.run import _engines
 from bench.run._sweep import SweepSummary, sweep
 from bench.store import Store
@@ -294,7 +294,9 @@ def resolve_auto(
     return axes
 
 
-def _exit_status(results: list[tuple[Target, SweepSummary]]) -> tuple[int, str | None]:
+def _exit_status(
+    results: list[tuple[Target, SweepSummary]], max_cv: float
+) -> tuple[int, str | None]:
     """0 when every point was measured with stable timings; 2 when the sweep finished but its
     results are not trustworthy; a UserError when no point could be measured at all."""
     ok = sum(s.ok for _, s in results)
@@ -312,7 +314,7 @@ def _exit_status(results: list[tuple[Target, SweepSummary]]) -> tuple[int, str |
     if unstable:
         reasons.append(
             f"{unstable} point(s) had unstable timings (stddev over "
-            f"{UNSTABLE_CV:.0%} of the mean; rerun with more -r or a --delay)"
+            f"{max_cv:.0%} of the mean; rerun with more -r or a --delay, or raise --max-cv)"
         )
     return (2, "; ".join(reasons)) if reasons else (0, None)
 
@@ -372,7 +374,7 @@ def run_sweep(
         log(cal_line)
         for w in fitted.warnings:
             log(f"warning: {w}")
-        status, reason = _exit_status(results)
+        status, reason = _exit_status(results, opts.max_cv)
         return SweepOutcome(tuple(results), tuple(planned), store.path, cal_line, status, reason)
     finally:
         store.close()
@@ -398,7 +400,7 @@ def outcome_to_dict(outcome: SweepOutcome) -> dict[str, Any]:
                 "unstable": s.unstable,
                 "processes": s.processes,
                 "wall_s": s.wall_seconds,
-                "points": summarise(s.points),
+                "points": summarise(s.points, s.max_cv),
             }
             for t, s in outcome.results
         ],

@@ -22,6 +22,7 @@ from typing import Any
 from bench.model import ModelSpec
 from bench.predict import Budget, fits, predict_formula, predict_speed
 from bench.records import (
+    UNSTABLE_CV,
     Axes,
     Calibration,
     Measurement,
@@ -76,11 +77,12 @@ class SweepSummary:
     process_seconds: float = 0.0  # wall time of the engine processes
     wall_seconds: float = 0.0
     points: list[StoredPoint] = field(default_factory=list)
+    max_cv: float = UNSTABLE_CV
 
     @property
     def unstable(self) -> int:
-        """How many ok points spread more than UNSTABLE_CV over their repetitions."""
-        return sum(p.measurement.unstable for p in self.points)
+        """How many ok points spread more than ``max_cv`` over their repetitions."""
+        return sum(p.measurement.unstable(self.max_cv) for p in self.points)
 
 
 def sweep(
@@ -118,7 +120,8 @@ def sweep(
             fp, model_facts, json.dumps(spec.to_dict()), engine_info, args, args_key
         )
     done = store.done_keys(sweep_id)
-    summary = SweepSummary(sweep_id, resumed=len([p for p in points if point_key(p) in done]))
+    resumed = len([p for p in points if point_key(p) in done])
+    summary = SweepSummary(sweep_id, resumed=resumed, max_cv=opts.max_cv)
     todo: list[tuple[RunConfig, Prediction]] = []
     for cfg in points:
         key = point_key(cfg)
@@ -297,7 +300,7 @@ def _label(cfg: RunConfig) -> str:
     )
 
 
-def summarise(points: list[StoredPoint]) -> list[dict[str, Any]]:
+def summarise(points: list[StoredPoint], max_cv: float = UNSTABLE_CV) -> list[dict[str, Any]]:
     """Per point: measured vs predicted tokens/s and the error, for the terminal summary."""
     out = []
     for p in points:
@@ -314,7 +317,7 @@ def summarise(points: list[StoredPoint]) -> list[dict[str, Any]]:
                 "predicted": predicted,
                 "error": err,
                 "why": m.why,
-                "unstable": m.unstable,
+                "unstable": m.unstable(max_cv),
             }
         )
     return out
