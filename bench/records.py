@@ -24,6 +24,11 @@ from probe.errors import UserError
 #       schema key was added with the typed records, files without it are version 1.
 PREDICTION_SCHEMA_VERSION = 1
 
+# The speed predictor's name and version, stored with every prediction; a report compares a
+# measurement only with predictions of the current version.
+SPEED_PREDICTOR = "rigbench-speed"
+SPEED_PREDICTOR_VERSION = "1"
+
 STATUSES = ("ok", "failed", "skipped")
 FAILURE_CLASSES = ("oom", "timeout", "crash", "unsupported")
 # Timings whose spread (stddev / mean of tokens/s) exceeds this are not trustworthy: llama-bench
@@ -144,8 +149,8 @@ class SpeedPrediction:
     pp_terms_s: dict[str, float]
     backend: str
     calibrated_points: int
-    predictor: str = "rigbench-speed"
-    predictor_version: str = "1"
+    predictor: str = SPEED_PREDICTOR
+    predictor_version: str = SPEED_PREDICTOR_VERSION
     inputs: dict[str, Any] = field(default_factory=dict)
 
     @classmethod

@@ -27,7 +27,7 @@ from probe._records import (
     host_profile_from_dict,
     load_host_profile,
 )
-from probe._render import human_bytes, human_rate
+from probe._units import human_bytes, human_rate
 from probe.errors import UserError
 
 # Order matters: memory's measurement sizes its buffer from the CPU's caches.

@@ -9,8 +9,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from bench import RunConfig, Store, StoredPoint
-from bench.predict import PREDICTOR_VERSION
+from bench.records import SPEED_PREDICTOR_VERSION as PREDICTOR_VERSION
+from bench.records import RunConfig, StoredPoint
+from bench.store import Store
 from probe import HostProfile
 from probe.errors import UserError
 

@@ -20,11 +20,17 @@ from typing import Any
 
 from bench.model import ModelSpec
 from bench.predict._memory import KV_TYPE_BYTES, Device, layer_devices
-from bench.records import Calibration, RunConfig, SpeedPrediction
+from bench.records import (
+    SPEED_PREDICTOR,
+    SPEED_PREDICTOR_VERSION,
+    Calibration,
+    RunConfig,
+    SpeedPrediction,
+)
 from probe import HostProfile
 
-PREDICTOR = "rigbench-speed"
-PREDICTOR_VERSION = "1"
+PREDICTOR = SPEED_PREDICTOR
+PREDICTOR_VERSION = SPEED_PREDICTOR_VERSION
 GB = 1e9
 
 # Per-backend starting efficiencies, by quant family:
