@@ -3,7 +3,7 @@
 Three rooms, each with one door, and a store:
 
 - ``bench.model``: what a model is (``resolve_model``, GGUF headers, the hub, twins);
-- ``bench.predict``: what will happen (memory, speed, calibration, the planner);
+- ``bench.predictor``: what will happen (memory, speed, calibration, the planner);
 - ``bench.run``: what does happen (engines, processes, ``run_sweep``);
 - ``bench.store``: the results database, the only module with SQL; ``bench.records``: the typed
   records that cross these boundaries.
@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from bench.model import ModelSource, ModelSpec, resolve_model
-    from bench.predict import PlanResult, PredictResult, plan, predict
+    from bench.predictor import PlanResult, PredictResult, plan, predict
     from bench.records import (
         Axes,
         Calibration,
@@ -41,7 +41,7 @@ if TYPE_CHECKING:
 # report, which reads only records and the store) does not pay for numpy, gguf and the engines.
 _HOME = {
     **dict.fromkeys(("ModelSource", "ModelSpec", "resolve_model"), "bench.model"),
-    **dict.fromkeys(("PlanResult", "PredictResult", "plan", "predict"), "bench.predict"),
+    **dict.fromkeys(("PlanResult", "PredictResult", "plan", "predict"), "bench.predictor"),
     **dict.fromkeys(("SweepOutcome", "run_sweep"), "bench.run"),
     "Store": "bench.store",
 }

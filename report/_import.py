@@ -13,7 +13,7 @@ from typing import Any
 
 from bench import Measurement, ModelSpec, Prediction, RunConfig, Store
 from bench.model import load_local, spec_for_params, spec_from_synth
-from bench.predict import predict_speed
+from bench.predictor import predict_speed
 from bench.store import read_llama_bench_sql
 from probe import HostProfile
 from probe.errors import UserError

@@ -28,7 +28,7 @@ sys.path.insert(0, str(REPO))
 import probe
 from bench import Axes, RunConfig, Store, SweepOptions
 from bench.model import SynthSpec, load_local, parse_params, spec_for_params, synthesize
-from bench.predict import (
+from bench.predictor import (
     budget,
     calibrate,
     compare_published,

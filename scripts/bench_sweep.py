@@ -21,7 +21,7 @@ sys.path.insert(0, str(REPO))
 import probe
 from bench import Axes, Store, SweepOptions
 from bench.model import load_local, parse_params, spec_for_params, synthesize
-from bench.predict import budget
+from bench.predictor import budget
 from bench.run import find_llama_bench, inspect_llama_bench, sweep
 
 SCHEMA_VERSION = 1  # 1: first version

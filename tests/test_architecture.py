@@ -10,7 +10,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 PACKAGES = ("probe", "bench", "report")
-ROOMS = ("model", "predict", "run", "cli")
+ROOMS = ("model", "predictor", "run", "cli")
 MAX_MODULE_LINES = 600
 MAX_COMMAND_BODY_LINES = 25
 
@@ -65,12 +65,12 @@ def test_no_module_imports_another_package_private_module() -> None:
     ("where", "code", "flagged"),
     [
         ("report/_data.py", "from bench.run._sweep import x\n", True),
-        ("bench/predict/_plan.py", "from bench.model._hub import x\n", True),
-        ("bench/predict/_plan.py", "from bench.model import _hub\n", True),
+        ("bench/predictor/_plan.py", "from bench.model._hub import x\n", True),
+        ("bench/predictor/_plan.py", "from bench.model import _hub\n", True),
         ("bench/run/_sweep.py", "from probe._nvidia import MemorySampler\n", True),
         ("report/cli.py", "import bench._store\n", True),
-        ("bench/predict/_plan.py", "from bench.predict._memory import x\n", False),
-        ("bench/predict/_plan.py", "from bench.model import resolve_model\n", False),
+        ("bench/predictor/_plan.py", "from bench.predictor._memory import x\n", False),
+        ("bench/predictor/_plan.py", "from bench.model import resolve_model\n", False),
         ("probe/cli.py", "from probe._render import render_text\n", False),
         ("bench/cli/_sweep.py", "from bench.cli._options import axis\n", False),
     ],

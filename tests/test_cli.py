@@ -136,7 +136,14 @@ def test_a_failing_backend_is_a_warning_not_a_crash(machine) -> None:  # type: i
         def collect(ctx, measure, out):  # type: ignore[no-untyped-def]
             raise PermissionError(13, "Permission denied", "/sys/class/drm/card0/device/vendor")
 
-    p = probe.detect(context=machine("arm64-graviton3"), backends=(*probe.BACKENDS, Exploding))
+    ctx = machine("arm64-graviton3")
+    p = probe.detect(context=ctx, backends=(*probe.BACKENDS, Exploding))
     assert p.cpu is not None
     assert any(w.startswith("exploding: probe failed (PermissionError") for w in p.warnings)
+    assert any("RIGBENCH_DEBUG=1" in w for w in p.warnings)
     json.loads(p.to_json())
+    # The warning promises a traceback under RIGBENCH_DEBUG=1: it keeps the promise.
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("RIGBENCH_DEBUG", "1")
+        with pytest.raises(PermissionError):
+            probe.detect(context=ctx, backends=(Exploding,))

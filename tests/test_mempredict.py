@@ -11,7 +11,7 @@ import pytest
 
 from bench import MemConfig, ModelSpec
 from bench.model import SynthSpec, TensorSpec, load_local, synthesize
-from bench.predict import (
+from bench.predictor import (
     Device,
     kv_bytes_per_layer,
     layer_devices,

@@ -16,7 +16,7 @@ from bench import MemConfig, plan
 from bench.cli import cli
 from bench.localhub import LocalHub
 from bench.model import FileFact, SynthSpec, _hub, split_gguf, synthesize
-from bench.predict import budget
+from bench.predictor import budget
 from probe import _catalog
 
 LADDER_REPO = "rigbench-test/ladder-GGUF"
@@ -165,7 +165,7 @@ def test_fit_decisions_on_catalog_machines(session_env: pytest.MonkeyPatch) -> N
     )
     path = synthesize(moe).path
     from bench.model import load_local
-    from bench.predict import best_fit
+    from bench.predictor import best_fit
 
     spec = load_local(path)
     big = budget(_catalog.host_profile("rtx4090"))

@@ -13,7 +13,14 @@ from click.testing import CliRunner
 from bench import Calibration, RunConfig
 from bench.cli import cli
 from bench.model import SHAPES, SynthSpec, spec_from_shape, spec_from_synth, synthesize
-from bench.predict import EFFICIENCY, Point, compare_published, fit, median_abs_error, predict_speed
+from bench.predictor import (
+    EFFICIENCY,
+    Point,
+    compare_published,
+    fit,
+    median_abs_error,
+    predict_speed,
+)
 from probe import _catalog
 
 GB = 1e9

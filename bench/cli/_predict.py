@@ -11,19 +11,19 @@ import probe
 from bench.cli import _render
 from bench.cli._group import cli
 from bench.cli._options import kv_type, model_option
-from bench.predict import (
+from bench.predictor import (
     calibrate as fit_calibration,
 )
-from bench.predict import (
+from bench.predictor import (
     load_calibrations,
     measured_backends,
     plan_to_dict,
     predict_to_dict,
 )
-from bench.predict import (
+from bench.predictor import (
     plan as make_plan,
 )
-from bench.predict import (
+from bench.predictor import (
     predict as make_predictions,
 )
 from bench.records import Calibration, MemConfig, RunConfig, parse_axis

@@ -14,7 +14,7 @@ from rich.text import Text
 
 import probe
 from bench.model import SynthResult, SynthSpec, human_params
-from bench.predict import CalibrationFit, CtxPlan, PlanResult, PredictResult, flags
+from bench.predictor import CalibrationFit, CtxPlan, PlanResult, PredictResult, flags
 from bench.run import EngineInfo, SweepOutcome, summarise
 from probe import human_bytes
 

@@ -27,7 +27,7 @@ from bench.model import (
     repo_ref,
     resolve_model,
 )
-from bench.predict import (
+from bench.predictor import (
     PlanResult,
     best_fit,
     budget,

@@ -21,7 +21,7 @@ import time
 from dataclasses import asdict
 from typing import Any
 
-from bench.predict import parse_load_log
+from bench.predictor import parse_load_log
 
 _QUIET: Any = None
 KV_TYPES = {"f32": 0, "f16": 1, "q4_0": 2, "q4_1": 3, "q5_0": 6, "q5_1": 7, "q8_0": 8, "bf16": 30}

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.model import ModelSpec
-from bench.predict import Budget, fits, predict_formula, predict_speed
+from bench.predictor import Budget, fits, predict_formula, predict_speed
 from bench.records import (
     UNSTABLE_CV,
     Axes,

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.model import FileFact, ModelSource, ModelSpec, RangeReader, resolve_model
-from bench.predict._memory import (
+from bench.predictor._memory import (
     Device,
     MemoryPrediction,
     make_sparse,

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import probe
 from bench.model import spec_from_shape
-from bench.predict._speed import predict_speed
+from bench.predictor._speed import predict_speed
 from bench.records import RunConfig
 
 

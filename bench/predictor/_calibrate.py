@@ -15,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from bench.model import ModelSpec, model_spec_from_dict
-from bench.predict._speed import (
+from bench.predictor._speed import (
     EFFICIENCY,
     PREDICTOR_VERSION,
     SPEC_TO_ACHIEVABLE,

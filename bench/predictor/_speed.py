@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from bench.model import ModelSpec
-from bench.predict._memory import KV_TYPE_BYTES, Device, layer_devices
+from bench.predictor._memory import KV_TYPE_BYTES, Device, layer_devices
 from bench.records import (
     SPEED_PREDICTOR,
     SPEED_PREDICTOR_VERSION,

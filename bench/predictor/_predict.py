@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from bench.model import ModelSource, resolve_model
-from bench.predict._speed import PREDICTOR_VERSION, predict_speed
+from bench.predictor._speed import PREDICTOR_VERSION, predict_speed
 from bench.records import Calibration, RunConfig, SpeedPrediction
 from probe import HostProfile
 

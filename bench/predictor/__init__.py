@@ -5,7 +5,7 @@ which flags). Reads models only through ``bench.model``; writes nothing but cali
 
 from __future__ import annotations
 
-from bench.predict._calibrate import (
+from bench.predictor._calibrate import (
     CalibrationFit,
     Point,
     calibrate,
@@ -13,7 +13,7 @@ from bench.predict._calibrate import (
     load_calibrations,
     measured_backends,
 )
-from bench.predict._memory import (
+from bench.predictor._memory import (
     EXACT_PREDICTOR,
     KV_TYPE_BYTES,
     Device,
@@ -25,7 +25,7 @@ from bench.predict._memory import (
     predict_exact,
     predict_formula,
 )
-from bench.predict._plan import (
+from bench.predictor._plan import (
     Budget,
     CtxPlan,
     Fit,
@@ -39,9 +39,9 @@ from bench.predict._plan import (
     plan,
     plan_to_dict,
 )
-from bench.predict._predict import PredictResult, predict, predict_to_dict
-from bench.predict._published import Comparison, compare_published, median_abs_error
-from bench.predict._speed import (
+from bench.predictor._predict import PredictResult, predict, predict_to_dict
+from bench.predictor._published import Comparison, compare_published, median_abs_error
+from bench.predictor._speed import (
     EFFICIENCY,
     PREDICTOR,
     PREDICTOR_VERSION,
