@@ -377,6 +377,7 @@ class SweepOptions:
     timeout_s: float = 600
     force: bool = False  # run points predicted not to fit
     resume: bool = False  # skip points this sweep already stored
+    retry_failed: bool = False  # resume, and run the points that failed again
     max_cv: float = UNSTABLE_CV  # a point whose stddev/mean exceeds this makes the sweep exit 2
 
 

@@ -298,9 +298,13 @@ class Store:
             "UPDATE sweeps SET status = ?, finished_at = ? WHERE id = ?", (status, now(), sweep_id)
         )
 
-    def done_keys(self, sweep_id: int) -> set[str]:
-        rows = self.conn.execute("SELECT point_key FROM points WHERE sweep_id = ?", (sweep_id,))
-        return {r[0] for r in rows}
+    def done_keys(self, sweep_id: int, failed: bool = True) -> set[str]:
+        """Keys of the points a sweep has stored (``failed=False``: not counting failed ones,
+        which a retry runs again)."""
+        sql = "SELECT point_key FROM points WHERE sweep_id = ?"
+        if not failed:
+            sql += " AND status != 'failed'"
+        return {r[0] for r in self.conn.execute(sql, (sweep_id,))}
 
     def add_point(
         self,

@@ -47,26 +47,16 @@ from probe.errors import UserError
 @click.option("--llama-bench", "llama_bench", default=None, help="Use this llama-bench.")
 @db_option()
 @click.option("--resume", is_flag=True, help="Skip points this sweep already measured.")
+@click.option("--retry-failed", is_flag=True, help="Resume, and run failed points again.")
 @click.option("--force", is_flag=True, help="Run points predicted not to fit.")
 @click.option("--dry-run", is_flag=True, help="Plan and stop before downloading.")
 @click.option("--offline", is_flag=True, help="Use the HF cache only.")
 @click.option("--reprobe", is_flag=True, help="Probe the host again (cached per boot).")
 @click.option("--report", "report_path", type=click.Path(dir_okay=False, path_type=Path))
 @format_option("text", "json")
-def sweep_cmd(
-    model: str,
-    quant: str | None,
-    ctx: str,
-    ngl: str,
-    repetitions: int,
-    delay: int,
-    timeout: float,
-    report_path: Path | None,
-    fmt: str,
-    **flags: Any,
-) -> None:
+def sweep_cmd(report_path: Path | None, fmt: str, **flags: Any) -> None:
     """Download a model, sweep llama.cpp over the axes, store measured vs predicted."""
-    req = _request(model, quant, ctx, ngl, repetitions, delay, timeout, flags)
+    req = _request(flags)
     outcome = run_sweep(req, log=stderr_console().print, tqdm_class=rich_tqdm())
     if req.dry_run:
         return
@@ -85,16 +75,9 @@ def sweep_cmd(
         sys.exit(outcome.exit_status)
 
 
-def _request(
-    model: str,
-    quant: str | None,
-    ctx: str,
-    ngl: str,
-    repetitions: int,
-    delay: int,
-    timeout: float,
-    f: dict[str, Any],
-) -> SweepRequest:
+def _request(f: dict[str, Any]) -> SweepRequest:
+    """The SweepRequest of the command's flags, every value checked."""
+    ctx, ngl = str(f["ctx"]), str(f["ngl"])
     if ctx != "auto" and not ctx.isdigit():
         raise UserError(f"cannot read --ctx {ctx!r}", hint="give a number of tokens, or auto")
     axes = sweep_axes(
@@ -102,17 +85,18 @@ def _request(
         f["fa"], f["ctk"], f["ctv"], f["n_cpu_moe"],
     )  # fmt: skip
     options = SweepOptions(
-        repetitions=repetitions,
-        delay_s=delay,
-        timeout_s=positive("--timeout", timeout),
+        repetitions=f["repetitions"],
+        delay_s=f["delay"],
+        timeout_s=positive("--timeout", f["timeout"]),
         force=bool(f["force"]),
         resume=bool(f["resume"]),
+        retry_failed=bool(f["retry_failed"]),
         max_cv=fraction("--max-cv", f["max_cv"]),
     )
     return SweepRequest(
-        model=model,
+        model=f["model"],
         axes=axes,
-        quants=tuple(q for q in (quant or "").split(",") if q),
+        quants=tuple(q for q in (f["quant"] or "").split(",") if q),
         ctx=4096 if ctx == "auto" else max(int(ctx), 256),
         ctx_auto=ctx == "auto",
         ngl_auto=ngl == "auto",

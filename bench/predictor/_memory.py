@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 import subprocess
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from bench.model import ModelSpec
@@ -361,9 +361,6 @@ def make_sparse(headers: list[tuple[bytes, int]], folder: Path, names: list[str]
         paths.append(p)
     return paths[0]
 
-
-def with_ctx(cfg: MemConfig, n_ctx: int) -> MemConfig:
-    return replace(cfg, n_ctx=n_ctx)
 
 
 def parse_load_log(text: str) -> DeviceMemory:

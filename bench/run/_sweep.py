@@ -114,12 +114,13 @@ def sweep(
             default=str,
         ).encode()
     ).hexdigest()[:16]
-    sweep_id = store.find_sweep(fp, args_key) if opts.resume else None
+    resume = opts.resume or opts.retry_failed
+    sweep_id = store.find_sweep(fp, args_key) if resume else None
     if sweep_id is None:
         sweep_id = store.start_sweep(
             fp, model_facts, json.dumps(spec.to_dict()), engine_info, args, args_key
         )
-    done = store.done_keys(sweep_id)
+    done = store.done_keys(sweep_id, failed=not opts.retry_failed)
     resumed = len([p for p in points if point_key(p) in done])
     summary = SweepSummary(sweep_id, resumed=resumed, max_cv=opts.max_cv)
     todo: list[tuple[RunConfig, Prediction]] = []
