@@ -161,28 +161,9 @@ def test_failing_points_are_recorded_and_the_sweep_goes_on(
 ) -> None:
     engine, _log = fake_engine(tmp_path, llama_bench)
     db = tmp_path / "r.db"
-    done = _sweep(
-        [
-            "-m",
-            str(tiny),
-            "-p",
-            "64",
-            "-n",
-            "7,9,11,13,16",
-            "-r",
-            "1",
-            "-t",
-            "2",
-            "--timeout",
-            "3",
-            "--db",
-            str(db),
-            "--llama-bench",
-            str(engine),
-            "--format",
-            "json",
-        ]
-    )
+    args = ["-m", str(tiny), "-p", "64", "-n", "7,9,11,13,16", "-r", "1", "-t", "2"]
+    args += ["--timeout", "3", "--db", str(db), "--format", "json"]
+    done = _sweep([*args, "--llama-bench", str(engine)])
     assert done.returncode == 2, done.stderr  # finished, but not every point is trustworthy
     (result,) = json.loads(done.stdout)["sweeps"]
     by = {p["test"].split()[0]: p for p in result["points"]}
@@ -200,6 +181,17 @@ def test_failing_points_are_recorded_and_the_sweep_goes_on(
     # llama.cpp's compare script reads the llama_bench view.
     rows = conn.execute("SELECT n_prompt, n_gen, avg_ts, build_commit FROM llama_bench").fetchall()
     assert {(r[0], r[1]) for r in rows} == {(64, 0), (0, 16)} and rows[0][3]
+    # --resume runs nothing and still says the sweep holds failed points; --retry-failed runs
+    # exactly those again (here with the real engine, which does not fail them).
+    again = _sweep([*args, "--llama-bench", str(engine), "--resume"])
+    assert again.returncode == 2 and "4 point(s) failed" in again.stderr
+    (result,) = json.loads(again.stdout)["sweeps"]
+    assert (result["ok"], result["resumed"], result["sweep_id"]) == (0, 6, 1)
+    retry = _sweep([*args, "--llama-bench", str(llama_bench), "--retry-failed"])
+    assert retry.returncode == 0, retry.stderr
+    (result,) = json.loads(retry.stdout)["sweeps"]
+    assert (result["ok"], result["resumed"], result["failed"]) == (4, 2, 0)
+    assert {p["status"] for p in result["points"]} == {"ok"}
 
 
 def test_interrupted_sweep_resumes_without_rerunning(
@@ -250,6 +242,10 @@ def test_interrupted_sweep_resumes_without_rerunning(
     assert 1 <= first < 4
     log.write_text("")
     done = _sweep([*args, "--resume", "--format", "json"])
+    finished = _sweep([*args, "--resume", "--format", "json"])  # a finished sweep: nothing to do
+    assert finished.returncode == 0, finished.stderr
+    (again,) = json.loads(finished.stdout)["sweeps"]
+    assert (again["ok"], again["resumed"]) == (0, 4)
     assert done.returncode == 0, done.stderr
     (result,) = json.loads(done.stdout)["sweeps"]
     assert result["resumed"] == first and result["ok"] == 4 - first

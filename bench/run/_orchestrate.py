@@ -301,7 +301,7 @@ def _exit_status(
     results are not trustworthy; a UserError when no point could be measured at all."""
     ok = sum(s.ok for _, s in results)
     resumed = sum(s.resumed for _, s in results)
-    failed = sum(s.failed for _, s in results)
+    failed = sum(p.measurement.status == "failed" for _, s in results for p in s.points)
     unstable = sum(s.unstable for _, s in results)
     if not ok and not resumed:
         raise UserError(
