@@ -157,3 +157,29 @@ def test_error_text_is_printed_literally(tmp_path: Path) -> None:
     )
     assert done.returncode == 1
     assert f"{missing}: no such file" in done.stderr and "🦙" not in done.stderr
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["plan", "-m", "shape:llama3-8b:Q4_K_M", "--hardware", "rtx4090"],
+        ["predict", "-m", "shape:llama3-8b:Q4_K_M", "--hardware", "rtx4090"],
+        ["hardware"],
+        ["engines"],
+        ["synth", "--params", "20M", "--quant", "Q8_0"],
+    ],
+    ids=lambda a: a[0],
+)
+def test_every_json_output_carries_a_schema_version(args: list[str]) -> None:
+    res = CliRunner().invoke(cli, [*args, "--format", "json"], catch_exceptions=False)
+    assert res.exit_code == 0, res.output
+    data = json.loads(res.stdout)
+    assert isinstance(data, dict) and isinstance(data["schema_version"], int)
+
+
+def test_the_hardware_catalog_keeps_each_machine_name() -> None:
+    res = CliRunner().invoke(cli, ["hardware", "--format", "json"], catch_exceptions=False)
+    machines = json.loads(res.stdout)["machines"]
+    names = [m["name"] for m in machines]
+    assert "rtx3060-12gb" in names and len(names) == len(set(names))
+    assert all(m["profile"]["source"] == f"catalog:{m['name']}" for m in machines)
