@@ -11,8 +11,9 @@ from pathlib import Path
 
 import pytest
 
+import bench.run as engines
 from bench.model import SynthSpec, synthesize
-from bench.run import EngineFailed, _engines, run_llama_bench, run_llama_cpp_python
+from bench.run import EngineFailed, run_llama_bench, run_llama_cpp_python
 from probe import UserError
 
 SMALL = SynthSpec(
@@ -37,13 +38,13 @@ def fake_binary(tmp_path: Path, body: str) -> Path:
 def test_discovery_order(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     explicit = fake_binary(tmp_path, "exit 0")
     monkeypatch.setenv("RIGBENCH_LLAMA_BENCH", "/from/env/llama-bench")
-    assert _engines.find_llama_bench(str(explicit)) == (explicit, "--llama-bench")
-    assert _engines.find_llama_bench() == (Path("/from/env/llama-bench"), "RIGBENCH_LLAMA_BENCH")
+    assert engines.find_llama_bench(str(explicit)) == (explicit, "--llama-bench")
+    assert engines.find_llama_bench() == (Path("/from/env/llama-bench"), "RIGBENCH_LLAMA_BENCH")
     monkeypatch.delenv("RIGBENCH_LLAMA_BENCH")
     monkeypatch.setenv("PATH", str(tmp_path))
-    assert _engines.find_llama_bench() == (explicit, "PATH")
+    assert engines.find_llama_bench() == (explicit, "PATH")
     monkeypatch.setenv("PATH", "/nonexistent")
-    assert _engines.find_llama_bench() is None  # the test cache holds no build
+    assert engines.find_llama_bench() is None  # the test cache holds no build
 
 
 @pytest.mark.parametrize(
@@ -58,7 +59,7 @@ def test_discovery_order(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Non
     ],
 )
 def test_version_lines_of_several_builds(text: str, expected: tuple | None) -> None:  # type: ignore[type-arg]
-    assert _engines.parse_version(text) == expected
+    assert engines.parse_version(text) == expected
 
 
 def test_device_listing() -> None:
@@ -67,54 +68,54 @@ def test_device_listing() -> None:
         "  CUDA0: NVIDIA GeForce RTX 4090 (24080 MiB, 23530 MiB free)\n"
         "  CUDA1: NVIDIA GeForce RTX 3060 (11909 MiB, 11640 MiB free)\n"
     )
-    devices = _engines.parse_devices(text)
+    devices = engines.parse_devices(text)
     assert devices == (
         "CUDA0: NVIDIA GeForce RTX 4090 (24080 MiB, 23530 MiB free)",
         "CUDA1: NVIDIA GeForce RTX 3060 (11909 MiB, 11640 MiB free)",
     )
-    assert _engines.parse_devices("Available devices:\n  (none)\n") == ()
+    assert engines.parse_devices("Available devices:\n  (none)\n") == ()
 
 
 def test_an_engine_that_crashes_is_not_trusted(tmp_path: Path) -> None:
-    info = _engines.inspect_llama_bench(fake_binary(tmp_path, "kill -SEGV $$"), "PATH")
+    info = engines.inspect_llama_bench(fake_binary(tmp_path, "kill -SEGV $$"), "PATH")
     assert info.problem and "crashed" in info.problem and "signal 11" in info.problem
 
 
 def test_an_unknown_version_is_not_trusted(tmp_path: Path) -> None:
-    info = _engines.inspect_llama_bench(fake_binary(tmp_path, "echo 'llama-bench 9000'"), "PATH")
+    info = engines.inspect_llama_bench(fake_binary(tmp_path, "echo 'llama-bench 9000'"), "PATH")
     assert info.problem == "unknown version output: llama-bench 9000"
 
 
 def test_build_without_cmake_says_what_to_install(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(_engines.shutil, "which", lambda name: None)
+    monkeypatch.setattr("shutil.which", lambda name: None)
     with pytest.raises(UserError, match="cmake and a C\\+\\+ compiler not found") as err:
-        _engines.build_llama_bench("cpu")
+        engines.build_llama_bench("cpu")
     assert "apt-get install cmake g++" in (err.value.hint or "")
 
 
 def test_unknown_backend() -> None:
     with pytest.raises(UserError, match="unknown backend 'opencl'"):
-        _engines.build_llama_bench("opencl")
+        engines.build_llama_bench("opencl")
 
 
 def test_corrupt_source_archive_is_deleted(tmp_path: Path) -> None:
-    src = _engines.rigbench_cache() / "src"
+    src = engines.rigbench_cache() / "src"
     src.mkdir(parents=True)
-    archive = src / f"llama_cpp_python-{_engines.SOURCE_VERSION}.tar.gz"
+    archive = src / f"llama_cpp_python-{engines.SOURCE_VERSION}.tar.gz"
     archive.write_bytes(b"not the real archive")
     with pytest.raises(UserError, match="expected 832db0699007f1be"):
-        _engines.fetch_source(lambda _: None)
+        engines.fetch_source(lambda _: None)
     assert not archive.exists()
 
 
 def test_default_backend_follows_the_probe() -> None:
-    assert _engines.default_backend(("cpu", "cuda", "vulkan")) == "cuda"
-    assert _engines.default_backend(("cpu", "metal")) == "metal"
-    assert _engines.default_backend(("cpu",)) == "cpu"
+    assert engines.default_backend(("cpu", "cuda", "vulkan")) == "cuda"
+    assert engines.default_backend(("cpu", "metal")) == "metal"
+    assert engines.default_backend(("cpu",)) == "cpu"
 
 
 def test_real_llama_bench_is_inspected(llama_bench: Path) -> None:
-    info = _engines.inspect_llama_bench(llama_bench, "RIGBENCH_LLAMA_BENCH")
+    info = engines.inspect_llama_bench(llama_bench, "RIGBENCH_LLAMA_BENCH")
     assert info.problem is None and info.build_commit and info.build_commit != "unknown"
     assert info.backends[0] == "cpu"
 
