@@ -119,3 +119,16 @@ def test_cli_command_bodies_are_thin() -> None:
     assert len(bodies) >= 15  # probe, bench and report commands were all found
     fat = [f"{name}: {n} lines" for name, n in bodies if n > MAX_COMMAND_BODY_LINES]
     assert not fat, "\n".join(fat)
+
+
+def test_only_the_store_runs_sql() -> None:
+    sql_calls = ("execute", "executemany", "executescript")
+    bad = []
+    for path in _modules():
+        if path == ROOT / "bench" / "store.py":
+            continue
+        for node in ast.walk(ast.parse(path.read_text())):
+            call = node.func if isinstance(node, ast.Call) else None
+            if isinstance(call, ast.Attribute) and call.attr in sql_calls:
+                bad.append(f"{path.relative_to(ROOT)}:{node.lineno} calls .{call.attr}()")
+    assert not bad, "\n".join(bad)
