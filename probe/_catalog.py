@@ -7,7 +7,7 @@ sparsity), FP32 FMA throughput for CPUs (cores x clock x FLOP per cycle).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from probe._records import CpuInfo, GpuInfo, HostProfile, MemoryInfo, OsInfo
 from probe.errors import UserError
@@ -446,5 +446,30 @@ def entry(name: str) -> Entry:
     )
 
 
+# GPU vendors each llama.cpp backend runs on (ggml-cuda: NVIDIA; ggml-hip: AMD; ggml-metal:
+# Apple; ggml-vulkan: any GPU with a Vulkan driver, Apple through MoltenVK only, so not listed).
+BACKEND_VENDORS = {
+    "cuda": ("nvidia",),
+    "rocm": ("amd",),
+    "metal": ("apple",),
+    "vulkan": ("nvidia", "amd", "intel"),
+    "cpu": ("nvidia", "amd", "apple", "intel"),
+}
+
+
 def host_profile(name: str) -> HostProfile:
-    return _profile(entry(name))
+    """A catalog machine; ``NAME:BACKEND`` (e.g. ``strix-halo-128gb:vulkan``) names the llama.cpp
+    backend it runs, else its GPU vendor's own (CUDA, ROCm, Metal)."""
+    base, _, backend = name.partition(":")
+    profile = _profile(entry(base))
+    if not backend:
+        return profile
+    backend = backend.lower()
+    vendors = {g.vendor for g in profile.gpus}
+    if backend not in BACKEND_VENDORS or not vendors <= set(BACKEND_VENDORS[backend]):
+        usable = [b for b, v in BACKEND_VENDORS.items() if vendors <= set(v)]
+        raise UserError(
+            f"{base} cannot run llama.cpp's {backend!r} backend",
+            hint=f"backends for its GPUs: {', '.join(usable)} (e.g. --hardware {base}:{usable[0]})",
+        )
+    return replace(profile, backends=("cpu", backend), source=f"catalog:{base}:{backend}")

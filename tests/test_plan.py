@@ -12,12 +12,12 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+import probe
 from bench import MemConfig, plan
 from bench.cli import cli
 from bench.localhub import LocalHub
 from bench.model import FileFact, SynthSpec, _hub, split_gguf, synthesize
 from bench.predictor import budget
-from probe import _catalog
 
 LADDER_REPO = "rigbench-test/ladder-GGUF"
 TEN = ("Q2_K", "Q3_K_M", "Q4_0", "IQ4_XS", "Q4_K_M", "Q5_K_M", "Q6_K", "Q8_0", "BF16", "F16")
@@ -119,7 +119,7 @@ def test_remote_ladder_with_sizes_sha_and_revision(
 
 def test_plan_reads_headers_only_well_under_16_mb(ladder_hub: LocalHub, endpoint: LocalHub) -> None:
     ladder_hub.reset_counters()
-    r = plan(LADDER_REPO, _catalog.host_profile("rtx3060-12gb"), [4096], MemConfig())
+    r = plan(LADDER_REPO, probe.load_host("rtx3060-12gb"), [4096], MemConfig())
     assert len(r.quants) == 10
     total_file_bytes = sum(q.size_bytes for q in r.quants)
     assert ladder_hub.bytes_sent < 16 * 1024 * 1024 < total_file_bytes
@@ -168,7 +168,7 @@ def test_fit_decisions_on_catalog_machines(session_env: pytest.MonkeyPatch) -> N
     from bench.predictor import best_fit
 
     spec = load_local(path)
-    big = budget(_catalog.host_profile("rtx4090"))
+    big = budget(probe.load_host("rtx4090"))
     assert best_fit(spec, MemConfig(n_ctx=4096), big).verdict == "gpu"
     # A pretend 1 GiB GPU: the MoE keeps some layers' experts on the CPU.
     small = dataclasses.replace(big, gpus=(dataclasses.replace(big.gpus[0], budget_bytes=2**30),))
@@ -178,7 +178,7 @@ def test_fit_decisions_on_catalog_machines(session_env: pytest.MonkeyPatch) -> N
         big, gpus=(dataclasses.replace(big.gpus[0], budget_bytes=2**20),), host_bytes=2**20
     )
     assert best_fit(spec, MemConfig(n_ctx=4096), tiny).verdict == "none"
-    cpu_only = budget(_catalog.host_profile("laptop-16gb"))
+    cpu_only = budget(probe.load_host("laptop-16gb"))
     assert best_fit(spec, MemConfig(n_ctx=4096), cpu_only).verdict == "cpu"
 
 
@@ -200,7 +200,7 @@ def test_cli_plan_json_md_and_text(session_env: pytest.MonkeyPatch) -> None:
     )
     assert res.exit_code == 0, res.output
     data = json.loads(res.stdout)
-    assert data["schema_version"] == 1 and data["engine"] == "formula"
+    assert data["schema_version"] == 2 and data["engine"] == "formula"
     (q,) = data["quants"]
     ctx = q["contexts"][0]
     assert ctx["verdict"] == "gpu" and ctx["flags"].startswith("-ngl 99 -c 2048")
@@ -262,12 +262,12 @@ def test_no_network_is_a_clear_line(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def test_gated_repo_with_a_token_plans(endpoint: LocalHub, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("HF_TOKEN", "hf_rigbench_test_token")
-    r = plan("rigbench-test/gated-GGUF", _catalog.host_profile("rtx4090"), [1024], MemConfig())
+    r = plan("rigbench-test/gated-GGUF", probe.load_host("rtx4090"), [1024], MemConfig())
     assert [q.quant for q in r.quants] == ["Q4_K_M"]
 
 
 def test_hardware_catalog_has_the_seed_machines() -> None:
-    names = set(_catalog.names())
+    names = set(probe.catalog_names())
     assert len(names) >= 25
     for must in (
         "rtx3060-12gb",
@@ -284,8 +284,8 @@ def test_hardware_catalog_has_the_seed_machines() -> None:
         "laptop-16gb",
     ):
         assert must in names
-    for e in _catalog.CATALOG:
-        p = _catalog.host_profile(e.name)
+    for e in probe.catalog_entries():
+        p = probe.load_host(e.name)
         assert e.sources and p.memory and p.memory.spec_bandwidth_bytes_per_s
         assert all(g.spec_fp16_flops and g.spec_bandwidth_bytes_per_s for g in p.gpus)
         assert p.cpu and p.cpu.spec_fp32_flops

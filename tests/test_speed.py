@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+import probe
 from bench import Calibration, RunConfig
 from bench.cli import cli
 from bench.model import SHAPES, SynthSpec, spec_from_shape, spec_from_synth, synthesize
@@ -21,14 +22,14 @@ from bench.predictor import (
     median_abs_error,
     predict_speed,
 )
-from probe import _catalog
+from probe import UserError
 
 GB = 1e9
 LLAMA = spec_from_shape("llama3-8b", "Q4_K_M")
 
 
 def host(name: str = "rtx4090"):  # type: ignore[no-untyped-def]
-    return _catalog.host_profile(name)
+    return probe.load_host(name)
 
 
 def test_tg_terms_add_up_and_match_bandwidth_physics() -> None:
@@ -140,7 +141,7 @@ def test_published_results_cover_ten_machines_with_sources() -> None:
     for f in folder.glob("*.json"):
         assert json.loads(f.read_text())["source"].startswith("https://")
     rows = compare_published(folder)
-    kinds = {_catalog.host_profile(c.machine).backends[-1] for c in rows}
+    kinds = {probe.load_host(c.machine).backends[-1] for c in rows}
     assert len({c.machine for c in rows}) >= 10 and kinds >= {"cuda", "metal", "rocm", "cpu"}
     assert all(c.predicted > 0 and math.isfinite(c.predicted) for c in rows)
     assert math.isfinite(median_abs_error(rows, "tg")) and math.isfinite(
@@ -238,3 +239,43 @@ def test_calibrated_prediction_says_so() -> None:
         {"cpu": dataclasses.replace(Calibration(), n_points=7)},
     )
     assert p.calibrated_points == 7
+
+
+def test_the_backend_is_an_input() -> None:
+    """Vulkan on an NVIDIA card is not CUDA; a CPU-only build leaves the GPU unused."""
+    from bench.predictor import choose_backend
+
+    cfg = RunConfig(n_depth=4096)
+    cuda = predict_speed(LLAMA, host("rtx4090"), cfg)
+    vulkan = predict_speed(LLAMA, host("rtx4090"), cfg, backend="vulkan")
+    named = predict_speed(LLAMA, host("rtx4090:vulkan"), cfg)
+    cpu = predict_speed(LLAMA, host("rtx4090"), cfg, backend="cpu")
+    assert (cuda.backend, vulkan.backend, named.backend, cpu.backend) == (
+        "cuda",
+        "vulkan",
+        "vulkan",
+        "cpu",
+    )
+    assert named == vulkan and vulkan.pp_tokens_per_s < cuda.pp_tokens_per_s
+    assert cpu.tg_tokens_per_s < vulkan.tg_tokens_per_s / 3  # DDR5 instead of GDDR6X
+    assert choose_backend(host("m3-max-128gb")) == "metal"
+    assert choose_backend(host("desktop-7950x-cpu")) == "cpu"
+    with pytest.raises(UserError, match=r"cannot run llama\.cpp's 'cuda'"):
+        host("m3-max-128gb:cuda")
+    with pytest.raises(UserError, match="no speed model for the 'sycl' backend"):
+        choose_backend(host("rtx4090"), "sycl")
+
+
+def test_predict_falls_back_to_the_plans_placement() -> None:
+    """gpt-oss-20b does not fit a 12 GB card whole: predict says so and places it as the
+    planner does (experts of some layers on the CPU) instead of pretending it fits."""
+    from bench import predict
+
+    (r,) = predict("shape:gpt-oss-20b:MXFP4", host("rtx3060-12gb"), [RunConfig()])
+    (cfg, p), note = r.points[0], r.notes[0]
+    assert cfg.n_gpu_layers == -1 and cfg.n_cpu_moe > 0
+    assert "does not fit" in note and f"--n-cpu-moe {cfg.n_cpu_moe}" in note
+    whole = predict_speed(r.source.spec, host("rtx3060-12gb"), RunConfig())
+    assert p.tg_tokens_per_s < whole.tg_tokens_per_s  # experts read from DDR5, not GDDR6
+    (fits,) = predict("shape:gpt-oss-20b:MXFP4", host("rtx4090"), [RunConfig()])
+    assert fits.notes == () and fits.points[0][0] == RunConfig()

@@ -553,6 +553,12 @@ def test_auto_axes_are_resolved_for_each_quant(
         return ngl <= limits[quant]
 
     monkeypatch.setattr(_orchestrate, "fits_for_real", fake_load)
+    # A CUDA build as far as planning goes (a CPU build would leave the GPU unused); the real
+    # llama-bench here is a CPU build, which ignores -ngl.
+    real_info = _orchestrate.engine_info
+    monkeypatch.setattr(
+        _orchestrate, "engine_info", lambda *a: {**real_info(*a), "backend": "cuda"}
+    )
     req = SweepRequest(
         model="rigbench-test/synth-llama-GGUF",
         axes=Axes(n_prompt=[16], n_gen=[4], n_threads=[1]),

@@ -21,6 +21,15 @@ MODEL_HELP = (
 KV_TYPES = ("f32", "f16", "bf16", "q8_0", "q4_0", "q4_1", "q5_0", "q5_1", "iq4_nl")
 
 
+def backend_option(f: F) -> F:
+    return click.option(
+        "--backend",
+        type=click.Choice(["cuda", "rocm", "metal", "vulkan", "cpu"]),
+        default=None,
+        help="llama.cpp backend the GPUs run (cpu: a CPU-only build); default: the machine's own.",
+    )(f)
+
+
 def model_option(f: F) -> F:
     return click.option("--model", "-m", "model", required=True, help=MODEL_HELP)(f)
 

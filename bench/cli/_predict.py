@@ -10,7 +10,7 @@ import click
 import probe
 from bench.cli import _render
 from bench.cli._group import cli
-from bench.cli._options import kv_type, model_option
+from bench.cli._options import backend_option, kv_type, model_option
 from bench.predictor import (
     calibrate as fit_calibration,
 )
@@ -48,6 +48,7 @@ CTX = click.IntRange(256, 16 * 1024 * 1024)
 @click.option("--quant", default=None, help="Only this quant of a repo.")
 @click.option("--ctx", "-c", "ctx", type=CTX, multiple=True, help="Context size(s) to plan for.")
 @machine_options
+@backend_option
 @click.option("--ubatch", "-ub", type=click.IntRange(1), default=512, show_default=True)
 @click.option("--batch", "-b", type=click.IntRange(1), default=2048, show_default=True)
 @click.option("--ctk", default="f16", show_default=True, help="KV cache type for K.")
@@ -67,6 +68,7 @@ def plan(
     ctx: tuple[int, ...],
     hardware: str | None,
     host_file: Path | None,
+    backend: str | None,
     ubatch: int,
     batch: int,
     ctk: str,
@@ -86,7 +88,7 @@ def plan(
         type_v=kv_type(ctv),
         flash_attn=fa == "on",
     )
-    result = make_plan(model, host, list(ctx) or None, base, engine, quant, fit_params)
+    result = make_plan(model, host, list(ctx) or None, base, engine, quant, fit_params, backend)
     if fmt == "json":
         write_output(json.dumps(plan_to_dict(result), indent=2), None)
     elif fmt == "md":
@@ -111,6 +113,7 @@ def _calibrations(host: HostProfile, db: Path | None) -> dict[str, Calibration]:
 @model_option
 @click.option("--quant", default=None, help="Only this quant of a repo.")
 @machine_options
+@backend_option
 @click.option("--ngl", "n_gpu_layers", type=click.IntRange(-1), default=-1, show_default=True)
 @click.option("--n-cpu-moe", "n_cpu_moe", type=click.IntRange(0), default=0, show_default=True)
 @click.option("-p", "n_prompt", type=click.IntRange(1), default=512, show_default=True)
@@ -128,6 +131,7 @@ def predict(
     quant: str | None,
     hardware: str | None,
     host_file: Path | None,
+    backend: str | None,
     depth: str,
     ctk: str,
     ctv: str,
@@ -144,7 +148,7 @@ def predict(
         )
         for d in _depths(depth)
     ]
-    results = make_predictions(model, host, configs, _calibrations(host, db), quant)
+    results = make_predictions(model, host, configs, _calibrations(host, db), quant, backend)
     if fmt == "json":
         write_output(json.dumps(predict_to_dict(results), indent=2), None)
     else:

@@ -153,7 +153,8 @@ def _prediction_table(r: PredictResult) -> RenderableType:
         )
     terms = first.tg_terms_s
     note = "tg per token: " + ", ".join(f"{k} {v * 1000:.2f} ms" for k, v in terms.items() if v)
-    return Group(t, Text(note, style="dim"))
+    notes = [Text(f"note: {n}", style="yellow") for n in r.notes]
+    return Group(t, Text(note, style="dim"), *notes)
 
 
 def render_sweep(outcome: SweepOutcome) -> RenderableType:

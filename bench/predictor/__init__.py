@@ -42,6 +42,7 @@ from bench.predictor._plan import (
 from bench.predictor._predict import PredictResult, predict, predict_to_dict
 from bench.predictor._published import Comparison, compare_published, median_abs_error
 from bench.predictor._speed import (
+    choose_backend,
     EFFICIENCY,
     PREDICTOR,
     PREDICTOR_VERSION,
@@ -70,6 +71,7 @@ __all__ = [
     "best_fit",
     "budget",
     "calibrate",
+    "choose_backend",
     "compare_published",
     "fit",
     "fits",

@@ -362,7 +362,6 @@ def make_sparse(headers: list[tuple[bytes, int]], folder: Path, names: list[str]
     return paths[0]
 
 
-
 def parse_load_log(text: str) -> DeviceMemory:
     """What a real llama.cpp load reports for the host: its buffer lines, summed.
 

@@ -19,13 +19,15 @@ from bench.predictor._memory import (
     predict_exact,
     predict_formula,
 )
+from bench.predictor._speed import choose_backend
 from bench.records import MemConfig
 from probe import HostProfile
 from probe.errors import UserError
 
 # PlanResult schema history:
 #   1 — first version (rigbench 0.1).
-SCHEMA_VERSION = 1
+#   2 — "backend": the llama.cpp backend the plan assumed.
+SCHEMA_VERSION = 2
 GPU_HEADROOM = 0.95  # plan to use at most 95 % of a GPU's memory (fragmentation, other apps)
 UNIFIED_SHARE = 0.90  # and at most 90 % of a unified-memory machine's RAM in all
 HOST_SHARE_CATALOG = 0.85  # of a machine's RAM, when planning for one we cannot look at
@@ -55,11 +57,13 @@ class Budget:
     unified: bool
 
 
-def budget(host: HostProfile) -> Budget:
+def budget(host: HostProfile, backend: str | None = None) -> Budget:
+    """What rigbench may plan to use on ``host``: each GPU's memory (none for a CPU-only
+    ``backend``) and the host RAM."""
     live = host.source == "probe"
+    backend = choose_backend(host, backend)
     gpus = []
-    for g in host.gpus:
-        backend = {"nvidia": "cuda", "amd": "rocm", "apple": "metal"}.get(g.vendor, "vulkan")
+    for g in host.gpus if backend != "cpu" else ():
         mem = (g.free_bytes if live and g.free_bytes and not g.unified_memory else None) or (
             g.usable_bytes or g.total_bytes
         )
@@ -212,6 +216,7 @@ class PlanResult:
     bytes_read: int
     seconds: float
     engine: str
+    backend: str = "cpu"
 
 
 def plan(
@@ -222,6 +227,7 @@ def plan(
     engine: str = "auto",
     quant: str | None = None,
     fit_params: Path | None = None,
+    backend: str | None = None,
 ) -> PlanResult:
     """Which quant of a model fits ``host``, how (GPU / partial / CPU), with how much context.
 
@@ -233,6 +239,8 @@ def plan(
         engine: ``formula``, ``exact`` (llama.cpp's dry run, this machine only) or ``auto``.
         quant: Only this quant of a repo.
         fit_params: The llama-fit-params binary the exact engine runs.
+        backend: The llama.cpp backend (cuda, rocm, metal, vulkan; cpu: GPUs unused); None
+            picks the host's own (``choose_backend``).
 
     Returns:
         A PlanResult: per quant, the fit and flags for each context, bytes read over HTTP and
@@ -275,7 +283,7 @@ def plan(
         sparse_root = Path(tempfile.mkdtemp(prefix="rigbench-sparse-"))
         for name, spec in specs:
             files_of[name] = sparse_copy(spec, sparse_root / name, read)
-    b = budget(host)
+    b = budget(host, backend)
     plans = []
     for name, spec in specs:
         train = spec.n_ctx_train or 8192
@@ -310,6 +318,7 @@ def plan(
         bytes_read=read[0],
         seconds=time.perf_counter() - start,
         engine="exact+formula" if use_exact else "formula",
+        backend=choose_backend(host, backend),
     )
 
 
@@ -344,6 +353,7 @@ def plan_to_dict(r: PlanResult) -> dict[str, Any]:
         "revision": r.revision,
         "host": r.host,
         "engine": r.engine,
+        "backend": r.backend,
         "bytes_read": r.bytes_read,
         "seconds": r.seconds,
         "quants": [

@@ -28,6 +28,7 @@ from bench.records import (
     SpeedPrediction,
 )
 from probe import HostProfile
+from probe.errors import UserError
 
 PREDICTOR = SPEED_PREDICTOR
 PREDICTOR_VERSION = SPEED_PREDICTOR_VERSION
@@ -113,6 +114,29 @@ PCIE_GEN_BW = {3: 12 * GB, 4: 25 * GB, 5: 50 * GB}  # effective x16, scaled by w
 HOP_LATENCY_S = 10e-6
 
 
+GPU_BACKENDS = ("cuda", "rocm", "metal", "vulkan")
+NATIVE_BACKEND = {"nvidia": "cuda", "amd": "rocm", "apple": "metal"}
+
+
+def choose_backend(host: HostProfile, asked: str | None = None) -> str:
+    """The llama.cpp backend the host's GPUs run: the one asked (``cpu``: a CPU-only build, the
+    GPUs unused), else the vendor's own when the host lists it (or lists no GPU backend), else
+    the GPU backend it lists (``catalog NAME:vulkan``, a probed host with only Vulkan)."""
+    if asked:
+        asked = asked.lower()
+        if asked not in EFFICIENCY:
+            raise UserError(
+                f"no speed model for the {asked!r} backend",
+                hint=f"choose one of {', '.join(EFFICIENCY)}",
+            )
+        return asked
+    if not host.gpus:
+        return "cpu"
+    declared = [b for b in host.backends if b in GPU_BACKENDS]
+    native = NATIVE_BACKEND.get(host.gpus[0].vendor, "vulkan")
+    return native if native in declared or not declared else declared[0]
+
+
 def quant_family(type_name: str) -> str:
     t = type_name.upper()
     if t in ("F16", "BF16", "F32"):
@@ -176,13 +200,14 @@ def host_bandwidth(host: HostProfile) -> tuple[float, str]:
     return 50 * GB, "unknown: 50 GB/s assumed (run probe detect --measure)"
 
 
-def _devices(host: HostProfile, threads: int) -> tuple[_Dev, list[_Dev], dict[str, Any]]:
+def _devices(
+    host: HostProfile, threads: int, backend: str
+) -> tuple[_Dev, list[_Dev], dict[str, Any]]:
     bw, bw_how = host_bandwidth(host)
     cpu_flops, flops_how = cpu_peak_flops(host, threads)
     cpu = _Dev("host", "cpu", min(bw, threads * PER_THREAD_BW), cpu_flops, math.inf)
     gpus = []
-    for g in host.gpus:
-        backend = {"nvidia": "cuda", "amd": "rocm", "apple": "metal"}.get(g.vendor, "vulkan")
+    for g in host.gpus if backend != "cpu" else ():
         pcie = (
             math.inf
             if g.unified_memory
@@ -202,6 +227,7 @@ def _devices(host: HostProfile, threads: int) -> tuple[_Dev, list[_Dev], dict[st
             )
         )
     inputs = {
+        "backend": backend,
         "host_bandwidth": bw_how,
         "cpu_flops": flops_how,
         "threads": threads,
@@ -229,11 +255,22 @@ def predict_speed(
     host: HostProfile,
     cfg: RunConfig,
     calibrations: dict[str, Calibration] | None = None,
+    backend: str | None = None,
 ) -> SpeedPrediction:
+    """Prompt-processing and generation tokens/s of one point, term by term.
+
+    Args:
+        spec: The model (tensor shapes and types).
+        host: The machine.
+        cfg: The point (llama-bench's fields).
+        calibrations: Fitted corrections per backend (this host's).
+        backend: The llama.cpp backend the GPUs run (``choose_backend``): cuda, rocm, metal,
+            vulkan, or cpu for a CPU-only build; None picks the host's own.
+    """
     threads = cfg.n_threads or (
         host.cpu.physical_cores if host.cpu and host.cpu.physical_cores else 1
     )
-    cpu, gpus, inputs = _devices(host, threads)
+    cpu, gpus, inputs = _devices(host, threads, choose_backend(host, backend))
     devs = [cpu, *gpus]
     mem = cfg.mem_config()
     where = layer_devices(spec, mem, [Device(g.name, g.backend, None) for g in gpus])

@@ -134,7 +134,7 @@ def _cached_targets(repo: str, wanted: list[str]) -> list[Target]:
 
 
 def _choose_quants(
-    result: PlanResult, repo: str, wanted: list[str], host: HostProfile
+    result: PlanResult, repo: str, wanted: list[str], host: HostProfile, backend: str | None
 ) -> list[Any]:
     by_name = {q.quant.upper(): q for q in result.quants}
     if wanted:
@@ -145,7 +145,7 @@ def _choose_quants(
                 hint=f"available: {', '.join(q.quant for q in result.quants)}",
             )
         return [by_name[w.upper()] for w in wanted]
-    target = "gpu" if budget(host).gpus else "cpu"
+    target = "gpu" if budget(host, backend).gpus else "cpu"
     fitting = [q for q in result.quants if q.contexts[0].fit.verdict == target]
     if not fitting:
         raise UserError(
@@ -156,7 +156,11 @@ def _choose_quants(
 
 
 def choose_targets(
-    req: SweepRequest, host: HostProfile, tqdm_class: Any, log: Callable[[str], None]
+    req: SweepRequest,
+    host: HostProfile,
+    tqdm_class: Any,
+    log: Callable[[str], None],
+    backend: str | None = None,
 ) -> tuple[list[Target], list[str]]:
     """Resolve the request's model into local files: plan, download (unless a dry run).
     Returns the targets and the plan's lines."""
@@ -174,8 +178,8 @@ def choose_targets(
         return [_local_target(s)], [line]
     repo = sources[0].repo or req.model
     cfg = MemConfig(n_ctx=req.ctx)
-    result = plan(sources, host, [req.ctx], cfg, "formula")
-    chosen = _choose_quants(result, repo, wanted, host)
+    result = plan(sources, host, [req.ctx], cfg, "formula", backend=backend)
+    chosen = _choose_quants(result, repo, wanted, host, backend)
     lines = []
     for q in chosen:
         c = q.contexts[0]
@@ -258,9 +262,10 @@ def resolve_auto(
     target: Target,
     host: HostProfile,
     log: Callable[[str], None],
+    backend: str | None = None,
 ) -> Axes:
     """--ngl auto / --ctx auto: the predicted limit, then bisection on real loads below it."""
-    b = budget(host)
+    b = budget(host, backend)
     spec = target.spec
     if ngl_auto:
         fit = best_fit(spec, MemConfig(n_ctx=4096), b)
@@ -292,6 +297,13 @@ def resolve_auto(
         log(f"--ctx auto ({target.label}): {ctx} (predicted {top}); depths {depths}")
         axes = dataclasses.replace(axes, n_depth=depths)
     return axes
+
+
+def _engine_backend(info: dict[str, Any]) -> str:
+    """The backend the engine was built for (the predictions and the budget follow it: a CPU
+    build on a GPU host leaves the GPU unused)."""
+    backend = str(info.get("backend") or "cpu").lower()
+    return backend if backend in ("cuda", "rocm", "metal", "vulkan") else "cpu"
 
 
 def _exit_status(
@@ -345,7 +357,7 @@ def run_sweep(
         )
     host = req.host or host_profile(req.reprobe)
     info = engine_info(req.engine, req.llama_bench)
-    targets, planned = choose_targets(req, host, tqdm_class, log)
+    targets, planned = choose_targets(req, host, tqdm_class, log, _engine_backend(info))
     if req.dry_run:
         return SweepOutcome((), tuple(planned), req.db, None, 0, None)
     store = Store.open(req.db)
@@ -353,18 +365,19 @@ def run_sweep(
         fp = store.add_host(host)
         cals = load_calibrations(store, fp)
         opts = dataclasses.replace(req.options, engine=info["kind"])
+        backend = _engine_backend(info)
+        b = budget(host, backend)
         results = []
         for t in targets:
             axes = req.axes
             if req.ngl_auto or req.ctx_auto:
-                axes = resolve_auto(axes, req.ngl_auto, req.ctx_auto, t, host, log)
+                axes = resolve_auto(axes, req.ngl_auto, req.ctx_auto, t, host, log, backend)
             n = len(axes.points(1))
             log(f"sweep: {t.label} with {info['kind']} {info.get('version')} ({n} points)")
             summary = sweep(
-                store, host, fp, t.spec, t.path, t.facts, axes, opts, info, budget(host), cals, log
+                store, host, fp, t.spec, t.path, t.facts, axes, opts, info, b, cals, log
             )
             results.append((t, summary))
-        backend = info.get("backend", "cpu")
         fitted = calibrate(store, host, fp, backend)
         c = fitted.calibration
         cal_line = (
