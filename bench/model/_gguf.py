@@ -2,7 +2,9 @@
 
 Only the header is read (magic, key-values, tensor infos), never tensor data. Every length in
 the file is checked against what is left of a byte budget before anything is allocated, so a
-hostile file cannot make the reader allocate without bound or loop forever.
+hostile file cannot make the reader allocate without bound or loop forever. Values stay compact:
+numeric arrays are numpy arrays over the file's bytes (one byte per uint8, not a Python int),
+and arrays of strings or arrays keep their length and first items only (``LongArray``).
 
 Format: ggml docs/gguf.md (v2/v3: 64-bit counts; v1 used 32-bit counts and is rejected).
 """
@@ -15,14 +17,26 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from probe.errors import UserError
 
 MAGIC = b"GGUF"
-MAX_HEADER_BYTES = 256 * 1024 * 1024  # real headers: ~50 KB to ~15 MB (large vocabularies)
+# Real headers: ~50 KB to ~15 MB (Gemma 3's 262,144-token vocabulary with scores and types).
+# This bounds both where a header may end and how many bytes one read may fetch, so a remote
+# plan never downloads more than this per file.
+MAX_HEADER_BYTES = 64 * 1024 * 1024
 MAX_TENSORS = 1_000_000
 MAX_KV = 100_000
+# Strings inside arrays, over the whole header: the largest real vocabularies hold ~650 k
+# (o200k: 200 k tokens + 446 k merges), and each costs a Python loop step (~0.4 µs) to walk
+# past. Arrays of arrays appear in no published GGUF; each costs ~3 µs, so far fewer are allowed.
+MAX_ARRAY_STRINGS = 1 << 21
+MAX_SUB_ARRAYS = 1 << 16
+ARRAY_KEEP = 64  # items kept of an array of strings or arrays; the rest are counted, not kept
 MAX_DIMS = 4  # GGML_MAX_DIMS
 DEFAULT_ALIGNMENT = 32
+DIRECT_READ = 1 << 20  # values at least this long are read straight, not through the window
 
 # GGUF value types (gguf.md) -> (struct format, size); 8 = string, 9 = array.
 _SCALARS: dict[int, tuple[str, int]] = {
@@ -39,6 +53,9 @@ _SCALARS: dict[int, tuple[str, int]] = {
     12: ("<d", 8),
 }
 STRING, ARRAY = 8, 9
+# GGUF scalar type -> numpy dtype, for numeric arrays kept as numpy arrays over the raw bytes.
+_DTYPES = {t: np.dtype(fmt) for t, (fmt, _) in _SCALARS.items()}
+_U64 = struct.Struct("<Q")
 
 
 class GGUFError(UserError):
@@ -80,6 +97,19 @@ def tensor_nbytes(type_id: int, shape: tuple[int, ...]) -> int:
 
 
 @dataclass(frozen=True, slots=True)
+class LongArray:
+    """An array of strings (or of arrays) kept as its length and first ``ARRAY_KEEP`` items:
+    a tokenizer's vocabulary is counted, not held as hundreds of thousands of Python strings."""
+
+    count: int
+    head: tuple[Any, ...]
+    kind: str  # "str" or "array"
+
+    def __len__(self) -> int:
+        return self.count
+
+
+@dataclass(frozen=True, slots=True)
 class RawTensor:
     name: str
     type_id: int
@@ -101,19 +131,24 @@ class GGUFHeader:
 
 
 class _Cursor:
-    """Reads over a source fetched in growing windows; ``skip`` jumps without fetching."""
+    """Reads over a source fetched in growing windows; ``skip`` jumps without fetching.
+
+    At most ``MAX_HEADER_BYTES`` are fetched in all: windows are clamped to what is left, and a
+    read that needs more is a GGUFError.
+    """
 
     def __init__(
         self, fetch: Callable[[int, int], bytes], size: int | None, label: str, first_chunk: int
     ) -> None:
         self.fetch, self.size, self.label = fetch, size, label
-        self.buf = b""
+        self.buf = bytearray()
         self.buf_start = 0  # file offset of buf[0]
         self.pos = 0
         self.chunk = self.first_chunk = first_chunk
         self.fetched = 0
+        self.items = {STRING: 0, ARRAY: 0}  # strings and sub-arrays inside arrays so far
 
-    def _ensure(self, n: int) -> None:
+    def _check(self, n: int) -> None:
         need = self.pos + n
         if need > MAX_HEADER_BYTES:
             raise GGUFError(f"header larger than {MAX_HEADER_BYTES >> 20} MiB", self.label)
@@ -121,27 +156,58 @@ class _Cursor:
             raise GGUFError(
                 f"truncated header: needs byte {need}, file has {self.size}", self.label
             )
+
+    def _get(self, offset: int, want: int) -> bytes:
+        if self.fetched + want > MAX_HEADER_BYTES:
+            raise GGUFError(
+                f"reading the header needs more than {MAX_HEADER_BYTES >> 20} MiB", self.label
+            )
+        got = self.fetch(offset, want)
+        if not got:
+            raise GGUFError(f"truncated header at byte {offset}", self.label)
+        self.fetched += len(got)
+        return got
+
+    def _ensure(self, n: int) -> None:
+        self._check(n)
+        need = self.pos + n
         if not self.buf_start <= self.pos <= self.buf_start + len(self.buf):
-            self.buf, self.buf_start = b"", self.pos  # after a skip: start a new window
+            self.buf, self.buf_start = bytearray(), self.pos  # after a skip: a new window
             self.chunk = self.first_chunk
+        if self.buf_start + len(self.buf) >= need:
+            return
+        del self.buf[: self.pos - self.buf_start]  # what was read already is not kept
+        self.buf_start = self.pos
         while self.buf_start + len(self.buf) < need:
             end = self.buf_start + len(self.buf)
             want = max(self.chunk, need - end)
+            want = min(want, max(need - end, MAX_HEADER_BYTES - self.fetched))
             if self.size is not None:
                 want = min(want, self.size - end)
-            got = self.fetch(end, want)
-            if not got:
-                raise GGUFError(f"truncated header at byte {end}", self.label)
-            self.fetched += len(got)
-            self.buf += got
+            self.buf += self._get(end, want)
             self.chunk = min(self.chunk * 2, 32 * 1024 * 1024)
 
     def take(self, n: int) -> bytes:
+        i = self.pos - self.buf_start
+        if n >= DIRECT_READ and not (i >= 0 and i + n <= len(self.buf)):
+            return self._take_direct(n)
         self._ensure(n)
         i = self.pos - self.buf_start
-        out = self.buf[i : i + n]
+        out = bytes(self.buf[i : i + n])
         self.pos += n
         return out
+
+    def _take_direct(self, n: int) -> bytes:
+        """One large value (a numeric array) read on its own: no second copy in the window."""
+        self._check(n)
+        parts = []
+        done = 0
+        while done < n:
+            got = self._get(self.pos + done, n - done)
+            parts.append(got[: n - done])
+            done += len(parts[-1])
+        self.pos += n
+        return parts[0] if len(parts) == 1 else b"".join(parts)
 
     def skip(self, n: int) -> None:
         self.pos += n
@@ -155,11 +221,25 @@ class _Cursor:
     def u64(self) -> int:
         return int(self.scalar("<Q", 8))
 
-    def string(self) -> str:
+    def _length(self) -> int:
         n = self.u64()
         if n > MAX_HEADER_BYTES:
             raise GGUFError(f"string length {n} at byte {self.pos - 8} is absurd", self.label)
-        return self.take(n).decode("utf-8", errors="replace")
+        return n
+
+    def string(self) -> str:
+        return self.take(self._length()).decode("utf-8", errors="replace")
+
+    def _pass_strings(self, count: int) -> None:
+        """Walk past ``count`` strings without decoding them (a vocabulary's tail)."""
+        for _ in range(count):
+            self._ensure(8)
+            (n,) = _U64.unpack_from(self.buf, self.pos - self.buf_start)
+            if n > MAX_HEADER_BYTES:
+                raise GGUFError(f"string length {n} at byte {self.pos} is absurd", self.label)
+            self.pos += 8
+            self._check(n)
+            self.pos += n
 
     def value(self, vtype: int, depth: int = 0) -> Any:
         if vtype in _SCALARS:
@@ -167,23 +247,35 @@ class _Cursor:
         if vtype == STRING:
             return self.string()
         if vtype == ARRAY:
-            if depth > 2:
-                raise GGUFError("arrays nested too deep", self.label)
-            etype = self.u32()
-            count = self.u64()
-            min_size = _SCALARS[etype][1] if etype in _SCALARS else 8
-            if etype not in _SCALARS and etype not in (STRING, ARRAY):
-                raise GGUFError(f"unknown array element type {etype}", self.label)
-            if count * min_size > MAX_HEADER_BYTES:
-                raise GGUFError(
-                    f"array of {count} elements at byte {self.pos} is absurd", self.label
-                )
-            if etype in _SCALARS:  # one bulk read for numeric arrays (token scores, types)
-                fmt, size = _SCALARS[etype]
-                raw = self.take(count * size)
-                return list(struct.unpack(f"<{count}{fmt[1]}", raw))
-            return [self.value(etype, depth + 1) for _ in range(count)]
+            return self._array(depth)
         raise GGUFError(f"unknown value type {vtype} at byte {self.pos - 4}", self.label)
+
+    def _array(self, depth: int) -> Any:
+        if depth > 2:
+            raise GGUFError("arrays nested too deep", self.label)
+        etype = self.u32()
+        count = self.u64()
+        if etype not in _SCALARS and etype not in (STRING, ARRAY):
+            raise GGUFError(f"unknown array element type {etype}", self.label)
+        min_size = _SCALARS[etype][1] if etype in _SCALARS else 8
+        if count * min_size > MAX_HEADER_BYTES:
+            raise GGUFError(f"array of {count} elements at byte {self.pos} is absurd", self.label)
+        if etype in _SCALARS:  # one bulk read, kept as a numpy array over the bytes
+            return np.frombuffer(self.take(count * min_size), dtype=_DTYPES[etype])
+        self.items[etype] += count
+        limit = MAX_ARRAY_STRINGS if etype == STRING else MAX_SUB_ARRAYS
+        if self.items[etype] > limit:
+            what = "strings" if etype == STRING else "arrays"
+            raise GGUFError(f"more than {limit} {what} inside arrays", self.label)
+        head = [self.value(etype, depth + 1) for _ in range(min(count, ARRAY_KEEP))]
+        if etype == STRING:
+            self._pass_strings(count - len(head))
+        else:
+            for _ in range(count - len(head)):
+                self.value(etype, depth + 1)
+        if count <= ARRAY_KEEP:
+            return head
+        return LongArray(count, tuple(head), "str" if etype == STRING else "array")
 
 
 SPAN_MIN_BYTES = 16 * 1024
@@ -261,7 +353,8 @@ def read_header(
         tensors.append(RawTensor(name, type_id, shape, offset, tensor_nbytes(type_id, shape)))
     alignment = metadata.get("general.alignment", DEFAULT_ALIGNMENT)
     if not isinstance(alignment, int) or alignment <= 0 or alignment & (alignment - 1):
-        raise GGUFError(f"general.alignment {alignment!r} is not a power of two", label)
+        what = repr(alignment) if isinstance(alignment, (int, float)) else type(alignment).__name__
+        raise GGUFError(f"general.alignment {what} is not a power of two", label)
     data_offset = -(-c.pos // alignment) * alignment
     if size is not None:
         for t in tensors:

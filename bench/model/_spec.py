@@ -2,7 +2,8 @@
 
 Hyper-parameters come from the ``{arch}.*`` keys (llama.cpp src/llama-model.cpp reads the same
 ones); per-layer arrays (KV heads, FFN widths, sliding-window pattern) are expanded to one
-value per layer.
+value per layer. Every count is checked against a bound before anything is sized from it, so a
+small hostile header cannot make a spec of fifty million layers.
 """
 
 from __future__ import annotations
@@ -12,13 +13,24 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from bench.model._gguf import GGUFHeader, type_name
+import numpy as np
+
+from bench.model._gguf import ARRAY_KEEP, GGUFHeader, LongArray, type_name
 from probe.errors import UserError
 
 # ModelSpec schema history:
 #   1 — first version (rigbench 0.1).
 SCHEMA_VERSION = 1
-ARRAY_KEEP = 64  # metadata arrays longer than this are summarised, not stored
+# Bounds on header counts, each well past the largest published model, so a hostile header is
+# refused before anything is sized from it. llama.cpp itself stops at LLAMA_MAX_LAYERS = 512
+# and LLAMA_MAX_EXPERTS = 1024 (src/llama-hparams.h, llama-cpp-python 0.3.36's llama.cpp).
+MAX_LAYERS = 4096
+MAX_EXPERTS = 4096
+MAX_HEADS = 1 << 14  # published: at most 128 (DeepSeek-V3, Llama 3.1 405B)
+MAX_WIDTH = 1 << 20  # n_embd, FFN and head widths; published: at most 53,248 (405B's FFN)
+MAX_VOCAB = 1 << 24  # published: at most 262,144 (Gemma 3)
+MAX_SCALAR = (1 << 63) - 1  # context lengths, windows: stored, never sized from
+_ARRAYS = (list, np.ndarray, LongArray)  # how the header reader gives arrays
 
 # Architectures whose sliding-window layout is fixed in llama.cpp's code rather than in the
 # GGUF (llama-model.cpp, 2025-2026): every Nth layer is global ("pattern N"), the rest SWA.
@@ -104,22 +116,78 @@ class ModelSpec:
         return {"schema_version": data.pop("schema_version"), **data}
 
 
-def _per_layer(value: Any, n_layer: int, default: int = 0) -> tuple[int, ...]:
-    if isinstance(value, list):
-        vals = [int(v) for v in value]
-        if len(vals) != n_layer:
-            raise UserError(
-                f"per-layer array has {len(vals)} entries for {n_layer} layers",
-                hint="the GGUF metadata is inconsistent; re-download or re-convert it",
-            )
-        return tuple(vals)
-    return (int(value if value is not None else default),) * n_layer
+class SpecError(UserError):
+    """A GGUF header whose hyper-parameters cannot describe a model: one line naming the key."""
+
+    def __init__(self, label: str, key: str, problem: str) -> None:
+        super().__init__(
+            f"{label}: GGUF metadata {key} {problem}",
+            hint="the file's metadata is damaged or not a language model's; re-download or "
+            "re-convert it",
+        )
+
+
+def _int(value: Any, key: str, label: str, high: int, low: int = 0) -> int:
+    """``value`` as an int in [low, high], or a SpecError naming ``key``."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, float, np.number)):
+        raise SpecError(label, key, f"is {type(value).__name__}, not a number")
+    if isinstance(value, (float, np.floating)) and not float(value).is_integer():
+        raise SpecError(label, key, f"is {value!r}, not a whole number")
+    n = int(value)
+    if not low <= n <= high:
+        raise SpecError(label, key, f"is {n}, outside {low}…{high}")
+    return n
+
+
+def _per_layer(
+    meta: dict[str, Any], key: str, n_layer: int, label: str, high: int, default: Any = 0
+) -> tuple[int, ...]:
+    """One value per layer from a scalar or an array of exactly ``n_layer`` entries."""
+    value = meta.get(key, default)
+    if not isinstance(value, _ARRAYS):
+        return (_int(value, key, label, high),) * n_layer
+    if len(value) != n_layer:
+        raise SpecError(label, key, f"has {len(value)} entries for {n_layer} layers")
+    if isinstance(value, LongArray):
+        raise SpecError(label, key, "is an array of strings, not of numbers")
+    return tuple(_int(v, key, label, high) for v in value)
+
+
+def _flag(value: Any, key: str, label: str) -> bool:
+    return bool(value) if isinstance(value, (bool, np.bool_)) else bool(_int(value, key, label, 1))
+
+
+def _swa_layers(
+    meta: dict[str, Any], arch: str, n_layer: int, window: int, label: str
+) -> tuple[bool, ...]:
+    """Which layers use the sliding window. An array is read as llama.cpp's get_arr does: its
+    first entries, the rest not SWA; a number N makes every Nth layer global."""
+    key = f"{arch}.attention.sliding_window_pattern"
+    pattern = meta.get(key, SWA_PATTERN_DEFAULTS.get(arch, 0))
+    if isinstance(pattern, _ARRAYS):
+        if isinstance(pattern, LongArray) or len(pattern) > MAX_LAYERS:
+            raise SpecError(label, key, f"has {len(pattern)} entries; at most {MAX_LAYERS}")
+        flags = [_flag(v, key, label) for v in pattern[:n_layer]]
+        return (*flags, *[False] * (n_layer - len(flags)))
+    every = _int(pattern, key, label, MAX_LAYERS)
+    if window and every:
+        return tuple((il + 1) % every != 0 for il in range(n_layer))  # last of N is global
+    return (False,) * n_layer
 
 
 def _summarise(value: Any) -> Any:
-    if isinstance(value, list) and len(value) > ARRAY_KEEP:
-        kind = type(value[0]).__name__ if value else "empty"
-        return f"<array of {len(value)} {kind}>"
+    """A metadata value as JSON: arrays longer than ARRAY_KEEP become a one-line summary."""
+    if isinstance(value, LongArray):
+        return f"<array of {value.count} {value.kind}>"
+    if isinstance(value, np.ndarray):
+        if len(value) > ARRAY_KEEP:
+            kind = {"b": "bool", "f": "float"}.get(value.dtype.kind, "int")
+            return f"<array of {len(value)} {kind}>"
+        return value.tolist()
+    if isinstance(value, list):
+        return [_summarise(v) for v in value]
+    if isinstance(value, float) and not np.isfinite(value):
+        return repr(value)  # JSON has no NaN or Infinity
     return value
 
 
@@ -133,6 +201,11 @@ def _need(meta: dict[str, Any], key: str, label: str) -> Any:
     return meta[key]
 
 
+def _layers_in(tensors: list[TensorSpec]) -> int:
+    """1 + the highest ``blk.N.`` index among the tensors (0 without repeating layers)."""
+    return 1 + max((t.layer for t in tensors if t.layer is not None), default=-1)
+
+
 def model_spec(
     headers: list[GGUFHeader],
     files: list[FileFact],
@@ -141,27 +214,23 @@ def model_spec(
     revision: str | None = None,
     quant: str | None = None,
 ) -> ModelSpec:
-    """Build a ModelSpec from the headers of every shard (the first holds the metadata)."""
+    """Build a ModelSpec from the headers of every shard (the first holds the metadata).
+
+    Raises:
+        UserError: a required key is missing, or a count is not a number, out of its bound, or
+            more than the tensor list holds (``SpecError``, naming the key).
+    """
     meta = headers[0].metadata
-    arch = str(_need(meta, "general.architecture", label))
+    arch = _need(meta, "general.architecture", label)
+    if not isinstance(arch, str) or not arch.isprintable() or not 0 < len(arch) <= 64:
+        raise SpecError(label, "general.architecture", f"is {str(arch)[:40]!r}, not a name")
 
     def k(suffix: str, default: Any = None) -> Any:
         return meta.get(f"{arch}.{suffix}", default)
 
-    n_layer = int(_need(meta, f"{arch}.block_count", label))
-    n_embd = int(_need(meta, f"{arch}.embedding_length", label))
-    n_head = _per_layer(k("attention.head_count", 0), n_layer)
-    n_head_kv = _per_layer(k("attention.head_count_kv", max(n_head)), n_layer)
-    head_k = int(k("attention.key_length", n_embd // max(max(n_head), 1)))
-    head_v = int(k("attention.value_length", head_k))
-    window = int(k("attention.sliding_window", 0) or 0)
-    pattern = k("attention.sliding_window_pattern", SWA_PATTERN_DEFAULTS.get(arch, 0))
-    if isinstance(pattern, list):
-        swa = tuple(bool(x) for x in pattern)
-    elif window and pattern:
-        swa = tuple((il + 1) % int(pattern) != 0 for il in range(n_layer))  # last of N is global
-    else:
-        swa = (False,) * n_layer
+    def num(suffix: str, high: int, default: Any = 0) -> int:
+        return _int(k(suffix, default), f"{arch}.{suffix}", label, high)
+
     tensors = []
     for shard, h in enumerate(headers):
         tensors += [
@@ -170,31 +239,48 @@ def model_spec(
             )
             for t in h.tensors
         ]
+    key = f"{arch}.block_count"
+    n_layer = _int(_need(meta, key, label), key, label, MAX_LAYERS, low=1)
+    if n_layer > _layers_in(tensors):
+        raise SpecError(label, key, f"is {n_layer}, but the tensors hold {_layers_in(tensors)}")
+    key = f"{arch}.embedding_length"
+    n_embd = _int(_need(meta, key, label), key, label, MAX_WIDTH, low=1)
+    n_head = _per_layer(meta, f"{arch}.attention.head_count", n_layer, label, MAX_HEADS)
+    n_head_kv = _per_layer(
+        meta, f"{arch}.attention.head_count_kv", n_layer, label, MAX_HEADS, max(n_head)
+    )
+    head_k = num("attention.key_length", MAX_WIDTH, n_embd // max(max(n_head), 1))
+    head_v = num("attention.value_length", MAX_WIDTH, head_k)
+    n_expert = num("expert_count", MAX_EXPERTS)
+    n_expert_used = num("expert_used_count", n_expert)
+    window = num("attention.sliding_window", MAX_SCALAR)
+    num("rope.dimension_count", MAX_WIDTH)  # bench.predictor reads it from the metadata
     tokens = meta.get("tokenizer.ggml.tokens")
-    n_vocab = int(k("vocab_size", len(tokens) if isinstance(tokens, list) else 0))
+    n_vocab = num("vocab_size", MAX_VOCAB, len(tokens) if isinstance(tokens, _ARRAYS) else 0)
     if not n_vocab:
         emb = next((t for t in tensors if t.name == "token_embd.weight"), None)
-        n_vocab = emb.shape[1] if emb else 0
+        n_vocab = emb.shape[1] if emb and len(emb.shape) > 1 else 0
     ftype = meta.get("general.file_type")
+    name = meta.get("general.name")
     return ModelSpec(
         architecture=arch,
-        name=meta.get("general.name"),
+        name=name if isinstance(name, str) else None,
         n_layer=n_layer,
         n_embd=n_embd,
         n_head=n_head,
         n_head_kv=n_head_kv,
         head_dim_k=head_k,
         head_dim_v=head_v,
-        n_ff=_per_layer(k("feed_forward_length", 0), n_layer),
+        n_ff=_per_layer(meta, f"{arch}.feed_forward_length", n_layer, label, MAX_WIDTH),
         n_vocab=n_vocab,
-        n_ctx_train=int(k("context_length", 0)),
-        n_expert=int(k("expert_count", 0) or 0),
-        n_expert_used=int(k("expert_used_count", 0) or 0),
-        n_ff_exp=int(k("expert_feed_forward_length", 0) or 0),
-        n_ff_shexp=int(k("expert_shared_feed_forward_length", 0) or 0),
+        n_ctx_train=num("context_length", MAX_SCALAR),
+        n_expert=n_expert,
+        n_expert_used=n_expert_used,
+        n_ff_exp=num("expert_feed_forward_length", MAX_WIDTH),
+        n_ff_shexp=num("expert_shared_feed_forward_length", MAX_WIDTH),
         sliding_window=window,
-        swa_layers=swa,
-        kv_lora_rank=int(k("attention.kv_lora_rank", 0) or 0),
+        swa_layers=_swa_layers(meta, arch, n_layer, window, label),
+        kv_lora_rank=num("attention.kv_lora_rank", MAX_WIDTH),
         file_type=_FTYPE_NAMES.get(ftype) if isinstance(ftype, int) else None,
         tensors=tuple(tensors),
         files=tuple(files),
