@@ -10,14 +10,12 @@ from __future__ import annotations
 
 from bench.model._download import cache_root, download, from_cache
 from bench.model._gguf import GGUFError, GGUFHeader, read_header, read_local, tensor_nbytes
-from bench.model._hub import RangeReader, list_ladder, quant_of
+from bench.model._hub import MAX_SHARDS, RangeReader, list_ladder, parse_shard, quant_of
 from bench.model._resolve import (
-    MAX_SHARDS,
     ModelSource,
     load_local,
     local_shards,
     materialize,
-    parse_shard,
     repo_ref,
     resolve_model,
 )

@@ -5,23 +5,29 @@ Files land where huggingface_hub puts them (``models--ORG--NAME/blobs/<sha256>``
 and every other tool reuse them. Unlike huggingface_hub 2.x, which deletes a partial file when a
 download stops, a partial blob is kept beside the final one and the next run continues it with
 an HTTP Range request. Every LFS file is checked against the hub's sha256; a mismatch deletes it.
+
+Every name that comes from outside (a repo's file names, its commit, LFS hashes) becomes a path
+only through ``safe_repo_path``, and one blob is downloaded under a file lock (the one
+huggingface_hub takes for the same blob), so two sweeps fetching it at once share one download.
 """
 
 from __future__ import annotations
 
 import hashlib
 import os
+import re
 import shutil
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from bench.model._hub import _hub_error, endpoint, token
+from bench.model._hub import _hub_error, endpoint, token, unsafe_name
 from bench.model._spec import FileFact
 from probe.errors import UserError
 
 PARTIAL = ".rigbench-partial"
 DISK_MARGIN = 1.05  # ask for 5 % more free space than the files need
+_BLOB_RE = re.compile(r"[0-9a-f]{40}|[0-9a-f]{64}")  # git sha1 or LFS sha256
 
 
 def cache_root() -> Path:
@@ -34,12 +40,45 @@ def cache_root() -> Path:
     return base / "huggingface" / "hub"
 
 
+def safe_repo_path(root: Path, name: str) -> Path:
+    """``root / name`` for a name that came from outside (a hub listing, a commit, a hash).
+
+    Raises:
+        UserError: ``name`` is not a plain relative path (``unsafe_name``: absolute, ``..``,
+            backslashes, control characters, look-alikes, too long), or ``root / name`` resolves
+            (through symbolic links already on disk) to somewhere outside ``root``.
+    """
+    why = unsafe_name(name)
+    path = root / name
+    if why is None:
+        base = root.resolve()
+        if not path.parent.resolve().is_relative_to(base):
+            why = f"it leads outside {root}"
+    if why is not None:
+        raise UserError(
+            f"refusing the file name {name[:120]!r}: {why}",
+            hint="the repository (or HF_ENDPOINT) lists a name that could write outside the "
+            "HF cache; nothing was written",
+        )
+    return path
+
+
+def _segment(root: Path, name: str) -> Path:
+    """One folder or file directly under ``root`` (a repo folder, a commit, a blob)."""
+    if "/" in name:
+        raise UserError(
+            f"refusing the name {name[:120]!r}: it must be one path segment",
+            hint="the repository (or HF_ENDPOINT) gave an unexpected commit or hash",
+        )
+    return safe_repo_path(root, name)
+
+
 def repo_folder(repo: str) -> Path:
-    return cache_root() / ("models--" + repo.replace("/", "--"))
+    return _segment(cache_root(), "models--" + repo.replace("/", "--"))
 
 
 def snapshot_path(repo: str, commit: str, name: str) -> Path:
-    return repo_folder(repo) / "snapshots" / commit / name
+    return safe_repo_path(_segment(repo_folder(repo) / "snapshots", commit), name)
 
 
 def _sha256(path: Path, progress: Callable[[int], None] | None = None) -> str:
@@ -106,7 +145,18 @@ def download(
 
 def _blob(repo: str, f: FileFact) -> Path:
     key = f.sha256 or hashlib.sha1(f.name.encode()).hexdigest()
-    return repo_folder(repo) / "blobs" / key
+    if not _BLOB_RE.fullmatch(key):
+        raise UserError(
+            f"{repo}/{f.name[:120]}: the hub's sha256 {key[:80]!r} is not 64 hex digits",
+            hint="the hub (or HF_ENDPOINT) is misbehaving; nothing was written",
+        )
+    return _segment(repo_folder(repo) / "blobs", key)
+
+
+def _lock_path(repo: str, blob: Path) -> Path:
+    """huggingface_hub's lock for the same blob (``.locks/models--…/<blob>.lock``), so that
+    hf_hub_download and rigbench never write one blob at the same time either."""
+    return _segment(cache_root() / ".locks", repo_folder(repo).name) / f"{blob.name}.lock"
 
 
 def _partial_size(repo: str, f: FileFact) -> int:
@@ -115,56 +165,68 @@ def _partial_size(repo: str, f: FileFact) -> int:
 
 
 def _one(repo: str, commit: str, f: FileFact, tqdm_class: Any, log: Callable[[str], None]) -> None:
+    from filelock import FileLock
+
+    blob = _blob(repo, f)
+    link = snapshot_path(repo, commit, f.name)
+    lock = _lock_path(repo, blob)
+    lock.parent.mkdir(parents=True, exist_ok=True)
+    with FileLock(str(lock)):  # a second sweep waits here, then finds the finished blob
+        if not blob.exists():
+            _fetch_blob(repo, commit, f, blob, tqdm_class, log)
+        link.parent.mkdir(parents=True, exist_ok=True)
+        tmp = link.with_name(link.name + PARTIAL)
+        tmp.unlink(missing_ok=True)
+        os.symlink(os.path.relpath(blob, link.parent), tmp)
+        os.replace(tmp, link)  # atomic: readers see the old link or the new one
+
+
+def _fetch_blob(
+    repo: str, commit: str, f: FileFact, blob: Path, tqdm_class: Any, log: Callable[[str], None]
+) -> None:
     from huggingface_hub import get_hf_file_metadata, hf_hub_url
     from huggingface_hub.file_download import http_get
     from huggingface_hub.utils import build_hf_headers
 
-    blob = _blob(repo, f)
-    link = snapshot_path(repo, commit, f.name)
-    if not blob.exists():
-        blob.parent.mkdir(parents=True, exist_ok=True)
-        partial = Path(str(blob) + PARTIAL)
-        start = partial.stat().st_size if partial.exists() else 0
-        if f.size_bytes is not None and start > f.size_bytes:
-            partial.unlink()
-            start = 0
-        if start:
-            log(f"resuming {f.name} at {start / 1e6:.0f} MB")
-        try:
-            url = hf_hub_url(repo, f.name, revision=commit, endpoint=endpoint())
-            meta = get_hf_file_metadata(url, token=token(), endpoint=endpoint())
-            with partial.open("ab") as fh:
-                if f.size_bytes is None or start < f.size_bytes:
-                    http_get(
-                        meta.location,
-                        fh,
-                        resume_size=start,
-                        headers=build_hf_headers(token=token()),
-                        expected_size=f.size_bytes or meta.size,
-                        tqdm_class=tqdm_class,
-                    )
-        except UserError:
-            raise
-        except Exception as exc:
-            raise UserError(
-                f"download of {repo}/{f.name} stopped ({type(exc).__name__}: {exc}); "
-                f"{partial.stat().st_size / 1e6:.0f} MB kept",
-                hint="run the same command again to resume",
-            ) from exc
-        if f.sha256:
-            got = _sha256(partial)
-            if got != f.sha256:
-                partial.unlink()
-                raise UserError(
-                    f"{repo}/{f.name} is corrupt: sha256 {got[:12]}… but the hub says "
-                    f"{f.sha256[:12]}…; deleted it",
-                    hint="run the same command again",
+    blob.parent.mkdir(parents=True, exist_ok=True)
+    partial = Path(str(blob) + PARTIAL)
+    start = partial.stat().st_size if partial.exists() else 0
+    if f.size_bytes is not None and start > f.size_bytes:
+        partial.unlink()
+        start = 0
+    if start:
+        log(f"resuming {f.name} at {start / 1e6:.0f} MB")
+    try:
+        url = hf_hub_url(repo, f.name, revision=commit, endpoint=endpoint())
+        meta = get_hf_file_metadata(url, token=token(), endpoint=endpoint())
+        with partial.open("ab") as fh:
+            if f.size_bytes is None or start < f.size_bytes:
+                http_get(
+                    meta.location,
+                    fh,
+                    resume_size=start,
+                    headers=build_hf_headers(token=token()),
+                    expected_size=f.size_bytes or meta.size,
+                    tqdm_class=tqdm_class,
                 )
-        partial.rename(blob)
-    link.parent.mkdir(parents=True, exist_ok=True)
-    if link.is_symlink() or link.exists():
-        link.unlink()
-    os.symlink(os.path.relpath(blob, link.parent), link)
+    except UserError:
+        raise
+    except Exception as exc:
+        raise UserError(
+            f"download of {repo}/{f.name} stopped ({type(exc).__name__}: {exc}); "
+            f"{partial.stat().st_size / 1e6:.0f} MB kept",
+            hint="run the same command again to resume",
+        ) from exc
+    if f.sha256:
+        got = _sha256(partial)
+        if got != f.sha256:
+            partial.unlink()
+            raise UserError(
+                f"{repo}/{f.name} is corrupt: sha256 {got[:12]}… but the hub says "
+                f"{f.sha256[:12]}…; deleted it",
+                hint="run the same command again",
+            )
+    partial.rename(blob)
 
 
 def from_cache(repo: str) -> tuple[str, list[Path]] | None:
@@ -172,7 +234,7 @@ def from_cache(repo: str) -> tuple[str, list[Path]] | None:
     commit = _latest_commit(repo)
     if commit is None:
         return None
-    snap = repo_folder(repo) / "snapshots" / commit
+    snap = _segment(repo_folder(repo) / "snapshots", commit)
     files = sorted(p for p in snap.rglob("*.gguf"))
     return (commit, files) if files else None
 

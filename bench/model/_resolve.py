@@ -16,14 +16,13 @@ from pathlib import Path
 
 from bench.model import _hub
 from bench.model._gguf import read_local
-from bench.model._hub import SHARD_RE
+from bench.model._hub import SHARD_RE, parse_shard
 from bench.model._shapes import spec_from_shape, spec_from_synth
 from bench.model._spec import FileFact, ModelSpec, model_spec
 from bench.model._synthetic import SynthSpec, make_spec, synthesize
 from probe.errors import UserError
 
 KINDS = ("file", "hub", "synth", "shape")
-MAX_SHARDS = 1024  # the largest published split models have ~100 shards (DeepSeek-V3 BF16: 30)
 _REPO_RE = re.compile(r"([\w.-]+/[\w.-]+)(?::([\w.-]+))?")
 SYNTAX_HINT = (
     "give a .gguf path, ORG/REPO, ORG/REPO:QUANT, synth:ARCH:PARAMS:QUANT "
@@ -49,21 +48,6 @@ class ModelSource:
     @property
     def size_bytes(self) -> int:
         return sum(f.size_bytes or 0 for f in self.files) or self.spec.weight_bytes
-
-
-def parse_shard(name: str) -> tuple[int, int] | None:
-    """``x-00002-of-00003.gguf`` -> (2, 3); None when not split; a UserError when the numbers
-    cannot be right (index 0, index past count, more than MAX_SHARDS)."""
-    m = SHARD_RE.search(name)
-    if not m:
-        return None
-    index, count = int(m.group(1)), int(m.group(2))
-    if not 1 <= index <= count or count > MAX_SHARDS:
-        raise UserError(
-            f"{name[:120]}: shard {index} of {count} is not a valid split",
-            hint=f"split GGUF files are numbered 00001 … N with N at most {MAX_SHARDS}",
-        )
-    return index, count
 
 
 def local_shards(path: Path) -> list[Path]:
