@@ -3,7 +3,9 @@
 llama.cpp's speed depends on tensor shapes and types, not on weight values, so a random-weight
 model of a published shape runs at that model's true speed. The ``gguf`` package writes the
 F16/F32 file; llama.cpp (``llama_model_quantize`` through llama-cpp-python, in a subprocess)
-quantizes it. Files are cached by their spec.
+quantizes it. Files are cached by their spec, each beside a small record of its size; a cached
+file that no longer matches its record is made again. ``-o`` gets a copy, never a link, so
+editing the copy cannot damage the cache.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from typing import Any
 
 import numpy as np
 
+from bench.model._gguf import MAGIC, GGUFError, read_local
 from probe.errors import UserError
 
 ARCHES = ("llama", "qwen3moe", "qwen2moe")
@@ -376,7 +379,7 @@ def synthesize(spec: SynthSpec, output: Path | None = None) -> SynthResult:
     folder = cache_dir()
     folder.mkdir(parents=True, exist_ok=True)
     target = folder / spec.file_name()
-    cached = target.exists()
+    cached = _intact(target)
     if not cached:
         f16 = folder / (spec.file_name() + ".f16.tmp")
         part = folder / (spec.file_name() + ".tmp")
@@ -390,23 +393,67 @@ def synthesize(spec: SynthSpec, output: Path | None = None) -> SynthResult:
         finally:
             f16.unlink(missing_ok=True)
             part.unlink(missing_ok=True)
+        _write_record(target)
     final = target
     if output is not None:
         final = _place(target, output)
     return SynthResult(final, spec, cached, time.perf_counter() - start, final.stat().st_size)
 
 
+def _record_path(target: Path) -> Path:
+    return target.with_name(target.name + ".json")
+
+
+def _write_record(target: Path) -> None:
+    """What ``_intact`` checks later: the size the file had when it was written."""
+    record = {"size_bytes": target.stat().st_size, "generator": GENERATOR_VERSION}
+    tmp = target.with_name(target.name + ".json.tmp")
+    tmp.write_text(json.dumps(record))
+    tmp.replace(_record_path(target))
+
+
+def _intact(target: Path) -> bool:
+    """Whether a cached file can be reused: it starts with the GGUF magic and has the size
+    recorded when it was written (a file cached before records existed: its header must fit in
+    it, and then it gets a record). Anything else is made again."""
+    try:
+        size = target.stat().st_size
+        with target.open("rb") as f:
+            magic = f.read(len(MAGIC))
+    except FileNotFoundError:
+        return False
+    if magic != MAGIC:
+        return False
+    try:
+        record = json.loads(_record_path(target).read_text())
+    except FileNotFoundError:
+        try:
+            read_local(target)  # raises when a tensor ends past the end of the file
+        except GGUFError:
+            return False
+        _write_record(target)
+        return True
+    except ValueError:  # a damaged record (json.JSONDecodeError, UnicodeDecodeError)
+        return False
+    return isinstance(record, dict) and record.get("size_bytes") == size
+
+
 def _place(cached: Path, output: Path) -> Path:
+    """A copy of ``cached`` at ``output``, written beside it and renamed into place.
+
+    Not a hard link: a user who edits or truncates the copy must not change the cache.
+    """
+    import shutil
+
+    if output.exists() and output.resolve() == cached.resolve():
+        return cached
+    tmp = output.with_name(output.name + ".tmp")
     try:
         output.parent.mkdir(parents=True, exist_ok=True)
-        output.unlink(missing_ok=True)
-        try:
-            os.link(cached, output)  # same filesystem: instant, no second copy on disk
-        except OSError:
-            import shutil
-
-            shutil.copyfile(cached, output)
+        shutil.copyfile(cached, tmp)
+        os.replace(tmp, output)  # a new file: an old hard link to the cache is left untouched
     except OSError as exc:
+        tmp.unlink(missing_ok=True)
         raise UserError(
             f"cannot write {output}: {exc.strerror or exc}", hint="choose a writable -o path"
         ) from exc
