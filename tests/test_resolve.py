@@ -100,7 +100,7 @@ def test_every_command_accepts_every_syntax(
 
 def test_a_shape_cannot_be_measured() -> None:
     (source,) = resolve_model("shape:llama3-8b:Q4_K_M")
-    with pytest.raises(UserError, match="published shape"):
+    with pytest.raises(UserError, match="computed from a shape"):
         materialize(source)
 
 

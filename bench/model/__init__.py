@@ -2,12 +2,14 @@
 header reader (file or HTTP ranges), the Hugging Face hub (quant ladder, shards, verified
 resumable downloads), published shapes and quant layouts, and synthetic twins live here.
 
-Nothing under ``bench.model`` predicts or measures; ``bench.predict`` and ``bench.run`` read
+Nothing under ``bench.model`` predicts or measures; ``bench.predictor`` and ``bench.run`` read
 models only through these names.
 """
 
 from __future__ import annotations
 
+from bench.model._arch import ARCHITECTURES, Hparams
+from bench.model._configs import hparams_from_config
 from bench.model._download import cache_root, download, from_cache
 from bench.model._gguf import GGUFError, GGUFHeader, read_header, read_local, tensor_nbytes
 from bench.model._hub import MAX_SHARDS, RangeReader, list_ladder, parse_shard, quant_of
@@ -19,7 +21,7 @@ from bench.model._resolve import (
     repo_ref,
     resolve_model,
 )
-from bench.model._shapes import SHAPES, spec_from_shape, spec_from_synth
+from bench.model._shapes import SHAPES, spec_from_hparams, spec_from_shape, spec_from_synth
 from bench.model._spec import FileFact, ModelSpec, TensorSpec, model_spec, model_spec_from_dict
 from bench.model._split import split_gguf
 from bench.model._synthetic import (
@@ -37,12 +39,14 @@ from bench.model._synthetic import (
 
 __all__ = [
     "ARCHES",
+    "ARCHITECTURES",
     "MAX_SHARDS",
     "MOE_ARCHES",
     "SHAPES",
     "FileFact",
     "GGUFError",
     "GGUFHeader",
+    "Hparams",
     "ModelSource",
     "ModelSpec",
     "RangeReader",
@@ -52,6 +56,7 @@ __all__ = [
     "cache_root",
     "download",
     "from_cache",
+    "hparams_from_config",
     "human_params",
     "list_ladder",
     "load_local",
@@ -68,6 +73,7 @@ __all__ = [
     "repo_ref",
     "resolve_model",
     "spec_for_params",
+    "spec_from_hparams",
     "spec_from_shape",
     "spec_from_synth",
     "split_gguf",

@@ -15,18 +15,25 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bench.model import _hub
+from bench.model._configs import (
+    MAX_CONFIG_BYTES,
+    hparams_from_config,
+    parse_config,
+    read_config,
+)
 from bench.model._gguf import read_local
 from bench.model._hub import SHARD_RE, parse_shard
-from bench.model._shapes import spec_from_shape, spec_from_synth
+from bench.model._shapes import spec_from_hparams, spec_from_shape, spec_from_synth
 from bench.model._spec import FileFact, ModelSpec, model_spec
 from bench.model._synthetic import SynthSpec, make_spec, synthesize
 from probe.errors import UserError
 
-KINDS = ("file", "hub", "synth", "shape")
+KINDS = ("file", "hub", "synth", "shape", "config")
 _REPO_RE = re.compile(r"([\w.-]+/[\w.-]+)(?::([\w.-]+))?")
 SYNTAX_HINT = (
     "give a .gguf path, ORG/REPO, ORG/REPO:QUANT, synth:ARCH:PARAMS:QUANT "
-    "(e.g. synth:llama:250M:Q4_K_M) or shape:NAME:QUANT (e.g. shape:gpt-oss-20b:MXFP4)"
+    "(e.g. synth:llama:250M:Q4_K_M), shape:NAME:QUANT (e.g. shape:gpt-oss-20b:MXFP4) or "
+    "config:ORG/REPO:QUANT (a transformers config.json)"
 )
 
 
@@ -99,6 +106,26 @@ def _shape(text: str, quant: str | None) -> ModelSource:
     return ModelSource("shape", text, f"shape:{parts[1]}:{q}", spec, quant=q)
 
 
+def _config(text: str, quant: str | None) -> ModelSource:
+    """``config:PATH/config.json[:QUANT]`` or ``config:ORG/REPO[:QUANT]``: a model nobody has
+    converted yet, from its transformers config (a repo's is read over HTTP, at most 4 MiB)."""
+    where, _, q = text.removeprefix("config:").rpartition(":")
+    if not where or "/" in q or "." in q:  # no quant given: the colon was not one
+        where, q = text.removeprefix("config:"), ""
+    q = (quant or q or "Q4_K_M").upper()
+    if where.endswith(".json") or Path(where).expanduser().is_file():
+        config, name = read_config(Path(where).expanduser()), Path(where).parent.name
+    elif _REPO_RE.fullmatch(where) and ":" not in where:
+        reader = _hub.RangeReader(where, "config.json", "main")
+        config = parse_config(reader.fetch(0, MAX_CONFIG_BYTES + 1), f"{where}/config.json")
+        name = where.split("/")[1]
+    else:
+        raise UserError(f"cannot read config spec {text!r}", hint=SYNTAX_HINT)
+    h = hparams_from_config(config, name, where)
+    label = f"config:{where}:{q}"
+    return ModelSource("config", text, label, spec_from_hparams(h, q), quant=q)
+
+
 def _hub_sources(
     text: str, repo: str, quants: list[str], on_read: Callable[[int], None] | None
 ) -> list[ModelSource]:
@@ -140,7 +167,7 @@ def _hub_sources(
 
 def repo_ref(text: str) -> tuple[str, str | None] | None:
     """``ORG/REPO[:QUANT]`` -> (repo, quant) without any network; None for the other syntaxes."""
-    if text.startswith(("synth:", "shape:")) or text.lower().endswith(".gguf"):
+    if text.startswith(("synth:", "shape:", "config:")) or text.lower().endswith(".gguf"):
         return None
     if Path(text).expanduser().is_file():
         return None
@@ -175,6 +202,8 @@ def resolve_model(
         return [_synth(text)]
     if text.startswith("shape:"):
         return [_shape(text, quants[0] if quants else None)]
+    if text.startswith("config:"):
+        return [_config(text, quants[0] if quants else None)]
     ref = repo_ref(text)
     if ref is not None:
         return _hub_sources(text, ref[0], [ref[1]] if ref[1] else quants, on_read)
@@ -196,6 +225,6 @@ def materialize(source: ModelSource) -> Path:
     if source.kind == "synth" and source.synth is not None:
         return synthesize(source.synth).path
     raise UserError(
-        f"{source.label} is a published shape: it can be planned and predicted, not measured",
+        f"{source.label} is computed from a shape: it can be planned and predicted, not measured",
         hint="measure a synthetic twin instead: bench sweep --model synth:ARCH:PARAMS:QUANT",
     )

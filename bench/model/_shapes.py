@@ -5,9 +5,8 @@ machine without downloading or writing it.
 
 from __future__ import annotations
 
-import dataclasses
-from dataclasses import dataclass
-
+from bench.model._arch import Hparams, nbytes, tensor_types
+from bench.model._configs import PUBLISHED, hparams_from_config
 from bench.model._gguf import tensor_nbytes
 from bench.model._spec import ModelSpec, TensorSpec
 from bench.model._synthetic import MOE_ARCHES, SynthSpec, tensor_shapes, validate
@@ -111,87 +110,52 @@ def spec_from_synth(s: SynthSpec) -> ModelSpec:
     )
 
 
-@dataclass(frozen=True, slots=True)
-class Shape:
-    """A published model's shape. ``q_dim`` > 0 when heads x head_dim != n_embd (Qwen3)."""
+def spec_from_hparams(h: Hparams, quant: str) -> ModelSpec:
+    """The ModelSpec of a ``quant`` GGUF of the model ``h``: every tensor with llama.cpp's
+    name, shape and the type its quantizer (or the model's uploaders) give it."""
+    tensors = []
+    offset = 0
+    for name, ne, t in tensor_types(h, quant):
+        n_bytes = nbytes(t, ne)
+        tensors.append(TensorSpec(name, t, ne, n_bytes, offset))
+        offset += -(-n_bytes // 32) * 32
+    n = h.n_layer
+    swa = tuple(bool(h.swa_pattern and h.sliding_window) and (il + 1) % h.swa_pattern != 0
+                for il in range(n))  # fmt: skip
+    ff = tuple(h.n_ff_exp if h.is_moe and il >= h.n_dense_lead else h.n_ff for il in range(n))
+    metadata: dict[str, object] = {"general.architecture": h.arch}
+    if h.rope_dim:
+        metadata[f"{h.arch}.rope.dimension_count"] = h.rope_dim
+    return ModelSpec(
+        architecture=h.arch,
+        name=h.name or f"{h.arch} shape",
+        n_layer=n,
+        n_embd=h.n_embd,
+        n_head=(h.n_head,) * n,
+        n_head_kv=(h.n_head_kv,) * n,
+        head_dim_k=h.head_dim,
+        head_dim_v=h.v_dim,
+        n_ff=ff,
+        n_vocab=h.n_vocab,
+        n_ctx_train=h.n_ctx,
+        n_expert=h.n_expert,
+        n_expert_used=h.n_expert_used,
+        n_ff_exp=h.n_ff_exp,
+        n_ff_shexp=h.n_ff_exp * h.n_expert_shared,
+        sliding_window=h.sliding_window,
+        swa_layers=swa,
+        kv_lora_rank=h.kv_lora_rank,
+        file_type=quant,
+        tensors=tuple(tensors),
+        files=(),
+        quant=quant,
+        metadata=metadata,
+    )
 
-    arch: str
-    n_layer: int
-    n_embd: int
-    n_head: int
-    n_head_kv: int
-    n_ff: int
-    n_vocab: int
-    n_ctx: int
-    n_expert: int = 0
-    n_expert_used: int = 0
-    n_ff_exp: int = 0
-    head_dim: int = 0
-    sliding_window: int = 0
-    swa_pattern: int = 0
-    source: str = ""
 
-
-# Shapes from each model's config.json on the Hugging Face Hub.
-SHAPES: dict[str, Shape] = {
-    "llama2-7b": Shape(
-        "llama", 32, 4096, 32, 32, 11008, 32000, 4096, source="meta-llama/Llama-2-7b-hf config.json"
-    ),
-    "llama3-8b": Shape(
-        "llama",
-        32,
-        4096,
-        32,
-        8,
-        14336,
-        128256,
-        8192,
-        source="meta-llama/Meta-Llama-3-8B config.json",
-    ),
-    "llama3-70b": Shape(
-        "llama",
-        80,
-        8192,
-        64,
-        8,
-        28672,
-        128256,
-        8192,
-        source="meta-llama/Meta-Llama-3-70B config.json",
-    ),
-    "qwen3-30b-a3b": Shape(
-        "qwen3moe",
-        48,
-        2048,
-        32,
-        4,
-        0,
-        151936,
-        40960,
-        128,
-        8,
-        768,
-        128,
-        source="Qwen/Qwen3-30B-A3B config.json",
-    ),
-    "gpt-oss-20b": Shape(
-        "qwen3moe",
-        24,
-        2880,
-        64,
-        8,
-        0,
-        201088,
-        131072,
-        32,
-        4,
-        2880,
-        64,
-        sliding_window=128,
-        swa_pattern=2,
-        source="openai/gpt-oss-20b config.json (attention sinks and biases "
-        "omitted: under 0.1 % of the bytes)",
-    ),
+# Published models by name: their config.json, as llama.cpp's hyper-parameters.
+SHAPES: dict[str, Hparams] = {
+    name: hparams_from_config(cfg, name, source) for name, (cfg, source) in PUBLISHED.items()
 }
 
 
@@ -199,48 +163,4 @@ def spec_from_shape(name: str, quant: str) -> ModelSpec:
     """A published model's ModelSpec at ``quant``, without a file."""
     if name not in SHAPES:
         raise UserError(f"no model shape named {name!r}", hint=f"known shapes: {', '.join(SHAPES)}")
-    sh = SHAPES[name]
-    head_dim = sh.head_dim or sh.n_embd // sh.n_head
-    synth = SynthSpec(
-        arch=sh.arch,
-        n_layer=sh.n_layer,
-        n_embd=sh.n_embd,
-        n_head=sh.n_head,
-        n_head_kv=sh.n_head_kv,
-        n_ff=sh.n_ff,
-        n_vocab=sh.n_vocab,
-        n_ctx=sh.n_ctx,
-        n_expert=sh.n_expert,
-        n_expert_used=sh.n_expert_used,
-        n_ff_exp=sh.n_ff_exp,
-        quant=quant,
-    )
-    if head_dim * sh.n_head == sh.n_embd:
-        spec = spec_from_synth(synth)
-    else:  # wider Q than the residual stream: build with a matching head count, then fix
-        fake = dataclasses.replace(
-            synth,
-            n_head=sh.n_embd // head_dim,
-            n_head_kv=max(1, sh.n_embd // head_dim * sh.n_head_kv // sh.n_head),
-        )
-        spec = spec_from_synth(fake)
-        ratio = sh.n_head / fake.n_head
-        tensors = []
-        for t in spec.tensors:
-            if any(k in t.name for k in (".attn_q.", ".attn_output.", ".attn_k.", ".attn_v.")):
-                t = dataclasses.replace(t, n_bytes=int(t.n_bytes * ratio))
-            tensors.append(t)
-        spec = dataclasses.replace(spec, tensors=tuple(tensors))
-    swa = tuple(bool(sh.swa_pattern) and (il + 1) % sh.swa_pattern != 0 for il in range(sh.n_layer))
-    return dataclasses.replace(
-        spec,
-        architecture=sh.arch,
-        name=name,
-        n_head=(sh.n_head,) * sh.n_layer,
-        n_head_kv=(sh.n_head_kv,) * sh.n_layer,
-        head_dim_k=head_dim,
-        head_dim_v=head_dim,
-        sliding_window=sh.sliding_window,
-        swa_layers=swa,
-        quant=quant,
-    )
+    return spec_from_hparams(SHAPES[name], quant)

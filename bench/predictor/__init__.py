@@ -42,11 +42,11 @@ from bench.predictor._plan import (
 from bench.predictor._predict import PredictResult, predict, predict_to_dict
 from bench.predictor._published import Comparison, compare_published, median_abs_error
 from bench.predictor._speed import (
-    choose_backend,
     EFFICIENCY,
     PREDICTOR,
     PREDICTOR_VERSION,
     Calibration,
+    choose_backend,
     predict_speed,
 )
 

@@ -1,0 +1,280 @@
+"""From a transformers ``config.json`` to llama.cpp's hyper-parameters, and the published models
+rigbench knows by name (``shape:NAME:QUANT``).
+
+The mapping follows llama.cpp's converters (``conversion/*.py`` of the vendored tree): which
+config keys become which GGUF keys, per ``model_type``. Every published entry below is the
+model's own ``config.json`` on the Hugging Face Hub (the keys that fix tensors, cache and
+compute), with its address; ``tests/fixtures/shapes/published.json`` keeps where each copy was
+read and the published GGUF sizes the tests check against.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from bench.model._arch import Hparams
+from probe.errors import UserError
+
+MAX_CONFIG_BYTES = 4 * 1024 * 1024  # real config.json files are 1-20 KB
+# model_type -> llama.cpp architecture (conversion/*.py ModelBase.register names).
+MODEL_TYPES = {
+    "llama": "llama",
+    "mistral": "llama",
+    "qwen2": "qwen2",
+    "qwen3": "qwen3",
+    "qwen3_moe": "qwen3moe",
+    "gpt_oss": "gpt-oss",
+    "gemma3": "gemma3",
+    "gemma3_text": "gemma3",
+    "deepseek_v3": "deepseek2",
+    "deepseek_v2": "deepseek2",
+}
+# Recognised but not modelled yet: their recurrent (linear-attention, Mamba) state or extra
+# layers are not in the memory and speed formulas.
+NOT_MODELLED = {
+    "qwen3_5_moe_text": "qwen35moe",
+    "qwen3_5_moe": "qwen35moe",
+    "qwen3_5_text": "qwen35",
+    "qwen3_5": "qwen35",
+    "qwen3_next": "qwen3next",
+    "nemotron_h": "nemotron_h",
+    "glm4_moe": "glm4moe",
+    "gemma4_text": "gemma4",
+    "gemma4": "gemma4",
+}
+# Gemma3TextConfig's defaults (transformers configuration_gemma3.py), for configs that omit them.
+GEMMA3_DEFAULTS = {
+    "num_attention_heads": 8,
+    "num_key_value_heads": 4,
+    "head_dim": 256,
+    "vocab_size": 262208,
+    "max_position_embeddings": 131072,
+    "sliding_window": 4096,
+    "tie_word_embeddings": True,
+}
+
+
+def _int(cfg: dict[str, Any], key: str, default: int | None = None) -> int:
+    value = cfg.get(key, default)
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value < 1 << 31:
+        if default is None or value is not None:
+            raise UserError(
+                f"config.json: {key} = {value!r} is not a count",
+                hint="give the transformers config.json of the model (from its Hub repo)",
+            )
+        return default
+    return value
+
+
+def hparams_from_config(config: dict[str, Any], name: str = "", source: str = "") -> Hparams:
+    """llama.cpp's hyper-parameters of a transformers ``config.json`` (already parsed).
+
+    Multimodal configs are read through their ``text_config``. Raises UserError for a
+    ``model_type`` rigbench does not model, naming what is missing.
+    """
+    cfg = dict(config)
+    if isinstance(cfg.get("text_config"), dict):
+        cfg = {**cfg, **cfg["text_config"]}
+    model_type = str(cfg.get("model_type") or "")
+    if model_type in NOT_MODELLED:
+        raise UserError(
+            f"{name or model_type}: architecture {NOT_MODELLED[model_type]} is not modelled yet "
+            "(its recurrent state or extra layers are not in rigbench's formulas)",
+            hint=f"modelled: {', '.join(sorted(set(MODEL_TYPES.values())))}; "
+            "a GGUF of it can still be planned from its tensor list",
+        )
+    arch = MODEL_TYPES.get(model_type)
+    if arch is None:
+        raise UserError(
+            f"{name or 'config.json'}: unknown model_type {model_type!r}",
+            hint=f"modelled: {', '.join(sorted(MODEL_TYPES))}",
+        )
+    if arch == "gemma3":
+        cfg = {**GEMMA3_DEFAULTS, **{k: v for k, v in cfg.items() if v is not None}}
+    n_embd = _int(cfg, "hidden_size")
+    n_head = _int(cfg, "num_attention_heads")
+    head_dim = _int(cfg, "head_dim", n_embd // max(n_head, 1))
+    common: dict[str, Any] = {
+        "arch": arch,
+        "n_layer": _int(cfg, "num_hidden_layers"),
+        "n_embd": n_embd,
+        "n_head": n_head,
+        "n_head_kv": _int(cfg, "num_key_value_heads", n_head),
+        "head_dim": head_dim,
+        "n_ff": _int(cfg, "intermediate_size", 0),
+        "n_vocab": _int(cfg, "vocab_size"),
+        "n_ctx": _int(cfg, "max_position_embeddings", 4096),
+        "tied_embeddings": bool(cfg.get("tie_word_embeddings", False)),
+        "attn_bias": arch == "qwen2" or bool(cfg.get("attention_bias", False)),
+        "name": name,
+        "source": source,
+    }
+    if arch == "qwen3moe":
+        common |= {
+            "n_expert": _int(cfg, "num_experts"),
+            "n_expert_used": _int(cfg, "num_experts_per_tok"),
+            "n_ff_exp": _int(cfg, "moe_intermediate_size"),
+        }
+    elif arch == "gpt-oss":
+        common |= {
+            "n_expert": _int(cfg, "num_local_experts"),
+            "n_expert_used": _int(cfg, "num_experts_per_tok", _int(cfg, "experts_per_token", 4)),
+            "n_ff_exp": _int(cfg, "intermediate_size"),
+            "n_ff": 0,
+            "sliding_window": _int(cfg, "sliding_window", 128),
+            "swa_pattern": 2,  # openai-moe.cpp: load_swa_pattern(ml, 2), even layers SWA
+            "attn_bias": True,
+        }
+    elif arch == "gemma3":
+        common |= {"sliding_window": _int(cfg, "sliding_window"), "swa_pattern": 6}
+        common["tied_embeddings"] = True
+    elif arch == "deepseek2":
+        rope = _int(cfg, "qk_rope_head_dim")
+        common |= {
+            "n_expert": _int(cfg, "n_routed_experts"),
+            "n_expert_used": _int(cfg, "num_experts_per_tok"),
+            "n_ff_exp": _int(cfg, "moe_intermediate_size"),
+            "n_expert_shared": _int(cfg, "n_shared_experts", 0),
+            "n_dense_lead": _int(cfg, "first_k_dense_replace", 0),
+            "q_lora_rank": _int(cfg, "q_lora_rank", 0),
+            "kv_lora_rank": _int(cfg, "kv_lora_rank"),
+            "rope_dim": rope,
+            "head_dim": _int(cfg, "qk_nope_head_dim") + rope,
+            "head_dim_v": _int(cfg, "v_head_dim"),
+            "n_head_kv": n_head,
+        }
+    h = Hparams(**common)
+    h.check()
+    return h
+
+
+def read_config(path: Path) -> dict[str, Any]:
+    """A local config.json, bounded and checked."""
+    try:
+        with path.open("rb") as f:
+            raw = f.read(MAX_CONFIG_BYTES + 1)
+    except OSError as exc:
+        raise UserError(
+            f"cannot read {path}: {exc.strerror or exc}", hint="check the config.json path"
+        ) from exc
+    return parse_config(raw, str(path))
+
+
+def parse_config(raw: bytes, label: str) -> dict[str, Any]:
+    if len(raw) > MAX_CONFIG_BYTES:
+        raise UserError(f"{label} is over {MAX_CONFIG_BYTES // 2**20} MiB: not a config.json")
+    try:
+        data = json.loads(raw.decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        hint = "give a transformers config.json"
+        raise UserError(f"{label} is not JSON: {exc}", hint=hint) from exc
+    if not isinstance(data, dict):
+        raise UserError(f"{label} is not a JSON object", hint="give a transformers config.json")
+    return data
+
+
+HF = "https://huggingface.co"
+# name -> (config.json keys, its address on the Hub). Older names (llama2-7b, llama3-8b …) stay
+# for stored results and tests that use them.
+PUBLISHED: dict[str, tuple[dict[str, Any], str]] = {
+    "gpt-oss-20b": (
+        {"model_type": "gpt_oss", "hidden_size": 2880, "num_hidden_layers": 24,
+         "num_attention_heads": 64, "num_key_value_heads": 8, "head_dim": 64,
+         "intermediate_size": 2880, "num_local_experts": 32, "num_experts_per_tok": 4,
+         "vocab_size": 201088, "max_position_embeddings": 131072, "sliding_window": 128},
+        f"{HF}/openai/gpt-oss-20b/blob/main/config.json",
+    ),
+    "gpt-oss-120b": (
+        {"model_type": "gpt_oss", "hidden_size": 2880, "num_hidden_layers": 36,
+         "num_attention_heads": 64, "num_key_value_heads": 8, "head_dim": 64,
+         "intermediate_size": 2880, "num_local_experts": 128, "num_experts_per_tok": 4,
+         "vocab_size": 201088, "max_position_embeddings": 131072, "sliding_window": 128},
+        f"{HF}/openai/gpt-oss-120b/blob/main/config.json",
+    ),
+    "qwen3-30b-a3b": (
+        {"model_type": "qwen3_moe", "hidden_size": 2048, "num_hidden_layers": 48,
+         "num_attention_heads": 32, "num_key_value_heads": 4, "head_dim": 128,
+         "intermediate_size": 6144, "moe_intermediate_size": 768, "num_experts": 128,
+         "num_experts_per_tok": 8, "vocab_size": 151936, "max_position_embeddings": 40960,
+         "tie_word_embeddings": False},
+        f"{HF}/Qwen/Qwen3-30B-A3B/blob/main/config.json",
+    ),
+    "gemma-3-27b": (
+        {"model_type": "gemma3_text", "hidden_size": 5376, "num_hidden_layers": 62,
+         "num_attention_heads": 32, "num_key_value_heads": 16, "head_dim": 128,
+         "intermediate_size": 21504, "sliding_window": 1024, "vocab_size": 262208},
+        f"{HF}/google/gemma-3-27b-it/blob/main/config.json (text_config)",
+    ),
+    "gemma-3-4b": (
+        {"model_type": "gemma3_text", "hidden_size": 2560, "num_hidden_layers": 34,
+         "intermediate_size": 10240, "sliding_window": 1024},
+        f"{HF}/google/gemma-3-4b-it/blob/main/config.json (text_config; heads 8, KV heads 4, "
+        "head_dim 256 and vocab 262208 are Gemma3TextConfig defaults)",
+    ),
+    "deepseek-v3": (
+        {"model_type": "deepseek_v3", "hidden_size": 7168, "num_hidden_layers": 61,
+         "num_attention_heads": 128, "num_key_value_heads": 128, "intermediate_size": 18432,
+         "moe_intermediate_size": 2048, "n_routed_experts": 256, "n_shared_experts": 1,
+         "num_experts_per_tok": 8, "first_k_dense_replace": 3, "kv_lora_rank": 512,
+         "q_lora_rank": 1536, "qk_nope_head_dim": 128, "qk_rope_head_dim": 64,
+         "v_head_dim": 128, "vocab_size": 129280, "max_position_embeddings": 163840},
+        f"{HF}/deepseek-ai/DeepSeek-V3/blob/main/config.json",
+    ),
+    "llama-3.1-8b": (
+        {"model_type": "llama", "hidden_size": 4096, "num_hidden_layers": 32,
+         "num_attention_heads": 32, "num_key_value_heads": 8, "intermediate_size": 14336,
+         "vocab_size": 128256, "max_position_embeddings": 131072},
+        f"{HF}/meta-llama/Llama-3.1-8B/blob/main/config.json",
+    ),
+    "llama-3.1-70b": (
+        {"model_type": "llama", "hidden_size": 8192, "num_hidden_layers": 80,
+         "num_attention_heads": 64, "num_key_value_heads": 8, "intermediate_size": 28672,
+         "vocab_size": 128256, "max_position_embeddings": 131072},
+        f"{HF}/meta-llama/Llama-3.1-70B/blob/main/config.json",
+    ),
+    "llama-3.2-3b": (
+        {"model_type": "llama", "hidden_size": 3072, "num_hidden_layers": 28,
+         "num_attention_heads": 24, "num_key_value_heads": 8, "head_dim": 128,
+         "intermediate_size": 8192, "vocab_size": 128256, "max_position_embeddings": 131072,
+         "tie_word_embeddings": True},
+        f"{HF}/meta-llama/Llama-3.2-3B/blob/main/config.json",
+    ),
+    "mistral-7b-v0.3": (
+        {"model_type": "mistral", "hidden_size": 4096, "num_hidden_layers": 32,
+         "num_attention_heads": 32, "num_key_value_heads": 8, "intermediate_size": 14336,
+         "vocab_size": 32768, "max_position_embeddings": 32768},
+        f"{HF}/mistralai/Mistral-7B-v0.3/blob/main/config.json",
+    ),
+    "qwen2.5-7b": (
+        {"model_type": "qwen2", "hidden_size": 3584, "num_hidden_layers": 28,
+         "num_attention_heads": 28, "num_key_value_heads": 4, "intermediate_size": 18944,
+         "vocab_size": 152064, "max_position_embeddings": 131072},
+        f"{HF}/Qwen/Qwen2.5-7B/blob/main/config.json",
+    ),
+    "qwen2.5-14b": (
+        {"model_type": "qwen2", "hidden_size": 5120, "num_hidden_layers": 48,
+         "num_attention_heads": 40, "num_key_value_heads": 8, "intermediate_size": 13824,
+         "vocab_size": 152064, "max_position_embeddings": 131072},
+        f"{HF}/Qwen/Qwen2.5-14B/blob/main/config.json",
+    ),
+    "llama2-7b": (
+        {"model_type": "llama", "hidden_size": 4096, "num_hidden_layers": 32,
+         "num_attention_heads": 32, "num_key_value_heads": 32, "intermediate_size": 11008,
+         "vocab_size": 32000, "max_position_embeddings": 4096},
+        f"{HF}/meta-llama/Llama-2-7b-hf/blob/main/config.json",
+    ),
+    "llama3-8b": (
+        {"model_type": "llama", "hidden_size": 4096, "num_hidden_layers": 32,
+         "num_attention_heads": 32, "num_key_value_heads": 8, "intermediate_size": 14336,
+         "vocab_size": 128256, "max_position_embeddings": 8192},
+        f"{HF}/meta-llama/Meta-Llama-3-8B/blob/main/config.json",
+    ),
+    "llama3-70b": (
+        {"model_type": "llama", "hidden_size": 8192, "num_hidden_layers": 80,
+         "num_attention_heads": 64, "num_key_value_heads": 8, "intermediate_size": 28672,
+         "vocab_size": 128256, "max_position_embeddings": 8192},
+        f"{HF}/meta-llama/Meta-Llama-3-70B/blob/main/config.json",
+    ),
+}  # fmt: skip
