@@ -29,7 +29,7 @@ from typing import Any
 from unittest import mock
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from bench.localhub import LocalHub
@@ -182,6 +182,8 @@ def _tree(root: Path) -> dict[str, bytes | str]:
     max_examples=250, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
 @given(name=_NAMES)
+@example(name="a" * 255)  # the longest segment: its temporary link name must still fit
+@example(name=f"../../../models--other--repo/snapshots/{COMMIT}/y-Q4_0.gguf")
 def test_property_no_name_writes_outside_its_snapshot(name: str) -> None:
     """Any name: refused with a UserError, or linked inside the attacker repo's snapshot; no file
     outside it (another repo's snapshot, a file beside the cache) is created or changed."""

@@ -175,7 +175,8 @@ def _one(repo: str, commit: str, f: FileFact, tqdm_class: Any, log: Callable[[st
         if not blob.exists():
             _fetch_blob(repo, commit, f, blob, tqdm_class, log)
         link.parent.mkdir(parents=True, exist_ok=True)
-        tmp = link.with_name(link.name + PARTIAL)
+        # A short temporary name: the link's own name may already be 255 bytes long.
+        tmp = link.with_name("." + hashlib.sha1(link.name.encode()).hexdigest()[:16] + PARTIAL)
         tmp.unlink(missing_ok=True)
         os.symlink(os.path.relpath(blob, link.parent), tmp)
         os.replace(tmp, link)  # atomic: readers see the old link or the new one
