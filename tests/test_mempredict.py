@@ -207,7 +207,7 @@ def test_a_table_cut_between_rows_is_run_again(tmp_path: Path) -> None:
 
 def test_a_table_always_cut_is_one_clear_error(tmp_path: Path) -> None:
     fake = cutting_fit_params(tmp_path, cut_runs=99)
-    with pytest.raises(UserError, match="llama-fit-params cut its table 4 times"):
+    with pytest.raises(UserError, match="llama-fit-params cut its table 12 times"):
         predict_exact(fake, tmp_path / "m.gguf", MemConfig(n_ctx=1024), weight_bytes=35 * MIB)
     # without the weights to check against, the Host row alone is taken as it stands
     assert predict_exact(fake, tmp_path / "m.gguf", MemConfig()).host.weights_bytes == 24 * MIB

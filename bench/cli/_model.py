@@ -11,8 +11,8 @@ import click
 import probe
 from bench.cli import _render
 from bench.cli._group import cli
-from bench.model import ARCHES, make_spec, synthesize
-from probe.cli_support import format_option, stderr_console, stdout_console, write_output
+from bench.model import ARCHES, TWIN_ARCHES, make_synth
+from probe.cli_support import format_option, stdout_console, write_output
 
 # `bench synth --format json` schema history:
 #   1 — first version (rigbench 0.1); schema_version added with the typed records.
@@ -24,7 +24,13 @@ HARDWARE_SCHEMA_VERSION = 2
 
 
 @cli.command()
-@click.option("--arch", type=click.Choice(ARCHES), default="llama", show_default=True)
+@click.option(
+    "--arch",
+    type=click.Choice(sorted({*ARCHES, *TWIN_ARCHES})),
+    default="llama",
+    show_default=True,
+)
+@click.option("--shape", default=None, help="A published model at full size, e.g. gpt-oss-20b.")
 @click.option("--params", default=None, help="Target parameter count, e.g. 250M or 1.5B.")
 @click.option("--quant", default="Q4_K_M", show_default=True, help="Quant type (Q4_0, Q8_0, F16…).")
 @click.option("--layers", "n_layer", type=click.IntRange(1, 4096), default=None)
@@ -42,18 +48,24 @@ HARDWARE_SCHEMA_VERSION = 2
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None)
 @format_option("text", "json")
 def synth(
-    arch: str, params: str | None, quant: str, seed: int, output: Path | None, fmt: str, **dims: Any
+    arch: str,
+    shape: str | None,
+    params: str | None,
+    quant: str,
+    seed: int,
+    output: Path | None,
+    fmt: str,
+    **dims: Any,
 ) -> None:
-    """Write a real GGUF model with random weights, of any shape and quant (cached by spec)."""
+    """Write a real GGUF model with random weights, of any shape and quant (cached by spec).
+    Real architectures (gpt-oss, gemma3, deepseek2 …) by --params or a published --shape."""
     overrides = {k: v for k, v in dims.items() if v is not None}
-    spec = make_spec(arch, params, quant.upper(), seed, overrides)
-    stderr_console().print(f"making {spec.file_name()} …")
-    result = synthesize(spec, output)
+    made = make_synth(arch, shape, params, quant.upper(), seed, overrides, output)
     if fmt == "json":
-        data = {"schema_version": SYNTH_SCHEMA_VERSION, **_render.synth_dict(spec, result)}
+        data = {"schema_version": SYNTH_SCHEMA_VERSION, **_render.synth_dict(made)}
         write_output(json.dumps(data, indent=2), None)
     else:
-        click.echo(_render.synth_line(spec, result))
+        click.echo(_render.synth_line(made))
 
 
 @cli.command()

@@ -13,7 +13,7 @@ from rich.table import Table
 from rich.text import Text
 
 import probe
-from bench.model import SynthResult, SynthSpec, human_params
+from bench.model import Made, human_params
 from bench.predictor import CalibrationFit, CtxPlan, PlanResult, PredictResult, flags
 from bench.run import EngineInfo, SweepOutcome, summarise
 from probe import human_bytes
@@ -207,26 +207,23 @@ def engine_warnings(infos: list[EngineInfo], found: bool) -> list[Text]:
     return out
 
 
-def synth_dict(spec: SynthSpec, result: SynthResult) -> dict[str, Any]:
-    from dataclasses import asdict
-
+def synth_dict(made: Made) -> dict[str, Any]:
+    r = made.result
     return {
-        "path": str(result.path),
-        "cached": result.cached,
-        "seconds": result.seconds,
-        "size_bytes": result.size_bytes,
-        "n_params": spec.n_params(),
-        "n_active_params": spec.n_active_params(),
-        "spec": asdict(spec),
+        "path": str(r.path),
+        "cached": r.cached,
+        "seconds": r.seconds,
+        "size_bytes": r.size_bytes,
+        "n_params": made.n_params,
+        "n_active_params": made.n_active_params,
+        "spec": made.spec,
     }
 
 
-def synth_line(spec: SynthSpec, result: SynthResult) -> str:
-    how = "from cache" if result.cached else f"in {result.seconds:.1f} s"
-    return (
-        f"{result.path}  {result.size_bytes / 1e6:.1f} MB  "
-        f"{human_params(spec.n_params())} params  {how}"
-    )
+def synth_line(made: Made) -> str:
+    r = made.result
+    how = "from cache" if r.cached else f"in {r.seconds:.1f} s"
+    return f"{r.path}  {r.size_bytes / 1e6:.1f} MB  {human_params(made.n_params)} params  {how}"
 
 
 def render_catalog(entries: tuple[Any, ...]) -> RenderableType:

@@ -171,11 +171,11 @@ def layout(h: Hparams) -> list[Tensor]:
             # gpt-oss: the output bias, the per-head attention sinks, and attn_post_norm as the
             # norm before the experts (openai-moe.cpp).
             out += [(f"{b}.attn_output.bias", (e,)), (f"{b}.attn_sinks.weight", (h.n_head,))]
-            out += [(f"{b}.attn_post_norm.weight", (e,))]
+            out += [(f"{b}.post_attention_norm.weight", (e,))]
         else:
             out.append((f"{b}.ffn_norm.weight", (e,)))
         if h.arch == "gemma3":
-            out += [(f"{b}.attn_post_norm.weight", (e,)), (f"{b}.ffn_post_norm.weight", (e,))]
+            out += [(f"{b}.post_attention_norm.weight", (e,)), (f"{b}.post_ffw_norm.weight", (e,))]
         if h.is_moe and il >= h.n_dense_lead:
             out += _experts(h, b)
         else:

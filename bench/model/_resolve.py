@@ -23,9 +23,10 @@ from bench.model._configs import (
 )
 from bench.model._gguf import read_local
 from bench.model._hub import SHARD_RE, parse_shard
-from bench.model._shapes import spec_from_hparams, spec_from_shape, spec_from_synth
+from bench.model._shapes import SHAPES, spec_from_hparams, spec_from_shape, spec_from_synth
 from bench.model._spec import FileFact, ModelSpec, model_spec
-from bench.model._synthetic import SynthSpec, make_spec, synthesize
+from bench.model._synthetic import ARCHES, SynthSpec, make_spec, synthesize
+from bench.model._twins import TWIN_ARCHES, TWIN_QUANTS, TwinSpec, make_twin, small_twin
 from probe.errors import UserError
 
 KINDS = ("file", "hub", "synth", "shape", "config")
@@ -41,9 +42,9 @@ SYNTAX_HINT = (
 class ModelSource:
     """One model to plan, predict or measure: where it comes from and its ModelSpec."""
 
-    kind: str  # file | hub | synth | shape
+    kind: str  # file | hub | synth | shape | config
     text: str  # what the user typed
-    label: str  # how reports name it: file name, ORG/REPO:QUANT, synth:…, shape:…
+    label: str  # how reports name it: file name, ORG/REPO:QUANT, synth:…, shape:…, config:…
     spec: ModelSpec
     quant: str | None = None
     path: Path | None = None  # file: the first shard
@@ -51,6 +52,7 @@ class ModelSource:
     revision: str | None = None
     files: tuple[FileFact, ...] = ()
     synth: SynthSpec | None = None  # synth: what materialize() writes
+    twin: TwinSpec | None = None  # a twin of a real architecture materialize() can write
 
     @property
     def size_bytes(self) -> int:
@@ -93,7 +95,12 @@ def _synth(text: str) -> ModelSource:
             f"cannot read synthetic spec {text!r}",
             hint="write it as synth:ARCH:PARAMS:QUANT, e.g. synth:llama:250M:Q4_K_M",
         )
-    s = make_spec(parts[1], parts[2], parts[3].upper(), 0, {})
+    arch, params, quant = parts[1], parts[2], parts[3].upper()
+    if arch in TWIN_ARCHES and arch not in ARCHES:
+        twin = small_twin(arch, params, quant)
+        spec = spec_from_hparams(twin.hparams, quant)
+        return ModelSource("synth", text, text, spec, quant=quant, twin=twin)
+    s = make_spec(arch, params, quant, 0, {})
     return ModelSource("synth", text, text, spec_from_synth(s), quant=s.quant, synth=s)
 
 
@@ -103,7 +110,9 @@ def _shape(text: str, quant: str | None) -> ModelSource:
         raise UserError(f"cannot read shape spec {text!r}", hint="write it as shape:NAME:QUANT")
     q = (quant or (parts[2] if len(parts) == 3 and parts[2] else "Q4_K_M")).upper()
     spec = spec_from_shape(parts[1], q)
-    return ModelSource("shape", text, f"shape:{parts[1]}:{q}", spec, quant=q)
+    h = SHAPES[parts[1]]
+    twin = TwinSpec(h, q) if h.arch in TWIN_ARCHES and q in TWIN_QUANTS else None
+    return ModelSource("shape", text, f"shape:{parts[1]}:{q}", spec, quant=q, twin=twin)
 
 
 def _config(text: str, quant: str | None) -> ModelSource:
@@ -224,6 +233,8 @@ def materialize(source: ModelSource) -> Path:
         return source.path
     if source.kind == "synth" and source.synth is not None:
         return synthesize(source.synth).path
+    if source.twin is not None:
+        return make_twin(source.twin).path
     raise UserError(
         f"{source.label} is computed from a shape: it can be planned and predicted, not measured",
         hint="measure a synthetic twin instead: bench sweep --model synth:ARCH:PARAMS:QUANT",

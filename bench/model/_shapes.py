@@ -122,9 +122,13 @@ def spec_from_hparams(h: Hparams, quant: str) -> ModelSpec:
     n = h.n_layer
     swa = tuple(bool(h.swa_pattern and h.sliding_window) and (il + 1) % h.swa_pattern != 0
                 for il in range(n))  # fmt: skip
-    ff = tuple(h.n_ff_exp if h.is_moe and il >= h.n_dense_lead else h.n_ff for il in range(n))
+    ff = (h.n_ff or h.n_ff_exp,) * n  # feed_forward_length as the converters write it
     metadata: dict[str, object] = {"general.architecture": h.arch}
-    if h.rope_dim:
+    heads_kv, head_k, head_v = h.n_head_kv, h.head_dim, h.v_dim
+    if h.kv_lora_rank:
+        # MLA as llama.cpp keeps it: one latent "head" of kv_lora_rank + rope dims is cached
+        # (the converter writes head_count_kv 1, key_length 576, value_length 512 for V3).
+        heads_kv, head_k, head_v = 1, h.kv_lora_rank + h.rope_dim, h.kv_lora_rank
         metadata[f"{h.arch}.rope.dimension_count"] = h.rope_dim
     return ModelSpec(
         architecture=h.arch,
@@ -132,9 +136,9 @@ def spec_from_hparams(h: Hparams, quant: str) -> ModelSpec:
         n_layer=n,
         n_embd=h.n_embd,
         n_head=(h.n_head,) * n,
-        n_head_kv=(h.n_head_kv,) * n,
-        head_dim_k=h.head_dim,
-        head_dim_v=h.v_dim,
+        n_head_kv=(heads_kv,) * n,
+        head_dim_k=head_k,
+        head_dim_v=head_v,
         n_ff=ff,
         n_vocab=h.n_vocab,
         n_ctx_train=h.n_ctx,

@@ -277,7 +277,10 @@ def model_spec(
         n_expert=n_expert,
         n_expert_used=n_expert_used,
         n_ff_exp=num("expert_feed_forward_length", MAX_WIDTH),
-        n_ff_shexp=num("expert_shared_feed_forward_length", MAX_WIDTH),
+        # DeepSeek/GLM write the shared experts' count; their width is count x expert width
+        # (deepseek2.cpp: ffn_*_shexp are n_ff_exp * n_expert_shared wide).
+        n_ff_shexp=num("expert_shared_feed_forward_length", MAX_WIDTH)
+        or num("expert_shared_count", 64) * num("expert_feed_forward_length", MAX_WIDTH),
         sliding_window=window,
         swa_layers=_swa_layers(meta, arch, n_layer, window, label),
         kv_lora_rank=num("attention.kv_lora_rank", MAX_WIDTH),

@@ -366,7 +366,7 @@ def cache_dir() -> Path:
 @dataclass(frozen=True, slots=True)
 class SynthResult:
     path: Path
-    spec: SynthSpec
+    spec: SynthSpec | None  # None for a twin of a real architecture (bench.model._twins)
     cached: bool
     seconds: float
     size_bytes: int

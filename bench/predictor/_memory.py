@@ -22,6 +22,7 @@ from probe.errors import UserError
 
 FORMULA_VERSION = "1"
 EXACT_PREDICTOR = "llama-fit-params"
+FIT_RETRIES = 12  # runs of ~0.2 s; at the cut rate measured below, all 12 cut about 1 in 10^7
 MIB = 1024 * 1024
 KV_PAD = 256  # llama.cpp pads the KV cache to a multiple of 256 cells (llama-context.cpp)
 # Bytes per element of the KV-cache types llama.cpp accepts for -ctk/-ctv.
@@ -297,24 +298,25 @@ def predict_exact(
     the rows' model columns add up to the weights, give or take each row's rounding to MiB.
     """
     argv = [str(fit_params), "-m", str(model_path), *exact_args(cfg)]
-    # llama.cpp logs from a worker thread; about one exit in 50 cuts the log's tail (0c1e570),
-    # usually the whole table, rarely between its rows (Host printed, CPU_REPACK lost). The dry
-    # run takes ~0.1 s: run it again rather than guess.
-    for _ in range(4):
+    # llama.cpp logs from a worker thread; an exit can cut the log's tail (0c1e570, see
+    # _run_to_files), usually the whole table, rarely between its rows (Host printed, CPU_REPACK
+    # lost). The dry run takes ~0.1 s: run it again rather than guess.
+    for _ in range(FIT_RETRIES):
         try:
-            done = subprocess.run(
-                argv, capture_output=True, text=True, timeout=timeout_s, check=False
-            )
+            done, text = _run_to_files(argv, timeout_s)
         except subprocess.TimeoutExpired as exc:
             raise UserError("llama-fit-params timed out", hint="use --engine formula") from exc
-        text = done.stdout + done.stderr
         rows = parse_breakdown(text)
         complete = bool(rows) and table_is_whole(rows, weight_bytes)
         if complete or done.returncode != 0:
             break
     if done.returncode != 0 or not complete:
         tail = " | ".join(text.strip().splitlines()[-2:])
-        what = f"failed (exit {done.returncode})" if done.returncode else "cut its table 4 times"
+        what = (
+            f"failed (exit {done.returncode})"
+            if done.returncode
+            else f"cut its table {FIT_RETRIES} times"
+        )
         raise UserError(
             f"llama-fit-params {what}: {tail[:200]}",
             hint="use --engine formula, or rebuild it: bench engines build",
@@ -326,18 +328,36 @@ def predict_exact(
             host = [host[0] + model, host[1] + ctx, host[2] + comp]
         else:
             gpus.append(DeviceMemory(name, model * MIB, ctx * MIB, comp * MIB, 0))
-    # Sharper than the table's whole MiB where the log prints them (KV and CPU compute).
-    kv = re.search(r"llama_kv_cache: size =\s+([\d.]+) MiB", text)
+    # Sharper than the table's whole MiB where the log prints them (KV and CPU compute). A model
+    # with sliding-window layers has two caches (llama_kv_cache_iswa: base and SWA), one line each.
+    kv_sizes = re.findall(r"llama_kv_cache: size =\s+([\d.]+) MiB", text)
     cpu_comp = re.search(r"\bCPU compute buffer size =\s+([\d.]+) MiB", text)
     out = re.search(r"\bCPU\s+output buffer size =\s+([\d.]+) MiB", text)
     host_dev = DeviceMemory(
         "host",
         host[0] * MIB,
-        int(float(kv.group(1)) * MIB) if kv and not gpus else host[1] * MIB,
+        int(sum(float(k) for k in kv_sizes) * MIB) if kv_sizes and not gpus else host[1] * MIB,
         int(float(cpu_comp.group(1)) * MIB) if cpu_comp else host[2] * MIB,
         int(float(out.group(1)) * MIB) if out else 0,
     )
     return MemoryPrediction(EXACT_PREDICTOR, _fit_params_version(text), cfg, (host_dev, *gpus))
+
+
+def _run_to_files(
+    argv: list[str], timeout_s: float
+) -> tuple[subprocess.CompletedProcess[bytes], str]:
+    """Run with stdout and stderr going to files, not pipes: llama.cpp's logger thread is still
+    writing its debug log (300 KB for a 90-layer model) when main() returns, and loses its tail
+    (the table) in 4 runs of 10 into a pipe, 11 of 40 into a file (a 46-layer MoE twin,
+    llama.cpp 0c1e570)."""
+    import tempfile
+
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+        done = subprocess.run(argv, stdout=out, stderr=err, timeout=timeout_s, check=False)
+        out.seek(0)
+        err.seek(0)
+        text = out.read().decode(errors="replace") + err.read().decode(errors="replace")
+    return done, text
 
 
 def _fit_params_version(text: str) -> str:

@@ -1,0 +1,269 @@
+"""Twins of real architectures: GGUF files with llama.cpp's tensor names, shapes and metadata for
+gpt-oss, gemma3, deepseek2, qwen3moe, qwen2 …, random weights written straight in their quant
+blocks (``_blocks``), so llama-bench and llama-cpp-python load and run them at true speed.
+
+The tensor types are the ones ``_arch.tensor_types`` gives a file of that quant (llama.cpp's
+quantizer rules, gpt-oss experts in MXFP4); the file is written tensor by tensor, so a 12 GB
+twin needs about one tensor of memory. Twins are cached by their spec like ``bench synth``'s.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from bench.model._arch import ARCHITECTURES, Hparams, nbytes, tensor_types
+from bench.model._blocks import FLOATS, Payload
+from bench.model._shapes import SHAPES
+from bench.model._synthetic import (
+    ARCHES,
+    N_BYTE_TOKENS,
+    N_SPECIAL,
+    SynthResult,
+    _intact,
+    _place,
+    _write_record,
+    cache_dir,
+    human_params,
+    make_spec,
+    parse_params,
+    synthesize,
+)
+from probe.errors import UserError
+
+TWIN_VERSION = 1  # bump when the bytes written for the same spec change
+TWIN_ARCHES = ARCHITECTURES
+# Quants whose blocks _blocks writes (the K-quant and legacy families, MXFP4, floats).
+TWIN_QUANTS = ("F32", "F16", "BF16", "Q8_0", "Q6_K", "Q5_K_M", "Q5_K_S", "Q4_K_M", "Q4_K_S",
+               "Q3_K_M", "Q3_K_S", "Q3_K_L", "Q2_K", "Q4_0", "Q4_1", "Q5_0", "Q5_1", "IQ4_NL",
+               "IQ4_XS", "MXFP4")  # fmt: skip
+# Small twins (--params) follow the published proportions of each architecture, scaled down.
+SMALL = {
+    "gpt-oss": Hparams("gpt-oss", 4, 512, 8, 2, 64, 0, 2048, 4096, 8, 2, 512, sliding_window=128,
+                       swa_pattern=2, attn_bias=True),
+    "gemma3": Hparams("gemma3", 6, 512, 4, 2, 128, 1536, 2048, 8192, sliding_window=1024,
+                      swa_pattern=6, tied_embeddings=True),
+    "deepseek2": Hparams("deepseek2", 4, 512, 8, 8, 96, 1536, 2048, 4096, 8, 2, 256,
+                         n_expert_shared=1, n_dense_lead=1, head_dim_v=64, q_lora_rank=256,
+                         kv_lora_rank=128, rope_dim=32),
+    "qwen3moe": Hparams("qwen3moe", 4, 512, 8, 2, 64, 0, 2048, 4096, 8, 2, 256),
+    "qwen3": Hparams("qwen3", 4, 512, 8, 2, 64, 1536, 2048, 4096),
+    "qwen2": Hparams("qwen2", 4, 512, 8, 2, 64, 1536, 2048, 4096, attn_bias=True),
+}  # fmt: skip
+
+
+@dataclass(frozen=True, slots=True)
+class TwinSpec:
+    """A real-architecture twin: its hyper-parameters, quant and seed."""
+
+    hparams: Hparams
+    quant: str
+    seed: int = 0
+
+    def key(self) -> str:
+        h = dataclasses.asdict(self.hparams)
+        h.pop("notes", None)
+        h.pop("source", None)
+        blob = json.dumps({"h": h, "q": self.quant, "seed": self.seed, "v": TWIN_VERSION})
+        return hashlib.sha256(blob.encode()).hexdigest()[:16]
+
+    def file_name(self) -> str:
+        n = sum(int(np.prod(ne)) for _, ne, _ in tensor_types(self.hparams, self.quant))
+        label = self.hparams.name or self.hparams.arch
+        return f"twin-{label}-{human_params(n)}-{self.quant}-{self.key()}.gguf"
+
+
+def small_twin(arch: str, params: str | None, quant: str) -> TwinSpec:
+    """A twin of ``arch`` of about ``params`` parameters: the small shape's layers scaled."""
+    if arch not in SMALL:
+        raise UserError(f"no twin of {arch!r}", hint=f"twins: {', '.join(SMALL)}")
+    if quant not in TWIN_QUANTS:
+        raise UserError(f"cannot write {quant} twins", hint=f"quants: {', '.join(TWIN_QUANTS)}")
+    h = SMALL[arch]
+    if params:
+        one = sum(int(np.prod(ne)) for _, ne, _ in tensor_types(h, "F16")) / h.n_layer
+        h = dataclasses.replace(h, n_layer=max(2, round(parse_params(params) / one)))
+    return TwinSpec(h, quant)
+
+
+def _metadata(w: object, h: Hparams, quant: str) -> None:
+    """The GGUF keys llama.cpp reads for the architecture (its load_arch_hparams)."""
+    add = w  # gguf.GGUFWriter; typed loosely to keep gguf's import lazy
+    add.add_name(f"rigbench twin of {h.name or h.arch}")  # type: ignore[attr-defined]
+    add.add_context_length(h.n_ctx)  # type: ignore[attr-defined]
+    add.add_embedding_length(h.n_embd)  # type: ignore[attr-defined]
+    add.add_block_count(h.n_layer)  # type: ignore[attr-defined]
+    add.add_head_count(h.n_head)  # type: ignore[attr-defined]
+    add.add_layer_norm_rms_eps(1e-5)  # type: ignore[attr-defined]
+    add.add_vocab_size(h.n_vocab)  # type: ignore[attr-defined]
+    add.add_feed_forward_length(h.n_ff or h.n_ff_exp)  # type: ignore[attr-defined]
+    if h.arch == "deepseek2":
+        # MLA as the converter writes it: one shared latent KV head of kv_lora_rank + rope.
+        add.add_head_count_kv(1)  # type: ignore[attr-defined]
+        add.add_key_length(h.kv_lora_rank + h.rope_dim)  # type: ignore[attr-defined]
+        add.add_value_length(h.kv_lora_rank)  # type: ignore[attr-defined]
+        add.add_key_length_mla(h.head_dim)  # type: ignore[attr-defined]
+        add.add_value_length_mla(h.v_dim)  # type: ignore[attr-defined]
+        add.add_rope_dimension_count(h.rope_dim)  # type: ignore[attr-defined]
+        add.add_q_lora_rank(h.q_lora_rank)  # type: ignore[attr-defined]
+        add.add_kv_lora_rank(h.kv_lora_rank)  # type: ignore[attr-defined]
+        add.add_leading_dense_block_count(h.n_dense_lead)  # type: ignore[attr-defined]
+        add.add_expert_shared_count(h.n_expert_shared)  # type: ignore[attr-defined]
+        add.add_expert_weights_scale(1.0)  # type: ignore[attr-defined]
+        from gguf.constants import ExpertGatingFuncType
+
+        add.add_expert_gating_func(ExpertGatingFuncType.SIGMOID)  # type: ignore[attr-defined]
+    else:
+        add.add_head_count_kv(h.n_head_kv)  # type: ignore[attr-defined]
+        add.add_key_length(h.head_dim)  # type: ignore[attr-defined]
+        add.add_value_length(h.v_dim)  # type: ignore[attr-defined]
+        add.add_rope_dimension_count(h.head_dim)  # type: ignore[attr-defined]
+    if h.is_moe:
+        add.add_expert_count(h.n_expert)  # type: ignore[attr-defined]
+        add.add_expert_used_count(h.n_expert_used)  # type: ignore[attr-defined]
+        add.add_expert_feed_forward_length(h.n_ff_exp)  # type: ignore[attr-defined]
+    if h.sliding_window:
+        add.add_sliding_window(h.sliding_window)  # type: ignore[attr-defined]
+    add.add_file_type(_FTYPE.get(quant, 1))  # type: ignore[attr-defined]
+
+
+# llama_ftype of each quant name (include/llama.h).
+_FTYPE = {"F32": 0, "F16": 1, "Q4_0": 2, "Q4_1": 3, "Q8_0": 7, "Q5_0": 8, "Q5_1": 9, "Q2_K": 10}
+_FTYPE |= {"Q3_K_S": 11, "Q3_K_M": 12, "Q3_K_L": 13, "Q4_K_S": 14, "Q4_K_M": 15, "Q5_K_S": 16}
+_FTYPE |= {"Q5_K_M": 17, "Q6_K": 18, "IQ4_NL": 25, "IQ4_XS": 30, "BF16": 32, "MXFP4": 38}
+
+
+def _tokenizer(w: object, n_vocab: int) -> None:
+    """A minimal SPM vocabulary of exactly n_vocab tokens (as bench synth writes)."""
+    tokens = ["<unk>", "<s>", "</s>"] + [f"<0x{i:02X}>" for i in range(N_BYTE_TOKENS)]
+    tokens += [f"\u2581t{i}" for i in range(n_vocab - len(tokens))]
+    types = [2, 3, 3] + [6] * N_BYTE_TOKENS + [1] * (n_vocab - N_SPECIAL - N_BYTE_TOKENS)
+    w.add_tokenizer_model("llama")  # type: ignore[attr-defined]
+    w.add_token_list(tokens)  # type: ignore[attr-defined]
+    w.add_token_scores([0.0] * N_SPECIAL + [-1.0] * (n_vocab - N_SPECIAL))  # type: ignore[attr-defined]
+    w.add_token_types(types)  # type: ignore[attr-defined]
+    w.add_unk_token_id(0)  # type: ignore[attr-defined]
+    w.add_bos_token_id(1)  # type: ignore[attr-defined]
+    w.add_eos_token_id(2)  # type: ignore[attr-defined]
+
+
+def write_twin(spec: TwinSpec, path: Path) -> None:
+    """Write the twin to ``path``, one tensor in memory at a time."""
+    import gguf
+    from gguf.constants import GGMLQuantizationType
+
+    h = spec.hparams
+    if h.n_vocab <= N_SPECIAL + N_BYTE_TOKENS:
+        raise UserError(f"a twin needs more than {N_SPECIAL + N_BYTE_TOKENS} tokens")
+    tensors = tensor_types(h, spec.quant)
+    w = gguf.GGUFWriter(str(path), h.arch)
+    _metadata(w, h, spec.quant)
+    _tokenizer(w, h.n_vocab)
+    for name, ne, t in tensors:
+        shape = tuple(reversed(ne))  # numpy order
+        if t in FLOATS:
+            dtype = {"F32": np.float32, "F16": np.float16}.get(t)
+            if dtype is not None:
+                w.add_tensor_info(name, shape, np.dtype(dtype), nbytes(t, ne))
+                continue
+        raw_shape = (*shape[:-1], nbytes(t, ne) // max(1, int(np.prod(shape[:-1]))))
+        qtype = GGMLQuantizationType[t]
+        w.add_tensor_info(name, raw_shape, np.dtype(np.uint8), nbytes(t, ne), qtype)
+    w.write_header_to_file()
+    w.write_kv_data_to_file()
+    w.write_ti_data_to_file()
+    payload = Payload(spec.seed)
+    for _name, ne, t in tensors:
+        data = payload.tensor(t, ne)
+        if t == "F32":
+            data = data.view(np.float32)
+        elif t == "F16":
+            data = data.view(np.float16)
+        w.write_tensor_data(data)
+    w.close()
+
+
+def make_twin(spec: TwinSpec, output: Path | None = None) -> SynthResult:
+    """The twin's file, written once and cached (``output``: a copy of it there)."""
+    start = time.perf_counter()
+    folder = cache_dir()
+    folder.mkdir(parents=True, exist_ok=True)
+    target = folder / spec.file_name()
+    cached = _intact(target)
+    if not cached:
+        part = target.with_name(target.name + ".tmp")
+        try:
+            write_twin(spec, part)
+            part.rename(target)  # atomic: a cached file is always complete
+        except OSError as exc:
+            raise UserError(
+                f"cannot write the twin {target.name}: {exc.strerror or exc}",
+                hint="free some disk space, or set RIGBENCH_CACHE to a larger disk",
+            ) from exc
+        finally:
+            part.unlink(missing_ok=True)
+        _write_record(target)
+    final = _place(target, output) if output is not None else target
+    return SynthResult(final, None, cached, time.perf_counter() - start, final.stat().st_size)
+
+
+@dataclass(frozen=True, slots=True)
+class Made:
+    """What ``bench synth`` made: the file, its parameter counts and the spec it was made from."""
+
+    result: SynthResult
+    n_params: int
+    n_active_params: int
+    spec: dict[str, Any]
+
+
+def twin_params(spec: TwinSpec) -> tuple[int, int]:
+    """(parameters, parameters used per token: MoE counts the used experts only)."""
+    h = spec.hparams
+    total = active = 0
+    for name, ne, _ in tensor_types(h, spec.quant):
+        n = int(np.prod(ne))
+        total += n
+        active += n // h.n_expert * h.n_expert_used if "_exps." in name and h.n_expert else n
+    return total, active
+
+
+def make_synth(
+    arch: str,
+    shape: str | None,
+    params: str | None,
+    quant: str,
+    seed: int,
+    overrides: dict[str, Any],
+    output: Path | None = None,
+) -> Made:
+    """``bench synth``: a published ``shape`` at full size, a twin of a real architecture sized
+    by ``params``, or a llama/qwen MoE model of any dimensions (``overrides``)."""
+    if shape is not None or arch not in ARCHES:
+        if overrides:
+            raise UserError(
+                f"explicit dimensions are for {', '.join(ARCHES)} models",
+                hint="size a twin with --params, or give a published --shape",
+            )
+        if shape is not None and shape not in SHAPES:
+            raise UserError(f"no model shape named {shape!r}", hint=f"shapes: {', '.join(SHAPES)}")
+        twin = (
+            TwinSpec(SHAPES[shape], quant, seed)
+            if shape is not None
+            else dataclasses.replace(small_twin(arch, params, quant), seed=seed)
+        )
+        if twin.quant not in TWIN_QUANTS:
+            raise UserError(f"cannot write {quant} twins", hint=f"quants: {', '.join(TWIN_QUANTS)}")
+        total, active = twin_params(twin)
+        h = dataclasses.asdict(twin.hparams)
+        return Made(make_twin(twin, output), total, active, {**h, "quant": quant, "seed": seed})
+    spec = make_spec(arch, params, quant, seed, overrides)
+    made = synthesize(spec, output)
+    return Made(made, spec.n_params(), spec.n_active_params(), dataclasses.asdict(spec))

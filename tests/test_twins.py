@@ -1,0 +1,98 @@
+"""Twins of real architectures: llama.cpp loads and runs them, their headers read back as the
+shape they were made from, and the memory formula matches llama.cpp's own dry run."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from bench import MemConfig
+from bench.cli import cli
+from bench.model import TwinSpec, load_local, make_twin, small_twin, spec_from_hparams
+from bench.predictor import predict_exact, predict_formula
+from bench.run import run_llama_bench
+
+ARCHES = ["gpt-oss", "gemma3", "deepseek2", "qwen3moe", "qwen3", "qwen2"]
+FIELDS = ("n_layer", "n_embd", "n_head", "n_head_kv", "head_dim_k", "head_dim_v", "n_vocab")
+FIELDS += ("n_expert", "n_expert_used", "n_ff_exp", "n_ff_shexp", "sliding_window")
+FIELDS += ("swa_layers", "kv_lora_rank")
+
+
+def twin(arch: str) -> TwinSpec:
+    # gpt-oss ships MXFP4 experts; the others at Q8_0 (blocks of 32 fit every width here)
+    return small_twin(arch, None, "MXFP4" if arch == "gpt-oss" else "Q8_0")
+
+
+@pytest.mark.parametrize("arch", ARCHES)
+def test_the_header_reads_back_as_the_shape(arch: str, session_env: pytest.MonkeyPatch) -> None:
+    spec = twin(arch)
+    real = load_local(make_twin(spec).path)
+    calc = spec_from_hparams(spec.hparams, spec.quant)
+    assert real.architecture == arch
+    assert sorted((t.name, t.type, t.n_bytes) for t in real.tensors) == sorted(
+        (t.name, t.type, t.n_bytes) for t in calc.tensors
+    )
+    assert {f: getattr(real, f) for f in FIELDS} == {f: getattr(calc, f) for f in FIELDS}
+
+
+@pytest.mark.parametrize("arch", ARCHES)
+def test_llama_bench_runs_the_twin(arch: str, llama_bench: Path) -> None:
+    path = make_twin(twin(arch)).path
+    recs = run_llama_bench(llama_bench, path, {"p": 16, "n": 4, "r": 1, "t": 2}, timeout_s=120)
+    assert {(r["n_prompt"], r["n_gen"]) for r in recs} == {(16, 0), (0, 4)}
+    assert all(r["avg_ts"] > 0 for r in recs)
+
+
+def test_llama_cpp_python_runs_the_gpt_oss_twin() -> None:
+    path = make_twin(twin("gpt-oss")).path
+    code = (
+        "import llama_cpp\n"
+        f"m = llama_cpp.Llama(model_path={str(path)!r}, n_ctx=256, verbose=False)\n"
+        "m.eval([1, 5, 9, 13])\n"
+        "print(m.n_tokens)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
+    assert done.returncode == 0, done.stderr[-800:]
+    assert done.stdout.strip() == "4"
+
+
+GRID = [
+    MemConfig(n_ctx=c, type_k=t, type_v=t, n_gpu_layers=ngl)
+    for c in (4096, 32768)
+    for t in ("f16", "q8_0")
+    for ngl in (-1, 2)  # all layers, and half of them (no GPU here: both stay on the host)
+]
+
+
+@pytest.mark.parametrize("arch", ["gpt-oss", "gemma3", "deepseek2", "qwen3moe"])
+def test_memory_formula_within_3_percent_of_llama_fit_params(arch: str, llama_bench: Path) -> None:
+    fit_params = llama_bench.parent / "llama-fit-params"
+    # 200M parameters: llama-fit-params' table rounds to whole MiB, noise on a 20 MB twin
+    spec = small_twin(arch, "200M", "MXFP4" if arch == "gpt-oss" else "Q8_0")
+    path = make_twin(spec).path
+    model = load_local(path)
+    grid = GRID + ([MemConfig(n_ctx=4096, n_cpu_moe=2)] if model.is_moe else [])
+    for cfg in grid:
+        exact = predict_exact(fit_params, path, cfg, weight_bytes=model.weight_bytes).host
+        formula = predict_formula(model, cfg).host
+        assert formula.total_bytes == pytest.approx(exact.total_bytes, rel=0.03), (
+            cfg,
+            formula,
+            exact,
+        )
+
+
+def test_bench_synth_makes_twins_by_size_and_by_shape(tmp_path: Path) -> None:
+    res = CliRunner().invoke(
+        cli, ["synth", "--arch", "gemma3", "--params", "30M", "--quant", "Q4_0", "--format", "json"]
+    )
+    assert res.exit_code == 0, res.output
+    assert "twin-gemma3" in res.stdout
+    bad = CliRunner().invoke(cli, ["synth", "--arch", "gpt-oss", "--layers", "3"])
+    assert "explicit dimensions" in str(bad.exception)
+    unknown = CliRunner().invoke(cli, ["synth", "--shape", "gpt-oss-9000"])
+    assert "no model shape named 'gpt-oss-9000'" in str(unknown.exception)
