@@ -31,9 +31,19 @@ from bench.records import (
     StoredPoint,
     SweepOptions,
 )
-from bench.run._process import RunResult, _lb_options, classify, llama_bench_argv, run_process
+from bench.run._process import (
+    RunResult,
+    _lb_options,
+    classify,
+    engine_pidfile,
+    failure_reason,
+    llama_bench_argv,
+    run_process,
+    stale_engines,
+)
 from bench.store import Store
 from probe import HostProfile
+from probe.errors import UserError
 
 
 def point_key(cfg: RunConfig) -> str:
@@ -100,6 +110,14 @@ def sweep(
     progress: Callable[[str], None] = lambda _: None,
 ) -> SweepSummary:
     start = time.perf_counter()
+    stale = stale_engines(store.path)
+    if stale:  # its load would land in every timing of this sweep
+        e = stale[0]
+        raise UserError(
+            f"an engine ({e.name}, pid {e.pid}) that an earlier sweep on {store.path} started "
+            "is still running",
+            hint=f"end it (kill {e.pid}) and run the same command again",
+        )
     threads_default = host.cpu.physical_cores if host.cpu and host.cpu.physical_cores else 1
     points = axes.points(threads_default)
     args = {"axes": asdict(axes), "engine": opts.engine, "repetitions": opts.repetitions}
@@ -235,7 +253,9 @@ def _run_cell(
             _take_record, store, sweep_id, opts, remaining, stored, summary, progress
         )
         argv = _argv(opts, engine_info, model, [c for c, _ in group])
-        result = run_process(argv, opts.timeout_s * max(1, len(group)), on_record)
+        result = run_process(
+            argv, opts.timeout_s * max(1, len(group)), on_record, pidfile=engine_pidfile(store.path)
+        )
         summary.processes += 1
         summary.process_seconds += result.seconds
         store.set_peak_rss(sweep_id, stored, result.peak_rss_bytes, result.peak_gpu_bytes)
@@ -252,17 +272,20 @@ def _run_cell(
             isolating = True
             continue
         for cfg, pred in remaining:
-            cls = classify(result.returncode, result.stderr_tail, result.timed_out)
+            evidence = (result.returncode, result.stderr_tail, result.timed_out)
+            cls = classify(*evidence, config=cfg, oom_kills=result.oom_kills)
+            reason = failure_reason(*evidence, config=cfg, oom_kills=result.oom_kills)
             m = Measurement(
                 "failed",
                 failure_class=cls,
                 returncode=result.returncode,
-                stderr_tail=result.stderr_tail[-4000:],
+                # The engine's own lines, then how it ended (a signal leaves no line of its own).
+                stderr_tail=f"{result.stderr_tail[-4000:]}\nrigbench: {reason}".lstrip("\n"),
                 peak_rss_bytes=result.peak_rss_bytes,
             )
             store.add_point(sweep_id, point_key(cfg), cfg, pred, m)
             summary.failed += 1
-            progress(f"FAILED ({cls}) {_label(cfg)}")
+            progress(f"FAILED ({cls}: {reason}) {_label(cfg)}")
 
 
 def _take_record(

@@ -1,0 +1,237 @@
+"""Faults a sweep or a report must survive (issue 12): a killed `bench`, an engine killed from
+outside, a stale engine, a full disk, a read-only store, and malformed input files. Each ends
+in one line (``error: …`` + ``hint: …``, exit 1) or a stored failure, never an orphaned engine
+or a traceback."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import psutil
+import pytest
+
+from bench import Store
+from bench.run._process import classify, engine_pidfile, failure_reason, run_process, stale_engines
+from tests.test_sweep import TINY, _sweep
+
+pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="Linux processes")
+
+
+@pytest.fixture
+def tiny(session_env: pytest.MonkeyPatch) -> Path:
+    from bench.model import synthesize
+
+    return synthesize(TINY).path
+
+
+def _gone(pid: int, within_s: float = 5.0) -> bool:
+    """Whether ``pid`` has ended (a zombie nobody reaped yet counts as ended) within a while."""
+    deadline = time.monotonic() + within_s
+    while time.monotonic() < deadline:
+        try:
+            if psutil.Process(pid).status() == psutil.STATUS_ZOMBIE:
+                return True
+        except psutil.NoSuchProcess:
+            return True
+        time.sleep(0.05)
+    return False
+
+
+def _end(pid: int) -> None:
+    """Test hygiene: end one process this test started (by its pid), if it is still there."""
+    with contextlib.suppress(ProcessLookupError):
+        os.kill(pid, signal.SIGKILL)
+
+
+def _one_line_error(stderr: str, *words: str) -> None:
+    assert "Traceback" not in stderr, stderr
+    errors = [line for line in stderr.splitlines() if line.startswith("error:")]
+    assert len(errors) == 1, stderr
+    assert any(line.startswith("hint:") for line in stderr.splitlines()), stderr
+    for w in words:
+        assert w in errors[0], stderr
+
+
+def _slow_engine(tmp_path: Path, real: Path) -> Path:
+    """llama-bench for probing the build, a minute-long sleep for a benchmark run."""
+    script = tmp_path / "llama-bench"
+    script.write_text(f"""#!/bin/sh
+case " $* " in
+  *" -m "*) exec sleep 61 ;;
+esac
+exec {real} "$@"
+""")
+    script.chmod(0o755)
+    return script
+
+
+# -- 1. engines never outlive bench ----------------------------------------------------------
+
+
+def test_a_killed_bench_leaves_no_engine_running(
+    tiny: Path,
+    tmp_path: Path,
+    llama_bench: Path,
+) -> None:
+    """SIGKILL of `bench` mid-cell: before the fix its llama-bench child (own session) ran on."""
+    engine = _slow_engine(tmp_path, llama_bench)
+    db = tmp_path / "r.db"
+    args = ["-m", str(tiny), "-p", "32", "-n", "0", "-r", "1", "-t", "1", "--db", str(db)]
+    bench = subprocess.Popen(
+        [sys.executable, "-m", "bench.cli", "sweep", *args, "--llama-bench", str(engine)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    child = None
+    try:
+        deadline = time.monotonic() + 60
+        while child is None and time.monotonic() < deadline:
+            kids = psutil.Process(bench.pid).children()
+            child = next((k for k in kids if "61" in k.cmdline()), None)
+            time.sleep(0.05)
+        assert child is not None, "the sweep never started its engine"
+        bench.kill()
+        bench.wait()
+        assert _gone(child.pid), "the engine outlived the bench that started it"
+    finally:
+        if child is not None:
+            _end(child.pid)
+        if bench.poll() is None:
+            bench.kill()
+
+
+@pytest.mark.parametrize("fault", [sqlite3.OperationalError, KeyboardInterrupt, SystemExit])
+def test_every_way_out_of_run_process_ends_the_engine(fault: type[BaseException]) -> None:
+    """An exception while storing a record (a full disk), Ctrl-C or SystemExit: before the fix
+    only Ctrl-C killed the engine."""
+    code = "import time; print('{\"n_prompt\": 1}', flush=True); time.sleep(60)"
+    seen: list[int] = []
+
+    def on_record(_: dict[str, Any]) -> None:
+        seen.append(1)
+        raise fault("stop")
+
+    before = {p.pid for p in psutil.Process().children()}
+    with pytest.raises(fault):
+        run_process([sys.executable, "-c", code], 30, on_record)
+    assert seen
+    new = [p.pid for p in psutil.Process().children() if p.pid not in before]
+    try:
+        assert all(_gone(pid, 1) for pid in new), "the engine survived the exception"
+    finally:
+        for pid in new:
+            _end(pid)
+
+
+def test_a_stale_engine_refuses_the_next_sweep(
+    tiny: Path,
+    tmp_path: Path,
+) -> None:
+    """An engine left over by a killed sweep on the same store (simulated: a `sleep` recorded
+    as llama-bench by a sweep process that is gone) stops the next sweep with one line, until
+    it ends. Before the fix, the sweep ran and measured beside it."""
+    db = tmp_path / "r.db"
+    Store.open(db).close()
+    gone = subprocess.Popen(["true"])
+    gone.wait()  # a pid that no longer runs: the killed sweep
+    stale = subprocess.Popen(["sleep", "60"])
+    try:
+        pidfile = db.with_name(f"{db.name}.engine-{gone.pid}.pid")
+        pidfile.write_text(
+            json.dumps(
+                {
+                    "pid": stale.pid,
+                    "create_time": psutil.Process(stale.pid).create_time(),
+                    "name": "llama-bench",
+                    "owner_pid": gone.pid,
+                    "owner_create_time": 0.0,
+                }
+            )
+        )
+        args = ["-m", str(tiny), "-p", "32", "-n", "0", "-r", "1", "-t", "1", "--db", str(db)]
+        done = _sweep(args)
+        assert done.returncode == 1, done.stderr
+        _one_line_error(done.stderr, f"pid {stale.pid}", "still running")
+        assert f"kill {stale.pid}" in done.stderr
+        assert sqlite3.connect(db).execute("SELECT count(*) FROM points").fetchone() == (0,)
+        assert stale.poll() is None  # rigbench did not kill what it did not start itself
+    finally:
+        _end(stale.pid)
+        stale.wait()
+    assert stale_engines(db) == [] and not pidfile.exists()  # an ended engine's record goes
+    assert _sweep(args).returncode in (0, 2)
+
+
+def test_a_running_sweeps_engine_is_not_stale(tmp_path: Path) -> None:
+    """Only an engine whose sweep is gone is stale: a live sweep's own record is not."""
+    db = tmp_path / "r.db"
+    seen: list[list[Any]] = []
+    run_process(
+        [sys.executable, "-c", "print('{}', flush=True)"],
+        30,
+        lambda _: seen.append(stale_engines(db)),
+        pidfile=engine_pidfile(db),
+    )
+    assert seen == [[]] and not engine_pidfile(db).exists()
+
+
+# -- 2. failure classes from evidence only ---------------------------------------------------
+
+
+def test_an_engine_killed_from_outside_is_a_crash_not_oom() -> None:
+    """SIGKILL with no timeout, no out-of-memory message and no OOM kill counted in
+    /proc/vmstat: before the fix, `oom`."""
+    assert classify(-9, "", False, oom_kills=0) == "crash"
+    assert "killed by signal 9 (SIGKILL) from outside" in failure_reason(-9, "", False)
+    assert classify(-9, "", False, oom_kills=1) == "oom"  # the kernel counted an OOM kill
+    assert "OOM killer" in failure_reason(-9, "", False, oom_kills=1)
+
+
+def test_quantized_v_cache_without_flash_attention_is_unsupported(
+    tiny: Path,
+    tmp_path: Path,
+    llama_bench: Path,
+) -> None:
+    """Real llama-bench (non-verbose) prints only "failed to create context" when llama.cpp
+    refuses a q8_0 V cache with -fa 0: before the fix, `oom`."""
+    db = tmp_path / "r.db"
+    args = ["-m", str(tiny), "-p", "32", "-n", "0", "-r", "1", "-t", "1", "--db", str(db)]
+    done = _sweep([*args, "--fa", "off", "--ctv", "q8_0", "--ctk", "q8_0"])
+    assert done.returncode == 1 and "no point of the sweep could be measured" in done.stderr
+    ((cls, tail),) = sqlite3.connect(db).execute(
+        "SELECT failure_class, stderr_tail FROM points WHERE status = 'failed'"
+    )
+    assert cls == "unsupported"
+    assert "failed to create context" in tail  # the engine's own line is kept
+    assert "refuses a quantized V cache (q8_0) without flash attention" in tail
+
+
+def test_a_signal_from_outside_is_stored_as_a_crash_with_its_reason(
+    tiny: Path,
+    tmp_path: Path,
+    llama_bench: Path,
+) -> None:
+    script = tmp_path / "llama-bench"
+    script.write_text(f"""#!/bin/sh
+case " $* " in *" -m "*) kill -KILL $$ ;; esac
+exec {llama_bench} "$@"
+""")
+    script.chmod(0o755)
+    db = tmp_path / "r.db"
+    args = ["-m", str(tiny), "-p", "32", "-n", "0", "-r", "1", "-t", "1", "--db", str(db)]
+    done = _sweep([*args, "--llama-bench", str(script)])
+    assert done.returncode == 1 and "no point of the sweep could be measured" in done.stderr
+    ((cls, rc, tail),) = sqlite3.connect(db).execute(
+        "SELECT failure_class, returncode, stderr_tail FROM points WHERE status = 'failed'"
+    )
+    assert (rc, cls) == (-9, "crash") or "OOM killer" in tail  # unless the kernel did it
+    assert "killed by signal 9 (SIGKILL)" in tail
