@@ -7,6 +7,7 @@ llama.cpp's compare-llama-bench.py reads the store as it reads llama-bench's out
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 import hashlib
 import json
@@ -153,12 +154,26 @@ class Store:
     conn: sqlite3.Connection
 
     @classmethod
-    def open(cls, path: Path | None = None) -> Store:
+    def open(cls, path: Path | None = None, readonly: bool = False) -> Store:
+        """Open (and create, unless ``readonly``) the results store.
+
+        Args:
+            path: The SQLite file (None: ``default_path()``).
+            readonly: Read only (reports): no tables are created and nothing is written, so a
+                store on read-only media or in a read-only file can be read.
+
+        Raises:
+            UserError: the file is from a newer rigbench, is not a SQLite database, cannot be
+                created, or (``readonly``) does not exist or holds no results store.
+        """
         path = path or default_path()
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            conn = sqlite3.connect(path, timeout=BUSY_TIMEOUT_S, isolation_level=None)
-            conn.execute("PRAGMA journal_mode=WAL")
+            if readonly:
+                conn = _connect_readonly(path)
+            else:
+                path.parent.mkdir(parents=True, exist_ok=True)
+                conn = sqlite3.connect(path, timeout=BUSY_TIMEOUT_S, isolation_level=None)
+                conn.execute("PRAGMA journal_mode=WAL")
             conn.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_S * 1000}")
             # REPLACE deletes the old row: its llama_bench twin goes only with recursive triggers.
             conn.execute("PRAGMA recursive_triggers=ON")
@@ -176,6 +191,15 @@ class Store:
                     f"reads up to {SCHEMA_VERSION})",
                     hint="upgrade rigbench: pip install -U rigbench",
                 )
+            if readonly:
+                # Nothing to upgrade in place: schema 1 is the first. A later schema must read
+                # older stores as they are here, or refuse them.
+                if version is None:
+                    raise UserError(
+                        f"{path} is not a rigbench results database (no schema version)",
+                        hint="give the file `bench sweep --db PATH` wrote",
+                    )
+                return cls(path, conn)
             conn.execute("BEGIN IMMEDIATE")
             conn.executescript(_SCHEMA.format(LLAMA_BENCH_TABLE=LLAMA_BENCH_TABLE))
             if version is None:
@@ -188,6 +212,19 @@ class Store:
             if conn.in_transaction:
                 conn.execute("COMMIT")
         except sqlite3.DatabaseError as exc:
+            if isinstance(exc, sqlite3.OperationalError):
+                _raise_write_error(path, exc)
+                _raise_busy(path, exc)
+                if _is(exc, _CANTOPEN) and readonly:
+                    raise UserError(
+                        f"cannot read the results database {path}: {exc} (its directory is "
+                        "read-only and SQLite cannot open the -shm file of its -wal)",
+                        hint="copy the file with its -wal to a writable directory and use --db",
+                    ) from exc
+                if _is(exc, _CANTOPEN) and path.is_file():
+                    # An existing file on a read-only mount: SQLite opens it read-only, then
+                    # cannot create the -wal and -shm files WAL mode needs beside it.
+                    _raise_write_error(path, exc, read_only=True)
             raise UserError(
                 f"cannot use the results database {path}: {exc}",
                 hint="choose another file with --db PATH",
@@ -213,12 +250,12 @@ class Store:
             self.conn.execute("COMMIT")
         except sqlite3.OperationalError as exc:
             if self.conn.in_transaction:
-                self.conn.execute("ROLLBACK")
-            if "locked" in str(exc) or "busy" in str(exc):
-                raise UserError(
-                    f"{self.path} is busy: another sweep holds it past {BUSY_TIMEOUT_S} s",
-                    hint="wait for it, or use --db OTHER.db",
-                ) from exc
+                # On a full disk the rollback can fail too; the transaction is lost either way,
+                # and every earlier one (every point stored so far) is already committed.
+                with contextlib.suppress(sqlite3.Error):
+                    self.conn.execute("ROLLBACK")
+            _raise_busy(self.path, exc)
+            _raise_write_error(self.path, exc)
             raise
         return int(cur.lastrowid or 0)
 
@@ -400,6 +437,63 @@ class Store:
             "SELECT profile_json FROM hosts WHERE fingerprint = ?", (fp,)
         ).fetchone()
         return host_profile_from_dict(json.loads(row[0])) if row else None
+
+
+# SQLite's result codes (sqlite3.h) for a write that cannot land: SQLITE_FULL (13), SQLITE_IOERR
+# (10, and its extended codes: a failed write or fsync), SQLITE_READONLY (8, and its extended
+# codes); and SQLITE_CANTOPEN (14) for a read-only open that cannot get its WAL index.
+# Python 3.11+ names the code in ``sqlite_errorcode``; 3.10 only has the message: both count.
+_FULL = (13, "database or disk is full")
+_IOERR = (10, "disk I/O error")
+_READONLY = (8, "attempt to write a readonly database")
+_CANTOPEN = (14, "unable to open database file")
+
+
+def _is(exc: sqlite3.Error, code: tuple[int, str]) -> bool:
+    primary = getattr(exc, "sqlite_errorcode", None)
+    if isinstance(primary, int) and primary & 0xFF == code[0]:
+        return True
+    return code[1] in str(exc)
+
+
+def _raise_busy(path: Path, exc: sqlite3.OperationalError) -> None:
+    if "locked" in str(exc) or "busy" in str(exc):
+        raise UserError(
+            f"{path} is busy: another sweep holds it past {BUSY_TIMEOUT_S} s",
+            hint="wait for it, or use --db OTHER.db",
+        ) from exc
+
+
+def _raise_write_error(path: Path, exc: sqlite3.OperationalError, read_only: bool = False) -> None:
+    """A write that cannot land, as one line; anything else returns (the caller re-raises)."""
+    if _is(exc, _FULL) or _is(exc, _IOERR):
+        raise UserError(
+            f"cannot write the results database {path}: {exc} (what it held before is kept)",
+            hint="free some space on its disk, then run the same command with --resume "
+            "(or use --db OTHER on another disk)",
+        ) from exc
+    if read_only or _is(exc, _READONLY):
+        raise UserError(
+            f"cannot write the results database {path}: {exc} (read-only file, directory "
+            "or filesystem)",
+            hint="give a writable file with --db OTHER (reports can read this one as it is)",
+        ) from exc
+
+
+def _connect_readonly(path: Path) -> sqlite3.Connection:
+    """SQLite's read-only open: ``mode=ro``, and ``immutable=1`` where the directory is not
+    writable and no WAL is beside the file (a WAL reader needs a -shm file it may create;
+    an immutable open reads the main file only, so it must not be used while a -wal holds
+    committed points)."""
+    if not path.is_file():
+        raise UserError(
+            f"no results database at {path}",
+            hint="run a sweep first: bench sweep --model synth:llama:250M:Q4_K_M",
+        )
+    wal = path.with_name(path.name + "-wal")
+    immutable = not os.access(path.parent, os.W_OK) and not (wal.exists() and wal.stat().st_size)
+    uri = f"{path.resolve().as_uri()}?mode=ro" + ("&immutable=1" if immutable else "")
+    return sqlite3.connect(uri, uri=True, timeout=BUSY_TIMEOUT_S, isolation_level=None)
 
 
 def _loads(text: str | None, default: Any = None) -> Any:

@@ -158,8 +158,9 @@ def sweep_ids(store: Store) -> list[int]:
 
 
 def load(db: Path | None, sweeps: list[int] | None = None) -> Report:
-    """The latest sweep, or the given ones, from the store at ``db`` (default location)."""
-    store = Store.open(db)
+    """The latest sweep, or the given ones, from the store at ``db`` (default location), opened
+    read-only: a report never writes, so it reads stores on read-only media too."""
+    store = Store.open(db, readonly=True)
     try:
         ids = sweep_ids(store)
         if not ids:

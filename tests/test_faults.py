@@ -8,6 +8,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import shutil
 import signal
 import sqlite3
 import subprocess
@@ -19,8 +20,9 @@ from typing import Any
 import psutil
 import pytest
 
-from bench import Store
+from bench import Measurement, RunConfig, Store
 from bench.run._process import classify, engine_pidfile, failure_reason, run_process, stale_engines
+from probe import UserError
 from tests.test_sweep import TINY, _sweep
 
 pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="Linux processes")
@@ -235,3 +237,204 @@ exec {llama_bench} "$@"
     )
     assert (rc, cls) == (-9, "crash") or "OOM killer" in tail  # unless the kernel did it
     assert "killed by signal 9 (SIGKILL)" in tail
+
+
+# -- 3. read-only stores ---------------------------------------------------------------------
+
+
+@pytest.fixture
+def store_db(tmp_path: Path, machine, monkeypatch: pytest.MonkeyPatch) -> Path:  # type: ignore[no-untyped-def]
+    from tests.test_report import make_db
+
+    d = tmp_path / "media"
+    d.mkdir()
+    return make_db(d / "r.db", machine, monkeypatch)
+
+
+def _run_main(module: str, argv: list[str], capsys: pytest.CaptureFixture[str]) -> Any:
+    import importlib
+
+    main = importlib.import_module(module).main
+    code = 0
+    try:
+        main(argv)
+    except SystemExit as exc:
+        code = int(exc.code or 0)
+    return code, capsys.readouterr()
+
+
+@pytest.fixture
+def read_only() -> Any:
+    """``make(path)`` makes a file or directory read-only for real where this user can, and
+    says whether it did: chmod for a user who is not root; ``chattr +i`` for root, who ignores
+    modes but not the immutable flag (ext4 and most local filesystems, CAP_LINUX_IMMUTABLE).
+    Undone at teardown."""
+    done: list[Path] = []
+
+    def make(path: Path) -> bool:
+        if os.geteuid() != 0:
+            path.chmod(0o555 if path.is_dir() else 0o444)
+            done.append(path)
+            return True
+        if shutil.which("chattr") is None:
+            return False
+        res = subprocess.run(["chattr", "+i", str(path)], capture_output=True, check=False)
+        if res.returncode == 0:
+            done.append(path)
+        return res.returncode == 0
+
+    yield make
+    for path in reversed(done):
+        if os.geteuid() != 0:
+            path.chmod(0o755 if path.is_dir() else 0o644)
+        else:
+            subprocess.run(["chattr", "-i", str(path)], check=True)
+
+
+def test_report_reads_a_store_on_read_only_media(
+    store_db: Path,
+    read_only: Any,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """The file and its directory read-only (as on a read-only mount: SQLite can create no
+    -wal or -shm there): report opens ``mode=ro`` + ``immutable=1`` and reads it. Before the
+    fix, report opened the store read-write and failed. Where neither chmod nor chattr can
+    make them read-only, os.access says so instead, which proves only the choice of URI."""
+    real = read_only(store_db) and read_only(store_db.parent)
+    if not real:
+        real_access = os.access
+
+        def access(path: Any, mode: int, **kw: Any) -> bool:
+            if Path(path) == store_db.parent and mode & os.W_OK:
+                return False
+            return real_access(path, mode, **kw)
+
+        monkeypatch.setattr(os, "access", access)
+    assert not os.access(store_db.parent, os.W_OK)
+    code, out = _run_main("report.cli", ["--db", str(store_db), "--format", "json"], capsys)
+    assert code == 0, out.err
+    assert json.loads(out.out)["sweeps"]
+    assert [p.name for p in store_db.parent.iterdir()] == ["r.db"]  # nothing made beside it
+
+
+def test_a_read_only_store_refuses_writes_and_a_newer_schema(tmp_path: Path) -> None:
+    db = tmp_path / "r.db"
+    Store.open(db).close()
+    ro = Store.open(db, readonly=True)
+    with pytest.raises(sqlite3.OperationalError, match="readonly"):
+        ro.conn.execute("INSERT INTO meta VALUES ('x', 'y')")
+    ro.close()
+    bare = tmp_path / "bare.db"
+    sqlite3.connect(bare).execute("CREATE TABLE t (x)").connection.close()
+    with pytest.raises(UserError, match="not a rigbench results database"):
+        Store.open(bare, readonly=True)
+    assert [r[0] for r in sqlite3.connect(bare).execute("SELECT name FROM sqlite_master")] == [
+        "t"
+    ]  # no tables were created
+    conn = sqlite3.connect(db)
+    conn.execute("UPDATE meta SET value = '99' WHERE key = 'schema_version'")
+    conn.commit()
+    conn.close()
+    with pytest.raises(UserError, match="newer rigbench"):
+        Store.open(db, readonly=True)
+    with pytest.raises(UserError, match="no results database"):
+        Store.open(tmp_path / "missing.db", readonly=True)
+
+
+@pytest.mark.parametrize(
+    ("what", "words"),
+    [
+        ("file", "attempt to write a readonly database"),
+        ("dir", "unable to open database file"),  # what a read-only mount gives too
+    ],
+)
+def test_a_read_only_database_given_to_sweep_is_one_line(
+    tiny: Path,
+    tmp_path: Path,
+    read_only: Any,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    what: str,
+    words: str,
+) -> None:
+    """A results file `bench sweep` cannot write. A read-only file: SQLite opens it read-only
+    and the first write fails with "attempt to write a readonly database". A read-only
+    directory (or mount): SQLite cannot create the -wal beside it. Where chmod/chattr cannot
+    make them read-only, every connection is opened ``mode=ro`` instead (the file case's
+    SQLite error; the directory case then proves nothing more). Before the fix: a traceback
+    for the file, "cannot use …" with no word of what is wrong for the directory."""
+    d = tmp_path / "media"
+    d.mkdir()
+    db = d / "r.db"
+    Store.open(db).close()
+    if not read_only(db if what == "file" else d):
+        real = sqlite3.connect
+
+        def connect(database: Any, *args: Any, **kw: Any) -> sqlite3.Connection:
+            uri = f"{Path(database).resolve().as_uri()}?mode=ro"
+            return real(uri, *args, **{**kw, "uri": True})
+
+        monkeypatch.setattr(sqlite3, "connect", connect)
+        words = "attempt to write a readonly database"
+    args = ["sweep", "-m", str(tiny), "-p", "32", "-n", "0", "-r", "1", "--db", str(db)]
+    code, out = _run_main("bench.cli", args, capsys)
+    assert code == 1
+    _one_line_error(out.err, f"cannot write the results database {db}", words)
+    assert "--db OTHER" in out.err
+
+
+def test_a_store_that_turns_read_only_mid_sweep_is_one_line(tmp_path: Path) -> None:
+    """A filesystem remounted read-only under a running sweep: the next point's write.
+    Before the fix, sqlite3.OperationalError's traceback."""
+    db = tmp_path / "r.db"
+    store = Store.open(db)
+    sid = store.start_sweep("fp", {}, None, {}, {}, "k")
+    store.add_point(sid, "a", RunConfig(), None, Measurement("ok", avg_ts=1.0))
+    store.conn.close()
+    store.conn = sqlite3.connect(f"{db.as_uri()}?mode=ro", uri=True, isolation_level=None)
+    with pytest.raises(UserError, match="cannot write the results database") as err:
+        store.add_point(sid, "b", RunConfig(n_depth=1), None, Measurement("ok", avg_ts=1.0))
+    assert "--db OTHER" in (err.value.hint or "")
+    store.close()
+    assert [p.key for p in Store.open(db, readonly=True).points()] == ["a"]
+
+
+# -- 4. one line, not a traceback ------------------------------------------------------------
+
+
+def test_a_full_disk_mid_sweep_is_one_line_and_keeps_the_points(
+    tiny: Path,
+    tmp_path: Path,
+    llama_bench: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """The disk fills while points stream in: SQLite's own SQLITE_FULL ("database or disk is
+    full"), reached here through ``PRAGMA max_page_count`` once the sweep has started (a real
+    full tmpfs gives the same error; see the issue's fault matrix). Before the fix: a
+    traceback, and the engine left running."""
+    real_start = Store.start_sweep
+
+    def start_then_fill(self: Store, *args: Any, **kw: Any) -> int:
+        sid = real_start(self, *args, **kw)
+        (pages,) = self.conn.execute("PRAGMA page_count").fetchone()
+        self.conn.execute(f"PRAGMA max_page_count = {pages + 2}")
+        return sid
+
+    monkeypatch.setattr(Store, "start_sweep", start_then_fill)
+    db = tmp_path / "r.db"
+    prompts = ",".join(str(16 * i) for i in range(1, 25))
+    args = ["sweep", "-m", str(tiny), "-p", prompts, "-n", "0", "-r", "1", "-t", "1"]
+    before = {p.pid for p in psutil.Process().children()}
+    code, out = _run_main("bench.cli", [*args, "--db", str(db)], capsys)
+    assert code == 1, out.err
+    _one_line_error(out.err, "cannot write the results database", "database or disk is full")
+    assert "--resume" in out.err
+    conn = sqlite3.connect(db)
+    (stored,) = conn.execute("SELECT count(*) FROM points").fetchone()
+    assert 1 <= stored < 24  # the points stored before the disk filled are kept
+    assert conn.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+    new = [p.pid for p in psutil.Process().children() if p.pid not in before]
+    assert all(_gone(pid, 2) for pid in new)  # the engine went with the sweep
+    assert not list(tmp_path.glob("r.db.engine-*.pid"))
