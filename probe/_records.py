@@ -161,36 +161,88 @@ def _upgrade(data: dict[str, Any]) -> dict[str, Any]:
     return data
 
 
-def _build(cls: type, data: Any) -> Any:
-    """Rebuild a dataclass (recursively) from its ``asdict`` form, ignoring unknown keys."""
+class _BadField(ValueError):
+    """A field of a HostProfile dict that does not have its type; ``where`` names it."""
+
+    def __init__(self, where: str, why: str) -> None:
+        super().__init__(f"{where} {why}")
+
+
+_JSON_NAMES = {dict: "an object", list: "a list", str: "a string", bool: "true/false"}
+
+
+def _what(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true/false"
+    if isinstance(value, int | float):
+        return f"the number {value!r}"
+    if isinstance(value, str):
+        return f"the string {value[:40]!r}"
+    return _JSON_NAMES.get(type(value), type(value).__name__)
+
+
+def _build(cls: type, data: Any, where: str) -> Any:
+    """Rebuild a dataclass (recursively) from its ``asdict`` form, ignoring unknown keys and
+    checking every known one against its type; ``where`` names it in errors (``gpus[0]``)."""
     if not isinstance(data, dict):
-        raise TypeError(f"{cls.__name__} must be an object, not {type(data).__name__}")
+        raise _BadField(where or cls.__name__, f"must be an object, not {_what(data)}")
     hints = typing.get_type_hints(cls)
     kwargs: dict[str, Any] = {}
     for f in dataclasses.fields(cls):
+        name = f"{where}.{f.name}" if where else f.name
         if f.name not in data:
+            if f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING:
+                raise _BadField(name, "is missing")
             continue
-        kwargs[f.name] = _convert(hints[f.name], data[f.name])
+        kwargs[f.name] = _convert(hints[f.name], data[f.name], name)
     return cls(**kwargs)
 
 
-def _convert(hint: Any, value: Any) -> Any:
-    if value is None:
-        return None
+def _convert(hint: Any, value: Any, where: str) -> Any:
     origin = typing.get_origin(hint)
     args = typing.get_args(hint)
     if origin in (typing.Union, types.UnionType):
+        if value is None and type(None) in args:
+            return None
         inner = [a for a in args if a is not type(None)]
-        return _convert(inner[0], value)
+        return _convert(inner[0], value, where)
+    if value is None:
+        raise _BadField(where, "must not be null")
     if origin is tuple:
-        return tuple(_convert(args[0], v) for v in value)
+        if not isinstance(value, list | tuple):
+            raise _BadField(where, f"must be a list, not {_what(value)}")
+        return tuple(_convert(args[0], v, f"{where}[{i}]") for i, v in enumerate(value))
+    if origin is dict:
+        if not isinstance(value, dict):
+            raise _BadField(where, f"must be an object, not {_what(value)}")
+        return {str(k): _convert(args[1], v, f"{where}.{k}") for k, v in value.items()}
     if dataclasses.is_dataclass(hint):
-        return _build(hint, value)  # type: ignore[arg-type]
+        return _build(hint, value, where)  # type: ignore[arg-type]
+    if hint is bool:
+        if not isinstance(value, bool):
+            raise _BadField(where, f"must be true or false, not {_what(value)}")
+        return value
+    if hint is int:
+        if isinstance(value, float) and value.is_integer():
+            return int(value)  # 6.4e10 by hand is still a whole number of bytes
+        if not isinstance(value, int) or isinstance(value, bool):
+            raise _BadField(where, f"must be a whole number, not {_what(value)}")
+        return value
+    if hint is float:
+        if not isinstance(value, int | float) or isinstance(value, bool):
+            raise _BadField(where, f"must be a number, not {_what(value)}")
+        return float(value)
+    if hint is str:
+        if not isinstance(value, str):
+            raise _BadField(where, f"must be a string, not {_what(value)}")
+        return value
     return value
 
 
-def host_profile_from_dict(data: dict[str, Any]) -> HostProfile:
-    """Read a HostProfile dict: reject newer schemas, upgrade older ones."""
+def host_profile_from_dict(data: dict[str, Any], source: str = "host profile") -> HostProfile:
+    """Read a HostProfile dict: reject newer schemas, upgrade older ones, and refuse a field
+    of the wrong type with its name (``memory.total_bytes must be a whole number …``); errors
+    name the profile as ``source``."""
     version = data.get("schema_version")
     if not isinstance(version, int):
         raise UserError(
@@ -205,10 +257,10 @@ def host_profile_from_dict(data: dict[str, Any]) -> HostProfile:
     data = _upgrade(dict(data))
     data["schema_version"] = SCHEMA_VERSION
     try:
-        return typing.cast(HostProfile, _build(HostProfile, data))
-    except (TypeError, ValueError, KeyError, IndexError) as exc:
+        return typing.cast(HostProfile, _build(HostProfile, data, ""))
+    except _BadField as exc:
         raise UserError(
-            f"host profile is malformed: {exc}",
+            f"{source} is malformed: {exc}",
             hint="make a fresh one with: probe detect --format json --output host.json",
         ) from exc
 
@@ -218,6 +270,12 @@ def load_host_profile(path: str | Path) -> HostProfile:
     p = Path(path)
     try:
         text = p.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise UserError(
+            f"host profile {p} is not UTF-8 text (byte 0x{exc.object[exc.start]:02x} at "
+            f"offset {exc.start})",
+            hint="make a fresh one with: probe detect --format json --output host.json",
+        ) from exc
     except OSError as exc:
         raise UserError(
             f"cannot read host profile {p}: {exc.strerror or exc}",
@@ -232,4 +290,4 @@ def load_host_profile(path: str | Path) -> HostProfile:
         ) from exc
     if not isinstance(data, dict):
         raise UserError(f"host profile {p} is not a JSON object", hint="probe detect --format json")
-    return host_profile_from_dict(data)
+    return host_profile_from_dict(data, f"host profile {p}")

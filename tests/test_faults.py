@@ -438,3 +438,44 @@ def test_a_full_disk_mid_sweep_is_one_line_and_keeps_the_points(
     new = [p.pid for p in psutil.Process().children() if p.pid not in before]
     assert all(_gone(pid, 2) for pid in new)  # the engine went with the sweep
     assert not list(tmp_path.glob("r.db.engine-*.pid"))
+
+
+@pytest.mark.parametrize(
+    ("content", "words"),
+    [
+        (b'{"schema_version": 2, "os": \xff\xfe}', "not UTF-8 text (byte 0xff at offset 28)"),
+        (
+            b'{"schema_version": 2, "cpu": null, "memory": {"total_bytes": "lots", '
+            b'"available_bytes": null, "swap_total_bytes": null, "swap_free_bytes": null}, '
+            b'"gpus": [], "disks": [], "os": {"system": "Linux", "release": "6", '
+            b'"machine": "x86_64", "python_version": "3.11"}, "backends": [], '
+            b'"hf_cache_dir": null}',
+            "memory.total_bytes must be a whole number, not the string 'lots'",
+        ),
+        (
+            b'{"schema_version": 2, "cpu": null, "memory": [1, 2], "gpus": [], "disks": [], '
+            b'"os": {"system": "Linux", "release": "6", "machine": "x86_64", '
+            b'"python_version": "3.11"}, "backends": [], "hf_cache_dir": null}',
+            "memory must be an object, not a list",
+        ),
+        (
+            b'{"schema_version": 2, "cpu": null, "memory": null, "gpus": {"0": {}}, '
+            b'"disks": [], "os": {"system": "Linux", "release": "6", "machine": "x86_64", '
+            b'"python_version": "3.11"}, "backends": [], "hf_cache_dir": null}',
+            "gpus must be a list, not an object",
+        ),
+    ],
+)
+def test_probe_show_of_a_bad_file_is_one_line(tmp_path: Path, content: bytes, words: str) -> None:
+    """Before the fix: UnicodeDecodeError's traceback, a profile that crashed the renderer,
+    or a message naming a class instead of the field."""
+    f = tmp_path / "host.json"
+    f.write_bytes(content)
+    done = subprocess.run(
+        [sys.executable, "-m", "probe.cli", "show", str(f)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 1, done.stderr
+    _one_line_error(done.stderr, str(f), words)
