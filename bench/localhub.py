@@ -500,6 +500,62 @@ def demo_repos(
         f"rigbench-test/{stem}-GGUF": (files, False),
         "rigbench-test/gated-GGUF": (gated, True),
         "rigbench-test/no-gguf": (no_gguf, False),
+        **gpt_oss_repos(full=False),
+    }
+
+
+TWIN_README = """---
+library_name: gguf
+base_model: openai/gpt-oss-20b
+tags: [gguf, rigbench, synthetic-twin]
+---
+# {repo} (synthetic twin)
+
+Not the real model: a rigbench twin laid out like `{repo}` on the Hugging Face Hub (the same
+file names, architecture `gpt-oss`, its tensor names and quant types, MXFP4 experts), with
+random weights. {scale} The text it generates is noise; its speed and memory are the shape's.
+"""
+# Real file names of the two repos the seeds point at (their Hub listings, 2025-2026).
+UNSLOTH_QUANTS = ("F16", "Q8_0", "Q4_K_M", "Q3_K_M", "Q2_K")
+
+
+def gpt_oss_repos(full: bool = False) -> dict[str, tuple[dict[str, Path | bytes | str], bool]]:
+    """``unsloth/gpt-oss-20b-GGUF`` and ``ggml-org/gpt-oss-20b-GGUF`` as twins: the real file
+    names and layout; full size (12 GB a file) or scaled down to 4 layers of width 512."""
+    import dataclasses
+
+    from bench.model import SHAPES, TwinSpec, make_twin
+
+    h = SHAPES["gpt-oss-20b"]
+    scale = "Full size: 24 layers, 2880 wide, 32 experts."
+    if not full:
+        h = dataclasses.replace(h, n_layer=4, n_embd=512, n_head=8, n_head_kv=2, n_expert=8)
+        h = dataclasses.replace(h, n_expert_used=2, n_ff_exp=512, n_vocab=8192, n_ctx=8192)
+        scale = "Scaled down for a demo: 4 layers of width 512, 8 experts, 8192 tokens."
+
+    def repo(name: str, quants: dict[str, str]) -> dict[str, Path | bytes | str]:
+        files: dict[str, Path | bytes | str] = {
+            "README.md": TWIN_README.format(repo=name, scale=scale),
+            ".gitattributes": "*.gguf filter=lfs diff=lfs merge=lfs -text\n",
+        }
+        for file_name, quant in quants.items():
+            files[file_name] = make_twin(TwinSpec(h, quant)).path
+        return files
+
+    if full:
+        return {
+            "ggml-org/gpt-oss-20b-GGUF": (
+                repo("ggml-org/gpt-oss-20b-GGUF", {"gpt-oss-20b-mxfp4.gguf": "MXFP4"}),
+                False,
+            )
+        }
+    unsloth = {f"gpt-oss-20b-{q}.gguf": q for q in UNSLOTH_QUANTS}
+    return {
+        "unsloth/gpt-oss-20b-GGUF": (repo("unsloth/gpt-oss-20b-GGUF", unsloth), False),
+        "ggml-org/gpt-oss-20b-GGUF": (
+            repo("ggml-org/gpt-oss-20b-GGUF", {"gpt-oss-20b-mxfp4.gguf": "MXFP4"}),
+            False,
+        ),
     }
 
 

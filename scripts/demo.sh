@@ -41,6 +41,16 @@ step "Sweep a quant from the hub: download (verified), measure, compare with cal
 sweep --model rigbench-test/synth-llama-GGUF:Q4_K_M --depth 0,512 -p 128 -n 32 \
   -r 2 --db out/demo.db
 
+step "The headline model: which quant of unsloth/gpt-oss-20b-GGUF fits here? (the local endpoint serves synthetic twins scaled down to 4 layers: real file names, architecture, tensor names and quant types)"
+$BIN/bench plan --model unsloth/gpt-oss-20b-GGUF
+step "Sweep the headline model (scaled-down twin: the figures are the twin's, not gpt-oss-20b's)"
+export RIGBENCH_DB="$PWD/out/demo.db"  # the literal command below stores into the demo's database
+sweep --model unsloth/gpt-oss-20b-GGUF
+
+step "The full-size gpt-oss-20b on machines you do not own (computed from its published shape)"
+$BIN/bench plan --model shape:gpt-oss-20b:MXFP4 --hardware rtx3060-12gb -c 32768
+$BIN/bench predict --model shape:gpt-oss-20b:MXFP4 --hardware rtx3060-12gb --depth 0,4096
+
 step "Predict a model never measured here, with this host's calibration"
 $BIN/bench predict --model synth:llama:500M:Q8_0 --depth 0,1024 --db out/demo.db
 step "The measured-vs-predicted report"

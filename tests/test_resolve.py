@@ -98,10 +98,15 @@ def test_every_command_accepts_every_syntax(
         assert "plan:" in res.stderr
 
 
-def test_a_shape_cannot_be_measured() -> None:
-    (source,) = resolve_model("shape:llama3-8b:Q4_K_M")
+def test_a_shape_is_measured_through_its_twin() -> None:
+    """shape: sources carry the twin sweep would write (nothing is written to resolve one);
+    a hub source is downloaded, never materialized."""
+    (source,) = resolve_model("shape:gpt-oss-20b:MXFP4")
+    assert source.twin is not None and source.twin.hparams.name == "gpt-oss-20b"
+    assert "twin-gpt-oss-20b-20.9B-MXFP4" in source.twin.file_name()
+    hub_source = dataclasses.replace(source, kind="hub", twin=None)
     with pytest.raises(UserError, match="computed from a shape"):
-        materialize(source)
+        materialize(hub_source)
 
 
 @pytest.mark.parametrize(

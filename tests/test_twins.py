@@ -96,3 +96,29 @@ def test_bench_synth_makes_twins_by_size_and_by_shape(tmp_path: Path) -> None:
     assert "explicit dimensions" in str(bad.exception)
     unknown = CliRunner().invoke(cli, ["synth", "--shape", "gpt-oss-9000"])
     assert "no model shape named 'gpt-oss-9000'" in str(unknown.exception)
+
+
+def test_the_headline_repos_are_served_as_twins(
+    hub: object, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`bench plan --model unsloth/gpt-oss-20b-GGUF`, as typed, against the local endpoint."""
+    import json
+
+    from bench.localhub import LocalHub
+
+    assert isinstance(hub, LocalHub)
+    monkeypatch.setenv("HF_ENDPOINT", hub.url)
+    hub.faults.delay_s = 0.0
+    readme = hub.repos["unsloth/gpt-oss-20b-GGUF"].files["README.md"]
+    assert b"(synthetic twin)" in readme.read(0, readme.size)
+    res = CliRunner().invoke(
+        cli, ["plan", "--model", "unsloth/gpt-oss-20b-GGUF", "--format", "json"]
+    )
+    assert res.exit_code == 0, res.output
+    quants = {q["quant"]: q for q in json.loads(res.stdout)["quants"]}
+    assert set(quants) == {"F16", "Q8_0", "Q4_K_M", "Q3_K_M", "Q2_K"}
+    assert {q["architecture"] for q in quants.values()} == {"gpt-oss"}
+    # the experts stay MXFP4 in every quant, so F16 is barely larger than Q2_K
+    assert quants["F16"]["size_bytes"] < 2 * quants["Q2_K"]["size_bytes"]
+    dry = CliRunner().invoke(cli, ["sweep", "--model", "ggml-org/gpt-oss-20b-GGUF", "--dry-run"])
+    assert dry.exit_code == 0 and "ggml-org/gpt-oss-20b-GGUF:MXFP4" in dry.stderr

@@ -237,5 +237,5 @@ def materialize(source: ModelSource) -> Path:
         return make_twin(source.twin).path
     raise UserError(
         f"{source.label} is computed from a shape: it can be planned and predicted, not measured",
-        hint="measure a synthetic twin instead: bench sweep --model synth:ARCH:PARAMS:QUANT",
+        hint="measure a twin of it instead: bench sweep --model shape:NAME:QUANT",
     )
