@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import math
 import re
 import sqlite3
 from pathlib import Path
@@ -53,11 +54,13 @@ def _table_rows(source: Path | str, path: Path) -> list[dict[str, Any]]:
     return rows
 
 
-def read_records(path: Path) -> list[dict[str, Any]]:
-    """Records from any llama-bench output format, with the line of the first bad one."""
+def read_records(path: Path) -> list[tuple[str, dict[str, Any]]]:
+    """Records from any llama-bench output format, each with where it is in the file (``line
+    3``, ``record 2``, ``row 5``), every number field checked; the first bad one is an error
+    that names it."""
     raw = path.read_bytes()
     if raw.startswith(b"SQLite format 3"):
-        return _table_rows(path, path)
+        return _checked(path, [(f"row {n}", r) for n, r in enumerate(_table_rows(path, path), 1)])
     text = raw.decode("utf-8", errors="replace")
     stripped = text.lstrip()
     if stripped.startswith("["):
@@ -65,9 +68,9 @@ def read_records(path: Path) -> list[dict[str, Any]]:
             data = json.loads(text)
         except json.JSONDecodeError as exc:
             raise _bad(path, f"line {exc.lineno}", exc.msg) from exc
-        return [d for d in data if isinstance(d, dict)]
+        return _checked(path, [(f"record {n}", d) for n, d in enumerate(data, 1)])
     if stripped.startswith("{"):
-        out = []
+        out: list[tuple[str, Any]] = []
         for n, line in enumerate(text.splitlines(), 1):
             if not line.strip():
                 continue
@@ -75,26 +78,86 @@ def read_records(path: Path) -> list[dict[str, Any]]:
                 rec = json.loads(line)
             except json.JSONDecodeError as exc:
                 raise _bad(path, f"line {n}", exc.msg) from exc
-            out.append(rec)
-        return out
+            out.append((f"line {n}", rec))
+        return _checked(path, out)
     if stripped.startswith("CREATE TABLE") or stripped.startswith("INSERT"):
-        return _table_rows(text, path)
+        return _checked(path, [(f"row {n}", r) for n, r in enumerate(_table_rows(text, path), 1)])
     reader = csv.DictReader(io.StringIO(text))
     if not reader.fieldnames or "avg_ts" not in reader.fieldnames:
         raise _bad(path, "line 1", "not JSON, JSONL, CSV with an avg_ts column, nor SQL")
-    out = []
+    rows: list[tuple[str, Any]] = []
     for n, row in enumerate(reader, 2):
         if None in row or any(v is None for v in row.values()):
             raise _bad(path, f"line {n}", "wrong number of columns")
-        out.append(dict(row))
-    return out
+        rows.append((f"line {n}", dict(row)))
+    return _checked(path, rows)
+
+
+# llama-bench's number fields (tools/llama-bench/llama-bench.cpp, test::get_fields): JSON
+# writes them as numbers, CSV and SQL as text; either way they must read as numbers.
+_NUMBER_FIELDS = (
+    "n_prompt",
+    "n_gen",
+    "n_depth",
+    "n_batch",
+    "n_ubatch",
+    "n_threads",
+    "n_gpu_layers",
+    "n_cpu_moe",
+    "model_size",
+    "model_n_params",
+    "avg_ns",
+    "stddev_ns",
+    "avg_ts",
+    "stddev_ts",
+)
+
+
+def _checked(path: Path, recs: list[tuple[str, Any]]) -> list[tuple[str, dict[str, Any]]]:
+    """Every record an object and every number field a number (or absent or empty), so that a
+    bad record stops the import, naming its place and field, before anything is stored."""
+    for where, rec in recs:
+        if not isinstance(rec, dict):
+            raise _bad(path, where, f"a record must be a JSON object, not {_what(rec)}")
+        for key in _NUMBER_FIELDS:
+            value = rec.get(key)
+            if value not in (None, "") and _number(value) is None:
+                raise _bad(path, where, f"{key} must be a number, not {_what(value)}")
+        samples = rec.get("samples_ns")
+        if isinstance(samples, list):
+            bad = [x for x in samples if _number(x) is None]
+            if bad:
+                raise _bad(path, where, f"samples_ns must hold numbers, not {_what(bad[0])}")
+        elif samples is not None and not isinstance(samples, str):
+            raise _bad(path, where, f"samples_ns must be a list of numbers, not {_what(samples)}")
+    return recs
+
+
+def _number(v: Any) -> float | None:
+    """A finite number from JSON (int, float) or CSV/SQL text; None for anything else."""
+    if isinstance(v, bool) or not isinstance(v, int | float | str):
+        return None
+    try:
+        x = float(v)
+    except ValueError:
+        return None
+    return x if math.isfinite(x) else None
+
+
+def _what(v: Any) -> str:
+    if isinstance(v, str):
+        return repr(v[:40])
+    if isinstance(v, dict):
+        return "an object"
+    if isinstance(v, list):
+        return "a list"
+    return json.dumps(v)
 
 
 def _int(v: Any, default: int = 0) -> int:
-    try:
-        return int(float(v))
-    except (TypeError, ValueError):
-        return default
+    """A number field ``_checked`` let through: absent or empty is ``default``."""
+    x = _number(v)
+    return default if x is None else int(x)
 
 
 def _cfg(rec: dict[str, Any]) -> RunConfig:
@@ -129,7 +192,7 @@ def spec_for_record(rec: dict[str, Any]) -> tuple[ModelSpec, str]:
 
 def import_records(store: Store, host: HostProfile, path: Path) -> tuple[int, int, str]:
     """Store the records as one sweep; returns (sweep id, points, how the model was known)."""
-    recs = read_records(path)
+    recs = [rec for _, rec in read_records(path)]
     if not recs:
         raise UserError(f"{path}: no llama-bench records in it", hint="check the file")
     spec, how = spec_for_record(recs[0])
@@ -164,9 +227,9 @@ def import_records(store: Store, host: HostProfile, path: Path) -> tuple[int, in
             samples = [int(x) for x in re.findall(r"\d+", samples)]
         m = Measurement(
             "ok",
-            avg_ts=float(rec.get("avg_ts") or 0),
-            stddev_ts=float(rec.get("stddev_ts") or 0),
-            samples_ns=tuple(int(x) for x in samples or []),
+            avg_ts=_number(rec.get("avg_ts")) or 0.0,
+            stddev_ts=_number(rec.get("stddev_ts")) or 0.0,
+            samples_ns=tuple(int(float(x)) for x in samples or []),
             engine_record=rec,
         )
         store.add_point(sid, f"import-{i}", cfg, Prediction(pred), m)

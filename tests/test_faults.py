@@ -479,3 +479,49 @@ def test_probe_show_of_a_bad_file_is_one_line(tmp_path: Path, content: bytes, wo
     )
     assert done.returncode == 1, done.stderr
     _one_line_error(done.stderr, str(f), words)
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "words"),
+    [
+        (
+            "r.jsonl",
+            '{"n_prompt": 32, "n_gen": 0, "avg_ts": 10.0}\n'
+            '{"n_prompt": 32, "n_gen": 0, "avg_ts": "fast"}\n',
+            "cannot import line 2: avg_ts must be a number, not 'fast'",
+        ),
+        (
+            "r.csv",
+            "n_prompt,n_gen,avg_ts\n32,0,10.0\nx,0,11.0\n",
+            "cannot import line 3: n_prompt must be a number, not 'x'",
+        ),
+        (
+            "r.json",
+            '[{"n_prompt": 32, "n_gen": 0, "avg_ts": 10.0}, [1, 2]]',
+            "cannot import record 2: a record must be a JSON object, not a list",
+        ),
+        (
+            "s.jsonl",
+            '{"n_prompt": 32, "n_gen": 0, "avg_ts": 10.0, "samples_ns": {"a": 1}}\n',
+            "cannot import line 1: samples_ns must be a list of numbers, not an object",
+        ),
+    ],
+)
+def test_report_import_of_wrongly_typed_fields_is_one_line(
+    tmp_path: Path, name: str, content: str, words: str
+) -> None:
+    """Before the fix: ValueError's traceback for avg_ts, and n_prompt "x" silently read as
+    0 (a pp0 point) — and nothing stored from a file that is refused."""
+    f = tmp_path / name
+    f.write_text(content)
+    db = tmp_path / "r.db"
+    cmd = [sys.executable, "-m", "report.cli", "--db", str(db), "import", str(f)]
+    done = subprocess.run(
+        [*cmd, "--hardware", "rtx4090"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 1, done.stderr
+    _one_line_error(done.stderr, words)
+    assert sqlite3.connect(db).execute("SELECT count(*) FROM points").fetchone() == (0,)
