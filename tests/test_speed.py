@@ -279,3 +279,18 @@ def test_predict_falls_back_to_the_plans_placement() -> None:
     assert p.tg_tokens_per_s < whole.tg_tokens_per_s  # experts read from DDR5, not GDDR6
     (fits,) = predict("shape:gpt-oss-20b:MXFP4", host("rtx4090"), [RunConfig()])
     assert fits.notes == () and fits.points[0][0] == RunConfig()
+
+
+def test_sliding_window_layers_cap_the_cost_of_depth() -> None:
+    """gpt-oss attends over 128 cells on half its layers: prefill at depth 16k slows less than
+    it would if every layer attended to the whole context."""
+    swa = spec_from_shape("gpt-oss-20b", "MXFP4")
+    full = dataclasses.replace(swa, swa_layers=(False,) * swa.n_layer)
+    h = host("rtx4090")
+
+    def slowdown(spec):  # type: ignore[no-untyped-def]
+        at = [predict_speed(spec, h, RunConfig(n_depth=d)) for d in (0, 16384)]
+        return at[1].pp_tokens_per_s / at[0].pp_tokens_per_s, at[1].tg_tokens_per_s
+
+    (pp_swa, tg_swa), (pp_full, tg_full) = slowdown(swa), slowdown(full)
+    assert pp_full < pp_swa < 1.0 and tg_full < tg_swa

@@ -309,7 +309,7 @@ def predict_speed(
     for i, d in enumerate(devs):
         bw_e, _, layer_s = _eff(d.backend, family, cals.get(d.backend))
         kv = _kv_read(spec, where, i, tg_depth, cfg)
-        attn_flops = 4 * _attn_width(spec, where, i) * tg_depth
+        attn_flops = 4 * _attn_work(spec, where, i, tg_depth)
         t_w += read_tg[i] / (d.bw * bw_e)
         # Attending to the cache: reading it, or computing on it, whichever is slower.
         t_kv += max(
@@ -343,7 +343,7 @@ def predict_speed(
                 continue
             bw_e, c_e, layer_s = _eff(d.backend, family, cals.get(d.backend))
             matmul = 2 * params[i] * u
-            attn = 4 * _attn_width(spec, where, i) * u * depth
+            attn = 4 * _attn_work(spec, where, i, depth) * u
             runs_on = d
             if i == 0 and gpus and u >= 32 and read_pp[0] > 0:
                 # llama.cpp offloads host-weight matmuls of big batches to the GPU: the weights
@@ -405,9 +405,18 @@ def _kv_read(spec: ModelSpec, where: list[int], dev: int, depth: float, cfg: Run
     return total
 
 
-def _attn_width(spec: ModelSpec, where: list[int], dev: int) -> float:
-    """Sum over the device's layers of n_head x head_dim (QK^T and softmax x V: 4 FLOPs each)."""
-    return sum(spec.n_head[il] * spec.head_dim_k for il in range(spec.n_layer) if where[il] == dev)
+def _attn_work(spec: ModelSpec, where: list[int], dev: int, depth: float) -> float:
+    """Sum over the device's layers of n_head x head_dim x the cells a query attends to (QK^T
+    and softmax x V: 4 FLOPs each). A sliding-window layer attends to at most its window."""
+    total = 0.0
+    for il in range(spec.n_layer):
+        if where[il] != dev:
+            continue
+        cells = depth
+        if spec.swa_layers[il] and spec.sliding_window:
+            cells = min(depth, spec.sliding_window)
+        total += spec.n_head[il] * spec.head_dim_k * cells
+    return total
 
 
 def _hops(where: list[int], cfg: RunConfig, spec: ModelSpec) -> int:
