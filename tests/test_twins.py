@@ -16,10 +16,11 @@ from bench.model import TwinSpec, load_local, make_twin, small_twin, spec_from_h
 from bench.predictor import predict_exact, predict_formula
 from bench.run import run_llama_bench
 
-ARCHES = ["gpt-oss", "gemma3", "deepseek2", "qwen3moe", "qwen3", "qwen2"]
+ARCHES = ["gpt-oss", "gemma3", "deepseek2", "qwen3moe", "qwen3", "qwen2", "qwen35moe", "qwen35"]
+ARCHES += ["nemotron_h"]
 FIELDS = ("n_layer", "n_embd", "n_head", "n_head_kv", "head_dim_k", "head_dim_v", "n_vocab")
 FIELDS += ("n_expert", "n_expert_used", "n_ff_exp", "n_ff_shexp", "sliding_window")
-FIELDS += ("swa_layers", "kv_lora_rank")
+FIELDS += ("swa_layers", "kv_lora_rank", "recurrent_layers", "recurrent_state_bytes")
 
 
 def twin(arch: str) -> TwinSpec:
@@ -68,7 +69,9 @@ GRID = [
 ]
 
 
-@pytest.mark.parametrize("arch", ["gpt-oss", "gemma3", "deepseek2", "qwen3moe"])
+@pytest.mark.parametrize(
+    "arch", ["gpt-oss", "gemma3", "deepseek2", "qwen3moe", "qwen35moe", "nemotron_h"]
+)
 def test_memory_formula_within_3_percent_of_llama_fit_params(arch: str, llama_bench: Path) -> None:
     fit_params = llama_bench.parent / "llama-fit-params"
     # 200M parameters: llama-fit-params' table rounds to whole MiB, noise on a 20 MB twin

@@ -11,12 +11,15 @@ stay F32). Shapes are ggml's ``ne`` order: ``(columns, rows[, experts])``.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 
 from bench.model._gguf import tensor_nbytes
 from probe.errors import UserError
 
-ARCHITECTURES = ("llama", "qwen2", "qwen3", "qwen3moe", "gpt-oss", "gemma3", "deepseek2")
+RECURRENT_ARCHES = ("qwen35", "qwen35moe", "nemotron_h")
+ARCHITECTURES: tuple[str, ...] = ("llama", "qwen2", "qwen3", "qwen3moe", "gpt-oss", "gemma3")
+ARCHITECTURES += ("deepseek2", *RECURRENT_ARCHES)
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,6 +52,17 @@ class Hparams:
     rope_dim: int = 0  # MLA: the RoPE part of each head (qk_rope_head_dim)
     tied_embeddings: bool = False
     attn_bias: bool = False  # q/k/v biases (qwen2, gpt-oss)
+    attn_gate: bool = False  # qwen35: a gated attention output (the Q projection twice as wide)
+    n_ff_shexp: int = 0  # one shared expert this wide (qwen35moe); 0: n_expert_shared x n_ff_exp
+    # Recurrent layers (qwen35: gated delta net; nemotron_h: Mamba-2) keep a fixed state instead
+    # of a KV cache; nemotron_h's other layers are attention or a plain MLP ("M", "*", "-").
+    recurrent: tuple[bool, ...] = ()
+    layer_kinds: str = ""
+    ssm_d_conv: int = 0
+    ssm_d_inner: int = 0
+    ssm_d_state: int = 0
+    ssm_dt_rank: int = 0  # qwen35: value heads; nemotron_h: Mamba heads
+    ssm_n_group: int = 0  # qwen35: key heads
     name: str = ""
     source: str = ""
     notes: tuple[str, ...] = field(default_factory=tuple)
@@ -60,6 +74,25 @@ class Hparams:
     @property
     def v_dim(self) -> int:
         return self.head_dim_v or self.head_dim
+
+    @property
+    def shexp_width(self) -> int:
+        return self.n_ff_shexp or self.n_ff_exp * self.n_expert_shared
+
+    def is_recurrent(self, il: int) -> bool:
+        return bool(self.recurrent) and self.recurrent[il]
+
+    @property
+    def conv_channels(self) -> int:
+        """Channels of the short convolution before the recurrent update."""
+        return self.ssm_d_inner + 2 * self.ssm_n_group * self.ssm_d_state
+
+    @property
+    def state_bytes(self) -> int:
+        """One recurrent layer's state for one sequence, f32 (llama_hparams::n_embd_r and
+        n_embd_s: the convolution's last d_conv - 1 inputs and the d_state x d_inner state)."""
+        r = max(self.ssm_d_conv - 1, 0) * self.conv_channels
+        return 4 * (r + self.ssm_d_state * self.ssm_d_inner)
 
     def check(self) -> None:
         """One UserError naming the first value llama.cpp could not load."""
@@ -78,6 +111,14 @@ class Hparams:
             raise UserError(f"{self.name or self.arch}: experts used must be 1..{self.n_expert}")
         if self.arch == "deepseek2" and not (self.kv_lora_rank and self.rope_dim):
             raise UserError(f"{self.name or 'deepseek2'}: MLA needs kv_lora_rank and rope_dim")
+        if self.arch in RECURRENT_ARCHES:
+            if len(self.recurrent) != self.n_layer or not all(
+                0 < v <= 1 << 20
+                for v in (self.ssm_d_conv, self.ssm_d_inner, self.ssm_d_state, self.ssm_dt_rank)
+            ):
+                raise UserError(f"{self.name or self.arch}: the recurrent layers are not described")
+            if self.arch == "nemotron_h" and len(self.layer_kinds) != self.n_layer:
+                raise UserError(f"{self.name or self.arch}: one layer kind (M, *, -) per layer")
 
 
 Tensor = tuple[str, tuple[int, ...]]  # (name, ne)
@@ -121,6 +162,76 @@ def _mla(h: Hparams, b: str) -> list[Tensor]:
     ]
 
 
+def _gated_delta_net(h: Hparams, b: str) -> list[Tensor]:
+    """qwen35's linear-attention layers (qwen35.cpp / qwen35moe.cpp, load_block_trunk)."""
+    e, key, value, nv = h.n_embd, h.ssm_d_state * h.ssm_n_group, h.ssm_d_inner, h.ssm_dt_rank
+    conv = 2 * key + value
+    return [
+        (f"{b}.attn_qkv.weight", (e, conv)),
+        (f"{b}.attn_gate.weight", (e, value)),
+        (f"{b}.ssm_conv1d.weight", (h.ssm_d_conv, conv)),
+        (f"{b}.ssm_dt.bias", (nv,)),
+        (f"{b}.ssm_a", (nv,)),
+        (f"{b}.ssm_beta.weight", (e, nv)),
+        (f"{b}.ssm_alpha.weight", (e, nv)),
+        (f"{b}.ssm_norm.weight", (h.ssm_d_state,)),
+        (f"{b}.ssm_out.weight", (value, e)),
+    ]
+
+
+def _mamba2(h: Hparams, b: str) -> list[Tensor]:
+    """nemotron_h's Mamba-2 layers (nemotron-h.cpp)."""
+    e, inner, heads, g = h.n_embd, h.ssm_d_inner, h.ssm_dt_rank, h.ssm_n_group
+    return [
+        (f"{b}.ssm_in.weight", (e, 2 * inner + 2 * g * h.ssm_d_state + heads)),
+        (f"{b}.ssm_conv1d.weight", (h.ssm_d_conv, h.conv_channels)),
+        (f"{b}.ssm_conv1d.bias", (h.conv_channels,)),
+        (f"{b}.ssm_dt.bias", (heads,)),
+        (f"{b}.ssm_a", (1, heads)),
+        (f"{b}.ssm_d", (1, heads)),
+        (f"{b}.ssm_norm.weight", (inner // g, g)),
+        (f"{b}.ssm_out.weight", (inner, e)),
+    ]
+
+
+def _qwen35_attention(h: Hparams, b: str) -> list[Tensor]:
+    e, q, kv = h.n_embd, h.n_head * h.head_dim, h.n_head_kv * h.head_dim
+    return [
+        (f"{b}.attn_q.weight", (e, q * 2)),  # the query and its output gate
+        (f"{b}.attn_k.weight", (e, kv)),
+        (f"{b}.attn_v.weight", (e, kv)),
+        (f"{b}.attn_output.weight", (q, e)),
+        (f"{b}.attn_q_norm.weight", (h.head_dim,)),
+        (f"{b}.attn_k_norm.weight", (h.head_dim,)),
+    ]
+
+
+def _layer(h: Hparams, il: int) -> list[Tensor]:
+    """One layer of the recurrent hybrids."""
+    b, e = f"blk.{il}", h.n_embd
+    out: list[Tensor] = [(f"{b}.attn_norm.weight", (e,))]
+    if h.arch == "nemotron_h":
+        kind = h.layer_kinds[il]
+        if kind == "M":
+            return out + _mamba2(h, b)
+        if kind == "*":
+            return out + _attention(h, b)
+        return [*out, (f"{b}.ffn_up.weight", (e, h.n_ff)), (f"{b}.ffn_down.weight", (h.n_ff, e))]
+    out.append((f"{b}.post_attention_norm.weight", (e,)))
+    out += _gated_delta_net(h, b) if h.is_recurrent(il) else _qwen35_attention(h, b)
+    if h.arch == "qwen35":
+        return out + _dense_ffn(b, e, h.n_ff)
+    s = h.shexp_width
+    return [
+        *out,
+        *_experts(dataclasses.replace(h, n_expert_shared=0, n_ff_shexp=0), b),
+        (f"{b}.ffn_gate_inp_shexp.weight", (e,)),
+        (f"{b}.ffn_gate_shexp.weight", (e, s)),
+        (f"{b}.ffn_up_shexp.weight", (e, s)),
+        (f"{b}.ffn_down_shexp.weight", (s, e)),
+    ]
+
+
 def _dense_ffn(b: str, e: int, ff: int) -> list[Tensor]:
     return [
         (f"{b}.ffn_gate.weight", (e, ff)),
@@ -146,8 +257,8 @@ def _experts(h: Hparams, b: str) -> list[Tensor]:
         ]
     if h.arch == "deepseek2":
         out += [(f"{b}.exp_probs_b.bias", (x,))]
-    if h.n_expert_shared:
-        s = f * h.n_expert_shared
+    if h.shexp_width:
+        s = h.shexp_width
         out += [
             (f"{b}.ffn_gate_shexp.weight", (e, s)),
             (f"{b}.ffn_up_shexp.weight", (e, s)),
@@ -164,6 +275,9 @@ def layout(h: Hparams) -> list[Tensor]:
     if not h.tied_embeddings:
         out.append(("output.weight", (e, h.n_vocab)))
     for il in range(h.n_layer):
+        if h.arch in RECURRENT_ARCHES:
+            out += _layer(h, il)
+            continue
         b = f"blk.{il}"
         out.append((f"{b}.attn_norm.weight", (e,)))
         out += _mla(h, b) if h.arch == "deepseek2" else _attention(h, b)
@@ -227,6 +341,7 @@ def _stays_float(name: str, ne: tuple[int, ...]) -> bool:
         or not name.endswith("weight")
         or name.endswith("_norm.weight")
         or "ffn_gate_inp.weight" in name
+        or "ssm_conv1d" in name
     )
 
 
@@ -251,7 +366,7 @@ def _choose(h: Hparams, quant: str, name: str, ne: tuple[int, ...], c: _Counters
         return "MXFP4" if len(ne) > 2 and ne[2] > 1 and "_exps." in name else "Q8_0"
     if name == "token_embd.weight":
         return t
-    if ".attn_v.weight" in name:
+    if ".attn_v.weight" in name or ".attn_qkv.weight" in name:  # category_is_attn_v
         i = c.i_attn_v
         c.i_attn_v += 1
         if quant == "Q2_K":
@@ -300,7 +415,9 @@ def tensor_types(h: Hparams, quant: str) -> list[tuple[str, tuple[int, ...], str
             f"no size rules for quant {quant} yet", hint=f"choose one of {', '.join(DEFAULT_TYPE)}"
         )
     tensors = layout(h)
-    counters = _Counters(sum(1 for name, _ in tensors if ".attn_v.weight" in name))
+    counters = _Counters(
+        sum(1 for name, _ in tensors if ".attn_v.weight" in name or ".attn_qkv.weight" in name)
+    )
     out = []
     for name, ne in tensors:
         if _stays_float(name, ne):

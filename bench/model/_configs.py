@@ -30,16 +30,16 @@ MODEL_TYPES = {
     "gemma3_text": "gemma3",
     "deepseek_v3": "deepseek2",
     "deepseek_v2": "deepseek2",
-}
-# Recognised but not modelled yet: their recurrent (linear-attention, Mamba) state or extra
-# layers are not in the memory and speed formulas.
-NOT_MODELLED = {
     "qwen3_5_moe_text": "qwen35moe",
     "qwen3_5_moe": "qwen35moe",
     "qwen3_5_text": "qwen35",
     "qwen3_5": "qwen35",
-    "qwen3_next": "qwen3next",
     "nemotron_h": "nemotron_h",
+}
+# Recognised but not modelled yet: their recurrent (linear-attention, Mamba) state or extra
+# layers are not in the memory and speed formulas.
+NOT_MODELLED = {
+    "qwen3_next": "qwen3next",
     "glm4_moe": "glm4moe",
     "gemma4_text": "gemma4",
     "gemma4": "gemma4",
@@ -145,9 +145,66 @@ def hparams_from_config(config: dict[str, Any], name: str = "", source: str = ""
             "head_dim_v": _int(cfg, "v_head_dim"),
             "n_head_kv": n_head,
         }
+    elif arch in ("qwen35", "qwen35moe"):
+        common |= _qwen35(cfg, arch)
+    elif arch == "nemotron_h":
+        common |= _nemotron_h(cfg)
     h = Hparams(**common)
     h.check()
     return h
+
+
+def _qwen35(cfg: dict[str, Any], arch: str) -> dict[str, Any]:
+    """Qwen3.5/3.6: gated delta net layers, every full_attention_interval-th one full attention
+    (qwen35moe.cpp load_arch_hparams); the converter maps linear_* keys to ssm.* ones."""
+    n_layer = _int(cfg, "num_hidden_layers")
+    interval = _int(cfg, "full_attention_interval", 4)
+    kinds = cfg.get("layer_types")
+    if isinstance(kinds, list) and len(kinds) == n_layer:
+        recurrent = tuple(k == "linear_attention" for k in kinds)
+    else:
+        recurrent = tuple((il + 1) % max(interval, 1) != 0 for il in range(n_layer))
+    heads_v, head_v = _int(cfg, "linear_num_value_heads"), _int(cfg, "linear_value_head_dim")
+    out: dict[str, Any] = {
+        "attn_gate": True,
+        "recurrent": recurrent,
+        "ssm_d_conv": _int(cfg, "linear_conv_kernel_dim", 4),
+        "ssm_d_inner": heads_v * head_v,
+        "ssm_d_state": _int(cfg, "linear_key_head_dim"),
+        "ssm_dt_rank": heads_v,
+        "ssm_n_group": _int(cfg, "linear_num_key_heads"),
+    }
+    if arch == "qwen35moe":
+        out |= {
+            "n_expert": _int(cfg, "num_experts"),
+            "n_expert_used": _int(cfg, "num_experts_per_tok"),
+            "n_ff_exp": _int(cfg, "moe_intermediate_size"),
+            "n_ff_shexp": _int(cfg, "shared_expert_intermediate_size", 0),
+            "n_ff": 0,
+        }
+    return out
+
+
+def _nemotron_h(cfg: dict[str, Any]) -> dict[str, Any]:
+    """Nemotron-H: hybrid_override_pattern gives each layer: M Mamba-2, * attention, - MLP."""
+    pattern = str(cfg.get("hybrid_override_pattern") or "")
+    n_layer = _int(cfg, "num_hidden_layers")
+    if len(pattern) != n_layer or set(pattern) - set("M*-"):
+        raise UserError(
+            f"config.json: hybrid_override_pattern {pattern[:80]!r} does not give {n_layer} "
+            "layers of M, * and -",
+            hint="give the model's own config.json",
+        )
+    heads, head_dim = _int(cfg, "mamba_num_heads"), _int(cfg, "mamba_head_dim")
+    return {
+        "recurrent": tuple(k == "M" for k in pattern),
+        "layer_kinds": pattern,
+        "ssm_d_conv": _int(cfg, "conv_kernel", 4),
+        "ssm_d_inner": heads * head_dim,
+        "ssm_d_state": _int(cfg, "ssm_state_size"),
+        "ssm_dt_rank": heads,
+        "ssm_n_group": _int(cfg, "n_groups"),
+    }
 
 
 def read_config(path: Path) -> dict[str, Any]:
@@ -222,6 +279,34 @@ PUBLISHED: dict[str, tuple[dict[str, Any], str]] = {
          "v_head_dim": 128, "vocab_size": 129280, "max_position_embeddings": 163840},
         f"{HF}/deepseek-ai/DeepSeek-V3/blob/main/config.json",
     ),
+    "qwen3.5-35b-a3b": (
+        {"model_type": "qwen3_5_moe_text", "hidden_size": 2048, "num_hidden_layers": 40,
+         "num_attention_heads": 16, "num_key_value_heads": 2, "head_dim": 256,
+         "moe_intermediate_size": 512, "shared_expert_intermediate_size": 512,
+         "num_experts": 256, "num_experts_per_tok": 8, "full_attention_interval": 4,
+         "linear_conv_kernel_dim": 4, "linear_key_head_dim": 128, "linear_num_key_heads": 16,
+         "linear_num_value_heads": 32, "linear_value_head_dim": 128, "vocab_size": 248320,
+         "max_position_embeddings": 262144, "tie_word_embeddings": False},
+        f"{HF}/Qwen/Qwen3.5-35B-A3B/blob/main/config.json (text_config)",
+    ),
+    "qwen3.5-27b": (
+        {"model_type": "qwen3_5_text", "hidden_size": 5120, "num_hidden_layers": 64,
+         "num_attention_heads": 24, "num_key_value_heads": 4, "head_dim": 256,
+         "intermediate_size": 17408, "full_attention_interval": 4, "linear_conv_kernel_dim": 4,
+         "linear_key_head_dim": 128, "linear_num_key_heads": 16, "linear_num_value_heads": 48,
+         "linear_value_head_dim": 128, "vocab_size": 248320, "max_position_embeddings": 262144,
+         "tie_word_embeddings": False},
+        f"{HF}/Qwen/Qwen3.5-27B/blob/main/config.json (text_config)",
+    ),
+    "nemotron-nano-9b-v2": (
+        {"model_type": "nemotron_h", "hidden_size": 4480, "num_hidden_layers": 56,
+         "num_attention_heads": 40, "num_key_value_heads": 8, "head_dim": 128,
+         "intermediate_size": 15680,
+         "hybrid_override_pattern": "M-M-M-MM-M-M-M*-M-M-M*-M-M-M-M*-M-M-M-M*-M-MM-M-M-M-M-M-",
+         "mamba_num_heads": 128, "mamba_head_dim": 80, "n_groups": 8, "ssm_state_size": 128,
+         "conv_kernel": 4, "vocab_size": 131072, "max_position_embeddings": 131072},
+        f"{HF}/nvidia/NVIDIA-Nemotron-Nano-9B-v2/blob/main/config.json",
+    ),
     "llama-3.1-8b": (
         {"model_type": "llama", "hidden_size": 4096, "num_hidden_layers": 32,
          "num_attention_heads": 32, "num_key_value_heads": 8, "intermediate_size": 14336,
@@ -276,5 +361,47 @@ PUBLISHED: dict[str, tuple[dict[str, Any], str]] = {
          "num_attention_heads": 64, "num_key_value_heads": 8, "intermediate_size": 28672,
          "vocab_size": 128256, "max_position_embeddings": 8192},
         f"{HF}/meta-llama/Meta-Llama-3-70B/blob/main/config.json",
+    ),
+    "llama2-13b": (
+        {"model_type": "llama", "hidden_size": 5120, "num_hidden_layers": 40,
+         "num_attention_heads": 40, "num_key_value_heads": 40, "intermediate_size": 13824,
+         "vocab_size": 32000, "max_position_embeddings": 4096},
+        f"{HF}/meta-llama/Llama-2-13b-hf/blob/main/config.json",
+    ),
+    "tinyllama-1.1b": (
+        {"model_type": "llama", "hidden_size": 2048, "num_hidden_layers": 22,
+         "num_attention_heads": 32, "num_key_value_heads": 4, "intermediate_size": 5632,
+         "vocab_size": 32000, "max_position_embeddings": 2048},
+        f"{HF}/TinyLlama/TinyLlama-1.1B-intermediate-step-480k-1T/blob/main/config.json",
+    ),
+    "llama-3.2-1b": (
+        {"model_type": "llama", "hidden_size": 2048, "num_hidden_layers": 16,
+         "num_attention_heads": 32, "num_key_value_heads": 8, "head_dim": 64,
+         "intermediate_size": 8192, "vocab_size": 128256, "max_position_embeddings": 131072,
+         "tie_word_embeddings": True},
+        f"{HF}/meta-llama/Llama-3.2-1B/blob/main/config.json",
+    ),
+    "qwen3-4b": (
+        {"model_type": "qwen3", "hidden_size": 2560, "num_hidden_layers": 36,
+         "num_attention_heads": 32, "num_key_value_heads": 8, "head_dim": 128,
+         "intermediate_size": 9728, "vocab_size": 151936, "max_position_embeddings": 40960,
+         "tie_word_embeddings": True},
+        f"{HF}/Qwen/Qwen3-4B/blob/main/config.json",
+    ),
+    "deepseek-r1-distill-qwen-1.5b": (
+        {"model_type": "qwen2", "hidden_size": 1536, "num_hidden_layers": 28,
+         "num_attention_heads": 12, "num_key_value_heads": 2, "intermediate_size": 8960,
+         "vocab_size": 151936, "max_position_embeddings": 131072,
+         "tie_word_embeddings": False},
+        f"{HF}/deepseek-ai/DeepSeek-R1-Distill-Qwen-1.5B/blob/main/config.json",
+    ),
+    "deepseek-v2-lite": (
+        {"model_type": "deepseek_v2", "hidden_size": 2048, "num_hidden_layers": 27,
+         "num_attention_heads": 16, "num_key_value_heads": 16, "intermediate_size": 10944,
+         "moe_intermediate_size": 1408, "n_routed_experts": 64, "n_shared_experts": 2,
+         "num_experts_per_tok": 6, "first_k_dense_replace": 1, "kv_lora_rank": 512,
+         "q_lora_rank": None, "qk_nope_head_dim": 128, "qk_rope_head_dim": 64,
+         "v_head_dim": 128, "vocab_size": 102400, "max_position_embeddings": 163840},
+        f"{HF}/deepseek-ai/DeepSeek-V2-Lite/blob/main/config.json",
     ),
 }  # fmt: skip

@@ -125,18 +125,23 @@ def spec_from_hparams(h: Hparams, quant: str) -> ModelSpec:
     ff = (h.n_ff or h.n_ff_exp,) * n  # feed_forward_length as the converters write it
     metadata: dict[str, object] = {"general.architecture": h.arch}
     heads_kv, head_k, head_v = h.n_head_kv, h.head_dim, h.v_dim
+    recurrent = tuple(h.is_recurrent(il) for il in range(h.n_layer)) if h.recurrent else ()
     if h.kv_lora_rank:
         # MLA as llama.cpp keeps it: one latent "head" of kv_lora_rank + rope dims is cached
         # (the converter writes head_count_kv 1, key_length 576, value_length 512 for V3).
         heads_kv, head_k, head_v = 1, h.kv_lora_rank + h.rope_dim, h.kv_lora_rank
         metadata[f"{h.arch}.rope.dimension_count"] = h.rope_dim
+    kv_heads = (heads_kv,) * n
+    if h.arch == "nemotron_h":  # per layer: KV heads on attention layers, a width on MLP ones
+        kv_heads = tuple(heads_kv if k == "*" else 0 for k in h.layer_kinds)
+        ff = tuple(h.n_ff if k == "-" else 0 for k in h.layer_kinds)
     return ModelSpec(
         architecture=h.arch,
         name=h.name or f"{h.arch} shape",
         n_layer=n,
         n_embd=h.n_embd,
         n_head=(h.n_head,) * n,
-        n_head_kv=(heads_kv,) * n,
+        n_head_kv=kv_heads,
         head_dim_k=head_k,
         head_dim_v=head_v,
         n_ff=ff,
@@ -145,7 +150,7 @@ def spec_from_hparams(h: Hparams, quant: str) -> ModelSpec:
         n_expert=h.n_expert,
         n_expert_used=h.n_expert_used,
         n_ff_exp=h.n_ff_exp,
-        n_ff_shexp=h.n_ff_exp * h.n_expert_shared,
+        n_ff_shexp=h.shexp_width,
         sliding_window=h.sliding_window,
         swa_layers=swa,
         kv_lora_rank=h.kv_lora_rank,
@@ -154,6 +159,8 @@ def spec_from_hparams(h: Hparams, quant: str) -> ModelSpec:
         files=(),
         quant=quant,
         metadata=metadata,
+        recurrent_layers=recurrent,
+        recurrent_state_bytes=h.state_bytes if recurrent else 0,
     )
 
 

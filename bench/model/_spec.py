@@ -20,7 +20,9 @@ from probe.errors import UserError
 
 # ModelSpec schema history:
 #   1 — first version (rigbench 0.1).
-SCHEMA_VERSION = 1
+#   2 — recurrent_layers and recurrent_state_bytes (Qwen3.5 linear attention, Mamba-2); a
+#       version 1 spec reads as one without recurrent layers.
+SCHEMA_VERSION = 2
 # Bounds on header counts, each well past the largest published model, so a hostile header is
 # refused before anything is sized from it. llama.cpp itself stops at LLAMA_MAX_LAYERS = 512
 # and LLAMA_MAX_EXPERTS = 1024 (src/llama-hparams.h, llama-cpp-python 0.3.36's llama.cpp).
@@ -91,7 +93,14 @@ class ModelSpec:
     revision: str | None = None
     quant: str | None = None
     metadata: dict[str, Any] = field(default_factory=dict)
+    # Layers that keep a fixed recurrent state instead of a KV cache, and that state's bytes
+    # for one sequence (f32 convolution and recurrent state, llama_memory_recurrent).
+    recurrent_layers: tuple[bool, ...] = ()
+    recurrent_state_bytes: int = 0
     schema_version: int = SCHEMA_VERSION
+
+    def is_recurrent(self, il: int) -> bool:
+        return bool(self.recurrent_layers) and self.recurrent_layers[il]
 
     @property
     def weight_bytes(self) -> int:
@@ -262,6 +271,7 @@ def model_spec(
         n_vocab = emb.shape[1] if emb and len(emb.shape) > 1 else 0
     ftype = meta.get("general.file_type")
     name = meta.get("general.name")
+    n_ff = _per_layer(meta, f"{arch}.feed_forward_length", n_layer, label, MAX_WIDTH)
     return ModelSpec(
         architecture=arch,
         name=name if isinstance(name, str) else None,
@@ -271,7 +281,7 @@ def model_spec(
         n_head_kv=n_head_kv,
         head_dim_k=head_k,
         head_dim_v=head_v,
-        n_ff=_per_layer(meta, f"{arch}.feed_forward_length", n_layer, label, MAX_WIDTH),
+        n_ff=n_ff,
         n_vocab=n_vocab,
         n_ctx_train=num("context_length", MAX_SCALAR),
         n_expert=n_expert,
@@ -291,7 +301,27 @@ def model_spec(
         revision=revision,
         quant=quant,
         metadata={key: _summarise(v) for key, v in meta.items()},
+        **_recurrent(arch, n_layer, n_head_kv, n_ff, num),
     )
+
+
+def _recurrent(
+    arch: str, n_layer: int, n_head_kv: tuple[int, ...], n_ff: tuple[int, ...], num: Any
+) -> dict[str, Any]:
+    """Which layers are recurrent, as llama.cpp decides (qwen35*: all but every
+    full_attention_interval-th; nemotron_h: layers with neither KV heads nor an FFN), and the
+    state one keeps (llama_hparams::n_embd_r + n_embd_s, f32)."""
+    if arch not in ("qwen35", "qwen35moe", "nemotron_h"):
+        return {}
+    if arch == "nemotron_h":
+        recurrent = tuple(n_head_kv[il] == 0 and n_ff[il] == 0 for il in range(n_layer))
+    else:
+        interval = max(num("full_attention_interval", 1 << 10, 4), 1)
+        recurrent = tuple((il + 1) % interval != 0 for il in range(n_layer))
+    conv, inner = num("ssm.conv_kernel", 1 << 10), num("ssm.inner_size", MAX_WIDTH)
+    state, groups = num("ssm.state_size", MAX_WIDTH), num("ssm.group_count", 1 << 16)
+    r = max(conv - 1, 0) * (inner + 2 * groups * state)
+    return {"recurrent_layers": recurrent, "recurrent_state_bytes": 4 * (r + state * inner)}
 
 
 def model_spec_from_dict(data: dict[str, Any]) -> ModelSpec:
@@ -306,8 +336,9 @@ def model_spec_from_dict(data: dict[str, Any]) -> ModelSpec:
         TensorSpec(**{**t, "shape": tuple(t["shape"])}) for t in data["tensors"]
     )
     data["files"] = tuple(FileFact(**f) for f in data["files"])
-    for key in ("n_head", "n_head_kv", "n_ff", "swa_layers"):
-        data[key] = tuple(data[key])
+    data["schema_version"] = SCHEMA_VERSION  # 1 -> 2: no recurrent layers, the defaults
+    for key in ("n_head", "n_head_kv", "n_ff", "swa_layers", "recurrent_layers"):
+        data[key] = tuple(data.get(key, ()))
     return ModelSpec(**data)
 
 

@@ -56,6 +56,19 @@ SMALL = {
     "qwen3moe": Hparams("qwen3moe", 4, 512, 8, 2, 64, 0, 2048, 4096, 8, 2, 256),
     "qwen3": Hparams("qwen3", 4, 512, 8, 2, 64, 1536, 2048, 4096),
     "qwen2": Hparams("qwen2", 4, 512, 8, 2, 64, 1536, 2048, 4096, attn_bias=True),
+    # Qwen3.5 and Nemotron-H proportions: 3 linear-attention layers per full one; Mamba-2,
+    # attention and MLP layers in the Nano's order.
+    "qwen35moe": Hparams("qwen35moe", 4, 512, 4, 2, 128, 0, 2048, 4096, 8, 2, 256,
+                         n_ff_shexp=256, attn_gate=True, recurrent=(True, True, True, False),
+                         ssm_d_conv=4, ssm_d_inner=512, ssm_d_state=64, ssm_dt_rank=8,
+                         ssm_n_group=4),
+    "qwen35": Hparams("qwen35", 4, 512, 4, 2, 128, 1536, 2048, 4096, attn_gate=True,
+                      recurrent=(True, True, True, False), ssm_d_conv=4, ssm_d_inner=512,
+                      ssm_d_state=64, ssm_dt_rank=8, ssm_n_group=4),
+    "nemotron_h": Hparams("nemotron_h", 8, 512, 8, 2, 64, 1536, 2048, 4096,
+                          recurrent=tuple(k == "M" for k in "M-M*M-M-"), layer_kinds="M-M*M-M-",
+                          ssm_d_conv=4, ssm_d_inner=1024, ssm_d_state=64, ssm_dt_rank=16,
+                          ssm_n_group=4),
 }  # fmt: skip
 
 
@@ -89,7 +102,17 @@ def small_twin(arch: str, params: str | None, quant: str) -> TwinSpec:
     h = SMALL[arch]
     if params:
         one = sum(int(np.prod(ne)) for _, ne, _ in tensor_types(h, "F16")) / h.n_layer
-        h = dataclasses.replace(h, n_layer=max(2, round(parse_params(params) / one)))
+        n = max(2, round(parse_params(params) / one))
+        h = dataclasses.replace(
+            h,
+            n_layer=n,  # the layer pattern repeats: 3 linear + 1 full, M-M*M-M-
+            recurrent=tuple(h.recurrent[il % len(h.recurrent)] for il in range(n))
+            if h.recurrent
+            else (),
+            layer_kinds="".join(h.layer_kinds[il % len(h.layer_kinds)] for il in range(n))
+            if h.layer_kinds
+            else "",
+        )
     return TwinSpec(h, quant)
 
 
@@ -103,7 +126,8 @@ def _metadata(w: object, h: Hparams, quant: str) -> None:
     add.add_head_count(h.n_head)  # type: ignore[attr-defined]
     add.add_layer_norm_rms_eps(1e-5)  # type: ignore[attr-defined]
     add.add_vocab_size(h.n_vocab)  # type: ignore[attr-defined]
-    add.add_feed_forward_length(h.n_ff or h.n_ff_exp)  # type: ignore[attr-defined]
+    if h.arch != "nemotron_h":  # per layer there, with the other recurrent keys
+        add.add_feed_forward_length(h.n_ff or h.n_ff_exp)  # type: ignore[attr-defined]
     if h.arch == "deepseek2":
         # MLA as the converter writes it: one shared latent KV head of kv_lora_rank + rope.
         add.add_head_count_kv(1)  # type: ignore[attr-defined]
@@ -121,17 +145,40 @@ def _metadata(w: object, h: Hparams, quant: str) -> None:
 
         add.add_expert_gating_func(ExpertGatingFuncType.SIGMOID)  # type: ignore[attr-defined]
     else:
-        add.add_head_count_kv(h.n_head_kv)  # type: ignore[attr-defined]
+        if h.arch != "nemotron_h":
+            add.add_head_count_kv(h.n_head_kv)  # type: ignore[attr-defined]
         add.add_key_length(h.head_dim)  # type: ignore[attr-defined]
         add.add_value_length(h.v_dim)  # type: ignore[attr-defined]
         add.add_rope_dimension_count(h.head_dim)  # type: ignore[attr-defined]
+    if h.n_ff_shexp:
+        add.add_expert_shared_feed_forward_length(h.n_ff_shexp)  # type: ignore[attr-defined]
     if h.is_moe:
         add.add_expert_count(h.n_expert)  # type: ignore[attr-defined]
         add.add_expert_used_count(h.n_expert_used)  # type: ignore[attr-defined]
         add.add_expert_feed_forward_length(h.n_ff_exp)  # type: ignore[attr-defined]
     if h.sliding_window:
         add.add_sliding_window(h.sliding_window)  # type: ignore[attr-defined]
+    if h.recurrent:
+        _recurrent_metadata(w, h)
     add.add_file_type(_FTYPE.get(quant, 1))  # type: ignore[attr-defined]
+
+
+def _recurrent_metadata(w: Any, h: Hparams) -> None:
+    """The ssm.* keys (qwen35*: the gated delta net's heads; nemotron_h: Mamba-2's), which
+    layers are recurrent, and the keys those architectures require (their load_arch_hparams)."""
+    w.add_ssm_conv_kernel(h.ssm_d_conv)
+    w.add_ssm_inner_size(h.ssm_d_inner)
+    w.add_ssm_state_size(h.ssm_d_state)
+    w.add_ssm_time_step_rank(h.ssm_dt_rank)
+    w.add_ssm_group_count(h.ssm_n_group)
+    if h.arch == "nemotron_h":
+        # per layer: KV heads only on attention layers, FFN width only on MLP layers
+        w.add_head_count_kv([h.n_head_kv if k == "*" else 0 for k in h.layer_kinds])
+        w.add_feed_forward_length([h.n_ff if k == "-" else 0 for k in h.layer_kinds])
+        w.add_layer_norm_eps(1e-5)
+        return
+    w.add_full_attention_interval(h.recurrent.index(False) + 1)
+    w.add_rope_dimension_sections([h.head_dim // 8, h.head_dim // 8, h.head_dim // 8, 0])
 
 
 # llama_ftype of each quant name (include/llama.h).

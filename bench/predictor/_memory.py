@@ -153,6 +153,10 @@ def kv_bytes_per_layer(spec: ModelSpec, cfg: MemConfig, il: int) -> int:
     ``pad(n_swa + n_ubatch, 256)`` cells unless --swa-full. MLA (DeepSeek-style) caches the
     compressed latent plus the RoPE part as K and no separate V.
     """
+    if spec.is_recurrent(il):
+        # A recurrent layer keeps its state, f32 whatever -ctk/-ctv say, one per sequence
+        # (llama_memory_recurrent, mem_size = max(1, n_seq_max)); llama-bench runs one.
+        return spec.recurrent_state_bytes
     cells = _pad(cfg.n_ctx, KV_PAD)
     if spec.swa_layers[il] and spec.sliding_window and not cfg.swa_full:
         cells = min(cells, _pad(spec.sliding_window + cfg.n_ubatch, KV_PAD))
@@ -330,7 +334,9 @@ def predict_exact(
             gpus.append(DeviceMemory(name, model * MIB, ctx * MIB, comp * MIB, 0))
     # Sharper than the table's whole MiB where the log prints them (KV and CPU compute). A model
     # with sliding-window layers has two caches (llama_kv_cache_iswa: base and SWA), one line each.
+    # Recurrent layers (Qwen3.5, Mamba) keep their state in an "RS" buffer, also context.
     kv_sizes = re.findall(r"llama_kv_cache: size =\s+([\d.]+) MiB", text)
+    kv_sizes += re.findall(r"llama_memory_recurrent:\s+\S+ RS buffer size =\s+([\d.]+) MiB", text)
     cpu_comp = re.search(r"\bCPU compute buffer size =\s+([\d.]+) MiB", text)
     out = re.search(r"\bCPU\s+output buffer size =\s+([\d.]+) MiB", text)
     host_dev = DeviceMemory(

@@ -391,6 +391,9 @@ def _kv_read(spec: ModelSpec, where: list[int], dev: int, depth: float, cfg: Run
     for il in range(spec.n_layer):
         if where[il] != dev:
             continue
+        if spec.is_recurrent(il):
+            total += 2 * spec.recurrent_state_bytes  # the state is read and written back
+            continue
         cells = depth
         if spec.swa_layers[il] and spec.sliding_window:
             cells = min(depth, spec.sliding_window)
@@ -407,10 +410,16 @@ def _kv_read(spec: ModelSpec, where: list[int], dev: int, depth: float, cfg: Run
 
 def _attn_work(spec: ModelSpec, where: list[int], dev: int, depth: float) -> float:
     """Sum over the device's layers of n_head x head_dim x the cells a query attends to (QK^T
-    and softmax x V: 4 FLOPs each). A sliding-window layer attends to at most its window."""
+    and softmax x V: 4 FLOPs each). A sliding-window layer attends to at most its window; a
+    recurrent layer updates its fixed state instead."""
     total = 0.0
     for il in range(spec.n_layer):
         if where[il] != dev:
+            continue
+        if spec.is_recurrent(il):
+            # The gated delta rule / Mamba-2 scan touches each state element a few times per
+            # token, whatever the depth: ~4 FLOPs an element, as attention's 4 per cell.
+            total += spec.recurrent_state_bytes / 4
             continue
         cells = depth
         if spec.swa_layers[il] and spec.sliding_window:
