@@ -8,6 +8,7 @@ sparsity), FP32 FMA throughput for CPUs (cores x clock x FLOP per cycle).
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from typing import Any
 
 from probe._records import CpuInfo, GpuInfo, HostProfile, MemoryInfo, OsInfo
 from probe.errors import UserError
@@ -70,9 +71,40 @@ A100 = _Gpu("NVIDIA A100 80GB (SXM4)", "nvidia", 80, 2039, 312)
 L40S = _Gpu("NVIDIA L40S", "nvidia", 48, 864, 362.1)
 RX_7900XTX = _Gpu("AMD Radeon RX 7900 XTX", "amd", 24, 960, 122.8)
 MI300X = _Gpu("AMD Instinct MI300X", "amd", 192, 5300, 1307.4)
+# GeForce tensor cores run FP16 with FP32 accumulate at half rate: 512 FLOP/clk per SM from
+# Turing to Blackwell (the whitepapers' 71.0 for the 3090 = 82 SM x 512 x 1.695 GHz, 53.8 for the
+# 2080 Ti = 68 x 512 x 1.545); RTX PRO and data-centre parts run it at full rate.
+RTX_2070 = _Gpu("NVIDIA GeForce RTX 2070", "nvidia", 8, 448, 29.9)
+RTX_2080TI = _Gpu("NVIDIA GeForce RTX 2080 Ti", "nvidia", 11, 616, 53.8)
+RTX_3090TI = _Gpu("NVIDIA GeForce RTX 3090 Ti", "nvidia", 24, 1008, 80.0)
+RTX_5060TI = _Gpu("NVIDIA GeForce RTX 5060 Ti 16GB", "nvidia", 16, 448, 47.4)
+RTX_5070TI = _Gpu("NVIDIA GeForce RTX 5070 Ti", "nvidia", 16, 896, 87.9)
+RTX_5080 = _Gpu("NVIDIA GeForce RTX 5080", "nvidia", 16, 960, 112.6)
+RTX_PRO_6000 = _Gpu("NVIDIA RTX PRO 6000 Blackwell", "nvidia", 96, 1792, 503.8)
+V100_PCIE = _Gpu("NVIDIA Tesla V100 PCIe 32GB", "nvidia", 32, 900, 112)
+# RDNA2 and GCN have no matrix units: their packed-FP16 vector rate (Polaris: the FP32 rate).
+# RDNA3 WMMA runs FP16 at 512 FLOP/clk per CU, RDNA4 at 1024 (AMD's "matrix" figures: the
+# RX 9070 XT's 779 INT8 TOPS with sparsity = 64 CU x 1024 x 2 x 2.97 GHz x 2).
+RX_580 = _Gpu("AMD Radeon RX 580 8GB", "amd", 8, 256, 6.17)
+RX_6800XT = _Gpu("AMD Radeon RX 6800 XT", "amd", 16, 512, 41.47)
+RX_7900XT = _Gpu("AMD Radeon RX 7900 XT", "amd", 20, 800, 103.2)
+W7900 = _Gpu("AMD Radeon PRO W7900", "amd", 48, 864, 122.6)
+RX_9060XT = _Gpu("AMD Radeon RX 9060 XT 16GB", "amd", 16, 320, 102.6)
+RX_9070 = _Gpu("AMD Radeon RX 9070", "amd", 16, 640, 144.5)
+RX_9070XT = _Gpu("AMD Radeon RX 9070 XT", "amd", 16, 640, 194.6)
+R9700 = _Gpu("AMD Radeon AI PRO R9700", "amd", 32, 640, 191.4)
+MI50 = _Gpu("AMD Instinct MI50 32GB", "amd", 32, 1024, 26.5)
+# Intel XMX: 2048 FP16 FLOP/clk per Xe core on Alchemist and Battlemage (Intel's Xe2 disclosure:
+# 4096 INT8 ops/clk per Xe core; the Arc Pro B50's 170 INT8 TOPS = 16 Xe x 4096 x 2.6 GHz).
+ARC_A770 = _Gpu("Intel Arc A770 16GB", "intel", 16, 560, 137.6)
+ARC_B580 = _Gpu("Intel Arc B580", "intel", 12, 456, 116.7)
+ARC_PRO_B50 = _Gpu("Intel Arc Pro B50", "intel", 16, 224, 85.2)
 
 NV = "NVIDIA product pages and architecture whitepapers (Ampere GA102, Ada, Blackwell, Hopper)"
 AMD = "AMD product pages (radeon/instinct specifications)"
+INTEL = "Intel ARK / Arc product pages (Xe cores, graphics clock, memory bus)"
+# With every layer offloaded the host does not enter a prediction.
+HOST_UNKNOWN = "host not stated in the published results: a generic Ryzen 9 7950X desktop"
 APPLE = (
     "Apple tech specs (support.apple.com) for memory and bandwidth; GPU FP32 = cores x 128 "
     "ALUs x 2 x clock (FP16 runs at the FP32 rate on Apple GPUs)"
@@ -92,7 +124,7 @@ def _apple(
     usable = ram_gib * (2 / 3 if ram_gib <= 36 else 3 / 4)  # macOS default wired limit
     return Entry(
         name,
-        f"{chip}, {ram_gib} GB unified memory",
+        f"{chip} ({gpu_cores}-core GPU), {ram_gib} GB unified memory",
         _Cpu(chip, cpu_p + cpu_e, cpu_p + cpu_e, 4.05, 32, arch="arm64", vendor="Apple"),
         ram_gib,
         bw,
@@ -109,6 +141,43 @@ def _apple(
         ),
         (APPLE,),
     )
+
+
+def _gpu_box(name: str, gpu: _Gpu, *sources: str) -> Entry:
+    """A GPU known only by name from a published table, in the generic desktop host."""
+    short = gpu.name.removeprefix("NVIDIA ").removeprefix("AMD ").removeprefix("Intel ")
+    title = f"Ryzen 9 7950X + {short}, 64 GB DDR5"
+    return Entry(name, title, RYZEN_7950X, 64, 96, (gpu,), (*sources, HOST_UNKNOWN))
+
+
+# GPUs seen in published tables (llama.cpp PRs, scoreboards) that name only the GPU.
+GPU_BOXES: tuple[tuple[Any, ...], ...] = (
+    ("rtx2070", RTX_2070, "NVIDIA Turing whitepaper: RTX 2070 29.9 TFLOPS FP16 (FP32 acc)"),
+    ("rtx2080ti", RTX_2080TI, "NVIDIA Turing whitepaper: RTX 2080 Ti 53.8 TFLOPS FP16 (FP32 acc)"),
+    ("rtx3090ti", RTX_3090TI, NV, "84 SM x 512 FP16 FLOP/clk x 1.86 GHz = 80.0 TFLOPS"),
+    ("rtx5060ti-16gb", RTX_5060TI, NV, "36 SM x 512 x 2.572 GHz; 28 Gbps x 128-bit = 448 GB/s"),
+    ("rtx5070ti", RTX_5070TI, NV, "70 SM x 512 x 2.452 GHz; 28 Gbps x 256-bit = 896 GB/s"),
+    ("rtx5080", RTX_5080, NV, "84 SM x 512 x 2.617 GHz; 30 Gbps x 256-bit = 960 GB/s"),
+    ("rtx-pro-6000-blackwell", RTX_PRO_6000,
+     "NVIDIA RTX PRO 6000 Blackwell datasheet: 96 GB GDDR7, 1792 GB/s, 4 PFLOPS FP4 sparse; "
+     "188 SM x 1024 FP16 FLOP/clk x 2.617 GHz = 503.8 TFLOPS (FP4 sparse / 8)"),
+    ("v100-pcie-32gb", V100_PCIE,
+     "NVIDIA Tesla V100 datasheet (PCIe): 32 GB HBM2, 900 GB/s, 112 TFLOPS tensor"),
+    ("rx580-8gb", RX_580, AMD, "Polaris 36 CU x 128 x 1.34 GHz = 6.17 TFLOPS (FP16 = FP32)"),
+    ("rx6800xt", RX_6800XT, AMD, "RX 6800 XT: 41.47 TFLOPS peak half precision, 512 GB/s"),
+    ("rx7900xt", RX_7900XT, AMD, "RDNA3: 84 CU x 512 FP16 FLOP/clk x 2.4 GHz = 103.2"),
+    ("w7900", W7900, AMD,
+     "Radeon PRO W7900: 48 GB, 864 GB/s, 122.6 TFLOPS FP16 (96 CU x 512 x 2.495 GHz); the Dual "
+     "Slot board is modelled with the same figures"),
+    ("rx9060xt-16gb", RX_9060XT, AMD, "RDNA4: 32 CU x 1024 x 3.13 GHz; 20 Gbps x 128-bit"),
+    ("rx9070", RX_9070, AMD, "RDNA4: 56 CU x 1024 x 2.52 GHz; 20 Gbps x 256-bit"),
+    ("rx9070xt", RX_9070XT, AMD, "RDNA4: 64 CU x 1024 x 2.97 GHz; 20 Gbps x 256-bit"),
+    ("radeon-ai-pro-r9700", R9700, AMD, "RDNA4: 64 CU x 1024 x 2.92 GHz; 32 GB, 640 GB/s"),
+    ("mi50-32gb", MI50, AMD, "Instinct MI50: 60 CU, 1725 MHz, 26.5 TFLOPS FP16, 1024 GB/s HBM2"),
+    ("arc-a770-16gb", ARC_A770, INTEL, "32 Xe x 2048 x 2.1 GHz; 17.5 Gbps x 256-bit = 560 GB/s"),
+    ("arc-b580", ARC_B580, INTEL, "20 Xe2 x 2048 x 2.85 GHz (233 INT8 TOPS); 456 GB/s"),
+    ("arc-pro-b50", ARC_PRO_B50, INTEL, "16 Xe2 x 2048 x 2.6 GHz (170 INT8 TOPS); 224 GB/s"),
+)  # fmt: skip
 
 
 CATALOG: tuple[Entry, ...] = (
@@ -306,6 +375,29 @@ CATALOG: tuple[Entry, ...] = (
     _apple("m4-max-128gb", "Apple M4 Max", 12, 4, 40, 1.578, 128, 546),
     _apple("macbook-air-m2-16gb", "Apple M2", 4, 4, 10, 1.398, 16, 102.4),
     _apple("mac-mini-m4-16gb", "Apple M4", 4, 6, 10, 1.578, 16, 120),
+    # Each GPU bin of llama.cpp discussion #4167's table, at the largest memory Apple sells it
+    # with (the table gives no RAM; F16 7B needs more than the 16 GB parts can wire).
+    _apple("m1-7c-16gb", "Apple M1", 4, 4, 7, 1.278, 16, 68.25),
+    _apple("m1-16gb", "Apple M1", 4, 4, 8, 1.278, 16, 68.25),
+    _apple("m1-pro-14c-32gb", "Apple M1 Pro", 6, 2, 14, 1.296, 32, 204.8),
+    _apple("m1-pro-32gb", "Apple M1 Pro", 8, 2, 16, 1.296, 32, 204.8),
+    _apple("m1-max-24c-64gb", "Apple M1 Max", 8, 2, 24, 1.296, 64, 409.6),
+    _apple("m1-ultra-48c-128gb", "Apple M1 Ultra", 16, 4, 48, 1.296, 128, 819.2),
+    _apple("m1-ultra-128gb", "Apple M1 Ultra", 16, 4, 64, 1.296, 128, 819.2),
+    _apple("m2-8c-24gb", "Apple M2", 4, 4, 8, 1.398, 24, 102.4),
+    _apple("m2-24gb", "Apple M2", 4, 4, 10, 1.398, 24, 102.4),
+    _apple("m2-pro-16c-32gb", "Apple M2 Pro", 6, 4, 16, 1.398, 32, 204.8),
+    _apple("m2-pro-32gb", "Apple M2 Pro", 8, 4, 19, 1.398, 32, 204.8),
+    _apple("m2-max-30c-64gb", "Apple M2 Max", 8, 4, 30, 1.398, 64, 409.6),
+    _apple("m2-ultra-60c-192gb", "Apple M2 Ultra", 16, 8, 60, 1.398, 192, 819.2),
+    _apple("m3-24gb", "Apple M3", 4, 4, 10, 1.398, 24, 102.4),
+    _apple("m3-pro-14c-36gb", "Apple M3 Pro", 5, 6, 14, 1.398, 36, 153.6),
+    _apple("m3-pro-36gb", "Apple M3 Pro", 6, 6, 18, 1.398, 36, 153.6),
+    _apple("m3-max-30c-96gb", "Apple M3 Max", 10, 4, 30, 1.398, 96, 307.2),
+    _apple("m3-ultra-60c-256gb", "Apple M3 Ultra", 20, 8, 60, 1.398, 256, 819.2),
+    _apple("m4-32gb", "Apple M4", 4, 6, 10, 1.578, 32, 120),
+    _apple("m4-pro-16c-64gb", "Apple M4 Pro", 8, 4, 16, 1.578, 64, 273),
+    _apple("m4-max-32c-36gb", "Apple M4 Max", 10, 4, 32, 1.578, 36, 410),
     Entry(
         "laptop-16gb",
         "16 GB laptop: Core Ultra 7 155H, LPDDR5X-7467, no discrete GPU",
@@ -360,6 +452,28 @@ CATALOG: tuple[Entry, ...] = (
         (),
         ("Raspberry Pi 5 product brief: LPDDR4X-4267 32-bit = 17.1 GB/s",),
     ),
+    *(_gpu_box(name, gpu, *src) for name, gpu, *src in GPU_BOXES),
+    Entry(
+        "macbook-pro-2014-i5-4278u",
+        "MacBook Pro (2014) Core i5-4278U, 8 GB DDR3L-1600, CPU only",
+        _Cpu("Intel Core i5-4278U", 2, 4, 3.1, 32, vendor="Intel"),
+        8,
+        25.6,
+        (),
+        ("Intel ARK: i5-4278U 2 cores (Haswell, AVX2 + FMA), 3.1 GHz turbo, DDR3L-1600 x2 = 25.6",),
+    ),
+    Entry(
+        "framework12-i3-1315u",
+        "Framework Laptop 12, Core i3-1315U, 16 GB DDR5, CPU only",
+        _Cpu("Intel Core i3-1315U", 6, 8, 4.5, 32, vendor="Intel"),
+        16,
+        83.2,
+        (),
+        (
+            "Intel ARK: i3-1315U 2P+4E cores, P-core 4.5 GHz turbo, AVX2, 83.2 GB/s max; RAM size "
+            "not published with the results: 16 GB (fits every model run)",
+        ),
+    ),
 )
 
 _X86_FLAGS = ("SSE3", "SSSE3", "AVX", "AVX2", "FMA", "F16C")
@@ -391,7 +505,12 @@ def _profile(e: Entry) -> HostProfile:
     )
     backends = [
         "cpu",
-        *sorted({{"nvidia": "cuda", "amd": "rocm", "apple": "metal"}[g.vendor] for g in e.gpus}),
+        *sorted(
+            {
+                {"nvidia": "cuda", "amd": "rocm", "apple": "metal", "intel": "vulkan"}[g.vendor]
+                for g in e.gpus
+            }
+        ),
     ]
     return HostProfile(
         cpu=CpuInfo(

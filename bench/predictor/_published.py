@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import statistics
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -11,6 +12,8 @@ import probe
 from bench.model import spec_from_shape
 from bench.predictor._speed import predict_speed
 from bench.records import RunConfig
+
+DEFAULT = RunConfig()  # llama-bench's defaults, for rows that do not print a field
 
 
 @dataclass(frozen=True, slots=True)
@@ -20,30 +23,39 @@ class Comparison:
     test: str
     measured: float
     predicted: float
+    backend: str | None = None  # the row's llama.cpp backend; None: the host's own
 
     @property
     def error(self) -> float:
         return (self.predicted - self.measured) / self.measured
 
 
-def compare_published(folder: Path) -> list[Comparison]:
+def compare_published(folder: Path, files: Iterable[str] | None = None) -> list[Comparison]:
+    """Every result row of the folder's files (or of the named ``files`` only) against the
+    uncalibrated prediction for its machine, model, test, microbatch and backend."""
+    paths = [folder / f for f in files] if files is not None else sorted(folder.glob("*.json"))
     out = []
-    for f in sorted(folder.glob("*.json")):
+    for f in paths:
         data = json.loads(f.read_text())
         for r in data["results"]:
             host = probe.load_host(r["machine"])
             spec = spec_from_shape(r["shape"], r["quant"])
+            fa = r.get("fa")
             cfg = RunConfig(
                 n_prompt=r["n_prompt"],
                 n_gen=r["n_gen"],
-                n_depth=r.get("n_depth", 0),
+                n_depth=r.get("n_depth") or 0,
+                n_ubatch=r.get("n_ubatch") or DEFAULT.n_ubatch,
                 n_threads=r.get("threads") or 0,
+                flash_attn=DEFAULT.flash_attn if fa is None else bool(fa),
             )
-            p = predict_speed(spec, host, cfg)
+            p = predict_speed(spec, host, cfg, None, backend=r.get("backend"))
             kind = "pp" if r["n_prompt"] else "tg"
             test = f"{r['shape']} {r['quant']} {kind}{r['n_prompt'] or r['n_gen']}"
             if r.get("n_depth"):
                 test += f"@d{r['n_depth']}"
+            if r.get("n_ubatch"):
+                test += f" ub{r['n_ubatch']}"
             out.append(
                 Comparison(
                     f.stem,
@@ -51,6 +63,7 @@ def compare_published(folder: Path) -> list[Comparison]:
                     test,
                     r["tokens_per_s"],
                     p.pp_tokens_per_s if kind == "pp" else p.tg_tokens_per_s,
+                    r.get("backend"),
                 )
             )
     return out
