@@ -45,8 +45,14 @@ def run(argv: list[str], env: dict[str, str]) -> subprocess.CompletedProcess[str
 
 
 def main() -> int:
+    from bench.run import find_llama_bench
+
+    found = find_llama_bench()  # from rigbench's own cache, before the cache moves below
+    if found is None:
+        sys.exit("llama-bench is not built: run make install")
     work = Path(tempfile.mkdtemp(prefix="rigbench-headline-"))
     env = {**os.environ, "RIGBENCH_CACHE": str(work / "cache"), "HF_HUB_CACHE": str(work / "hf")}
+    env["RIGBENCH_LLAMA_BENCH"] = str(found[0])
     env["RIGBENCH_DB"] = str(work / "results.db")
     try:
         t = time.perf_counter()

@@ -304,3 +304,15 @@ def test_plan_for_a_saved_host_profile(machine, tmp_path: Path) -> None:  # type
     data = json.loads(res.stdout)
     assert data["host"].startswith("file:") and data["engine"] == "formula"
     assert data["quants"][0]["contexts"][0]["verdict"] == "gpu"  # 120 GiB of unified memory
+
+
+def test_a_bug_behind_the_hub_keeps_its_traceback(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Only network and HTTP failures become 'cannot reach'; a bug is not dressed up as one."""
+    import huggingface_hub
+
+    def broken(self: object, *args: object, **kwargs: object) -> None:
+        raise AttributeError("'NoneType' object has no attribute 'siblings'")
+
+    monkeypatch.setattr(huggingface_hub.HfApi, "model_info", broken)
+    with pytest.raises(AttributeError, match="siblings"):
+        _hub.list_ladder("some/repo")

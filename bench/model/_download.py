@@ -21,7 +21,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from bench.model._hub import _hub_error, endpoint, token, unsafe_name
+from bench.model._hub import endpoint, network_errors, token, unsafe_name
 from bench.model._spec import FileFact
 from probe.errors import UserError
 
@@ -212,7 +212,7 @@ def _fetch_blob(
                 )
     except UserError:
         raise
-    except Exception as exc:
+    except network_errors() as exc:
         raise UserError(
             f"download of {repo}/{f.name} stopped ({type(exc).__name__}: {exc}); "
             f"{partial.stat().st_size / 1e6:.0f} MB kept",
@@ -238,7 +238,3 @@ def from_cache(repo: str) -> tuple[str, list[Path]] | None:
     snap = _segment(repo_folder(repo) / "snapshots", commit)
     files = sorted(p for p in snap.rglob("*.gguf"))
     return (commit, files) if files else None
-
-
-def explain(exc: Exception, repo: str) -> UserError:
-    return _hub_error(exc, repo)

@@ -249,6 +249,17 @@ def ladder_from_files(repo: str, revision: str, files: list[FileFact]) -> RepoLa
     )
 
 
+def network_errors() -> tuple[type[Exception], ...]:
+    """What talking to a hub can raise that is not a bug: OSError (refused, reset, disk) and
+    the HTTP client's error base. huggingface_hub 2.x's HfHubHTTPError derives from it (httpx2's
+    HTTPError, which also covers connect, read and timeout failures); it is found through the
+    class so a client change in huggingface_hub cannot silently widen or narrow it."""
+    from huggingface_hub.errors import HfHubHTTPError
+
+    client = [c for c in HfHubHTTPError.__mro__[1:] if c not in (OSError, Exception)]
+    return (OSError, HfHubHTTPError, *[c for c in client[:1] if issubclass(c, Exception)])
+
+
 def _hub_error(exc: Exception, repo: str) -> UserError:
     """The one map from huggingface_hub/httpx failures to a line the user can act on."""
     from huggingface_hub.errors import (
@@ -290,7 +301,7 @@ def list_ladder(repo: str, revision: str | None = None) -> RepoLadder:
         info = HfApi(endpoint=endpoint(), token=token()).model_info(
             repo, revision=revision, files_metadata=True
         )
-    except Exception as exc:
+    except network_errors() as exc:
         raise _hub_error(exc, repo) from exc
     files = [
         FileFact(s.rfilename, s.size, s.lfs.sha256 if s.lfs else None) for s in info.siblings or []
@@ -350,7 +361,7 @@ class RangeReader:
                 data = self._receive(r.iter_bytes(), start + n)[start:]
         except UserError:
             raise
-        except Exception as exc:
+        except network_errors() as exc:
             raise _hub_error(exc, self.label) from exc
         return data[:n]
 
@@ -377,7 +388,7 @@ class RangeReader:
 
         try:
             hf_raise_for_status(r)
-        except Exception as exc:
+        except network_errors() as exc:
             raise _hub_error(exc, self.label) from exc
 
 

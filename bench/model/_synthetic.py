@@ -17,6 +17,7 @@ import re
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -375,28 +376,48 @@ class SynthResult:
 def synthesize(spec: SynthSpec, output: Path | None = None) -> SynthResult:
     """Make (or reuse from the cache) the model ``spec`` describes; copy it to ``output``."""
     validate(spec)
-    start = time.perf_counter()
-    folder = cache_dir()
-    folder.mkdir(parents=True, exist_ok=True)
-    target = folder / spec.file_name()
-    cached = _intact(target)
-    if not cached:
-        f16 = folder / (spec.file_name() + ".f16.tmp")
-        part = folder / (spec.file_name() + ".tmp")
+
+    def write(part: Path) -> None:
+        f16 = part.with_name(part.name + ".f16.tmp")
         try:
             write_f16(spec, f16)
             if spec.quant == "F16":
                 f16.rename(part)
             else:
                 quantize(f16, part, spec.quant)
-            part.rename(target)  # atomic: a cached file is always complete
         finally:
             f16.unlink(missing_ok=True)
+
+    return cached_file(spec.file_name(), write, output, spec)
+
+
+def cached_file(
+    file_name: str,
+    write: Callable[[Path], None],
+    output: Path | None,
+    spec: SynthSpec | None = None,
+) -> SynthResult:
+    """The cache's file ``file_name``: reused when intact, else made by ``write`` into a temporary
+    file renamed into place (a cached file is always complete); ``output`` gets a copy."""
+    start = time.perf_counter()
+    folder = cache_dir()
+    folder.mkdir(parents=True, exist_ok=True)
+    target = folder / file_name
+    cached = _intact(target)
+    if not cached:
+        part = folder / (file_name + ".tmp")
+        try:
+            write(part)
+            part.rename(target)
+        except OSError as exc:
+            raise UserError(
+                f"cannot write {target.name}: {exc.strerror or exc}",
+                hint="free some disk space, or set RIGBENCH_CACHE to a larger disk",
+            ) from exc
+        finally:
             part.unlink(missing_ok=True)
         _write_record(target)
-    final = target
-    if output is not None:
-        final = _place(target, output)
+    final = _place(target, output) if output is not None else target
     return SynthResult(final, spec, cached, time.perf_counter() - start, final.stat().st_size)
 
 

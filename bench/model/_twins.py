@@ -12,7 +12,6 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
-import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -27,10 +26,7 @@ from bench.model._synthetic import (
     N_BYTE_TOKENS,
     N_SPECIAL,
     SynthResult,
-    _intact,
-    _place,
-    _write_record,
-    cache_dir,
+    cached_file,
     human_params,
     make_spec,
     parse_params,
@@ -239,26 +235,7 @@ def write_twin(spec: TwinSpec, path: Path) -> None:
 
 def make_twin(spec: TwinSpec, output: Path | None = None) -> SynthResult:
     """The twin's file, written once and cached (``output``: a copy of it there)."""
-    start = time.perf_counter()
-    folder = cache_dir()
-    folder.mkdir(parents=True, exist_ok=True)
-    target = folder / spec.file_name()
-    cached = _intact(target)
-    if not cached:
-        part = target.with_name(target.name + ".tmp")
-        try:
-            write_twin(spec, part)
-            part.rename(target)  # atomic: a cached file is always complete
-        except OSError as exc:
-            raise UserError(
-                f"cannot write the twin {target.name}: {exc.strerror or exc}",
-                hint="free some disk space, or set RIGBENCH_CACHE to a larger disk",
-            ) from exc
-        finally:
-            part.unlink(missing_ok=True)
-        _write_record(target)
-    final = _place(target, output) if output is not None else target
-    return SynthResult(final, None, cached, time.perf_counter() - start, final.stat().st_size)
+    return cached_file(spec.file_name(), lambda part: write_twin(spec, part), output)
 
 
 @dataclass(frozen=True, slots=True)
