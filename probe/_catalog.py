@@ -337,10 +337,12 @@ CATALOG: tuple[Entry, ...] = (
         ),
         128,
         273,
-        (_Gpu("NVIDIA GB10", "nvidia", 128, 273, 125, unified=True, usable_gib=119),),
+        (_Gpu("NVIDIA GB10", "nvidia", 128, 273, 62.5, unified=True, usable_gib=119),),
         (
             "NVIDIA DGX Spark datasheet: 128 GB LPDDR5X at 273 GB/s, 1 PFLOP FP4 sparse "
-            "(= 125 TFLOPS FP16 dense by halving per precision and for sparsity)",
+            "= 125 TFLOPS FP16 dense with FP16 accumulate (halving per precision and for "
+            "sparsity); this catalog's convention is FP32 accumulate, which GB10 (a GeForce-"
+            "class Blackwell, as the RTX 50 whitepaper tables) runs at half rate: 62.5",
         ),
     ),
     Entry(

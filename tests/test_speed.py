@@ -16,6 +16,7 @@ from bench.cli import cli
 from bench.model import SHAPES, SynthSpec, spec_from_shape, spec_from_synth, synthesize
 from bench.predictor import (
     EFFICIENCY,
+    PRIORS,
     Point,
     compare_published,
     fit,
@@ -37,10 +38,12 @@ def test_tg_terms_add_up_and_match_bandwidth_physics() -> None:
     p = predict_speed(LLAMA, h, RunConfig(n_prompt=0, n_gen=1))
     assert math.isclose(1 / p.tg_tokens_per_s, sum(p.tg_terms_s.values()), rel_tol=1e-9)
     read = sum(t.n_bytes for t in LLAMA.tensors if not t.name.startswith("token_embd"))
-    eff = EFFICIENCY["cuda"]["kquant"]["bw"]
+    prior = PRIORS["cuda"]  # the table's efficiency, times the backend's fitted prior
+    eff = EFFICIENCY["cuda"]["kquant"]["bw"] * prior.k_bw
     assert math.isclose(p.tg_terms_s["weights"], read / (1008 * GB * eff), rel_tol=1e-9)
     fixed = EFFICIENCY["cuda"]["_"]
-    assert p.tg_terms_s["overhead"] == pytest.approx(32 * fixed["layer_s"] + fixed["token_s"])
+    overhead = (32 * fixed["layer_s"] + fixed["token_s"]) * prior.k_overhead
+    assert p.tg_terms_s["overhead"] == pytest.approx(overhead)
     assert p.tg_terms_s["host_hop"] == 0  # everything on the GPU
     # The ceiling is pure bandwidth at efficiency 1: above the prediction.
     assert p.tg_ceiling_tokens_per_s > p.tg_tokens_per_s

@@ -40,12 +40,20 @@ from bench.predictor._plan import (
     plan_to_dict,
 )
 from bench.predictor._predict import PredictResult, predict, predict_to_dict
-from bench.predictor._published import Comparison, compare_published, median_abs_error
+from bench.predictor._published import (
+    Comparison,
+    PublishedRow,
+    compare_published,
+    median_abs_error,
+    published_rows,
+)
 from bench.predictor._speed import (
     EFFICIENCY,
     PREDICTOR,
     PREDICTOR_VERSION,
+    PRIORS,
     Calibration,
+    Prior,
     choose_backend,
     predict_speed,
 )
@@ -56,6 +64,7 @@ __all__ = [
     "KV_TYPE_BYTES",
     "PREDICTOR",
     "PREDICTOR_VERSION",
+    "PRIORS",
     "Budget",
     "Calibration",
     "CalibrationFit",
@@ -67,6 +76,8 @@ __all__ = [
     "PlanResult",
     "Point",
     "PredictResult",
+    "Prior",
+    "PublishedRow",
     "QuantPlan",
     "best_fit",
     "budget",
@@ -91,4 +102,5 @@ __all__ = [
     "predict_formula",
     "predict_speed",
     "predict_to_dict",
+    "published_rows",
 ]

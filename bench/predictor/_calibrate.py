@@ -17,7 +17,9 @@ from dataclasses import dataclass
 from bench.model import ModelSpec, model_spec_from_dict
 from bench.predictor._speed import (
     EFFICIENCY,
+    NO_PRIOR,
     PREDICTOR_VERSION,
+    PRIORS,
     SPEC_TO_ACHIEVABLE,
     host_bandwidth,
     predict_speed,
@@ -92,6 +94,9 @@ def fit(points: list[Point], host: HostProfile, backend: str) -> CalibrationFit:
         # may exceed 1 up to that margin before anything is unphysical.
         max_bw *= SPEC_TO_ACHIEVABLE
     max_c = max(EFFICIENCY[backend][f]["compute"] for f in families)
+    # what the factors multiply: the table's efficiency times the backend's published prior
+    prior = PRIORS.get(backend, NO_PRIOR)
+    max_bw, max_c = max_bw * prior.k_bw, max_c * prior.k_compute
 
     def loss(pts: list[Point], make: Callable[[float], Calibration]) -> Callable[[float], float]:
         return lambda k: sum(

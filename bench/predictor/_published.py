@@ -9,9 +9,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import probe
-from bench.model import spec_from_shape
+from bench.model import ModelSpec, spec_from_shape
 from bench.predictor._speed import predict_speed
 from bench.records import RunConfig
+from probe import HostProfile
 
 DEFAULT = RunConfig()  # llama-bench's defaults, for rows that do not print a field
 
@@ -30,16 +31,28 @@ class Comparison:
         return (self.predicted - self.measured) / self.measured
 
 
-def compare_published(folder: Path, files: Iterable[str] | None = None) -> list[Comparison]:
-    """Every result row of the folder's files (or of the named ``files`` only) against the
-    uncalibrated prediction for its machine, model, test, microbatch and backend."""
+@dataclass(frozen=True, slots=True)
+class PublishedRow:
+    """One published llama-bench result, with the machine, model and point it was measured on."""
+
+    source: str
+    machine: str
+    backend: str | None  # as published; None: the machine's own
+    host: HostProfile
+    spec: ModelSpec
+    cfg: RunConfig
+    kind: str  # pp | tg
+    measured: float  # tokens/s
+    test: str
+
+
+def published_rows(folder: Path, files: Iterable[str] | None = None) -> list[PublishedRow]:
+    """Every result row of the folder's files (or of the named ``files`` only)."""
     paths = [folder / f for f in files] if files is not None else sorted(folder.glob("*.json"))
     out = []
     for f in paths:
         data = json.loads(f.read_text())
         for r in data["results"]:
-            host = probe.load_host(r["machine"])
-            spec = spec_from_shape(r["shape"], r["quant"])
             fa = r.get("fa")
             cfg = RunConfig(
                 n_prompt=r["n_prompt"],
@@ -49,23 +62,30 @@ def compare_published(folder: Path, files: Iterable[str] | None = None) -> list[
                 n_threads=r.get("threads") or 0,
                 flash_attn=DEFAULT.flash_attn if fa is None else bool(fa),
             )
-            p = predict_speed(spec, host, cfg, None, backend=r.get("backend"))
             kind = "pp" if r["n_prompt"] else "tg"
             test = f"{r['shape']} {r['quant']} {kind}{r['n_prompt'] or r['n_gen']}"
             if r.get("n_depth"):
                 test += f"@d{r['n_depth']}"
             if r.get("n_ubatch"):
                 test += f" ub{r['n_ubatch']}"
-            out.append(
-                Comparison(
-                    f.stem,
-                    r["machine"],
-                    test,
-                    r["tokens_per_s"],
-                    p.pp_tokens_per_s if kind == "pp" else p.tg_tokens_per_s,
-                    r.get("backend"),
-                )
-            )
+            host = probe.load_host(r["machine"])
+            spec = spec_from_shape(r["shape"], r["quant"])
+            row = PublishedRow(
+                f.stem, r["machine"], r.get("backend"), host, spec, cfg, kind,
+                float(r["tokens_per_s"]), test,
+            )  # fmt: skip
+            out.append(row)
+    return out
+
+
+def compare_published(folder: Path, files: Iterable[str] | None = None) -> list[Comparison]:
+    """Every result row of the folder's files (or of the named ``files`` only) against the
+    uncalibrated prediction for its machine, model, test, microbatch and backend."""
+    out = []
+    for r in published_rows(folder, files):
+        p = predict_speed(r.spec, r.host, r.cfg, None, backend=r.backend)
+        predicted = p.pp_tokens_per_s if r.kind == "pp" else p.tg_tokens_per_s
+        out.append(Comparison(r.source, r.machine, r.test, r.measured, predicted, r.backend))
     return out
 
 
