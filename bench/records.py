@@ -152,11 +152,21 @@ class SpeedPrediction:
     predictor: str = SPEED_PREDICTOR
     predictor_version: str = SPEED_PREDICTOR_VERSION
     inputs: dict[str, Any] = field(default_factory=dict)
+    # 80 % intervals (tokens/s): from held-out published results for the backend, or from this
+    # host's calibration residuals once it has them; None where neither exists.
+    pp_interval_tokens_per_s: tuple[float, float] | None = None
+    tg_interval_tokens_per_s: tuple[float, float] | None = None
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> SpeedPrediction:
         names = {f.name for f in dataclasses.fields(cls)}
-        return cls(**{k: v for k, v in data.items() if k in names})
+        kept = {k: v for k, v in data.items() if k in names}
+        for k in ("pp_interval_tokens_per_s", "tg_interval_tokens_per_s"):
+            v = kept.get(k)
+            kept[k] = (
+                (float(v[0]), float(v[1])) if isinstance(v, list | tuple) and len(v) == 2 else None
+            )
+        return cls(**kept)
 
 
 @dataclass(frozen=True, slots=True)

@@ -182,6 +182,38 @@ def lomo(rows: list[Row]) -> dict[str, np.ndarray]:
     return pred
 
 
+def spreads(rows: list[Row], pred: np.ndarray) -> dict[tuple[str, str], tuple[float, float]]:
+    """Per backend and test kind: the 10th and 90th percentile of measured / predicted, from
+    held-out predictions (the 80 % interval PRIOR_SPREAD ships)."""
+    out = {}
+    for b in BACKENDS:
+        for kind in ("pp", "tg"):
+            ratios = [
+                r.measured / p
+                for r, p in zip(rows, pred, strict=True)
+                if r.backend == b and r.kind == kind and p > 0
+            ]
+            if len(ratios) >= 5:
+                q = statistics.quantiles(ratios, n=10)
+                out[(b, kind)] = (q[0], q[-1])
+    return out
+
+
+def coverage(rows: list[Row], pred: np.ndarray) -> float:
+    """How many first-hand rows fall inside an 80 % interval made without their machine."""
+    inside = total = 0
+    for m in sorted({r.machine for r in rows if not r.secondary}):
+        others = [i for i, r in enumerate(rows) if r.machine != m]
+        spread = spreads([rows[i] for i in others], pred[others])
+        for r, p in zip(rows, pred, strict=True):
+            if r.machine != m or r.secondary or (r.backend, r.kind) not in spread:
+                continue
+            lo, hi = spread[(r.backend, r.kind)]
+            total += 1
+            inside += lo * p <= r.measured <= hi * p
+    return inside / total if total else float("nan")
+
+
 def summary(rows: list[Row], pred: np.ndarray, keep: list[bool]) -> dict[str, float | int]:
     errs = [abs(p / r.measured - 1) for r, p, k in zip(rows, pred, keep, strict=True) if k]
     errs = [e for e in errs if math.isfinite(e)]
@@ -197,8 +229,11 @@ def main() -> int:
         for b in BACKENDS:
             k = fit([r for r in rows if r.backend == b])
             print(f'    "{b}": Prior({k[0]:.3f}, {k[1]:.3f}, {k[2]:.3f}, {k[3]:.3f}),')
+        for (b, kind), (lo, hi) in spreads(rows, lomo(rows)["rigbench"]).items():
+            print(f'    ("{b}", "{kind}"): ({lo:.2f}, {hi:.2f}),')
         return 0
     pred = lomo(rows)
+    covered = coverage(rows, pred["rigbench"])
     table: dict[str, dict[str, object]] = defaultdict(dict)
     for method, values in pred.items():
         for b in (*BACKENDS, "all"):
@@ -246,7 +281,9 @@ def main() -> int:
                 f"info  {b:6s} rigbench pp at ubatch >= 512: {s['median']:.0%}/{s['p90']:.0%} "
                 f"({s['rows']}); deep rows: {table['rigbench'][f'{b} deep']}"
             )
-    goals = []
+    goals = [
+        ("80 % intervals cover 70-90 % of held-out rows", 0.70 <= covered <= 0.90, f"{covered:.0%}")
+    ]
     for b in (*BACKENDS, "all"):
         tg, pp = table["rigbench"][f"{b} tg"], table["rigbench"][f"{b} pp"]
         if tg.get("rows"):

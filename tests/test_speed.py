@@ -297,3 +297,19 @@ def test_sliding_window_layers_cap_the_cost_of_depth() -> None:
 
     (pp_swa, tg_swa), (pp_full, tg_full) = slowdown(swa), slowdown(full)
     assert pp_full < pp_swa < 1.0 and tg_full < tg_swa
+
+
+def test_predictions_carry_an_80_percent_interval() -> None:
+    p = predict_speed(LLAMA, host("rtx4090"), RunConfig())
+    assert p.pp_interval_tokens_per_s and p.tg_interval_tokens_per_s
+    lo, hi = p.tg_interval_tokens_per_s
+    assert lo < p.tg_tokens_per_s < hi
+    calibrated = predict_speed(
+        LLAMA,
+        host("rtx4090"),
+        RunConfig(),
+        {"cuda": Calibration(1.0, 1.0, 1.0, n_points=12, residual_sd=0.05)},
+    )
+    lo_c, hi_c = calibrated.tg_interval_tokens_per_s  # type: ignore[misc]
+    assert hi_c / lo_c < hi / lo  # this host's own residuals: a narrower interval
+    assert hi_c / lo_c == pytest.approx(math.exp(2 * 1.2816 * 0.05))

@@ -116,6 +116,13 @@ def render_predictions(results: list[PredictResult]) -> RenderableType:
     return Group(*(_prediction_table(r) for r in results))
 
 
+def _with_interval(tps: float, interval: tuple[float, float] | None) -> str:
+    """``141.1 (114-181)``: the prediction and its 80 % interval."""
+    if interval is None:
+        return _tps(tps)
+    return f"{_tps(tps)} ({_tps(interval[0])}-{_tps(interval[1])})"
+
+
 def _prediction_table(r: PredictResult) -> RenderableType:
     preds = r.points
     first = preds[0][1]
@@ -143,16 +150,18 @@ def _prediction_table(r: PredictResult) -> RenderableType:
     for cfg, p in preds:
         t.add_row(
             str(cfg.n_depth),
-            _tps(p.pp_tokens_per_s),
+            _with_interval(p.pp_tokens_per_s, p.pp_interval_tokens_per_s),
             p.pp_dominant,
             _tps(p.pp_ceiling_tokens_per_s),
-            _tps(p.tg_tokens_per_s),
+            _with_interval(p.tg_tokens_per_s, p.tg_interval_tokens_per_s),
             p.tg_dominant,
             _tps(p.tg_ceiling_tokens_per_s),
             f"{p.ttft_s * 1000:,.0f} ms",
         )
     terms = first.tg_terms_s
     note = "tg per token: " + ", ".join(f"{k} {v * 1000:.2f} ms" for k, v in terms.items() if v)
+    if first.tg_interval_tokens_per_s is not None:
+        note += "; (low-high): 80 % interval, from held-out published results or calibration"
     notes = [Text(f"note: {n}", style="yellow") for n in r.notes]
     return Group(t, Text(note, style="dim"), *notes)
 
