@@ -313,3 +313,17 @@ def test_predictions_carry_an_80_percent_interval() -> None:
     lo_c, hi_c = calibrated.tg_interval_tokens_per_s  # type: ignore[misc]
     assert hi_c / lo_c < hi / lo  # this host's own residuals: a narrower interval
     assert hi_c / lo_c == pytest.approx(math.exp(2 * 1.2816 * 0.05))
+
+
+def test_flash_attention_changes_prefill_at_depth() -> None:
+    """Without flash attention the scores go through memory: prefill slows with depth."""
+    h = host("rtx4090")
+    at = {
+        (fa, d): predict_speed(LLAMA, h, RunConfig(n_depth=d, flash_attn=fa))
+        for fa in (True, False)
+        for d in (0, 16384)
+    }
+    no_fa = {d: at[(False, d)].pp_tokens_per_s / at[(True, d)].pp_tokens_per_s for d in (0, 16384)}
+    assert 0.95 < no_fa[0] < 1.0  # within a ubatch the scores are few
+    assert no_fa[16384] < 0.9 * no_fa[0]
+    assert at[(False, 16384)].tg_tokens_per_s < at[(True, 16384)].tg_tokens_per_s

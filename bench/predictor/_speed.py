@@ -377,6 +377,8 @@ def predict_speed(
                 * TG_ATTN_RATIO[d.backend]
             ),
         )
+        if not cfg.flash_attn:
+            t_kv += _score_bytes(spec, where, i, tg_depth) / (d.bw * bw_e)
         t_over += layers[i] * layer_s
         ceil_tg += (read_tg[i] + kv) / d.bw
     t_over += _token_s(main)
@@ -410,6 +412,8 @@ def predict_speed(
             a_e = _attn_eff(runs_on.backend, family, cals.get(runs_on.backend))
             flops = matmul + attn
             mm, at = matmul / (runs_on.flops * c_e), attn / (runs_on.flops * a_e)
+            if not cfg.flash_attn:  # the scores go through memory, not a fused kernel
+                at += u * _score_bytes(spec, where, i, depth) / (runs_on.bw * bw_e)
             read = read_pp[i] / (d.bw * bw_e)
             if mm + at >= read:
                 t_comp += mm
@@ -484,6 +488,25 @@ def _kv_read(spec: ModelSpec, where: list[int], dev: int, depth: float, cfg: Run
                 + spec.head_dim_v * KV_TYPE_BYTES[cfg.type_v]
             )
         total += cells * width
+    return total
+
+
+# Without flash attention llama.cpp materialises each query's scores (n_head x cells, f32):
+# KQ is written, read by the masked softmax, written again and read by the product with V
+# (llama-graph.cpp build_attn_mha, the non-FA branch): four passes through memory.
+SCORE_PASSES = 4
+
+
+def _score_bytes(spec: ModelSpec, where: list[int], dev: int, depth: float) -> float:
+    """Memory traffic of one query's attention scores without flash attention."""
+    total = 0.0
+    for il in range(spec.n_layer):
+        if where[il] != dev or spec.is_recurrent(il):
+            continue
+        cells = depth
+        if spec.swa_layers[il] and spec.sliding_window:
+            cells = min(depth, spec.sliding_window)
+        total += spec.n_head[il] * cells * 4 * SCORE_PASSES
     return total
 
 
