@@ -67,6 +67,7 @@ class RunConfig:
     type_k: str = "f16"
     type_v: str = "f16"
     flash_attn: bool = True
+    no_op_offload: bool = False  # llama-bench -nopo 1: host-weight matmuls stay on the CPU
 
     @property
     def kind(self) -> str:
@@ -93,6 +94,14 @@ class RunConfig:
 
     def to_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
+
+    def identity(self) -> dict[str, Any]:
+        """The fields that name the point: every field, but those added after rigbench 0.1 only
+        when set, so a point stored before keeps its key (and --resume finds it)."""
+        data = self.to_dict()
+        if not self.no_op_offload:
+            del data["no_op_offload"]
+        return data
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> RunConfig:

@@ -327,3 +327,16 @@ def test_flash_attention_changes_prefill_at_depth() -> None:
     assert 0.95 < no_fa[0] < 1.0  # within a ubatch the scores are few
     assert no_fa[16384] < 0.9 * no_fa[0]
     assert at[(False, 16384)].tg_tokens_per_s < at[(True, 16384)].tg_tokens_per_s
+
+
+def test_op_offload_at_ngl_0_and_nopo() -> None:
+    """-ngl 0 on a GPU host: llama.cpp still runs big prefill matmuls on the GPU, the weights
+    crossing PCIe each ubatch; -nopo keeps them on the CPU; a CPU-only build has no GPU."""
+    h = host("rtx4090")
+    offload = predict_speed(LLAMA, h, RunConfig(n_gpu_layers=0))
+    nopo = predict_speed(LLAMA, h, RunConfig(n_gpu_layers=0, no_op_offload=True))
+    cpu_build = predict_speed(LLAMA, h, RunConfig(n_gpu_layers=0), backend="cpu")
+    assert offload.pp_terms_s["host_hop"] > 0 and nopo.pp_terms_s["host_hop"] == 0
+    assert offload.pp_tokens_per_s > 2 * nopo.pp_tokens_per_s
+    assert nopo.pp_tokens_per_s == pytest.approx(cpu_build.pp_tokens_per_s, rel=0.05)
+    assert offload.tg_tokens_per_s == pytest.approx(nopo.tg_tokens_per_s)  # generation: CPU

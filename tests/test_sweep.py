@@ -586,3 +586,16 @@ def test_auto_axes_are_resolved_for_each_quant(
         t.facts["quant"]: {p.config.n_gpu_layers for p in s.points} for t, s in outcome.results
     }
     assert layers == {"Q4_K_M": {4}, "Q8_0": {2}}
+
+
+def test_a_new_config_field_keeps_stored_point_keys() -> None:
+    """Points stored before RunConfig grew no_op_offload keep their keys (--resume finds them)."""
+    import hashlib
+
+    from bench.run import point_key
+
+    cfg = RunConfig(n_prompt=64, n_gen=0)
+    before = {k: v for k, v in dataclasses.asdict(cfg).items() if k != "no_op_offload"}
+    old_key = hashlib.sha256(json.dumps(before, sort_keys=True).encode()).hexdigest()[:16]
+    assert point_key(cfg) == old_key
+    assert point_key(dataclasses.replace(cfg, no_op_offload=True)) != old_key

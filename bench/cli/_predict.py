@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -124,6 +125,7 @@ def _calibrations(host: HostProfile, db: Path | None) -> dict[str, Calibration]:
 @click.option("--fa", type=click.Choice(["on", "off"]), default="on", show_default=True)
 @click.option("--ctk", default="f16", show_default=True)
 @click.option("--ctv", default="f16", show_default=True)
+@click.option("--nopo", "no_op_offload", is_flag=True, help="llama.cpp -nopo: no op offload.")
 @db_option()
 @format_option("text", "json")
 def predict(
@@ -138,7 +140,7 @@ def predict(
     fa: str,
     db: Path | None,
     fmt: str,
-    **knobs: int,
+    **knobs: Any,
 ) -> None:
     """Predict prompt-processing and generation tokens/s, term by term."""
     host = probe.load_host(hardware, host_file)

@@ -403,7 +403,7 @@ def predict_speed(
             matmul = 2 * params[i] * u
             attn = 4 * _attn_work(spec, where, i, depth) * u
             runs_on = d
-            if i == 0 and gpus and u >= 32 and read_pp[0] > 0:
+            if i == 0 and gpus and u >= 32 and read_pp[0] > 0 and not cfg.no_op_offload:
                 # llama.cpp offloads host-weight matmuls of big batches to the GPU: the weights
                 # cross PCIe once per ubatch, the FLOPs run at GPU speed.
                 runs_on = gpus[0]

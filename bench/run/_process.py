@@ -239,6 +239,9 @@ def _lb_options(points: list[RunConfig], reps: int, delay: int) -> dict[str, Any
     moe = vals("n_cpu_moe")
     if moe != [0]:
         opts["ncmoe"] = moe
+    nopo = vals("no_op_offload")
+    if nopo != [False]:
+        opts["nopo"] = [int(v) for v in nopo]
     if delay:
         opts["delay"] = delay
     return opts

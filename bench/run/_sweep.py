@@ -47,7 +47,7 @@ from probe.errors import UserError
 
 
 def point_key(cfg: RunConfig) -> str:
-    return hashlib.sha256(json.dumps(asdict(cfg), sort_keys=True).encode()).hexdigest()[:16]
+    return hashlib.sha256(json.dumps(cfg.identity(), sort_keys=True).encode()).hexdigest()[:16]
 
 
 def cell_of(cfg: RunConfig) -> tuple[int, int]:
@@ -69,6 +69,7 @@ def _matches(rec: dict[str, Any], cfg: RunConfig) -> bool:
         and rec.get("type_k", "f16") == cfg.type_k
         and rec.get("type_v", "f16") == cfg.type_v
         and rec.get("n_cpu_moe", 0) == cfg.n_cpu_moe
+        and bool(rec.get("no_op_offload", 0)) == cfg.no_op_offload
     )
 
 
