@@ -266,3 +266,19 @@ def test_exact_matches_a_real_load_within_1_percent(cfg: MemConfig, fit_params: 
     assert real.kv_bytes == exact.kv_bytes
     assert abs(real.compute_bytes - exact.compute_bytes) <= 0.02 * MIB
     assert abs(real.total_bytes / exact.total_bytes - 1) < 0.01
+
+
+def test_a_cut_table_falls_back_to_the_compact_rows_on_stdout(tmp_path: Path) -> None:
+    """llama.cpp's logger loses the table on a busy machine; --fit-print's own stdout rows
+    (printf, never cut) still give the context and compute, the weights being all on the host."""
+    script = tmp_path / "llama-fit-params"
+    script.write_text(
+        "#!/bin/sh\n"
+        "echo 'llama_kv_cache: size =   52.00 MiB (  4096 cells,  26 layers)' >&2\n"
+        "echo 'Host 24 52 14 '\n"  # the table itself never arrives
+        "exit 0\n"
+    )
+    script.chmod(0o755)
+    got = predict_exact(script, tmp_path / "m.gguf", MemConfig(n_ctx=4096), weight_bytes=35 * MIB)
+    assert got.host.weights_bytes == 35 * MIB  # the host holds every tensor
+    assert got.host.kv_bytes == 52 * MIB and got.host.compute_bytes == 14 * MIB

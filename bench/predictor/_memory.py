@@ -307,11 +307,21 @@ def predict_exact(
     # lost). The dry run takes ~0.1 s: run it again rather than guess.
     for _ in range(FIT_RETRIES):
         try:
-            done, text = _run_to_files(argv, timeout_s)
+            done, out_text, err_text = _run_to_files(argv, timeout_s)
         except subprocess.TimeoutExpired as exc:
             raise UserError("llama-fit-params timed out", hint="use --engine formula") from exc
+        text = out_text + err_text
         rows = parse_breakdown(text)
         complete = bool(rows) and table_is_whole(rows, weight_bytes)
+        if not complete and done.returncode == 0:
+            # The compact rows --fit-print writes to stdout itself (printf: never cut). They
+            # leave out extra host buffer types (CPU_REPACK), whose size a dry run does not log:
+            # with no GPU every tensor is in host memory, so the host's model bytes are the
+            # weights.
+            rows = parse_compact(out_text)
+            if weight_bytes and list(rows) == ["Host"]:
+                rows["Host"] = (weight_bytes // MIB, *rows["Host"][1:])
+            complete = bool(rows) and table_is_whole(rows, weight_bytes)
         if complete or done.returncode != 0:
             break
     if done.returncode != 0 or not complete:
@@ -349,21 +359,29 @@ def predict_exact(
     return MemoryPrediction(EXACT_PREDICTOR, _fit_params_version(text), cfg, (host_dev, *gpus))
 
 
+def parse_compact(stdout: str) -> dict[str, tuple[int, int, int]]:
+    """``--fit-print`` rows on stdout: ``Host 178 42 20`` (device, model, context, compute MiB;
+    common_fit_print in common/fit.cpp), the main buffer type of each device only."""
+    return {
+        m.group(1): (int(m.group(2)), int(m.group(3)), int(m.group(4)))
+        for m in re.finditer(r"^(\S+) (\d+) (\d+) (\d+) ?$", stdout, re.M)
+    }
+
+
 def _run_to_files(
     argv: list[str], timeout_s: float
-) -> tuple[subprocess.CompletedProcess[bytes], str]:
+) -> tuple[subprocess.CompletedProcess[bytes], str, str]:
     """Run with stdout and stderr going to files, not pipes: llama.cpp's logger thread is still
     writing its debug log (300 KB for a 90-layer model) when main() returns, and loses its tail
     (the table) in 4 runs of 10 into a pipe, 11 of 40 into a file (a 46-layer MoE twin,
-    llama.cpp 0c1e570)."""
+    llama.cpp 0c1e570), nearly always on a loaded machine; stdout's compact rows survive."""
     import tempfile
 
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
         done = subprocess.run(argv, stdout=out, stderr=err, timeout=timeout_s, check=False)
         out.seek(0)
         err.seek(0)
-        text = out.read().decode(errors="replace") + err.read().decode(errors="replace")
-    return done, text
+        return done, out.read().decode(errors="replace"), err.read().decode(errors="replace")
 
 
 def _fit_params_version(text: str) -> str:
