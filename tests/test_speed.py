@@ -340,3 +340,14 @@ def test_op_offload_at_ngl_0_and_nopo() -> None:
     assert offload.pp_tokens_per_s > 2 * nopo.pp_tokens_per_s
     assert nopo.pp_tokens_per_s == pytest.approx(cpu_build.pp_tokens_per_s, rel=0.05)
     assert offload.tg_tokens_per_s == pytest.approx(nopo.tg_tokens_per_s)  # generation: CPU
+
+
+def test_an_unmodelled_architecture_gets_no_speed_guess() -> None:
+    from bench import ModelSource, predict
+    from bench.predictor import NotModelled
+
+    spec = dataclasses.replace(LLAMA, architecture="granitemoe")
+    with pytest.raises(NotModelled, match="architecture granitemoe not modelled"):
+        predict_speed(spec, host("rtx4090"), RunConfig())
+    (r,) = predict(ModelSource("file", "x.gguf", "x.gguf", spec), host("rtx4090"), [RunConfig()])
+    assert r.points == () and "memory from the tensor list only" in r.notes[0]

@@ -125,6 +125,8 @@ def _with_interval(tps: float, interval: tuple[float, float] | None) -> str:
 
 def _prediction_table(r: PredictResult) -> RenderableType:
     preds = r.points
+    if not preds:  # nothing predicted: the notes say why
+        return Group(*(Text(f"{r.source.label}: {n}", style="yellow") for n in r.notes))
     first = preds[0][1]
     cal = (
         f"calibrated on {first.calibrated_points} points"

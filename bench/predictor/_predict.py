@@ -9,7 +9,7 @@ from typing import Any
 from bench.model import ModelSource, ModelSpec, resolve_model
 from bench.predictor._memory import predict_formula
 from bench.predictor._plan import Budget, best_fit, budget, fits, flags
-from bench.predictor._speed import PREDICTOR_VERSION, predict_speed
+from bench.predictor._speed import PREDICTOR_VERSION, NotModelled, predict_speed
 from bench.records import Calibration, RunConfig, SpeedPrediction
 from probe import HostProfile
 
@@ -80,7 +80,11 @@ def predict(
         points, notes = [], []
         for cfg in configs:
             used, note = placement(s.spec, cfg, b)
-            points.append((used, predict_speed(s.spec, host, used, calibrations, backend)))
+            try:
+                points.append((used, predict_speed(s.spec, host, used, calibrations, backend)))
+            except NotModelled as exc:
+                notes.append(exc.message)
+                break
             if note:
                 notes.append(note)
         out.append(PredictResult(s, host, tuple(points), tuple(dict.fromkeys(notes))))

@@ -18,7 +18,7 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
-from bench.model import ModelSpec
+from bench.model import ARCHITECTURES, ModelSpec
 from bench.predictor._memory import KV_TYPE_BYTES, Device, layer_devices
 from bench.records import (
     SPEED_PREDICTOR,
@@ -162,6 +162,15 @@ Z80 = 1.2816  # the standard normal's 90th percentile: mean +- Z80 sd holds 80 %
 
 GPU_BACKENDS = ("cuda", "rocm", "metal", "vulkan")
 NATIVE_BACKEND = {"nvidia": "cuda", "amd": "rocm", "apple": "metal"}
+
+
+# Architectures whose tensors, cache and state the terms below know (bench.model's, and the
+# synthetic MoE families): anything else gets no speed prediction rather than a silent guess.
+MODELLED = (*ARCHITECTURES, "qwen2moe")
+
+
+class NotModelled(UserError):
+    """A model whose architecture the speed model does not describe."""
 
 
 def choose_backend(host: HostProfile, asked: str | None = None) -> str:
@@ -323,6 +332,12 @@ def predict_speed(
         backend: The llama.cpp backend the GPUs run (``choose_backend``): cuda, rocm, metal,
             vulkan, or cpu for a CPU-only build; None picks the host's own.
     """
+    if spec.architecture not in MODELLED:
+        raise NotModelled(
+            f"architecture {spec.architecture} not modelled: memory from the tensor list only, "
+            "no speed prediction",
+            hint=f"modelled: {', '.join(MODELLED)}; bench sweep still measures it",
+        )
     threads = cfg.n_threads or (
         host.cpu.physical_cores if host.cpu and host.cpu.physical_cores else 1
     )

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.model import ModelSpec
-from bench.predictor import Budget, fits, predict_formula, predict_speed
+from bench.predictor import Budget, NotModelled, fits, predict_formula, predict_speed
 from bench.records import (
     UNSTABLE_CV,
     Axes,
@@ -28,6 +28,7 @@ from bench.records import (
     Measurement,
     Prediction,
     RunConfig,
+    SpeedPrediction,
     StoredPoint,
     SweepOptions,
 )
@@ -147,7 +148,10 @@ def sweep(
         key = point_key(cfg)
         if key in done:
             continue
-        speed = predict_speed(spec, host, cfg, calibrations)
+        try:
+            speed: SpeedPrediction | None = predict_speed(spec, host, cfg, calibrations)
+        except NotModelled:
+            speed = None  # measured all the same; the report says it has no prediction
         mem = predict_formula(spec, cfg.mem_config(), list(budget.gpus))
         prediction = Prediction(speed, mem.devices)
         if not opts.force and not fits(mem, budget):
