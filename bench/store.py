@@ -8,11 +8,13 @@ llama.cpp's compare-llama-bench.py reads the store as it reads llama-bench's out
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import datetime
 import hashlib
 import json
 import os
 import sqlite3
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -30,7 +32,9 @@ from probe.errors import UserError
 
 # Store schema history:
 #   1 — first version (rigbench 0.1): hosts, sweeps, points, calibrations, llama_bench table.
-SCHEMA_VERSION = 1
+#   2 — sweeps.label: the CI runner label a sweep was exported with, kept when bundles of
+#       several machines are merged (issue 16); a schema-1 store read read-only has none.
+SCHEMA_VERSION = 2
 BUSY_TIMEOUT_S = 30  # a second writer waits this long for the first one's transaction
 
 # llama-bench's own SQL table (`llama-bench -o sql`, llama.cpp 0c1e570), kept in step with the
@@ -102,7 +106,7 @@ CREATE TABLE IF NOT EXISTS sweeps (
     id INTEGER PRIMARY KEY, created_at TEXT NOT NULL, host_fingerprint TEXT NOT NULL,
     model_json TEXT NOT NULL, model_spec_json TEXT, engine_json TEXT NOT NULL,
     args_json TEXT NOT NULL, args_key TEXT NOT NULL, status TEXT NOT NULL DEFAULT 'running',
-    finished_at TEXT);
+    finished_at TEXT, label TEXT);
 CREATE TABLE IF NOT EXISTS points (
     id INTEGER PRIMARY KEY, sweep_id INTEGER NOT NULL REFERENCES sweeps(id),
     point_key TEXT NOT NULL, created_at TEXT NOT NULL,
@@ -143,8 +147,19 @@ def fingerprint(host: HostProfile) -> str:
     return hashlib.sha256("|".join(parts).encode()).hexdigest()[:16]
 
 
+@dataclass(frozen=True, slots=True)
+class SweepOrigin:
+    """A sweep's args key (with host and start, its identity in any store) and runner label."""
+
+    args_key: str
+    label: str | None = None
+
+
 def _upgrade(conn: sqlite3.Connection, version: int) -> None:
-    """Step an older store up to SCHEMA_VERSION (version 1 is the first: nothing to do yet)."""
+    """Step an older store up to SCHEMA_VERSION, one version at a time."""
+    if version == 1:  # 1 -> 2: runner labels of imported sweeps
+        conn.execute("ALTER TABLE sweeps ADD COLUMN label TEXT")
+        version = 2
     conn.execute("UPDATE meta SET value = ? WHERE key = 'schema_version'", (str(SCHEMA_VERSION),))
 
 
@@ -192,8 +207,7 @@ class Store:
                     hint="upgrade rigbench: pip install -U rigbench",
                 )
             if readonly:
-                # Nothing to upgrade in place: schema 1 is the first. A later schema must read
-                # older stores as they are here, or refuse them.
+                # Nothing is upgraded in place (a schema-1 store has no sweeps.label: no labels).
                 if version is None:
                     raise UserError(
                         f"{path} is not a rigbench results database (no schema version)",
@@ -244,20 +258,26 @@ class Store:
         return str(self.conn.execute("PRAGMA integrity_check").fetchone()[0])
 
     def _tx(self, sql: str, args: tuple[Any, ...]) -> int:
+        with self._write():
+            return int(self.conn.execute(sql, args).lastrowid or 0)
+
+    @contextlib.contextmanager
+    def _write(self) -> Iterator[None]:
+        """One write transaction: committed whole, or (on any error) rolled back whole."""
         try:
             self.conn.execute("BEGIN IMMEDIATE")
-            cur = self.conn.execute(sql, args)
+            yield
             self.conn.execute("COMMIT")
-        except sqlite3.OperationalError as exc:
+        except BaseException as exc:
             if self.conn.in_transaction:
                 # On a full disk the rollback can fail too; the transaction is lost either way,
                 # and every earlier one (every point stored so far) is already committed.
                 with contextlib.suppress(sqlite3.Error):
                     self.conn.execute("ROLLBACK")
-            _raise_busy(self.path, exc)
-            _raise_write_error(self.path, exc)
+            if isinstance(exc, sqlite3.OperationalError):
+                _raise_busy(self.path, exc)
+                _raise_write_error(self.path, exc)
             raise
-        return int(cur.lastrowid or 0)
 
     # -- hosts and calibrations ---------------------------------------------------------------
     def add_host(self, host: HostProfile) -> str:
@@ -269,21 +289,15 @@ class Store:
         )
         return fp
 
-    def save_calibration(self, fp: str, backend: str, cal: Calibration, version: str) -> None:
-        self._tx(
-            "INSERT OR REPLACE INTO calibrations VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (
-                fp,
-                backend,
-                cal.k_bw,
-                cal.k_compute,
-                cal.k_attn,
-                cal.n_points,
-                cal.residual_sd,
-                now(),
-                version,
-            ),
-        )
+    def save_calibration(
+        self, fp: str, backend: str, cal: Calibration, version: str, replace: bool = True
+    ) -> bool:
+        """Store a calibration; ``replace=False`` (a bundle's) keeps one already stored."""
+        verb = "INSERT OR REPLACE" if replace else "INSERT OR IGNORE"
+        args = (fp, backend, *dataclasses.astuple(cal), now(), version)
+        with self._write():
+            cur = self.conn.execute(f"{verb} INTO calibrations VALUES ({', '.join('?' * 9)})", args)
+        return cur.rowcount > 0
 
     def calibrations(self, fp: str) -> dict[str, tuple[Calibration, str]]:
         """Per backend: the stored calibration and the predictor version it was fitted for."""
@@ -322,11 +336,12 @@ class Store:
             ),
         )
 
-    def find_sweep(self, fp: str, args_key: str) -> int | None:
+    def find_sweep(self, fp: str, args_key: str, created_at: str | None = None) -> int | None:
+        """Latest sweep of this host and args key (and start: the same sweep in any store)."""
         row = self.conn.execute(
-            "SELECT id FROM sweeps WHERE host_fingerprint = ? AND args_key = ? ORDER BY id DESC "
-            "LIMIT 1",
-            (fp, args_key),
+            "SELECT id FROM sweeps WHERE host_fingerprint = ? AND args_key = ? AND created_at "
+            "= coalesce(?, created_at) ORDER BY id DESC LIMIT 1",
+            (fp, args_key, created_at),
         ).fetchone()
         return int(row[0]) if row else None
 
@@ -352,32 +367,31 @@ class Store:
         m: Measurement,
     ) -> int:
         """One point of a sweep, in one transaction (replacing an earlier one of its key)."""
-        row: dict[str, Any] = {
-            "sweep_id": sweep_id,
-            "point_key": point_key,
-            "created_at": now(),
-            "config_json": json.dumps(config.to_dict()),
-            "prediction_json": json.dumps(prediction.to_dict()) if prediction else None,
-            "status": m.status,
-            "failure_class": m.failure_class,
-            "skip_rule": m.skip_rule,
-            "n_prompt": config.n_prompt,
-            "n_gen": config.n_gen,
-            "n_depth": config.n_depth,
-            "avg_ts": m.avg_ts,
-            "stddev_ts": m.stddev_ts,
-            "samples_ns_json": json.dumps(list(m.samples_ns)),
-            "peak_rss_bytes": m.peak_rss_bytes,
-            "peak_gpu_bytes_json": json.dumps(m.peak_gpu_bytes) if m.peak_gpu_bytes else None,
-            "load_s": m.load_s,
-            "engine_record_json": json.dumps(m.engine_record) if m.engine_record else None,
-            "returncode": m.returncode,
-            "stderr_tail": m.stderr_tail,
+        row = _point_row(sweep_id, StoredPoint(0, 0, point_key, now(), "", config, prediction, m))
+        return self._tx(_insert("INSERT OR REPLACE INTO points", row), tuple(row.values()))
+
+    # -- whole sweeps, for bundles (report export / import) -----------------------------------
+    def sweep_origin(self, sweep_id: int) -> SweepOrigin | None:
+        row = self.conn.execute("SELECT * FROM sweeps WHERE id = ?", (sweep_id,)).fetchone()
+        return SweepOrigin(row["args_key"], dict(row).get("label")) if row else None
+
+    def insert_sweep(self, info: SweepInfo, origin: SweepOrigin, pts: Sequence[StoredPoint]) -> int:
+        """A sweep from elsewhere (a bundle) with its times, status and points, stored whole or
+        not at all (one transaction); ids in ``info`` and ``pts`` are ignored."""
+        names = ("model", "model_spec", "engine", "args")
+        row = {f"{n}_json": json.dumps(getattr(info, n)) for n in names} | {
+            "created_at": info.created_at,
+            "host_fingerprint": info.host_fingerprint,
+            "status": info.status or "imported",
+            **dataclasses.asdict(origin),
         }
-        sql = (
-            f"INSERT OR REPLACE INTO points ({', '.join(row)}) VALUES ({', '.join('?' * len(row))})"
-        )
-        return self._tx(sql, tuple(row.values()))
+        with self._write():
+            cur = self.conn.execute(_insert("INSERT INTO sweeps", row), tuple(row.values()))
+            sweep_id = int(cur.lastrowid or 0)
+            rows = [tuple(_point_row(sweep_id, p).values()) for p in pts]
+            if rows:
+                self.conn.executemany(_insert("INSERT INTO points", _point_row(0, pts[0])), rows)
+        return sweep_id
 
     def set_peak_rss(
         self, sweep_id: int, keys: list[str], peak: int | None, gpu: dict[str, int] | None = None
@@ -498,6 +512,31 @@ def _connect_readonly(path: Path) -> sqlite3.Connection:
 
 def _loads(text: str | None, default: Any = None) -> Any:
     return json.loads(text) if text else default
+
+
+def _insert(verb: str, row: dict[str, Any]) -> str:
+    return f"{verb} ({', '.join(row)}) VALUES ({', '.join('?' * len(row))})"
+
+
+# Columns of the points table that hold a Measurement field (or a RunConfig field) as it is.
+_MEASUREMENT_COLUMNS: tuple[str, ...] = ("status", "failure_class", "skip_rule", "avg_ts")
+_MEASUREMENT_COLUMNS += ("stddev_ts", "peak_rss_bytes", "load_s", "returncode", "stderr_tail")
+
+
+def _point_row(sweep_id: int, p: StoredPoint) -> dict[str, Any]:
+    config, m = p.config, p.measurement
+    return {
+        "sweep_id": sweep_id,
+        "point_key": p.key,
+        "created_at": p.created_at,
+        "config_json": json.dumps(config.to_dict()),
+        "prediction_json": json.dumps(p.prediction.to_dict()) if p.prediction else None,
+        **{k: getattr(m, k) for k in _MEASUREMENT_COLUMNS},
+        **{k: getattr(config, k) for k in ("n_prompt", "n_gen", "n_depth")},
+        "samples_ns_json": json.dumps(list(m.samples_ns)),
+        "peak_gpu_bytes_json": json.dumps(m.peak_gpu_bytes) if m.peak_gpu_bytes else None,
+        "engine_record_json": json.dumps(m.engine_record) if m.engine_record else None,
+    }
 
 
 def _point(r: sqlite3.Row) -> StoredPoint:
