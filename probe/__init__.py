@@ -16,6 +16,7 @@ from typing import Any
 from probe import _amd, _apple, _catalog, _cpu, _disks, _memory, _nvidia
 from probe._advice import advise, usable_backends
 from probe._context import Backend, Collected, ProbeContext
+from probe._energy import EnergyMeter, EnergyReading, energy_meter
 from probe._records import (
     SCHEMA_VERSION,
     CpuInfo,
@@ -38,6 +39,8 @@ __all__ = [
     "SCHEMA_VERSION",
     "CpuInfo",
     "DiskInfo",
+    "EnergyMeter",
+    "EnergyReading",
     "GpuInfo",
     "HostProfile",
     "MemoryInfo",
@@ -47,6 +50,7 @@ __all__ = [
     "catalog_entries",
     "catalog_names",
     "detect",
+    "energy_meter",
     "gpu_memory_sampler",
     "host_profile_from_dict",
     "human_bytes",

@@ -6,11 +6,11 @@ and renders the result.
 
 from __future__ import annotations
 
-from bench.cli import _engines, _model, _predict, _sweep
+from bench.cli import _engines, _model, _predict, _serve, _sweep
 from bench.cli._group import cli
 from probe.cli_support import run_main
 
-COMMAND_MODULES = (_engines, _model, _predict, _sweep)
+COMMAND_MODULES = (_engines, _model, _predict, _serve, _sweep)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -1,4 +1,5 @@
-"""What does happen: engines (find and build llama-bench and llama-fit-params), one engine
+"""What does happen: engines (find and build llama-bench, llama-fit-params, llama-server and
+llama-batched-bench), the serving sweep (``run_serve``), one engine
 process per cell with its failure class, the llama-cpp-python runner, and the sweep
 (``run_sweep(request) -> SweepOutcome``), which stores a Prediction before each Measurement.
 """
@@ -12,7 +13,9 @@ from bench.run._engines import (
     build_llama_bench,
     default_backend,
     fetch_source,
+    find_batched_bench,
     find_llama_bench,
+    find_llama_server,
     fit_params_beside,
     inspect_llama_bench,
     inspect_llama_cpp_python,
@@ -37,6 +40,15 @@ from bench.run._process import (
     run_llama_cpp_python,
     run_process,
 )
+from bench.run._serve import (
+    LevelResult,
+    RequestRecord,
+    ServeOutcome,
+    ServeRequest,
+    ServerFailed,
+    run_serve,
+)
+from bench.run._serve import outcome_to_dict as serve_outcome_to_dict
 from bench.run._sweep import SweepSummary, point_key, summarise, sweep
 
 __all__ = [
@@ -44,7 +56,12 @@ __all__ = [
     "SOURCE_VERSION",
     "EngineFailed",
     "EngineInfo",
+    "LevelResult",
+    "RequestRecord",
     "RunResult",
+    "ServeOutcome",
+    "ServeRequest",
+    "ServerFailed",
     "SweepOutcome",
     "SweepSummary",
     "Target",
@@ -53,7 +70,9 @@ __all__ = [
     "default_backend",
     "engine_info",
     "fetch_source",
+    "find_batched_bench",
     "find_llama_bench",
+    "find_llama_server",
     "fit_params_beside",
     "host_profile",
     "inspect_llama_bench",
@@ -67,7 +86,9 @@ __all__ = [
     "run_llama_bench",
     "run_llama_cpp_python",
     "run_process",
+    "run_serve",
     "run_sweep",
+    "serve_outcome_to_dict",
     "summarise",
     "sweep",
 ]

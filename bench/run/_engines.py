@@ -24,7 +24,9 @@ from probe.errors import UserError
 SOURCE_PACKAGE = "llama-cpp-python"
 SOURCE_VERSION = "0.3.36"
 SOURCE_SHA256 = "832db0699007f1be95a7e41ef12e88926b02ba836461e36a36372db2760c1a2e"
-BUILD_TARGETS = ("llama-bench", "llama-fit-params")
+# llama-server and llama-batched-bench (issue 17: serving) come from the same tree, commit and
+# backend as llama-bench, so a serving figure and a llama-bench figure share one engine.
+BUILD_TARGETS = ("llama-bench", "llama-fit-params", "llama-server", "llama-batched-bench")
 # cmake switches per backend (llama.cpp docs/build.md).
 BACKEND_FLAGS: dict[str, tuple[str, ...]] = {
     "cpu": ("-DGGML_NATIVE=ON",),
@@ -79,6 +81,28 @@ def find_llama_bench(explicit: str | None = None) -> tuple[Path, str] | None:
         if candidate.is_file():
             return candidate, "rigbench build cache"
     return None
+
+
+def _beside(llama_bench: Path, name: str) -> Path | None:
+    p = llama_bench.parent / name
+    return p if p.is_file() else None
+
+
+def find_llama_server(explicit: str | None = None) -> tuple[Path, str] | None:
+    """--llama-server PATH, else the llama-server beside the llama-bench that would be used.
+
+    Beside, not on PATH: a serving figure must come from the same build as the sweep's figures.
+    """
+    if explicit:
+        return Path(explicit), "--llama-server"
+    found = find_llama_bench()
+    server = _beside(found[0], "llama-server") if found else None
+    return (server, f"beside llama-bench ({found[1]})") if server and found else None
+
+
+def find_batched_bench(llama_server: Path) -> Path | None:
+    """llama-batched-bench from the same build as ``llama_server``, if there is one."""
+    return _beside(llama_server, "llama-batched-bench")
 
 
 def fit_params_beside(llama_bench: Path) -> Path | None:
@@ -307,7 +331,8 @@ def check_toolchain() -> None:
 def build_llama_bench(
     backend: str, jobs: int | None = None, log: Callable[[str], None] = lambda _: None
 ) -> Path:
-    """Configure and build llama-bench and llama-fit-params; return llama-bench's path."""
+    """Configure and build BUILD_TARGETS (llama-bench, llama-fit-params, llama-server,
+    llama-batched-bench); return llama-bench's path."""
     if backend not in BACKEND_FLAGS:
         raise UserError(
             f"unknown backend {backend!r}; choose one of {', '.join(BACKEND_FLAGS)}",
@@ -315,7 +340,9 @@ def build_llama_bench(
         )
     check_toolchain()
     final = build_dir(backend)
-    if (final / "bin" / "llama-bench").is_file():
+    # Complete means every target: a build from before llama-server joined BUILD_TARGETS is
+    # rebuilt whole (the work tree is deleted after each build, so there is nothing to resume).
+    if all((final / "bin" / t).is_file() for t in BUILD_TARGETS):
         return final / "bin" / "llama-bench"
     source = fetch_source(log)
     commit = llama_cpp_commit(source) or "unknown"
@@ -331,14 +358,19 @@ def build_llama_bench(
         "-DLLAMA_CURL=OFF",
         "-DLLAMA_BUILD_TESTS=OFF",
         "-DLLAMA_BUILD_EXAMPLES=OFF",
-        "-DLLAMA_BUILD_SERVER=OFF",
+        "-DLLAMA_BUILD_SERVER=ON",
+        # No web UI: assets would come prebuilt from a Hugging Face bucket or need npm, and
+        # rigbench downloads nothing prebuilt; no OpenSSL: the server listens on 127.0.0.1.
+        "-DLLAMA_BUILD_UI=OFF",
+        "-DLLAMA_USE_PREBUILT_UI=OFF",
+        "-DLLAMA_OPENSSL=OFF",
         "-DLLAMA_BUILD_TOOLS=ON",
         *BACKEND_FLAGS[backend],
     ]
     log(f"configuring llama.cpp {commit} for {backend}")
     _step(cmake_args, "cmake configure")
     jobs = jobs or os.cpu_count() or 1
-    log(f"compiling {', '.join(BUILD_TARGETS)} with {jobs} jobs (about 6 minutes on 2 cores)")
+    log(f"compiling {', '.join(BUILD_TARGETS)} with {jobs} jobs (about 15 minutes on 2 cores)")
     _step(["cmake", "--build", str(work), "-j", str(jobs), "--target", *BUILD_TARGETS], "build")
     bin_dir = final.with_name(final.name + ".tmp") / "bin"
     shutil.rmtree(bin_dir.parent, ignore_errors=True)

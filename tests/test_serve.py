@@ -1,0 +1,373 @@
+"""`bench serve` (issue 17): the streaming client against a strict fake llama-server, the
+server's supervision (never healthy, Ctrl-C, crash, timeout), the real llama-server on a tiny
+synthetic model, serving predictions, and energy counters (RAPL tree, NVML and amdsmi fakes)."""
+
+from __future__ import annotations
+
+import dataclasses
+import itertools
+import json
+import os
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import psutil
+import pytest
+from click.testing import CliRunner
+
+import probe
+from bench.cli import cli, main
+from bench.model import SynthSpec, spec_from_synth, synthesize
+from bench.predictor import predict_serving, serving_memory
+from bench.records import MemConfig, RunConfig
+from bench.run import _engines, _serve
+from probe import ProbeContext
+from tests.fakes.amdsmi import FakeAmdSmi
+from tests.fakes.nvml import FakeNVML
+
+ROOT = Path(__file__).resolve().parents[1]
+TINY = SynthSpec(
+    n_layer=2, n_embd=256, n_head=4, n_head_kv=2, n_ff=512, n_vocab=2048, n_ctx=1024, quant="Q8_0"
+)
+
+
+def fake_argv(port: int, slots: int = 2) -> list[str]:
+    server = _serve.server_argv(Path("x"), Path("m.gguf"), ["-ngl", "0"], 4096, slots, port)
+    return [sys.executable, "-m", "tests.fakes.llama_server", *server[1:]]
+
+
+@pytest.fixture
+def fake_env(monkeypatch: pytest.MonkeyPatch) -> pytest.MonkeyPatch:
+    monkeypatch.setenv("PYTHONPATH", str(ROOT))
+    monkeypatch.chdir(ROOT)
+    for k in list(os.environ):
+        if k.startswith("FAKE_"):
+            monkeypatch.delenv(k)
+    return monkeypatch
+
+
+def gone(pid: int) -> bool:
+    try:
+        return psutil.Process(pid).status() == psutil.STATUS_ZOMBIE
+    except psutil.NoSuchProcess:
+        return True
+
+
+# -- the client on the fake server ------------------------------------------------------------
+
+
+def test_one_user_ttft_itl_and_tokens(fake_env: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    fake_env.setenv("FAKE_TTFT_S", "0.05")
+    fake_env.setenv("FAKE_ITL_S", "0.01")
+    port = _serve.free_port()
+    with _serve.running_server(fake_argv(port), port, tmp_path / "log", 20) as proc:
+        wall, recs = _serve.drive_level(port, 1, 16, 5, list(range(10, 50)), 0.2, 2, 10)
+    assert gone(proc.pid)
+    assert len(recs) == 2 and all(r.error is None for r in recs)
+    r = recs[0]
+    assert 0.05 <= r.ttft_s < 0.2  # type: ignore[operator]
+    assert r.gen_tokens == 5 and r.prompt_tokens == 16 and len(r.gaps_s) == 4
+    assert all(0.004 <= g < 0.1 for g in r.gaps_s)  # 10 ms apart, give or take scheduling
+    assert r.queue_s is not None and r.queue_s < 0.05
+    level = _serve.LevelResult(1, 16, 5, wall, tuple(recs), {"joules": None})
+    s = level.stats(0.3)
+    assert s["errors"] == 0 and s["generated_tokens"] == 10
+    assert s["ttft_p50_s"] <= s["ttft_p95_s"]
+    assert 50 < s["per_user_tokens_per_s"] <= 110  # one token every ~10 ms
+    assert s["aggregate_tokens_per_s"] == pytest.approx(10 / wall)
+    assert s["joules_per_token"] is None and s["cost_per_million_tokens"] is None
+
+
+def test_two_users_queue_behind_each_others_prefill(
+    fake_env: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    fake_env.setenv("FAKE_TTFT_S", "0.2")
+    port = _serve.free_port()
+    with _serve.running_server(fake_argv(port), port, tmp_path / "log", 20):
+        _, recs = _serve.drive_level(port, 2, 8, 2, [7], 0.01, 1, 10)
+    ttfts = sorted(r.ttft_s for r in recs)  # type: ignore[type-var]
+    assert ttfts[0] < 0.35 and ttfts[1] >= 0.39  # the second waited for the first's prefill
+    queues = sorted(r.queue_s for r in recs)  # type: ignore[type-var]
+    assert queues[0] < 0.1 and queues[1] >= 0.15
+
+
+def test_a_level_is_bounded_in_time(fake_env: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    fake_env.setenv("FAKE_ITL_S", "0.005")
+    port = _serve.free_port()
+    with _serve.running_server(fake_argv(port), port, tmp_path / "log", 20):
+        t = time.perf_counter()
+        _, recs = _serve.drive_level(port, 2, 4, 3, [7], 0.3, 10_000, 10)
+        assert time.perf_counter() - t < 2
+    assert recs and max(r.sent_s for r in recs) < 0.3
+
+
+def test_a_request_past_its_timeout_is_an_error(
+    fake_env: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    fake_env.setenv("FAKE_ITL_S", "5")
+    port = _serve.free_port()
+    with _serve.running_server(fake_argv(port), port, tmp_path / "log", 20) as proc:
+        t = time.perf_counter()
+        _, recs = _serve.drive_level(port, 1, 4, 3, [7], 0.01, 1, 0.5)
+        assert time.perf_counter() - t < 3
+    assert recs[0].error and "timed out" in recs[0].error
+    assert gone(proc.pid)
+
+
+# -- supervision ------------------------------------------------------------------------------
+
+
+def test_never_healthy_fails_once_with_the_log_tail(
+    fake_env: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    fake_env.setenv("FAKE_NEVER_HEALTHY", "1")
+    port = _serve.free_port()
+    with (
+        pytest.raises(_serve.ServerFailed) as err,
+        _serve.running_server(fake_argv(port), port, tmp_path / "log", 1.0),
+    ):
+        pytest.fail("yielded an unhealthy server")
+    assert "not healthy after 1 s" in str(err.value)
+    assert "fake llama-server: model m.gguf" in err.value.log_tail
+    assert not [p for p in psutil.Process().children(recursive=True) if not gone(p.pid)]
+
+
+def test_a_server_that_exits_at_start_says_why(
+    fake_env: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    fake_env.setenv("FAKE_EXIT_AT_START", "1")
+    port = _serve.free_port()
+    with (
+        pytest.raises(_serve.ServerFailed) as err,
+        _serve.running_server(fake_argv(port), port, tmp_path / "log", 20),
+    ):
+        pass
+    assert "exited 1 before it was healthy" in str(err.value)
+    assert "error loading model" in err.value.log_tail
+
+
+def test_ctrl_c_stops_the_server(fake_env: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    port = _serve.free_port()
+    pid = None
+    with (
+        pytest.raises(KeyboardInterrupt),
+        _serve.running_server(fake_argv(port), port, tmp_path / "log", 20) as proc,
+    ):
+        pid = proc.pid
+        raise KeyboardInterrupt
+    assert pid is not None and gone(pid)
+
+
+def test_a_crashed_server_fails_its_requests_and_is_reaped(
+    fake_env: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    fake_env.setenv("FAKE_CRASH_AFTER", "1")
+    port = _serve.free_port()
+    with _serve.running_server(fake_argv(port), port, tmp_path / "log", 20) as proc:
+        _, recs = _serve.drive_level(port, 1, 4, 2, [7], 5.0, 2, 5)
+        assert proc.wait(timeout=5) == 3
+    assert [r.error is None for r in recs] == [True, False]
+    assert gone(proc.pid)
+
+
+def test_bench_serve_reports_an_unhealthy_server_in_one_line(
+    fake_env: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    fake_env.setenv("FAKE_EXIT_AT_START", "1")
+    wrapper = tmp_path / "llama-server"
+    wrapper.write_text(f'#!/bin/sh\nexec {sys.executable} -m tests.fakes.llama_server "$@"\n')
+    wrapper.chmod(0o755)
+    model = synthesize(TINY).path
+    args = ["serve", "-m", str(model), "--ctx", "512", "--users", "1", "--prompt", "8"]
+    with pytest.raises(SystemExit) as done:
+        main([*args, "--gen", "2", "--llama-server", str(wrapper)])
+    err = capsys.readouterr().err
+    assert done.value.code == 1
+    assert "error: llama-server exited 1 before it was healthy" in err
+    assert "error loading model" in err and "hint:" in err
+
+
+# -- predictions ------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def host() -> probe.HostProfile:
+    return probe.load_host(hardware=probe.catalog_names()[0])
+
+
+def test_aggregate_decode_rises_with_users_and_saturates(host: probe.HostProfile) -> None:
+    spec = spec_from_synth(dataclasses.replace(TINY, n_layer=8, n_embd=1024, n_ff=2816))
+    users = [1, 2, 4, 8, 16, 32, 64]
+    p = predict_serving(spec, host, RunConfig(n_gpu_layers=0), 65536, users, [64], 128, None, "cpu")
+    agg = [p.level(n, 64).aggregate_tokens_per_s for n in users]  # type: ignore[union-attr]
+    assert all(b > a for a, b in itertools.pairwise(agg))
+    assert agg[-1] / agg[-2] < 1.05 < agg[1] / agg[0]  # flat at the end, rising at the start
+    per_user = [p.level(n, 64).per_user_tokens_per_s for n in users]  # type: ignore[union-attr]
+    assert per_user[-1] < per_user[0]
+    assert p.level(64, 64).decode_bound in ("compute", "kv_cache")  # type: ignore[union-attr]
+
+
+def test_ttft_grows_with_prompt_length(host: probe.HostProfile) -> None:
+    spec = spec_from_synth(TINY)
+    p = predict_serving(spec, host, RunConfig(n_gpu_layers=0), 32768, [1, 4], [128, 1024, 8192],
+                        64, None, "cpu")  # fmt: skip
+    ttft = [p.level(1, n).ttft_s for n in (128, 1024, 8192)]  # type: ignore[union-attr]
+    assert ttft[0] < ttft[1] < ttft[2]
+    assert p.level(4, 1024).ttft_burst_s > p.level(4, 1024).ttft_s  # type: ignore[union-attr]
+    assert not p.level(4, 8192).fits_slot  # type: ignore[union-attr]  # 8192 > 32768 / 4 - 64
+
+
+def test_kv_memory_of_ctx_is_split_over_slots() -> None:
+    spec = spec_from_synth(TINY)
+    one, four = (
+        serving_memory(spec, MemConfig(n_ctx=8192), 1),
+        serving_memory(spec, MemConfig(n_ctx=8192), 4),
+    )
+    assert one.kv_bytes == four.kv_bytes > 0
+    assert four.ctx_per_slot == 2048 and four.kv_bytes_per_slot == one.kv_bytes // 4
+
+
+# -- energy -----------------------------------------------------------------------------------
+
+
+def rapl_tree(root: Path, zones: dict[str, tuple[str, int, int]]) -> None:
+    for zone, (name, uj, wrap) in zones.items():
+        d = root / "sys/class/powercap" / zone
+        d.mkdir(parents=True)
+        (d / "name").write_text(name + "\n")
+        (d / "energy_uj").write_text(f"{uj}\n")
+        (d / "max_energy_range_uj").write_text(f"{wrap}\n")
+
+
+def ctx(root: Path, nvml: Any = None, amdsmi: Any = None) -> ProbeContext:
+    def missing() -> Any:
+        raise ImportError("not installed")
+
+    return ProbeContext(
+        root=root,
+        load_nvml=(lambda: nvml) if nvml else missing,
+        load_amdsmi=(lambda: amdsmi) if amdsmi else missing,
+    )
+
+
+def test_rapl_package_and_dram_summed_across_a_wrap(tmp_path: Path) -> None:
+    rapl_tree(
+        tmp_path,
+        {
+            "intel-rapl:0": ("package-0", 999_000_000, 1_000_000_000),
+            "intel-rapl:0:0": ("core", 5, 1_000_000_000),  # a sub-zone: inside the package
+            "intel-rapl:1": ("psys", 0, 1_000_000_000),  # the platform: overlaps, skipped
+            "intel-rapl:2": ("dram", 1_000_000, 1_000_000_000),
+        },
+    )
+    meter = probe.energy_meter(ctx(tmp_path))
+    meter.start()
+    base = tmp_path / "sys/class/powercap"
+    (base / "intel-rapl:0/energy_uj").write_text("4000000\n")  # wrapped: +5 J
+    (base / "intel-rapl:2/energy_uj").write_text("3000000\n")  # +2 J
+    r = meter.stop()
+    assert r.joules == pytest.approx(7.0)
+    assert r.sources == ("rapl:package-0", "rapl:dram") and r.reason is None
+
+
+def test_unreadable_rapl_is_na_with_the_reason(tmp_path: Path) -> None:
+    rapl_tree(tmp_path, {"intel-rapl:0": ("package-0", 1, 10)})
+    (tmp_path / "sys/class/powercap/intel-rapl:0/energy_uj").unlink()
+    (tmp_path / "sys/class/powercap/intel-rapl:0/energy_uj").mkdir()  # unreadable as a file
+    meter = probe.energy_meter(ctx(tmp_path))
+    meter.start()
+    r = meter.stop()
+    assert r.joules is None and "root only since Linux 5.10" in (r.reason or "")
+
+
+def test_no_counter_anywhere_is_na_with_every_reason(tmp_path: Path) -> None:
+    meter = probe.energy_meter(ctx(tmp_path, nvml=FakeNVML.load("no-driver")))
+    meter.start()
+    r = meter.stop()
+    assert r.joules is None and r.mean_watts is None
+    assert "nvml:" in (r.reason or "") and "amdsmi: not installed" in (r.reason or "")
+    assert "rapl: no /sys/class/powercap" in (r.reason or "")
+
+
+def test_nvml_energy_counter_from_the_strict_fake(tmp_path: Path) -> None:
+    gpu = {"nvmlDeviceGetTotalEnergyConsumption": 1_000_000}
+    old = {"nvmlDeviceGetTotalEnergyConsumption": "NOT_SUPPORTED"}
+    nvml = FakeNVML({"gpus": [gpu, old]})
+    meter = probe.energy_meter(ctx(tmp_path, nvml=nvml))
+    assert meter.available
+    meter.start()
+    gpu["nvmlDeviceGetTotalEnergyConsumption"] = 1_250_500  # millijoules
+    r = meter.stop()
+    assert r.joules == pytest.approx(250.5) and r.sources == ("nvml:0",)
+    assert any("GPU 1 has no energy counter" in x for x in meter.reasons)
+
+
+def test_amdsmi_energy_counter_from_the_strict_fake(tmp_path: Path) -> None:
+    gpu: dict[str, Any] = {
+        "amdsmi_get_energy_count": {"energy_accumulator": 1000, "counter_resolution": 15.3}
+    }
+    meter = probe.energy_meter(ctx(tmp_path, amdsmi=FakeAmdSmi([gpu])))
+    meter.start()
+    gpu["amdsmi_get_energy_count"] = {"energy_accumulator": 2000, "counter_resolution": 15.3}
+    assert meter.stop().joules == pytest.approx(1000 * 15.3 / 1e6)
+
+
+# -- engines and the command line -------------------------------------------------------------
+
+
+def test_a_build_without_llama_server_is_rebuilt(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert {"llama-server", "llama-batched-bench"} <= set(_engines.BUILD_TARGETS)
+    monkeypatch.setattr(_engines, "check_toolchain", lambda: None)
+    monkeypatch.setenv("RIGBENCH_CACHE", str(tmp_path))  # not the session's shared cache
+    bin_dir = _engines.build_dir("cpu") / "bin"
+    bin_dir.mkdir(parents=True)
+    for t in ("llama-bench", "llama-fit-params"):
+        (bin_dir / t).write_text("")
+
+    def fetch(log: Any) -> Path:
+        raise RuntimeError("rebuilding")
+
+    monkeypatch.setattr(_engines, "fetch_source", fetch)
+    with pytest.raises(RuntimeError, match="rebuilding"):
+        _engines.build_llama_bench("cpu")
+    for t in _engines.BUILD_TARGETS:
+        (bin_dir / t).write_text("")
+    assert _engines.build_llama_bench("cpu") == bin_dir / "llama-bench"
+    monkeypatch.setenv("RIGBENCH_LLAMA_BENCH", str(bin_dir / "llama-bench"))
+    found = _engines.find_llama_server()
+    assert found is not None and found[0] == bin_dir / "llama-server"
+    assert _engines.find_batched_bench(found[0]) == bin_dir / "llama-batched-bench"
+
+
+def test_batched_bench_rows_parse_and_failures_say_why(tmp_path: Path) -> None:
+    fake = tmp_path / "llama-batched-bench"
+    row = {"pp": 32, "tg": 8, "pl": 2, "speed_tg": 41.5, "speed": 90.1}
+    fake.write_text(f"#!/bin/sh\necho 'main: n_kv_max = 512'\necho '{json.dumps(row)}'\n")
+    fake.chmod(0o755)
+    assert _serve.run_batched_bench([str(fake)], 10) == ([row], None)
+    fake.write_text("#!/bin/sh\necho 'error: unable to load model' >&2\nexit 1\n")
+    rows, error = _serve.run_batched_bench([str(fake)], 10)
+    assert rows == [] and "exited 1: error: unable to load model" in (error or "")
+
+
+def test_bench_serve_command_passes_the_request(monkeypatch: pytest.MonkeyPatch) -> None:
+    from bench.cli import _serve as cli_serve
+
+    seen: list[_serve.ServeRequest] = []
+
+    def fake_run(req: _serve.ServeRequest, log: Any) -> Any:
+        seen.append(req)
+        raise SystemExit(0)
+
+    monkeypatch.setattr(cli_serve, "run_serve", fake_run)
+    args = ["serve", "-m", "x.gguf", "--users", "1,4", "--prompt", "128", "--duration", "2m"]
+    result = CliRunner().invoke(cli, [*args, "--price-kwh", "0.5"])
+    assert result.exit_code == 0, result.output
+    assert seen[0].users == (1, 4) and seen[0].prompts == (128,)
+    assert seen[0].duration_s == 120 and seen[0].price_kwh == 0.5 and seen[0].ctx == 32768
+    bad = CliRunner().invoke(cli, ["serve", "-m", "x", "--duration", "soon"])
+    assert bad.exit_code == 1 and "cannot read --duration" in str(bad.exception)
