@@ -36,6 +36,7 @@ from bench.predictor import _speed, choose_backend, predict_speed, published_row
 SCHEMA_VERSION = 1
 FOLDER = REPO / "tests" / "fixtures" / "published"
 BACKENDS = ("cuda", "rocm", "vulkan", "metal", "cpu")
+GROUPS = (*BACKENDS, "metal-ultra")  # the PRIORS groups: each fitted on its own rows
 K_MIN, K_MAX = 0.05, 20.0
 SHRINK = 3.0  # the weight, in rows, of the starting table's value in every fit
 
@@ -44,6 +45,7 @@ SHRINK = 3.0  # the weight, in rows, of the starting table's value in every fit
 class Row:
     machine: str
     backend: str
+    group: str  # the PRIORS group (bench.predictor.prior_group): backend, or metal-ultra
     kind: str
     deep: bool
     small_ubatch: bool  # a microbatch sweep below llama-bench's default 512 (PR tables)
@@ -82,6 +84,7 @@ def load() -> list[Row]:
             Row(
                 r.machine,
                 backend,
+                _speed.prior_group(backend, gpu.name if gpu else None),
                 r.kind,
                 r.cfg.n_depth >= 8192,
                 r.cfg.n_ubatch < 512,
@@ -166,15 +169,15 @@ def lomo(rows: list[Row]) -> dict[str, np.ndarray]:
     for m in machines:
         test = [i for i, r in enumerate(rows) if r.machine == m]
         train = [r for r in rows if r.machine != m]  # second-hand rows train, never judge
-        for b in {rows[i].backend for i in test}:
-            idx = [i for i in test if rows[i].backend == b]
+        for b in {rows[i].group for i in test}:
+            idx = [i for i in test if rows[i].group == b]
             held = [rows[i] for i in idx]
-            k = fit([r for r in train if r.backend == b])
+            k = fit([r for r in train if r.group == b])
             pred["rigbench"][idx] = model(held, k)
             pred["table"][idx] = model(held, (1.0, 1.0, 1.0, 1.0))
             pred["llmfit"][idx] = [r.llmfit for r in held]
             for kind in ("pp", "tg"):
-                ref = [r for r in train if r.backend == b and r.kind == kind]
+                ref = [r for r in train if r.group == b and r.kind == kind]
                 eff = statistics.median(r.measured / r.roof for r in ref) if ref else 0.5
                 for i in idx:
                     if rows[i].kind == kind:
@@ -186,12 +189,12 @@ def spreads(rows: list[Row], pred: np.ndarray) -> dict[tuple[str, str], tuple[fl
     """Per backend and test kind: the 10th and 90th percentile of measured / predicted, from
     held-out predictions (the 80 % interval PRIOR_SPREAD ships)."""
     out = {}
-    for b in BACKENDS:
+    for b in GROUPS:
         for kind in ("pp", "tg"):
             ratios = [
                 r.measured / p
                 for r, p in zip(rows, pred, strict=True)
-                if r.backend == b and r.kind == kind and p > 0
+                if r.group == b and r.kind == kind and p > 0
             ]
             if len(ratios) >= 5:
                 q = statistics.quantiles(ratios, n=10)
@@ -206,9 +209,9 @@ def coverage(rows: list[Row], pred: np.ndarray) -> float:
         others = [i for i, r in enumerate(rows) if r.machine != m]
         spread = spreads([rows[i] for i in others], pred[others])
         for r, p in zip(rows, pred, strict=True):
-            if r.machine != m or r.secondary or (r.backend, r.kind) not in spread:
+            if r.machine != m or r.secondary or (r.group, r.kind) not in spread:
                 continue
-            lo, hi = spread[(r.backend, r.kind)]
+            lo, hi = spread[(r.group, r.kind)]
             total += 1
             inside += lo * p <= r.measured <= hi * p
     return inside / total if total else float("nan")
@@ -226,8 +229,8 @@ def summary(rows: list[Row], pred: np.ndarray, keep: list[bool]) -> dict[str, fl
 def main() -> int:
     rows = load()
     if "--fit" in sys.argv:
-        for b in BACKENDS:
-            k = fit([r for r in rows if r.backend == b])
+        for b in GROUPS:
+            k = fit([r for r in rows if r.group == b])
             print(f'    "{b}": Prior({k[0]:.3f}, {k[1]:.3f}, {k[2]:.3f}, {k[3]:.3f}),')
         for (b, kind), (lo, hi) in spreads(rows, lomo(rows)["rigbench"]).items():
             print(f'    ("{b}", "{kind}"): ({lo:.2f}, {hi:.2f}),')

@@ -351,3 +351,15 @@ def test_an_unmodelled_architecture_gets_no_speed_guess() -> None:
         predict_speed(spec, host("rtx4090"), RunConfig())
     (r,) = predict(ModelSource("file", "x.gguf", "x.gguf", spec), host("rtx4090"), [RunConfig()])
     assert r.points == () and "memory from the tensor list only" in r.notes[0]
+
+
+def test_apple_ultra_chips_use_their_own_prior() -> None:
+    """Two Max dies do not double generation: an Ultra's tg per GB/s is below a Max's, and its
+    interval is the Ultra group's spread."""
+    ultra = predict_speed(LLAMA, host("m2-ultra-192gb"), RunConfig())
+    max_ = predict_speed(LLAMA, host("m2-max-96gb"), RunConfig())
+    assert ultra.inputs["prior"] == "metal-ultra" and max_.inputs["prior"] == "metal"
+    assert PRIORS["metal-ultra"].k_bw < PRIORS["metal"].k_bw
+    assert 1.2 < ultra.tg_tokens_per_s / max_.tg_tokens_per_s < 1.7  # at twice the bandwidth
+    lo, hi = ultra.tg_interval_tokens_per_s  # type: ignore[misc]
+    assert lo < ultra.tg_tokens_per_s < hi

@@ -130,19 +130,22 @@ NO_PRIOR = Prior()
 # Fitted by `python scripts/bench_lomo.py --fit` on tests/fixtures/published/ (476 llama-bench
 # rows, 61 machine entries from 27 sources, second-hand copies included), each factor on the
 # rows it governs, shrunk toward 1 by three pseudo-rows. Held-out error of this procedure
-# (leave-one-machine-out, first-hand rows, make bench): tg median 19 %, pp 31 % (21 % at
-# ubatch >= 512); Metal pp 11 %, CUDA tg 12 %. Vulkan rows are few and scattered (0.61-1.25
+# (leave-one-machine-out, first-hand rows, make bench): tg median 17 %, pp 30 % (21 % at
+# ubatch >= 512); Metal pp 10 %, tg 21 % (44 % before Apple's Ultra chips got a group of their
+# own), CUDA tg 12 %. Vulkan rows are few and scattered (0.61-1.25
 # of the table on one GPU family alone): its factors are the weakest.
 PRIORS: dict[str, Prior] = {
     "cuda": Prior(0.983, 1.094, 0.527, 1.038),
     "rocm": Prior(0.911, 0.779, 0.514, 1.000),
     "vulkan": Prior(0.840, 0.624, 1.000, 0.966),
-    "metal": Prior(0.890, 1.120, 0.864, 1.078),
+    "metal": Prior(1.039, 1.143, 1.000, 1.000),
     "cpu": Prior(0.772, 1.221, 1.042, 1.000),
+    # Apple Ultra chips (prior_group): bandwidth factor 0.70 of the table, as two dies imply
+    "metal-ultra": Prior(0.698, 1.074, 0.903, 1.049),
 }
 # measured / predicted, 10th and 90th percentile, per backend and test, of the held-out
 # predictions above (scripts/bench_lomo.py --fit): the 80 % interval of an uncalibrated
-# prediction. It covered 66 % of held-out rows when each machine's own rows were left out of
+# prediction. It covered 71 % of held-out rows when each machine's own rows were left out of
 # its interval too (make bench). Wide where the data disagree: CUDA and ROCm prefill include
 # microbatch sweeps of PR tables; Vulkan has few rows.
 PRIOR_SPREAD: dict[tuple[str, str], tuple[float, float]] = {
@@ -152,11 +155,14 @@ PRIOR_SPREAD: dict[tuple[str, str], tuple[float, float]] = {
     ("rocm", "tg"): (0.85, 0.95),
     ("vulkan", "pp"): (0.17, 4.41),
     ("vulkan", "tg"): (0.30, 1.76),
-    ("metal", "pp"): (0.87, 1.10),
-    ("metal", "tg"): (0.65, 1.28),
+    ("metal", "pp"): (0.95, 1.08),
+    ("metal", "tg"): (0.87, 1.15),
     ("cpu", "pp"): (0.66, 1.43),
     ("cpu", "tg"): (0.48, 1.44),
+    ("metal-ultra", "pp"): (0.86, 1.14),
+    ("metal-ultra", "tg"): (0.66, 1.26),
 }
+PRIOR_SPREAD_GROUPS = {b for b, _ in PRIOR_SPREAD}
 Z80 = 1.2816  # the standard normal's 90th percentile: mean +- Z80 sd holds 80 %
 
 
@@ -220,6 +226,7 @@ class _Dev:
     bw: float  # bytes/s
     flops: float  # FLOP/s
     pcie: float  # bytes/s to the host (inf for unified memory)
+    prior: str = ""  # the PRIORS group (prior_group); "" = the backend's own
 
 
 def cpu_peak_flops(host: HostProfile, threads: int) -> tuple[float, str]:
@@ -279,6 +286,7 @@ def _devices(
                 g.measured_bandwidth_bytes_per_s or g.spec_bandwidth_bytes_per_s or bw,
                 g.spec_fp16_flops or 10e12,
                 pcie,
+                prior_group(backend, g.name),
             )
         )
     inputs = {
@@ -292,23 +300,36 @@ def _devices(
     return cpu, gpus, inputs
 
 
-def _eff(backend: str, family: str, cal: Calibration | None) -> tuple[float, float, float]:
+def prior_group(backend: str, gpu_name: str | None) -> str:
+    """The PRIORS group of a GPU: its backend, except Apple's Ultra chips under Metal. An Ultra
+    is two Max dies joined by UltraFusion; llama.cpp reaches a smaller share of its doubled
+    bandwidth (discussion #4167's table: an M2 Ultra generates ~1.4x an M2 Max, at 2x the
+    bandwidth), so its factors are fitted on Ultra rows apart (scripts/bench_lomo.py)."""
+    if backend == "metal" and gpu_name and " ultra" in gpu_name.lower():
+        return "metal-ultra"
+    return backend
+
+
+def _prior(d: _Dev) -> Prior:
+    return PRIORS.get(d.prior or d.backend) or PRIORS.get(d.backend, NO_PRIOR)
+
+
+def _eff(d: _Dev, family: str, cal: Calibration | None) -> tuple[float, float, float]:
     """(bandwidth efficiency, compute efficiency, seconds per layer per token): the table's
-    starting values, times the backend's prior fitted on published results, times this host's
+    starting values, times the device's prior fitted on published results, times this host's
     calibration."""
-    table = EFFICIENCY[backend]
+    table = EFFICIENCY[d.backend]
     e = table[family]
-    prior = PRIORS.get(backend, NO_PRIOR)
+    prior = _prior(d)
     k_bw = (cal.k_bw if cal else 1.0) * prior.k_bw
     k_c = (cal.k_compute if cal else 1.0) * prior.k_compute
     return e["bw"] * k_bw, e["compute"] * k_c, table["_"]["layer_s"] * prior.k_overhead
 
 
-def _attn_eff(backend: str, family: str, cal: Calibration | None) -> float:
+def _attn_eff(d: _Dev, family: str, cal: Calibration | None) -> float:
     """Attention FLOP efficiency: the matmul efficiency times the backend's attention ratio."""
-    prior = PRIORS.get(backend, NO_PRIOR)
-    k_a = (cal.k_attn if cal else 1.0) * prior.k_attn
-    return _eff(backend, family, cal)[1] * ATTN_RATIO[backend] * k_a
+    k_a = (cal.k_attn if cal else 1.0) * _prior(d).k_attn
+    return _eff(d, family, cal)[1] * ATTN_RATIO[d.backend] * k_a
 
 
 def _token_s(backend: str) -> float:
@@ -378,7 +399,7 @@ def predict_speed(
     t_w = t_kv = t_over = 0.0
     ceil_tg = 0.0
     for i, d in enumerate(devs):
-        bw_e, _, layer_s = _eff(d.backend, family, cals.get(d.backend))
+        bw_e, _, layer_s = _eff(d, family, cals.get(d.backend))
         kv = _kv_read(spec, where, i, tg_depth, cfg)
         attn_flops = 4 * _attn_work(spec, where, i, tg_depth)
         t_w += read_tg[i] / (d.bw * bw_e)
@@ -386,11 +407,7 @@ def predict_speed(
         t_kv += max(
             kv / (d.bw * bw_e),
             attn_flops
-            / (
-                d.flops
-                * _attn_eff(d.backend, family, cals.get(d.backend))
-                * TG_ATTN_RATIO[d.backend]
-            ),
+            / (d.flops * _attn_eff(d, family, cals.get(d.backend)) * TG_ATTN_RATIO[d.backend]),
         )
         if not cfg.flash_attn:
             t_kv += _score_bytes(spec, where, i, tg_depth) / (d.bw * bw_e)
@@ -414,7 +431,7 @@ def predict_speed(
         for i, d in enumerate(devs):
             if read_pp[i] == 0 and layers[i] == 0:
                 continue
-            bw_e, c_e, layer_s = _eff(d.backend, family, cals.get(d.backend))
+            bw_e, c_e, layer_s = _eff(d, family, cals.get(d.backend))
             matmul = 2 * params[i] * u
             attn = 4 * _attn_work(spec, where, i, depth) * u
             runs_on = d
@@ -423,8 +440,8 @@ def predict_speed(
                 # cross PCIe once per ubatch, the FLOPs run at GPU speed.
                 runs_on = gpus[0]
                 t_xfer += read_pp[0] / pcie
-                _, c_e, _ = _eff(runs_on.backend, family, cals.get(runs_on.backend))
-            a_e = _attn_eff(runs_on.backend, family, cals.get(runs_on.backend))
+                _, c_e, _ = _eff(runs_on, family, cals.get(runs_on.backend))
+            a_e = _attn_eff(runs_on, family, cals.get(runs_on.backend))
             flops = matmul + attn
             mm, at = matmul / (runs_on.flops * c_e), attn / (runs_on.flops * a_e)
             if not cfg.flash_attn:  # the scores go through memory, not a fused kernel
@@ -450,7 +467,8 @@ def predict_speed(
     pp_tps = n_p / pp_time if pp_time else 0.0
     tg_tps = 1 / tg_time if tg_time else 0.0
     used = [cals[b] for b in {d.backend for d in devs} if b in cals]
-    intervals = {k: _interval(main, k, v, used) for k, v in (("pp", pp_tps), ("tg", tg_tps))}
+    group = gpus[0].prior if main != "cpu" and gpus[0].prior in PRIOR_SPREAD_GROUPS else main
+    intervals = {k: _interval(group, k, v, used) for k, v in (("pp", pp_tps), ("tg", tg_tps))}
     return SpeedPrediction(
         pp_tokens_per_s=pp_tps,
         tg_tokens_per_s=tg_tps,
@@ -465,7 +483,13 @@ def predict_speed(
         calibrated_points=sum(c.n_points for c in used),
         predictor=PREDICTOR,
         predictor_version=PREDICTOR_VERSION,
-        inputs={**inputs, "family": family, "layers_per_device": layers, "hops": hops},
+        inputs={
+            **inputs,
+            "family": family,
+            "layers_per_device": layers,
+            "hops": hops,
+            "prior": group,
+        },
         pp_interval_tokens_per_s=intervals["pp"],
         tg_interval_tokens_per_s=intervals["tg"],
     )
