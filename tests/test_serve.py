@@ -189,6 +189,29 @@ def test_bench_serve_reports_an_unhealthy_server_in_one_line(
     assert "error loading model" in err and "hint:" in err
 
 
+def test_bench_serve_on_the_fake_renders_measured_beside_predicted(
+    fake_env: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    fake_env.setenv("FAKE_ITL_S", "0.002")
+    wrapper = tmp_path / "llama-server"
+    wrapper.write_text(f'#!/bin/sh\nexec {sys.executable} -m tests.fakes.llama_server "$@"\n')
+    wrapper.chmod(0o755)
+    model = synthesize(TINY).path
+    args = ["serve", "-m", str(model), "--ctx", "256", "--users", "1,2", "--prompt", "8,200"]
+    args += ["--gen", "4", "--duration", "0.2s", "--llama-server", str(wrapper)]
+    main([*args, "--format", "json"])  # returns: exit 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["schema_version"] == _serve.SCHEMA_VERSION
+    levels = {(lv["users"], lv["n_prompt"]): lv for lv in data["levels"]}
+    assert levels[(2, 8)]["stats"]["errors"] == 0 and levels[(2, 8)]["requests"]
+    assert "exceed a slot's 128 tokens" in levels[(2, 200)]["skipped"]  # 256 / 2 slots
+    assert "not found beside llama-server" in data["batched_bench_error"]
+    fake_env.setenv("COLUMNS", "200")
+    main([*args[:5], "--users", "1", "--prompt", "8", *args[9:]])
+    out = capsys.readouterr().out
+    assert "measured (predicted)" in out and "TTFT p50" in out
+
+
 # -- predictions ------------------------------------------------------------------------------
 
 
