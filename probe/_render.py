@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+from rich import box
 from rich.console import Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 
 from probe._records import HostProfile
 from probe._units import NA, human_bytes, human_rate
+from probe.tables import Column, FitTable
+
+# Key-value tables drawn like FitTable's: no frame, so their width goes to the values.
+KV: dict[str, Any] = {"box": box.SIMPLE_HEAD, "show_edge": False, "pad_edge": False}
 
 
 def _v(value: object, suffix: str = "") -> str:
@@ -18,8 +25,9 @@ def render_text(p: HostProfile) -> RenderableType:
     parts: list[RenderableType] = []
     parts.append(Text(f"rigbench host profile (schema {p.schema_version})", style="bold"))
 
-    t = Table(title="CPU", show_header=False, title_justify="left")
-    t.add_column(style="cyan")
+    t = Table(title="CPU", show_header=False, title_justify="left", **KV)
+    # Keys never wrap; a long value (the ISA list) wraps at its words, never inside a number.
+    t.add_column(style="cyan", no_wrap=True)
     t.add_column()
     if p.cpu:
         c = p.cpu
@@ -49,8 +57,8 @@ def render_text(p: HostProfile) -> RenderableType:
         t.add_row("cpu", NA)
     parts.append(t)
 
-    m = Table(title="Memory", show_header=False, title_justify="left")
-    m.add_column(style="cyan")
+    m = Table(title="Memory", show_header=False, title_justify="left", **KV)
+    m.add_column(style="cyan", no_wrap=True)
     m.add_column()
     if p.memory:
         mem = p.memory
@@ -68,9 +76,7 @@ def render_text(p: HostProfile) -> RenderableType:
             m.add_row("read bandwidth", "not measured (probe detect --measure)")
     parts.append(m)
 
-    g = Table(title="GPUs", title_justify="left")
-    for col in ("#", "name", "memory", "usable", "bandwidth", "compute", "PCIe", "power"):
-        g.add_column(col)
+    gpu_rows: list[list[str]] = []
     for gpu in p.gpus:
         mem_text = human_bytes(gpu.total_bytes)
         if gpu.free_bytes is not None:
@@ -90,23 +96,33 @@ def render_text(p: HostProfile) -> RenderableType:
                 f"(max gen{_v(gpu.pcie_gen_max)} x{_v(gpu.pcie_width_max)})"
             )
         )
-        g.add_row(
-            f"{gpu.vendor}:{gpu.index}",
-            _v(gpu.name),
-            mem_text,
-            human_bytes(gpu.usable_bytes),
-            human_rate(gpu.spec_bandwidth_bytes_per_s),
-            compute or NA,
-            pcie,
-            _v(gpu.power_limit_watts and round(gpu.power_limit_watts), " W"),
+        gpu_rows.append(
+            [
+                f"{gpu.vendor}:{gpu.index}",
+                _v(gpu.name),
+                mem_text,
+                human_bytes(gpu.usable_bytes),
+                human_rate(gpu.spec_bandwidth_bytes_per_s),
+                compute or NA,
+                pcie,
+                _v(gpu.power_limit_watts and round(gpu.power_limit_watts), " W"),
+            ]
         )
     if not p.gpus:
-        g.add_row("-", "no GPU found", "", "", "", "", "", "")
-    parts.append(g)
+        gpu_rows.append(["-", "no GPU found", "", "", "", "", "", ""])
+    gpu_cols = [
+        Column("#"),
+        Column("name"),
+        Column("memory"),
+        Column("usable", drop=2),
+        Column("bandwidth", drop=1),
+        Column("compute", drop=3),
+        Column("PCIe", drop=4),
+        Column("power", right=True, drop=5),
+    ]
+    parts.append(FitTable(gpu_cols, gpu_rows, title="GPUs"))
 
-    d = Table(title="Disks", title_justify="left")
-    for col in ("device", "model", "type", "size", "HF cache", "read speed"):
-        d.add_column(col)
+    disk_rows: list[list[str]] = []
     for disk in p.disks:
         kind = _v(disk.transport)
         if disk.rotational is not None:
@@ -114,17 +130,27 @@ def render_text(p: HostProfile) -> RenderableType:
         speed = human_rate(disk.measured_read_bytes_per_s)
         if disk.measure_method:
             speed += f" ({disk.measure_method})"
-        d.add_row(
-            disk.device,
-            _v(disk.model),
-            kind,
-            human_bytes(disk.size_bytes),
-            "yes" if disk.holds_hf_cache else "",
-            speed
-            if disk.measured_read_bytes_per_s
-            else ("not measured" if disk.holds_hf_cache else ""),
+        disk_rows.append(
+            [
+                disk.device,
+                _v(disk.model),
+                kind,
+                human_bytes(disk.size_bytes),
+                "yes" if disk.holds_hf_cache else "",
+                speed
+                if disk.measured_read_bytes_per_s
+                else ("not measured" if disk.holds_hf_cache else ""),
+            ]
         )
-    parts.append(d)
+    disk_cols = [
+        Column("device"),
+        Column("model", drop=2),
+        Column("type", drop=3),
+        Column("size", right=True, drop=1),
+        Column("HF cache"),
+        Column("read speed"),
+    ]
+    parts.append(FitTable(disk_cols, disk_rows, title="Disks"))
 
     lines = [
         f"OS: {p.os.system} {p.os.release} {p.os.machine}; llama.cpp backends usable: "

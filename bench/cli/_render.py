@@ -9,7 +9,6 @@ from __future__ import annotations
 from typing import Any
 
 from rich.console import Group, RenderableType
-from rich.table import Table
 from rich.text import Text
 
 import probe
@@ -17,6 +16,7 @@ from bench.model import Made, human_params
 from bench.predictor import CalibrationFit, CtxPlan, PlanResult, PredictResult, flags
 from bench.run import EngineInfo, SweepOutcome, summarise
 from probe import human_bytes
+from probe.tables import Cell, Column, FitTable
 
 VERDICT = {
     "gpu": ("GPU", "green"),
@@ -53,39 +53,44 @@ def _header(r: PlanResult) -> str:
 
 
 def render_text(r: PlanResult) -> RenderableType:
-    t = Table(title=Text(_header(r)), title_justify="left")
-    for col in (
-        "quant",
-        "file",
-        "ctx",
-        "fits",
-        "how",
-        "memory (predicted)",
-        "rule of thumb",
-        "max ctx",
-        "llama.cpp flags",
-    ):
-        t.add_column(col)
+    """One row per quant and context; at 80 columns the llama.cpp flags move below the table,
+    one line per row, rather than wrapping inside it."""
+    cols = [
+        Column("quant"),
+        Column("file", right=True, drop=3),
+        Column("ctx", right=True),
+        Column("fits"),
+        Column("how", drop=5),
+        Column("memory (predicted)", drop=2),
+        Column("rule of thumb", right=True, drop=6),
+        Column("max ctx", right=True, drop=4),
+        Column("llama.cpp flags", drop=1, spill=True),
+    ]
+    rows: list[list[Cell]] = []
+    keys: list[str] = []
     notes = []
     for q in r.quants:
         for i, c in enumerate(q.contexts):
-            t.add_row(
-                q.quant if i == 0 else "",
-                human_bytes(q.size_bytes) if i == 0 else "",
-                str(c.n_ctx),
-                Text(*VERDICT[c.fit.verdict]),
-                c.fit.description,
-                _mem(c),
-                human_bytes(q.rule_of_thumb_bytes) if i == 0 else "",
-                str(q.max_ctx) if i == 0 else "",
-                flags(q.spec, c.fit.cfg),
+            rows.append(
+                [
+                    q.quant if i == 0 else "",
+                    human_bytes(q.size_bytes) if i == 0 else "",
+                    str(c.n_ctx),
+                    Text(*VERDICT[c.fit.verdict]),
+                    c.fit.description,
+                    _mem(c),
+                    human_bytes(q.rule_of_thumb_bytes) if i == 0 else "",
+                    str(q.max_ctx) if i == 0 else "",
+                    flags(q.spec, c.fit.cfg),
+                ]
             )
+            keys.append(f"{q.quant} ctx {c.n_ctx}")
             if q.spec.n_ctx_train and c.n_ctx > q.spec.n_ctx_train:
                 notes.append(
                     f"{q.quant}: ctx {c.n_ctx} is beyond the model's training context "
                     f"({q.spec.n_ctx_train})"
                 )
-    parts: list[RenderableType] = [t]
+    parts: list[RenderableType] = [FitTable(cols, rows, title=Text(_header(r)), keys=keys)]
     parts += [Text(f"note: {n}", style="yellow") for n in dict.fromkeys(notes)]
     return Group(*parts)
 
@@ -137,20 +142,18 @@ def _prediction_table(r: PredictResult) -> RenderableType:
         f"{r.source.label} ({r.source.spec.architecture}) on {r.host.source} "
         f"({first.backend}, {cal}; {first.predictor} v{first.predictor_version})"
     )
-    t = Table(title=Text(title), title_justify="left")
-    for col in (
-        "depth",
-        "pp t/s",
-        "pp bound by",
-        "pp ceiling",
-        "tg t/s",
-        "tg bound by",
-        "tg ceiling",
-        f"TTFT ({preds[0][0].n_prompt} tok)",
-    ):
-        t.add_column(col)
-    for cfg, p in preds:
-        t.add_row(
+    cols = [
+        Column("depth", right=True),
+        Column("pp t/s", right=True),
+        Column("pp bound by", drop=3),
+        Column("pp ceiling", right=True, drop=4),
+        Column("tg t/s", right=True),
+        Column("tg bound by", drop=3),
+        Column("tg ceiling", right=True, drop=4),
+        Column(f"TTFT ({preds[0][0].n_prompt} tok)", right=True, drop=1),
+    ]
+    rows = [
+        [
             str(cfg.n_depth),
             _with_interval(p.pp_tokens_per_s, p.pp_interval_tokens_per_s),
             p.pp_dominant,
@@ -159,7 +162,10 @@ def _prediction_table(r: PredictResult) -> RenderableType:
             p.tg_dominant,
             _tps(p.tg_ceiling_tokens_per_s),
             f"{p.ttft_s * 1000:,.0f} ms",
-        )
+        ]
+        for cfg, p in preds
+    ]
+    t = FitTable(cols, rows, title=Text(title))
     terms = first.tg_terms_s
     note = "tg per token: " + ", ".join(f"{k} {v * 1000:.2f} ms" for k, v in terms.items() if v)
     if first.tg_interval_tokens_per_s is not None:
@@ -176,9 +182,7 @@ def render_sweep(outcome: SweepOutcome) -> RenderableType:
             f"{s.resumed} resumed; {s.processes} engine processes, {s.wall_seconds:.0f} s "
             f"(sweep {s.sweep_id})"
         )
-        t = Table(title=Text(title), title_justify="left")
-        for col in ("test", "status", "measured t/s", "predicted t/s", "error", "why"):
-            t.add_column(col)
+        rows: list[list[Cell]] = []
         for r in summarise(s.points, s.max_cv):
             meas = "" if r["measured"] is None else f"{r['measured']:.1f} ± {r['stddev'] or 0:.1f}"
             if r["unstable"]:
@@ -186,25 +190,40 @@ def render_sweep(outcome: SweepOutcome) -> RenderableType:
             pred = "" if r["predicted"] is None else f"{r['predicted']:.1f}"
             err = "" if r["error"] is None else f"{r['error']:+.0%}"
             status = Text(r["status"], style=STATUS_STYLE.get(r["status"], ""))
-            t.add_row(Text(r["test"]), status, meas, pred, err, Text(r["why"] or ""))
-        parts.append(t)
+            rows.append([Text(r["test"]), status, meas, pred, err, Text(r["why"] or "")])
+        cols = [
+            Column("test"),
+            Column("status"),
+            Column("measured t/s", right=True),
+            Column("predicted t/s", right=True),
+            Column("error", right=True),
+            Column("why", drop=1),
+        ]
+        parts.append(FitTable(cols, rows, title=Text(title)))
     return Group(*parts)
 
 
 def render_engines(infos: list[EngineInfo]) -> RenderableType:
-    table = Table(title="llama.cpp engines", title_justify="left")
-    for col in ("engine", "version", "commit", "backends", "devices", "path (found by)"):
-        table.add_column(col)
-    for i in infos:
-        table.add_row(
+    cols = [
+        Column("engine"),
+        Column("version"),
+        Column("commit", drop=2),
+        Column("backends", drop=3),
+        Column("devices", drop=4),
+        Column("path (found by)", drop=1, spill=True),
+    ]
+    rows: list[list[Cell]] = [
+        [
             i.kind,
             Text(i.version or "?"),
             Text(i.build_commit or ""),
             ", ".join(i.backends),
-            Text("\n".join(i.devices) or "-"),
+            Text("; ".join(i.devices) or "-"),
             Text(f"{i.path} ({i.found_by})"),
-        )
-    return table
+        ]
+        for i in infos
+    ]
+    return FitTable(cols, rows, title="llama.cpp engines", keys=[i.kind for i in infos])
 
 
 def engine_warnings(infos: list[EngineInfo], found: bool) -> list[Text]:
@@ -238,9 +257,7 @@ def synth_line(made: Made) -> str:
 
 
 def render_catalog(entries: tuple[Any, ...]) -> RenderableType:
-    table = Table(title="hardware catalog", title_justify="left")
-    for col in ("name", "machine", "memory", "bandwidth", "FP16 / FP32 peak"):
-        table.add_column(col)
+    rows = []
     for e in entries:
         mem = " + ".join(f"{g.mem_gib:g} GiB" for g in e.gpus) or f"{e.ram_gib:g} GiB RAM"
         bw = " / ".join(f"{g.bw_gbs:g}" for g in e.gpus) or f"{e.ram_bw_gbs:g}"
@@ -250,8 +267,15 @@ def render_catalog(entries: tuple[Any, ...]) -> RenderableType:
             if e.gpus
             else f"{((cpu and cpu.spec_fp32_flops) or 0) / 1e12:.1f} TFLOPS"
         )
-        table.add_row(e.name, e.title, mem, f"{bw} GB/s", peak)
-    return table
+        rows.append([e.name, e.title, mem, f"{bw} GB/s", peak])
+    cols = [
+        Column("name"),
+        Column("machine", drop=2),
+        Column("memory"),
+        Column("bandwidth", right=True, drop=1),
+        Column("FP16 / FP32 peak", right=True, drop=3),
+    ]
+    return FitTable(cols, rows, title="hardware catalog")
 
 
 def calibration_line(f: CalibrationFit) -> str:
