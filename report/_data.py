@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import statistics
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -17,7 +18,30 @@ from probe.errors import UserError
 
 # Report JSON schema history:
 #   1 — first version (rigbench 0.1).
-SCHEMA_VERSION = 1
+#   2 — points carry their prediction's 80 % interval, calibration, failure class, skip rule,
+#       stderr tail and GPU peaks; the top level names the objective with the best
+#       configuration for it and the Pareto set (pp vs tg vs memory) (issue 15).
+SCHEMA_VERSION = 2
+
+# The axes a sweep can vary, in the order tables and charts show them: (name, short header,
+# label). "quant" comes from the sweep's model; the others are RunConfig fields.
+AXES: tuple[tuple[str, str, str], ...] = (
+    ("quant", "quant", "quant"),
+    ("n_prompt", "prompt", "prompt tokens"),
+    ("n_gen", "gen", "generated tokens"),
+    ("n_depth", "depth", "context depth (tokens)"),
+    ("n_ubatch", "ub", "ubatch"),
+    ("n_batch", "b", "batch"),
+    ("n_threads", "t", "threads"),
+    ("n_gpu_layers", "ngl", "GPU layers"),
+    ("n_cpu_moe", "cpu-moe", "n_cpu_moe"),
+    ("flash_attn", "fa", "flash attention"),
+    ("type_k", "K", "K cache type"),
+    ("type_v", "V", "V cache type"),
+    ("no_op_offload", "nopo", "no op offload"),
+)
+AXIS_HEADER = {a: h for a, h, _ in AXES}
+AXIS_LABEL = {a: label for a, _, label in AXES}
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,6 +67,34 @@ class Row:
     mem_predicted: dict[str, int] | None = None  # the formula's host components
     gpu_peaks: dict[str, int] | None = None  # peak used memory per GPU during the process
     load_s: float | None = None
+    interval: tuple[float, float] | None = None  # the prediction's 80 % interval, tokens/s
+    quant: str | None = None  # the sweep's model quant: an axis when sweeps are compared
+    failure_class: str | None = None  # oom | timeout | crash | unsupported
+    skip_rule: str | None = None
+    stderr_tail: str | None = None
+    returncode: int | None = None
+    predicted_gpu_bytes: tuple[int, ...] = ()  # predicted total per GPU, in device order
+
+    def value(self, axis: str) -> Any:
+        """The point's value on one of AXES."""
+        return self.quant if axis == "quant" else getattr(self.cfg, axis)
+
+    @property
+    def reason(self) -> str:
+        """Why a point failed or was skipped: the class or rule and the engine's last words."""
+        if self.status == "skipped":
+            return self.skip_rule or "skipped"
+        last = next(
+            (ln.strip() for ln in reversed((self.stderr_tail or "").splitlines()) if ln.strip()),
+            None,
+        )
+        code = f"exit {self.returncode}" if self.returncode is not None else None
+        detail = "; ".join(x for x in (code, last) if x)
+        return f"{self.failure_class or 'failed'}" + (f" ({detail})" if detail else "")
+
+    @property
+    def peak_gpu_total_bytes(self) -> int | None:
+        return sum(self.gpu_peaks.values()) if self.gpu_peaks else None
 
     @property
     def error(self) -> float | None:
@@ -110,17 +162,30 @@ class Report:
             errs = [abs(r.error) for r in self.rows if r.kind == kind and r.error is not None]
             out[kind] = {
                 "points": len(errs),
+                # Counted, never averaged in: a failed or skipped point has no error.
+                "failed": sum(1 for r in self.rows if r.kind == kind and r.status == "failed"),
+                "skipped": sum(1 for r in self.rows if r.kind == kind and r.status == "skipped"),
                 "median_abs_error": statistics.median(errs) if errs else None,
                 "worst_abs_error": max(errs) if errs else None,
             }
         return out
 
-    def best(self, kind: str) -> tuple[Part, Row] | None:
-        ok = [(p, r) for p in self.parts for r in p.rows if r.kind == kind and r.measured]
-        return max(ok, key=lambda pr: pr[1].measured or 0) if ok else None
+
+def varying(rows: Iterable[Row], axes: Iterable[str] | None = None) -> list[str]:
+    """The axes (of AXES, in order) that take more than one value over ``rows``. The prompt
+    length counts over pp rows only and the generated length over tg rows only: each kind
+    sets the other's to 0."""
+    rows = list(rows)
+    names = [a for a, _, _ in AXES] if axes is None else list(axes)
+    out = []
+    for a in names:
+        pick = [r for r in rows if {"n_prompt": "pp", "n_gen": "tg"}.get(a, r.kind) == r.kind]
+        if len({r.value(a) for r in pick}) > 1:
+            out.append(a)
+    return out
 
 
-def _row(p: StoredPoint) -> Row:
+def _row(p: StoredPoint, quant: str | None = None) -> Row:
     cfg, m, kind = p.config, p.measurement, p.kind
     speed = p.prediction.speed if p.prediction else None
     memory = p.prediction.memory if p.prediction else ()
@@ -150,6 +215,13 @@ def _row(p: StoredPoint) -> Row:
         mem_predicted=host_pred,
         gpu_peaks=m.peak_gpu_bytes,
         load_s=m.load_s,
+        interval=getattr(speed, f"{kind}_interval_tokens_per_s", None) if speed else None,
+        quant=quant,
+        failure_class=m.failure_class,
+        skip_rule=m.skip_rule,
+        stderr_tail=m.stderr_tail,
+        returncode=m.returncode,
+        predicted_gpu_bytes=(tuple(p.prediction.memory_total_bytes[1:]) if p.prediction else ()),
     )
 
 
@@ -181,7 +253,8 @@ def load(db: Path | None, sweeps: list[int] | None = None) -> Report:
             meta = store.sweep(sid)
             assert meta is not None  # checked against sweep_ids above
             hosts.add(meta.host_fingerprint)
-            point_rows = tuple(_row(p) for p in store.points(sweep_id=sid))
+            quant = meta.model.get("quant")
+            point_rows = tuple(_row(p, quant) for p in store.points(sweep_id=sid))
             parts.append(Part(sid, meta.created_at, meta.engine, meta.model, point_rows))
         fp = sorted(hosts)[0]
         notes = []
@@ -224,6 +297,7 @@ def _point(r: Row) -> dict[str, Any]:
                 "type_k",
                 "type_v",
                 "flash_attn",
+                "no_op_offload",
             )
         },
         "status": r.status,
@@ -231,6 +305,8 @@ def _point(r: Row) -> dict[str, Any]:
         "measured_tokens_per_s": r.measured,
         "stddev_tokens_per_s": r.stddev,
         "predicted_tokens_per_s": r.predicted,
+        "predicted_interval_tokens_per_s": list(r.interval) if r.interval else None,
+        "calibrated_points": r.calibrated_points,
         "error": r.error,
         "comparable": r.comparable,
         "dominant": r.dominant,
@@ -238,16 +314,28 @@ def _point(r: Row) -> dict[str, Any]:
         "efficiency": r.efficiency,
         "peak_rss_bytes": r.peak_rss_bytes,
         "predicted_host_bytes": r.predicted_host_bytes,
+        "peak_gpu_bytes": r.gpu_peaks,
+        "predicted_gpu_bytes": list(r.predicted_gpu_bytes),
+        "failure_class": r.failure_class,
+        "skip_rule": r.skip_rule,
+        "returncode": r.returncode,
+        "stderr_tail": r.stderr_tail,
     }
 
 
-def to_dict(rep: Report) -> dict[str, Any]:
+def to_dict(rep: Report, objective: str = "tg") -> dict[str, Any]:
+    from report import _best
+
+    top = _best.best(rep, objective)
     return {
         "schema_version": SCHEMA_VERSION,
         "host": rep.host.to_dict() if rep.host else None,
         "calibrated_points": rep.calibrated_points,
         "accuracy": rep.accuracy(),
         "notes": list(rep.notes),
+        "objective": objective,
+        "best": _best.to_dict(top) if top else None,
+        "pareto": [_best.to_dict(c) for c in _best.pareto(rep)],
         "sweeps": [
             {
                 "sweep_id": p.sweep_id,

@@ -1,16 +1,28 @@
-"""Report renderers: terminal (rich), Markdown (GitHub step summary), self-contained HTML."""
+"""Report renderers for the terminal (rich) and Markdown (GitHub step summary); the HTML page
+is in ``_html``. Both read the same sections: each sweep with the axes every point shares in
+its header and only the varying ones as columns, accuracy, the best configuration for a named
+objective, the Pareto set, memory and the context limit, failed and skipped points."""
 
 from __future__ import annotations
 
-from html import escape
+from collections.abc import Iterable
+from typing import Any
 
 from rich.console import Group, RenderableType
-from rich.table import Table
 from rich.text import Text
 
 from probe import human_bytes, human_rate
-from report._charts import Series, svg
-from report._data import Part, Report, Row
+from probe.tables import Cell, Column, Command, FitTable
+from report import _best
+from report._data import AXIS_HEADER, Part, Report, Row, varying
+
+MD_MAX_ROWS = 1000  # a step summary holds 1 MiB; the full table is in the HTML and JSON
+PARETO_SHOWN = 10  # text and Markdown; the HTML and JSON hold the whole set
+HTML_NAME = "report.html"  # where the Markdown's chart links point: upload the HTML beside it
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}" + ("" if n == 1 else "s")
 
 
 def _pct(x: float | None) -> str:
@@ -21,12 +33,41 @@ def _num(x: float | None) -> str:
     return "" if x is None else (f"{x:,.1f}" if x < 1000 else f"{x:,.0f}")
 
 
-def _cfg(r: Row) -> str:
-    c = r.cfg
-    return (
-        f"t={c.n_threads} ub={c.n_ubatch} ngl={c.n_gpu_layers} fa={int(c.flash_attn)} "
-        f"kv={c.type_k}/{c.type_v}" + (f" cpu-moe={c.n_cpu_moe}" if c.n_cpu_moe else "")
-    )
+def fmt_value(axis: str, v: Any) -> str:
+    if isinstance(v, bool):
+        return "on" if v else "off"
+    if axis == "n_gpu_layers" and v == -1:
+        return "all"
+    return str(v)
+
+
+def cfg_label(r: Row, axes: Iterable[str]) -> str:
+    """``t=16 ub=512``: a point's values on ``axes``."""
+    return " ".join(f"{AXIS_HEADER[a]}={fmt_value(a, r.value(a))}" for a in axes)
+
+
+def table_axes(rows: Iterable[Row]) -> list[str]:
+    """The varying axes a points table shows as columns (the test name carries the prompt and
+    generated lengths)."""
+    return [a for a in varying(rows) if a not in ("n_prompt", "n_gen")]
+
+
+def fixed_line(rows: list[Row]) -> str:
+    """What every point of a sweep shares: ``same for every point: t=16 b=2048 ...``."""
+    if not rows:
+        return ""
+    vary = set(varying(rows))
+    fixed = [a for a in AXIS_HEADER if a not in vary and a not in ("quant", "n_prompt", "n_gen")]
+    return "same for every point: " + cfg_label(rows[0], fixed)
+
+
+def test_name(r: Row) -> str:
+    return f"pp{r.cfg.n_prompt}" if r.kind == "pp" else f"tg{r.cfg.n_gen}"
+
+
+def where_axes(p: Part) -> list[str]:
+    """The axes that place a failed or skipped point: its depth and what its sweep varies."""
+    return ["n_depth", *(a for a in table_axes(p.rows) if a != "n_depth")]
 
 
 def host_lines(rep: Report) -> list[str]:
@@ -54,70 +95,40 @@ def host_lines(rep: Report) -> list[str]:
     return lines
 
 
-def _model_line(p: Part, rep: Report | None = None) -> str:
+def model_lines(p: Part, rep: Report) -> list[str]:
+    """The sweep's model, engine and load time, and what every point shares."""
     e = p.engine
     size = p.model.get("size_bytes")
-    line = (
+    lines = [
         f"sweep {p.sweep_id} ({p.created_at}): {p.label}"
-        + (f", {human_bytes(size)}" if size else "")
-        + f"; engine {e.get('kind')} {e.get('version') or ''} {e.get('build_commit') or ''}"
-    )
-    if rep is not None:
-        measured, predicted = p.load(rep.host)
-        if measured or predicted:
-            m = f"{measured:.2f} s" if measured else "not reported by the engine"
-            pr = (
-                f"{predicted:.2f} s from the disk's read speed"
-                if predicted
-                else "n/a (no measured disk speed: probe detect --measure)"
-            )
-            line += f"; load {m}, predicted {pr}"
-    return line
-
-
-def _memory(r: Row) -> str:
-    """The engine's own buffers against the predicted components (host), and GPU peaks."""
-    parts = []
-    if r.mem_measured and r.mem_predicted:
-        keys = ("weights_bytes", "kv_bytes", "compute_bytes")
-        meas = "/".join(f"{r.mem_measured.get(k, 0) / 2**20:.0f}" for k in keys)
-        pred = "/".join(f"{r.mem_predicted.get(k, 0) / 2**20:.0f}" for k in keys)
-        parts.append(f"w/kv/c MiB {meas} vs {pred}")
-    elif r.peak_rss_bytes and r.predicted_host_bytes:
-        parts.append(
-            f"RSS {human_bytes(r.peak_rss_bytes)} vs {human_bytes(r.predicted_host_bytes)}"
+        + (f", {human_bytes(size)}" if size else ""),
+        f"engine {e.get('kind')} {e.get('version') or ''} {e.get('build_commit') or ''}".rstrip(),
+    ]
+    measured, predicted = p.load(rep.host)
+    if measured or predicted:
+        m = f"{measured:.2f} s" if measured else "not reported by the engine"
+        pr = (
+            f"{predicted:.2f} s from the disk's read speed"
+            if predicted
+            else "n/a (no measured disk speed: probe detect --measure)"
         )
-    for name, b in (r.gpu_peaks or {}).items():
-        parts.append(f"GPU {name.split(':')[0]} peak {human_bytes(b)}")
-    return "; ".join(parts)
+        lines[-1] += f"; load {m}, predicted {pr}"
+    lines.append(fixed_line(list(p.rows)))
+    return lines
 
 
-def server_command(rep: Report) -> str | None:
-    """The ready-to-run llama-server line for the fastest generation measured."""
-    best = rep.best("tg")
-    if best is None:
-        return None
-    part, r = best
-    c = r.cfg
-    model = part.model
-    where = (
-        f"-hf {model['repo']}:{model['quant']}"
-        if model.get("repo") and model.get("quant")
-        else f"-m {model.get('path') or model.get('file')}"
-    )
-    ctx = max(4096, c.n_depth + c.n_prompt + c.n_gen)
-    ngl = 99 if c.n_gpu_layers < 0 else c.n_gpu_layers
-    extra = f" --n-cpu-moe {c.n_cpu_moe}" if c.n_cpu_moe else ""
-    return (
-        f"llama-server {where} -ngl {ngl}{extra} -c {ctx} -t {c.n_threads} "
-        f"-ub {c.n_ubatch} -b {c.n_batch} -fa {'on' if c.flash_attn else 'off'} "
-        f"-ctk {c.type_k} -ctv {c.type_v}"
-    )
+def memory_cell(r: Row) -> str:
+    """Peak RSS against the predicted host total (the breakdown lives in the HTML)."""
+    if not r.peak_rss_bytes:
+        return ""
+    pred = f" / {human_bytes(r.predicted_host_bytes)}" if r.predicted_host_bytes else ""
+    return human_bytes(r.peak_rss_bytes) + pred
 
 
-def _acc_line(rep: Report) -> str:
+def acc_line(rep: Report) -> str:
     parts = []
-    for kind, a in rep.accuracy().items():
+    acc = rep.accuracy()
+    for kind, a in acc.items():
         if a["points"]:
             parts.append(
                 f"{kind}: median |error| {a['median_abs_error']:.1%}, worst "
@@ -126,233 +137,255 @@ def _acc_line(rep: Report) -> str:
     cal = (
         f"calibrated on {rep.calibrated_points} points" if rep.calibrated_points else "uncalibrated"
     )
-    return "; ".join(parts) + f" ({cal})" if parts else f"no comparable points ({cal})"
+    failed = sum(int(a["failed"] or 0) for a in acc.values())
+    skipped = sum(int(a["skipped"] or 0) for a in acc.values())
+    out = "; ".join(parts) + f" ({cal})" if parts else f"no comparable points ({cal})"
+    if failed or skipped:
+        out += f"; {failed} failed and {skipped} skipped points left out"
+    return out
 
 
-def render_text(rep: Report) -> RenderableType:
-    out: list[RenderableType] = [Text("\n".join(host_lines(rep)))]
-    for p in rep.parts:
-        t = Table(title=_model_line(p, rep), title_justify="left")
-        for col in (
-            "test",
-            "config",
-            "status",
-            "measured t/s",
-            "predicted",
-            "error",
-            "bound by",
-            "of ceiling",
-            "memory measured vs predicted",
-        ):
-            t.add_column(col)
-        for r in p.rows:
-            meas = f"{_num(r.measured)} ± {_num(r.stddev)}" if r.measured else ""
-            pred = _num(r.predicted) + ("" if r.comparable else " (not comparable)")
-            status = r.status if r.status == "ok" else f"{r.status}: {r.why}"
-            eff = f"{r.efficiency:.0%}" if r.efficiency else ""
-            t.add_row(
-                r.test,
-                _cfg(r),
-                status,
-                meas,
-                pred,
+def objective_line(objective: str) -> str:
+    default = " (the default)" if objective == _best.DEFAULT_OBJECTIVE else ""
+    others = "|".join(o for o in _best.OBJECTIVES if o != objective)
+    return (
+        f"objective: {objective}{default}, {_best.OBJECTIVES[objective]}; "
+        f"choose with --objective {others}"
+    )
+
+
+def config_of(c: _best.Candidate, rep: Report) -> str:
+    """A configuration by the axes its sweep varies (and its model when sweeps differ)."""
+    axes = [a for a in table_axes(c.part.rows) if a != "n_depth"]
+    label = cfg_label(c.cfg_row, axes) or "the one configuration"
+    return f"{c.part.label} {label}" if len(rep.parts) > 1 else label
+
+
+def failures(rep: Report) -> list[tuple[Part, Row]]:
+    return [(p, r) for p in rep.parts for r in p.rows if r.status != "ok"]
+
+
+def context_limits(p: Part) -> list[tuple[str, Row | None, Row | None]]:
+    """Per configuration (less depth): the deepest point that ran and the shallowest that
+    failed or was skipped."""
+    axes = [a for a in table_axes(p.rows) if a != "n_depth"]
+    groups: dict[str, list[Row]] = {}
+    for r in p.rows:
+        groups.setdefault(cfg_label(r, axes) or "all", []).append(r)
+    out = []
+    for label, rows in groups.items():
+        ok = [r for r in rows if r.status == "ok"]
+        bad = [r for r in rows if r.status != "ok"]
+        deepest = max(ok, key=lambda r: (r.cfg.n_depth, r.peak_rss_bytes or 0), default=None)
+        first_bad = min(bad, key=lambda r: r.cfg.n_depth, default=None)
+        out.append((label, deepest, first_bad))
+    return out
+
+
+def _ctx(r: Row) -> int:
+    return r.cfg.n_depth + r.cfg.n_prompt + r.cfg.n_gen
+
+
+def _mem_cells(r: Row | None) -> list[str]:
+    """Peak RSS, predicted host total and GPU peak of a point ("" where unknown)."""
+    if r is None:
+        return ["", "", ""]
+    return [
+        human_bytes(b) if b else ""
+        for b in (r.peak_rss_bytes, r.predicted_host_bytes, r.peak_gpu_total_bytes)
+    ]
+
+
+# -- terminal ------------------------------------------------------------------------------
+
+
+def _points_table(p: Part) -> FitTable:
+    axes = table_axes(p.rows)
+    cols = [Column("test")]
+    cols += [Column(AXIS_HEADER[a], right=a not in ("type_k", "type_v", "quant")) for a in axes]
+    cols += [
+        Column("status"),
+        Column("t/s", right=True),
+        Column("±", right=True, drop=4),
+        Column("pred", right=True),
+        Column("80% interval", right=True, drop=5),
+        Column("error", right=True),
+        Column("bound by", drop=6),
+        Column("of ceil", right=True, drop=7),
+        Column("RSS / pred", right=True, drop=3),
+    ]
+    styles = {"ok": "green", "failed": "red", "skipped": "yellow"}
+    rows: list[list[Cell]] = []
+    for r in p.rows:
+        interval = f"{_num(r.interval[0])}-{_num(r.interval[1])}" if r.interval else ""
+        rows.append(
+            [
+                test_name(r),
+                *(fmt_value(a, r.value(a)) for a in axes),
+                Text(r.status, style=styles.get(r.status, "")),
+                _num(r.measured),
+                _num(r.stddev) if r.measured else "",
+                _num(r.predicted) + ("" if r.comparable else " (not comparable)"),
+                interval,
                 _pct(r.error),
                 r.dominant or "",
-                eff,
-                _memory(r),
-            )
-        out.append(t)
-    out.append(Text(f"accuracy: {_acc_line(rep)}"))
-    cmd = server_command(rep)
-    if cmd:
-        out.append(Text(f"best configuration found: {cmd}", style="green"))
+                f"{r.efficiency:.0%}" if r.efficiency else "",
+                memory_cell(r),
+            ]
+        )
+    return FitTable(cols, rows)
+
+
+def render_text(rep: Report, objective: str = _best.DEFAULT_OBJECTIVE) -> RenderableType:
+    out: list[RenderableType] = [Text("\n".join(host_lines(rep)))]
+    for p in rep.parts:
+        out.append(Text(""))
+        out.append(Text("\n".join(model_lines(p, rep)), style="bold"))
+        out.append(_points_table(p))
+        limits = context_limits(p)
+        mem = FitTable(
+            [
+                Column("config"),
+                Column("ran to ctx", right=True),
+                Column("peak RSS", right=True),
+                Column("predicted", right=True),
+                Column("GPU peak", right=True, drop=2),
+                Column("stopped at", drop=1),
+            ],
+            [
+                [
+                    label,
+                    str(_ctx(ok)) if ok else "-",
+                    *_mem_cells(ok),
+                    f"ctx {_ctx(bad)} ({bad.failure_class or bad.status})" if bad else "",
+                ]
+                for label, ok, bad in limits
+            ],
+            title=Text("memory and context limit (peak of the deepest point that ran):"),
+        )
+        out.append(mem)
+    bad = failures(rep)
+    if bad:
+        out.append(Text("failed and skipped points (left out of the accuracy figures):"))
+        for p, r in bad:
+            where = cfg_label(r, where_axes(p))
+            out.append(Text(f"  {r.status}: {test_name(r)} {where}: {r.reason}"))
+    out.append(Text(f"accuracy: {acc_line(rep)}"))
+    out.append(Text(objective_line(objective)))
+    top = _best.best(rep, objective)
+    if top is None:
+        out.append(Text(f"best configuration: none measured for {objective}", style="yellow"))
+    else:
+        out.append(
+            Text(f"best configuration for {objective}: {config_of(top, rep)}", style="green")
+        )
+        out.append(Text(f"  {_best.describe(top)}"))
+        out.append(Command(_best.server_command(top), prefix="  ", style="green"))
+    front = _best.pareto(rep)
+    if len(front) > 1:
+        more = f", the {PARETO_SHOWN} fastest at tg shown" if len(front) > PARETO_SHOWN else ""
+        out.append(
+            Text(f"Pareto set (pp vs tg vs memory): {_plural(len(front), 'configuration')}{more}")
+        )
+        for c in front[:PARETO_SHOWN]:
+            out.append(Text(f"  {config_of(c, rep)}: {_best.describe(c)}"))
+            out.append(Command(_best.server_command(c), prefix="    "))
     out += [Text(f"note: {n}", style="yellow") for n in rep.notes]
     return Group(*out)
 
 
-def render_md(rep: Report) -> str:
+# -- Markdown ------------------------------------------------------------------------------
+
+
+def _md(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
+def chart_links(rep: Report) -> list[tuple[str, str]]:
+    """(anchor, title) of the HTML page's charts, for the Markdown to link to."""
+    from report import _html
+
+    return [(anchor, title) for anchor, title, _ in _html.chart_list(rep)]
+
+
+def render_md(rep: Report, objective: str = _best.DEFAULT_OBJECTIVE) -> str:
     lines = ["## rigbench: measured vs predicted", ""]
-    lines += [f"- {h}" for h in host_lines(rep)]
-    for p in rep.parts:
+    lines += [f"- {_md(h)}" for h in host_lines(rep)]
+    links = " · ".join(f"[{t}]({HTML_NAME}#{a})" for a, t in chart_links(rep))
+    lines += ["", f"Charts (in the HTML report, `{HTML_NAME}`): {links}"]
+    lines += ["", "### Accuracy", "", _md(acc_line(rep))]
+    lines += ["", "### Best configuration", "", _md(objective_line(objective)), ""]
+    top = _best.best(rep, objective)
+    if top is None:
+        lines.append(f"No configuration was measured for {objective}.")
+    else:
+        lines += [
+            f"**{_md(config_of(top, rep))}**: {_md(_best.describe(top))}",
+            "",
+            "```sh",
+            _best.server_command(top),
+            "```",
+        ]
+    front = _best.pareto(rep)
+    if front:
         lines += [
             "",
-            f"### {_model_line(p, rep)}",
+            f"### Pareto set (pp vs tg vs memory): {_plural(len(front), 'configuration')}",
             "",
-            "| test | config | status | measured t/s | predicted t/s | error | bound by "
-            "| memory measured vs predicted |",
-            "|---|---|---|---:|---:|---:|---|---|",
+            "| config | tg t/s | pp t/s | peak | llama-server |",
+            "|---|---:|---:|---:|---|",
         ]
-        for r in p.rows:
-            meas = f"{_num(r.measured)} ± {_num(r.stddev)}" if r.measured else ""
-            pred = _num(r.predicted) + ("" if r.comparable else " (not comparable)")
-            status = r.status if r.status == "ok" else f"{r.status} ({r.why})"
+        for c in front[:PARETO_SHOWN]:
             lines.append(
-                f"| {r.test} | {_cfg(r)} | {status} | {meas} | {pred} | "
-                f"{_pct(r.error)} | {r.dominant or ''} | {_memory(r)} |"
+                f"| {_md(config_of(c, rep))} | {_num(c.tg_tokens_per_s)} | "
+                f"{_num(c.pp_tokens_per_s)} | {human_bytes(c.peak_bytes) if c.peak_bytes else ''}"
+                f" | `{_best.server_command(c)}` |"
             )
-    lines += ["", f"**Accuracy:** {_acc_line(rep)}"]
-    cmd = server_command(rep)
-    if cmd:
-        lines += ["", "**Best configuration found:**", "", "```sh", cmd, "```"]
-    lines += [f"> note: {n}" for n in rep.notes]
-    return "\n".join(lines) + "\n"
-
-
-# -- HTML ------------------------------------------------------------------------------------
-
-
-# One chart per swept axis with more than one value: (axis, title, x label, metric, series
-# key, log x). Series keys name what each line holds fixed.
-SWEEP_CHARTS = (
-    ("n_depth", "generation vs context depth", "depth (tokens)", "tg", "cfg", False),
-    ("n_depth", "prompt processing vs context depth", "depth (tokens)", "pp", "cfg", False),
-    ("n_ubatch", "prompt processing vs ubatch", "ubatch", "pp", "depth", True),
-    ("n_gpu_layers", "tokens/s vs GPU layers", "n_gpu_layers", "tg", "test", False),
-    ("n_threads", "generation vs threads", "threads", "tg", "depth", False),
-)
-
-
-def charts(rep: Report) -> list[str]:
-    """tg vs depth, pp vs ubatch, t/s vs GPU layers, memory vs context, and the quant ladder."""
-    out = []
-    ok = [(p, r) for p in rep.parts for r in p.rows if r.measured]
-
-    def group(kind: str, key: str, x: str) -> list[Series]:
-        series: dict[str, Series] = {}
-        for p, r in ok:
-            if r.kind != kind:
-                continue
-            name = (f"{p.label} " if len(rep.parts) > 1 else "") + {
-                "cfg": f"t={r.cfg.n_threads} ub={r.cfg.n_ubatch} ngl={r.cfg.n_gpu_layers}",
-                "depth": f"d={r.cfg.n_depth} t={r.cfg.n_threads}",
-                "test": f"{r.test.split('@')[0]} t={r.cfg.n_threads}",
-            }[key]
-            s = series.setdefault(name, Series(name))
-            xv = float(getattr(r.cfg, x))
-            s.measured.append((xv, r.measured or 0, r.stddev or 0))
-            if r.predicted:
-                s.predicted.append((xv, r.predicted))
-        return list(series.values())
-
-    def distinct(attr: str) -> int:
-        return len({getattr(r.cfg, attr) for _, r in ok})
-
-    for axis, title, xlabel, kind, key, log_x in SWEEP_CHARTS:
-        if distinct(axis) > 1:
-            out.append(svg(title, xlabel, f"{kind} tokens/s", group(kind, key, axis), log_x=log_x))
-    mems: dict[int, Series] = {}
-    for _, r in ok:
-        ctx = float(r.cfg.n_depth + r.cfg.n_prompt + r.cfg.n_gen)
-        mem = mems.setdefault(r.cfg.n_ubatch, Series(f"ub={r.cfg.n_ubatch}"))
-        if r.peak_rss_bytes:
-            mem.measured.append((ctx, r.peak_rss_bytes / 2**30, 0.0))
-        if r.predicted_host_bytes:
-            mem.predicted.append((ctx, r.predicted_host_bytes / 2**30))
-    if any(len({x for x, *_ in m.measured}) > 1 for m in mems.values()):
-        out.append(
-            svg(
-                "host memory vs context: engine peak RSS (per process) vs predicted",
-                "context (tokens)",
-                "GiB",
-                list(mems.values()),
-            )
-        )
-    quants = {}
-    for p in rep.parts:
-        size = p.model.get("size_bytes")
-        best = max((r.measured for r in p.rows if r.kind == "tg" and r.measured), default=None)
-        if size and best:
-            quants[p.label] = (size / 2**30, best)
-    if len(quants) > 1:
-        ladder = [Series(name, measured=[(gib, tps, 0.0)]) for name, (gib, tps) in quants.items()]
-        out.append(
-            svg(
-                "quant ladder: size vs generation speed",
-                "file size (GiB)",
-                "best tg tokens/s",
-                ladder,
-            )
-        )
-    return [c for c in out if c]
-
-
-CSS = """body{font:14px/1.45 system-ui,sans-serif;margin:24px;color:#111;max-width:1200px}
-table{border-collapse:collapse;margin:8px 0 24px}td,th{border:1px solid #ddd;padding:3px 8px;
-text-align:right}td:nth-child(-n+3),th{text-align:left}tr.failed{background:#fee2e2}
-tr.skipped{background:#fef9c3}.chart{border:1px solid #eee;margin:6px}.chart text{font-size:11px}
-.chart .t{font-size:13px;font-weight:600}.grid{stroke:#eee}.axis{stroke:#888}.err{stroke-width:2}
-.bad{color:#b91c1c}.good{color:#047857}code{background:#f3f4f6;padding:2px 4px}"""
-
-FILTER_JS = """function f(){var q=document.getElementById('q').value.toLowerCase();
-document.querySelectorAll('tbody tr').forEach(function(r){
-r.style.display=r.textContent.toLowerCase().indexOf(q)<0?'none':''})}"""
-
-
-def render_html(rep: Report) -> str:
-    h = [
-        "<!doctype html><html lang=en><head><meta charset=utf-8>",
-        # Self-contained by construction: the page may not fetch anything at all.
-        "<meta http-equiv=Content-Security-Policy content=\"default-src 'none'; "
-        "style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src data:\">",
-        "<title>rigbench report</title>",
-        f"<style>{CSS}</style></head><body>",
-        "<h1>rigbench: measured vs predicted</h1><ul>",
-    ]
-    h += [f"<li>{escape(line)}</li>" for line in host_lines(rep)]
-    h.append("</ul>")
-    h.append(f"<p><b>Accuracy:</b> {escape(_acc_line(rep))}</p>")
-    cmd = server_command(rep)
-    if cmd:
-        h.append(f"<p><b>Best configuration found:</b> <code>{escape(cmd)}</code></p>")
-    h += [f"<p class=bad>note: {escape(n)}</p>" for n in rep.notes]
-    h.append("<div id=charts>" + "".join(charts(rep)) + "</div>")
-    h.append(
-        '<p><label>filter (model, test, config, status): <input id=q oninput="f()"></label></p>'
-    )
-    for p in rep.parts:
-        h.append(f"<h2>{escape(_model_line(p, rep))}</h2><table><thead><tr>")
-        h += [
-            f"<th>{c}</th>"
-            for c in (
-                "test",
-                "config",
-                "status",
-                "measured t/s",
-                "predicted t/s",
-                "error",
-                "bound by",
-                "of ceiling",
-                "peak RSS",
-                "predicted host",
-                "memory detail",
-            )
+        if len(front) > PARETO_SHOWN:
+            lines.append(f"\n{len(front) - PARETO_SHOWN} more in the HTML and JSON reports.")
+    bad = failures(rep)
+    if bad:
+        lines += [
+            "",
+            f"### Failed and skipped: {_plural(len(bad), 'point')} "
+            "(left out of the accuracy figures)",
+            "",
+            "| test | config | status | reason |",
+            "|---|---|---|---|",
         ]
-        h.append("</tr></thead><tbody>")
-        for r in p.rows:
-            err = r.error
-            cls = "bad" if err is not None and abs(err) > 0.25 else "good"
-            meas = f"{_num(r.measured)} ± {_num(r.stddev)}" if r.measured else ""
-            status = r.status if r.status == "ok" else f"{r.status}: {r.why}"
-            pred = _num(r.predicted) + ("" if r.comparable else " (not comparable)")
-            test = f"{p.label} {r.test}" if len(rep.parts) > 1 else r.test
+        for p, r in bad[:MD_MAX_ROWS]:
+            where = cfg_label(r, where_axes(p))
+            lines.append(f"| {test_name(r)} | {_md(where)} | {r.status} | {_md(r.reason)} |")
+    for p in rep.parts:
+        lines += ["", f"### {_md(model_lines(p, rep)[0])}", ""]
+        lines += [f"{_md(x)}  " for x in model_lines(p, rep)[1:]]
+        lines += ["", "#### Memory and context limit", ""]
+        lines += [
+            "| config | ran to ctx | peak RSS | predicted | GPU peak | stopped at |",
+            "|---|---:|---:|---:|---:|---|",
+        ]
+        for label, ok, stop in context_limits(p)[:MD_MAX_ROWS]:
+            cells = [label, str(_ctx(ok)) if ok else "-", *_mem_cells(ok)]
+            cells.append(f"ctx {_ctx(stop)} ({stop.failure_class or stop.status})" if stop else "")
+            lines.append("| " + " | ".join(_md(c) for c in cells) + " |")
+        axes = table_axes(p.rows)
+        heads = ["test", *(AXIS_HEADER[a] for a in axes), "status", "t/s", "pred", "error"]
+        shown = p.rows[:MD_MAX_ROWS]
+        lines += ["", f"<details><summary>{len(p.rows)} points</summary>", ""]
+        lines.append("| " + " | ".join(heads) + " |")
+        lines.append("|" + "---|" * (1 + len(axes) + 1) + "---:|" * 3)
+        for r in shown:
             cells = [
-                test,
-                _cfg(r),
-                status,
-                meas,
-                pred,
-                f"<span class={cls}>{_pct(err)}</span>",
-                r.dominant or "",
-                f"{r.efficiency:.0%}" if r.efficiency else "",
-                human_bytes(r.peak_rss_bytes) if r.peak_rss_bytes else "",
-                human_bytes(r.predicted_host_bytes) if r.predicted_host_bytes else "",
-                _memory(r),
+                test_name(r),
+                *(fmt_value(a, r.value(a)) for a in axes),
+                r.status,
+                _num(r.measured),
+                _num(r.predicted) + ("" if r.comparable else " (not comparable)"),
+                _pct(r.error),
             ]
-            h.append(
-                f"<tr class={r.status}>"
-                + "".join(f"<td>{c if c.startswith('<span') else escape(c)}</td>" for c in cells)
-                + "</tr>"
-            )
-        h.append("</tbody></table>")
-    h.append(f"<script>{FILTER_JS}</script></body></html>")
-    return "\n".join(h)
+            lines.append("| " + " | ".join(_md(c) for c in cells) + " |")
+        if len(p.rows) > len(shown):
+            lines.append(f"\n{len(p.rows) - len(shown)} more points in the HTML and JSON reports.")
+        lines += ["", "</details>"]
+    lines += [f"> note: {_md(n)}" for n in rep.notes]
+    return "\n".join(lines) + "\n"

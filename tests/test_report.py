@@ -110,8 +110,10 @@ def test_markdown_golden(machine, tmp_path: Path, monkeypatch: pytest.MonkeyPatc
     res = CliRunner().invoke(cli, ["--db", str(db), "--format", "md"])
     assert res.exit_code == 0, res.output
     _golden("sweep.md", res.stdout)
-    assert "failed (oom)" in res.stdout and "skipped (predicted memory" in res.stdout
+    assert "| failed | oom (failed to allocate) |" in res.stdout
+    assert "| skipped | predicted memory exceeds the device budget |" in res.stdout
     assert "llama-server -hf rigbench-test/synth-llama-GGUF:Q4_K_M" in res.stdout
+    assert "objective: tg (the default)" in res.stdout
 
 
 def test_text_golden(machine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
@@ -126,7 +128,7 @@ def test_json_is_schema_versioned(machine, tmp_path: Path, monkeypatch: pytest.M
     db = make_db(tmp_path / "r.db", machine, monkeypatch, sweeps=2)
     res = CliRunner().invoke(cli, ["--db", str(db), "--sweep", "1,2", "--format", "json"])
     data = json.loads(res.stdout)
-    assert data["schema_version"] == 1 and len(data["sweeps"]) == 2
+    assert data["schema_version"] == 2 and len(data["sweeps"]) == 2
     acc = data["accuracy"]
     assert acc["tg"]["points"] == 4 and acc["tg"]["median_abs_error"] is not None
     first = data["sweeps"][0]["points"][0]
