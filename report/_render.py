@@ -46,10 +46,22 @@ def cfg_label(r: Row, axes: Iterable[str]) -> str:
     return " ".join(f"{AXIS_HEADER[a]}={fmt_value(a, r.value(a))}" for a in axes)
 
 
-def table_axes(rows: Iterable[Row]) -> list[str]:
+_AXES_SEEN: dict[int, tuple[tuple[Row, ...], list[str]]] = {}
+
+
+def table_axes(rows: tuple[Row, ...]) -> list[str]:
     """The varying axes a points table shows as columns (the test name carries the prompt and
-    generated lengths)."""
-    return [a for a in varying(rows) if a not in ("n_prompt", "n_gen")]
+    generated lengths). Remembered per sweep: every failed point and every table asks, and a
+    10,000-point sweep would otherwise scan its points hundreds of times."""
+    seen = _AXES_SEEN.get(id(rows))
+    if seen is None or seen[0] is not rows:
+        if len(_AXES_SEEN) > 16:  # a long-lived process renders many reports
+            _AXES_SEEN.clear()
+        seen = _AXES_SEEN[id(rows)] = (
+            rows,
+            [a for a in varying(rows) if a not in ("n_prompt", "n_gen")],
+        )
+    return list(seen[1])
 
 
 def fixed_line(rows: list[Row]) -> str:
