@@ -9,7 +9,6 @@ per-machine CI gate against baseline bundles.
 from __future__ import annotations
 
 import re
-import statistics
 import tempfile
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -206,19 +205,6 @@ def _cells(m: Machine) -> list[Cell]:
     return sorted(out, key=_test_order)
 
 
-def accuracy(rep: Report) -> dict[str, dict[str, float | int | None]]:
-    """Median and worst |error| per kind over the machine's comparable measured points."""
-    out: dict[str, dict[str, float | int | None]] = {}
-    for kind in ("pp", "tg"):
-        errs = [abs(r.error) for r in rep.rows if r.kind == kind and r.error is not None]
-        out[kind] = {
-            "points": len(errs),
-            "median_abs_error": statistics.median(errs) if errs else None,
-            "worst_abs_error": max(errs) if errs else None,
-        }
-    return out
-
-
 def to_dict(fleet: Fleet) -> dict[str, object]:
     """The fleet as JSON (``report fleet --format json``), schema-versioned."""
     return {
@@ -238,7 +224,7 @@ def to_dict(fleet: Fleet) -> dict[str, object]:
                     | {"n_points": c.n_points, "predictor_version": v}
                     for b, (c, v) in m.calibrations.items()
                 },
-                "accuracy": accuracy(m.report),
+                "accuracy": m.report.accuracy(),
                 "failed": [{"test": r.test, "why": r.why} for r in m.failures()],
                 "peak_rss_bytes": m.peak_rss_bytes(),
                 "peak_gpu_bytes": m.peak_gpu_bytes(),

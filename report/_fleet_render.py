@@ -7,7 +7,7 @@ import json
 from html import escape
 
 from probe import human_bytes
-from report._fleet import Cell, Fleet, accuracy, to_dict
+from report._fleet import Cell, Fleet, to_dict
 
 # GitHub truncates a job summary over 1 MiB (docs.github.com, "Adding a job summary"); the
 # Markdown stays far under it however big the fleet: rows per model, failures and models are
@@ -44,7 +44,7 @@ def _clean(text: str) -> str:
 def _machine_rows(fleet: Fleet) -> list[list[str]]:
     rows = []
     for m in fleet.machines:
-        acc = accuracy(m.report)
+        acc = m.report.accuracy()
         med = {k: acc[k]["median_abs_error"] for k in ("pp", "tg")}
         cal = ", ".join(
             f"{b} k_bw {c.k_bw:.2f} k_compute {c.k_compute:.2f} ({c.n_points} pts)"
@@ -170,7 +170,10 @@ def render_text(fleet: Fleet) -> str:
 
 def _aligned(head: list[str], rows: list[list[str]]) -> list[str]:
     widths = [max(len(r[i]) for r in [head, *rows]) for i in range(len(head))]
-    return ["  ".join(v.ljust(w) for v, w in zip(r, widths, strict=True)) for r in [head, *rows]]
+    return [
+        "  ".join(v.ljust(w) for v, w in zip(r, widths, strict=True)).rstrip()
+        for r in [head, *rows]
+    ]
 
 
 CSS = (
