@@ -24,6 +24,7 @@ from bench.predictor import predict_serving, serving_memory
 from bench.records import MemConfig, RunConfig
 from bench.run import _engines, _serve
 from probe import ProbeContext
+from tests.conftest import REAL_LLAMA_BENCH
 from tests.fakes.amdsmi import FakeAmdSmi
 from tests.fakes.nvml import FakeNVML
 
@@ -210,6 +211,40 @@ def test_bench_serve_on_the_fake_renders_measured_beside_predicted(
     main([*args[:5], "--users", "1", "--prompt", "8", *args[9:]])
     out = capsys.readouterr().out
     assert "measured (predicted)" in out and "TTFT p50" in out
+
+
+# -- the real llama-server ------------------------------------------------------------------
+
+
+@pytest.fixture
+def llama_server() -> Path:
+    """The llama-server built beside llama-bench; a missing build fails (never skips)."""
+    server = Path(REAL_LLAMA_BENCH).parent / "llama-server" if REAL_LLAMA_BENCH else None
+    if server is None or not server.is_file():
+        pytest.fail("llama-server is not built: run `bench engines build`")
+    return server
+
+
+def test_real_llama_server_one_and_two_users(llama_server: Path) -> None:
+    model = synthesize(TINY).path
+    req = _serve.ServeRequest(
+        model=str(model), ctx=512, users=(1, 2), prompts=(32,), n_gen=8, duration_s=1.5,
+        max_requests=20, request_timeout_s=60, llama_server=str(llama_server), threads=2,
+    )  # fmt: skip
+    outcome = _serve.run_serve(req)
+    assert outcome.exit_status == 0, outcome.reason
+    for lv in outcome.levels:
+        s = lv.stats(0.3)
+        assert s["requests"] >= 1 and s["errors"] == 0
+        assert all(r.prompt_tokens == 32 and r.gen_tokens == 8 for r in lv.requests)
+        assert 0 < s["ttft_p50_s"] < 5 and s["per_user_tokens_per_s"] > 1
+        assert lv.energy["joules"] is not None or lv.energy["reason"]
+    assert "-np" in outcome.server_argv and "--cont-batching" in outcome.server_argv
+    assert outcome.batched_bench_error is None
+    assert {(r["pl"], r["pp"]) for r in outcome.batched_bench} == {(1, 32), (2, 32)}
+    data = json.loads(json.dumps(_serve.outcome_to_dict(outcome)))
+    assert data["schema_version"] == _serve.SCHEMA_VERSION
+    assert data["prediction"]["predictor_version"]
 
 
 # -- predictions ------------------------------------------------------------------------------
