@@ -96,7 +96,8 @@ class FitTable:
             yield Text(f"{self.columns[i].header}:")
             for key, r in zip(self.keys or [""] * len(self.rows), self.rows, strict=True):
                 if r[i].plain:
-                    yield Command(r[i].plain, prefix=f"  {key}: " if key else "  ")
+                    # Wrapped at its words; a word longer than the line (a path) is folded.
+                    yield Text.assemble(f"  {key}: " if key else "  ", r[i], overflow="fold")
 
     def _stacked(self, width: int) -> RenderResult:
         """Each row as ``header value`` pairs, filled into lines no wider than ``width``."""

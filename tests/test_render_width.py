@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 from rich.console import RenderableType
 
+import probe
 from probe.cli_support import stdout_console
 from probe.tables import Column, Command, FitTable
 from report import _data, _render
@@ -79,9 +80,18 @@ def test_spilled_column_and_command_fit() -> None:
 
 @pytest.mark.parametrize("name", ["x86-avx512-server", "strix-halo-apu"])
 def test_probe_detect_fits(machine: Machine, name: str) -> None:
-    import probe
     from probe._render import render_text as probe_text
 
     profile = probe.detect(context=machine(name))
     for width in (80, 132):
         assert_fits(text(probe_text(profile), width), width)
+
+
+def test_bench_hardware_catalog_fits() -> None:
+    from bench.cli._render import render_catalog
+
+    table = render_catalog(probe.catalog_entries())
+    for width in (80, 132):
+        out = text(table, width)
+        assert_fits(out, width)
+        assert "rtx4090" in out and "GB/s" in out  # a table, not the stacked fallback

@@ -6,6 +6,7 @@ with markup and emoji off, and our own colours are Text objects, so ``synth:llam
 
 from __future__ import annotations
 
+from collections import Counter
 from typing import Any
 
 from rich.console import Group, RenderableType
@@ -57,14 +58,14 @@ def render_text(r: PlanResult) -> RenderableType:
     one line per row, rather than wrapping inside it."""
     cols = [
         Column("quant"),
-        Column("file", right=True, drop=3),
+        Column("file", right=True, drop=2),
         Column("ctx", right=True),
         Column("fits"),
         Column("how", drop=5),
-        Column("memory (predicted)", drop=2),
+        Column("memory (predicted)", drop=1),
         Column("rule of thumb", right=True, drop=6),
-        Column("max ctx", right=True, drop=4),
-        Column("llama.cpp flags", drop=1, spill=True),
+        Column("max ctx", right=True, drop=3),
+        Column("llama.cpp flags", drop=4, spill=True),
     ]
     rows: list[list[Cell]] = []
     keys: list[str] = []
@@ -210,7 +211,7 @@ def render_engines(infos: list[EngineInfo]) -> RenderableType:
         Column("commit", drop=2),
         Column("backends", drop=3),
         Column("devices", drop=4),
-        Column("path (found by)", drop=1, spill=True),
+        Column("path (found by)", drop=5, spill=True),
     ]
     rows: list[list[Cell]] = [
         [
@@ -256,11 +257,18 @@ def synth_line(made: Made) -> str:
     return f"{r.path}  {r.size_bytes / 1e6:.1f} MB  {human_params(made.n_params)} params  {how}"
 
 
+def _counted(items: list[str], sep: str) -> str:
+    """``["80 GiB"] * 8`` -> ``8 x 80 GiB``; different items joined by ``sep``."""
+    counts = Counter(items)
+    return sep.join(f"{n} x {v}" if n > 1 else v for v, n in counts.items())
+
+
 def render_catalog(entries: tuple[Any, ...]) -> RenderableType:
     rows = []
     for e in entries:
-        mem = " + ".join(f"{g.mem_gib:g} GiB" for g in e.gpus) or f"{e.ram_gib:g} GiB RAM"
-        bw = " / ".join(f"{g.bw_gbs:g}" for g in e.gpus) or f"{e.ram_bw_gbs:g}"
+        # "8 x 80 GiB", not eight sums: a multi-GPU node stays one short cell.
+        mem = _counted([f"{g.mem_gib:g} GiB" for g in e.gpus], " + ") or f"{e.ram_gib:g} GiB RAM"
+        bw = _counted([f"{g.bw_gbs:g}" for g in e.gpus], " / ") or f"{e.ram_bw_gbs:g}"
         cpu = probe.load_host(e.name).cpu
         peak = (
             f"{e.gpus[0].fp16_tflops:g} TFLOPS"
