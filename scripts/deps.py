@@ -26,4 +26,6 @@ def deps(pyproject: str) -> list[str]:
 
 if __name__ == "__main__":
     root = Path(__file__).resolve().parents[1]
-    sys.stdout.write(" ".join(f"'{d}'" for d in deps((root / "pyproject.toml").read_text())) + "\n")
+    # One specifier a line, unquoted: the Makefile passes them through $$(...), where quotes
+    # would stay literal; no specifier here holds a space or a shell character that matters.
+    sys.stdout.write("\n".join(deps((root / "pyproject.toml").read_text())) + "\n")
