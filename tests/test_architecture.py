@@ -132,3 +132,25 @@ def test_only_the_store_runs_sql() -> None:
             if isinstance(call, ast.Attribute) and call.attr in sql_calls:
                 bad.append(f"{path.relative_to(ROOT)}:{node.lineno} calls .{call.attr}()")
     assert not bad, "\n".join(bad)
+
+
+def test_lint_dependencies_reach_pip_as_plain_specifiers() -> None:
+    """make lint passes scripts/deps.py's output through the shell's $(...): each word must be a
+    bare specifier (a quote would reach pip literally), and llama.cpp is never compiled."""
+    import re
+    import subprocess
+    import sys
+
+    root = Path(__file__).resolve().parents[1]
+    words = subprocess.run(
+        ["sh", "-c", f'for w in $("{sys.executable}" scripts/deps.py); do echo "$w"; done'],
+        cwd=root,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.split("\n")[:-1]
+    assert "click>=8.1" in words and "pytest>=8.0" in words
+    assert all(
+        re.fullmatch(r"[A-Za-z][A-Za-z0-9_.\-\[\],]*([<>=!~]=?[\w.*,<>=!~]+)?", w) for w in words
+    )
+    assert not any(w.startswith("llama-cpp-python") for w in words)
