@@ -410,6 +410,13 @@ def test_batched_bench_rows_parse_and_failures_say_why(tmp_path: Path) -> None:
     fake.write_text("#!/bin/sh\necho 'error: unable to load model' >&2\nexit 1\n")
     rows, error = _serve.run_batched_bench([str(fake)], 10)
     assert rows == [] and "exited 1: error: unable to load model" in (error or "")
+    # llama.cpp's logger can drop every row at exit: retried once, then named.
+    fake.write_text(
+        f"#!/bin/sh\n[ -e {tmp_path}/ran ] && echo '{json.dumps(row)}'\ntouch {tmp_path}/ran\n"
+    )
+    assert _serve.run_batched_bench([str(fake)], 10, {(2, 32)}) == ([row], None)
+    rows, error = _serve.run_batched_bench([str(fake)], 10, {(2, 32), (4, 32)})
+    assert rows == [row] and "no row for 4 users x pp32 twice" in (error or "")
 
 
 def test_bench_serve_command_passes_the_request(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -338,28 +338,53 @@ def drive_level(
 def batched_bench_argv(
     binary: Path, model: Path, flags: list[str], ctx: int, req: ServeRequest
 ) -> list[str]:
+    # The last user count runs twice: llama.cpp's logger writes from a worker thread and drops
+    # what is still queued when the tool exits (llama.cpp issue 22142; on a busy 2-core runner
+    # it lost every row of a fast run, 0c1e570). The repeat keeps the process alive until the
+    # rows that matter are written; run_batched_bench keeps the first row of each level.
+    users = [*req.users, req.users[-1]]
     return [
         str(binary), "-m", str(model), *flags, "-c", str(ctx),
         "-npp", ",".join(map(str, req.prompts)), "-ntg", str(req.n_gen),
-        "-npl", ",".join(map(str, req.users)), "--output-format", "jsonl",
+        "-npl", ",".join(map(str, users)), "--output-format", "jsonl",
     ]  # fmt: skip
 
 
-def run_batched_bench(argv: list[str], timeout_s: float) -> tuple[list[dict[str, Any]], str | None]:
-    """llama-batched-bench's rows (its JSONL), or an error line. Rows whose pl x (pp + tg)
-    exceed -c are skipped by the tool itself."""
-    try:
-        done = subprocess.run(
-            argv, capture_output=True, text=True, timeout=timeout_s, check=False,
-            preexec_fn=_die_with_parent(), start_new_session=True,
-        )  # fmt: skip
-    except subprocess.TimeoutExpired:
-        return [], f"llama-batched-bench timed out after {timeout_s:.0f} s"
-    rows = parse_jsonl(done.stdout + "\n" + done.stderr)
-    if done.returncode != 0:
-        tail = " | ".join(done.stderr.strip().splitlines()[-3:])
-        return rows, f"llama-batched-bench exited {done.returncode}: {tail[:300]}"
-    return rows, None
+def expected_rows(req: ServeRequest) -> set[tuple[int, int]]:
+    """(pl, pp) levels llama-batched-bench runs: those whose pl x (pp + tg) fit -c."""
+    return {(n, p) for n in req.users for p in req.prompts if n * (p + req.n_gen) <= req.ctx}
+
+
+def run_batched_bench(
+    argv: list[str], timeout_s: float, expected: set[tuple[int, int]] | None = None
+) -> tuple[list[dict[str, Any]], str | None]:
+    """llama-batched-bench's rows (its JSONL, the first of each (pl, pp)), or an error line.
+    Rows whose pl x (pp + tg) exceed -c are skipped by the tool itself; rows ``expected`` but
+    lost by its logger are retried once, then named."""
+    rows: dict[tuple[Any, Any], dict[str, Any]] = {}
+    for _attempt in range(2):
+        try:
+            done = subprocess.run(
+                argv, capture_output=True, text=True, timeout=timeout_s, check=False,
+                preexec_fn=_die_with_parent(), start_new_session=True,
+            )  # fmt: skip
+        except subprocess.TimeoutExpired:
+            return list(rows.values()), f"llama-batched-bench timed out after {timeout_s:.0f} s"
+        for r in parse_jsonl(done.stdout + "\n" + done.stderr):
+            rows.setdefault((r.get("pl"), r.get("pp")), r)
+        if done.returncode != 0:
+            tail = " | ".join(done.stderr.strip().splitlines()[-3:])
+            return list(
+                rows.values()
+            ), f"llama-batched-bench exited {done.returncode}: {tail[:300]}"
+        missing = (expected or set()) - set(rows)
+        if not missing:
+            return list(rows.values()), None
+    lost = ", ".join(f"{n} users x pp{p}" for n, p in sorted(missing))
+    return list(rows.values()), (
+        f"llama-batched-bench printed no row for {lost} twice (llama.cpp's logger drops lines "
+        "at exit, issue 22142)"
+    )
 
 
 # -- the sweep --------------------------------------------------------------------------------
@@ -453,7 +478,9 @@ def run_serve(
     if req.batched_bench and bb is not None:
         log("llama-batched-bench: the engine-side ceiling")
         rows, bb_error = run_batched_bench(
-            batched_bench_argv(bb, target.path, flags, req.ctx, req), req.request_timeout_s
+            batched_bench_argv(bb, target.path, flags, req.ctx, req),
+            req.request_timeout_s,
+            expected_rows(req),
         )
     elif req.batched_bench:
         bb_error = "llama-batched-bench not found beside llama-server (bench engines build)"
