@@ -33,10 +33,10 @@ SERVING_PREDICTOR = "rigbench-serving"
 # History: 1 — shared-weight decode steps, serialized prefills, queue from prefill overlap.
 SERVING_PREDICTOR_VERSION = "1"
 # What llama-server adds to a request beyond its prefill, on 127.0.0.1: HTTP parse, task
-# queue hand-off, slot launch, sampling and the first SSE frame. Fitted on this project's
-# 2-core EPYC runner (llama.cpp 0c1e570, a 4-layer synthetic Q8_0, prompt 32, 1 user):
-# measured TTFT minus predicted prefill, median of the requests.
-REQUEST_OVERHEAD_S = 3e-3
+# queue hand-off, slot launch, sampling and the first SSE frame. `bench serve` on this project's
+# 2-core runner (llama.cpp 0c1e570, synthetic Q8_0 of 2 M and 156 M parameters, 1 user, prompt
+# 32-512): TTFT minus the server's own prompt_ms, median per level, 0.8-1.9 ms; 2 ms here.
+REQUEST_OVERHEAD_S = 2e-3
 
 
 @dataclass(frozen=True, slots=True)
