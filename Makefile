@@ -58,10 +58,12 @@ chromium: ## Install Debian's Chromium for the HTML report tests, when missing
 	  echo "installing chromium (HTML report tests)" >&2; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
 
-lint: $(LINT_STAMP) ## ruff format --check, ruff check and mypy (no llama.cpp build needed)
+lint: $(LINT_STAMP) ## ruff, mypy, and actionlint + zizmor on the workflows (no llama.cpp build needed)
 	$(BIN)/ruff format --check probe bench report tests scripts
 	$(BIN)/ruff check probe bench report tests scripts
 	$(BIN)/mypy
+	$(BIN)/actionlint .github/workflows/*.yml
+	$(BIN)/zizmor --offline .github/workflows/
 
 format: $(LINT_STAMP) ## Reformat the code with ruff
 	$(BIN)/ruff format probe bench report tests scripts
