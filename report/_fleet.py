@@ -278,17 +278,21 @@ def _slug(text: str) -> str:
 def gate(db: Path | None, baselines: list[Path], max_regression: float) -> list[GateResult]:
     """Each machine of the store (its latest sweep of each model) against its own baseline:
     the bundle with its runner label, else with its host fingerprint. A machine or model with
-    no baseline gets a result with ``baseline`` None (reported, not a failure).
+    no baseline gets a result with ``baseline`` None (reported, not a failure), and so does
+    every machine when the baseline directory is missing or empty: a repository that has not
+    committed its first baselines yet still gets its report.
 
     Raises:
-        UserError: no bundle in ``baselines``, or one that cannot be read.
+        UserError: a bundle that cannot be read.
     """
-    files = _bundle.bundle_files(baselines)
+    files = _bundle.bundle_files(
+        [p for p in baselines if p.exists() or p.name.endswith(_bundle.SUFFIX)]
+    )
     if not files:
-        raise UserError(
-            f"no baseline bundles (*{_bundle.SUFFIX}) in {', '.join(map(str, baselines))}",
-            hint="write them with: report baseline update --dir baseline/",
-        )
+        fleet = load_fleet(db)
+        return [
+            GateResult(m.key, p.label, None, (), ()) for m in fleet.machines for p in m.report.parts
+        ]
     with tempfile.TemporaryDirectory(prefix="rigbench-baseline-") as tmp:
         base_db = Path(tmp) / "baseline.db"
         by_machine = _load_baselines(base_db, files)

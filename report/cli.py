@@ -294,7 +294,7 @@ def _gate_bundles(db: Path | None, path: Path, candidate: int | None, limit: flo
             "--candidate goes with a sweep id baseline",
             hint="with baseline bundles, every machine's latest sweep of each model is gated",
         )
-    if not path.exists():
+    if not path.exists() and path.name.endswith(".json"):
         raise UserError(
             f"no baseline sweep id or bundle at {path}",
             hint="write baselines with: report baseline update --dir baseline/",
@@ -304,7 +304,10 @@ def _gate_bundles(db: Path | None, path: Path, candidate: int | None, limit: flo
         click.echo(line)
     missing = [g for g in results if g.baseline is None]
     if missing:
-        stderr_console().print(f"warning: {len(missing)} machine/model(s) have no baseline")
+        stderr_console().print(
+            f"warning: {len(missing)} machine/model(s) have no baseline in {path}\n"
+            "hint: write them with: report baseline update --dir baseline/, then commit them"
+        )
     bad = [g for g in results if g.regressed]
     if bad:
         raise UserError(

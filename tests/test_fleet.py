@@ -490,11 +490,25 @@ def test_a_missing_baseline_is_reported_not_fatal(
     assert res.exit_code == 1 and "regressed by more than 5%" in res.stderr
 
 
+def test_no_baselines_yet_is_reported_not_fatal(
+    hosts: list[probe.HostProfile], tmp_path: Path
+) -> None:
+    """A repository's first run: baseline/ missing or empty, every machine reported."""
+    db = _fleet_db(hosts, tmp_path, (1.0, 1.0), name="cand")
+    (tmp_path / "empty").mkdir()
+    for where in (tmp_path / "missing", tmp_path / "empty"):
+        res = run("--db", str(db), "gate", "--baseline", str(where))
+        assert res.exit_code == 0, res.output
+        assert len(re.findall(r"^no baseline ", res.stdout, re.M)) == 2
+        assert "2 machine/model(s) have no baseline" in res.stderr
+        assert "report baseline update" in res.stderr
+
+
 def test_the_gate_still_takes_a_sweep_id(hosts: list[probe.HostProfile], tmp_path: Path) -> None:
     db = _fleet_db(hosts, tmp_path, (1.0,))
     res = run("--db", str(db), "gate", "--baseline", "1", "--candidate", "1")
     assert res.exit_code == 0 and res.stdout.startswith("ok"), res.output
-    res = run("--db", str(db), "gate", "--baseline", "nowhere/")
+    res = run("--db", str(db), "gate", "--baseline", "nowhere/gpu-0.rigbench.json")
     assert res.exit_code == 1 and "no baseline sweep id or bundle" in res.stderr
     res = run("--db", str(db), "gate", "--baseline", "1", "--max-regression", "lots")
     assert res.exit_code == 1 and "--max-regression" in res.stderr
