@@ -16,6 +16,8 @@ from bench.predictor import (
     calibrate as fit_calibration,
 )
 from bench.predictor import (
+    export_calibration,
+    import_calibration,
     load_calibrations,
     measured_backends,
     plan_to_dict,
@@ -167,8 +169,33 @@ def _depths(text: str) -> list[int]:
 @cli.command()
 @db_option()
 @click.option("--backend", default=None, help="Backend to fit (default: every one measured).")
-def calibrate(db: Path | None, backend: str | None) -> None:
-    """Fit this host's efficiency factors from its stored sweep measurements."""
+@click.option(
+    "--export",
+    "export_to",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Write this machine's stored calibration to FILE (JSON) instead of fitting.",
+)
+@click.option(
+    "--import",
+    "import_from",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    default=None,
+    help="Use the calibration FILE exported on an identical machine instead of fitting.",
+)
+@click.option("--force", is_flag=True, help="With --import: accept another GPU model's factors.")
+def calibrate(
+    db: Path | None,
+    backend: str | None,
+    export_to: Path | None,
+    import_from: Path | None,
+    force: bool,
+) -> None:
+    """Fit this host's efficiency factors from its stored sweep measurements, or carry them
+    to an identical machine (--export on one, --import on the other)."""
+    if export_to or import_from:
+        _travel(db, backend, export_to, import_from, force)
+        return
     host = probe.detect()
     store = Store.open(db)
     try:
@@ -186,3 +213,34 @@ def calibrate(db: Path | None, backend: str | None) -> None:
         for w in f.warnings:
             stderr_console().print(f"warning: {w}")
         click.echo(_render.calibration_line(f))
+
+
+def _travel(
+    db: Path | None,
+    backend: str | None,
+    export_to: Path | None,
+    import_from: Path | None,
+    force: bool,
+) -> None:
+    """``bench calibrate --export FILE`` / ``--import FILE``."""
+    if export_to and import_from:
+        raise UserError("--export and --import go one at a time", hint="run bench calibrate twice")
+    host = probe.detect()
+    store = Store.open(db)
+    try:
+        if export_to:
+            data = export_calibration(store, host, fingerprint(host), backend)
+        else:
+            assert import_from is not None  # one of the two, checked by the caller
+            try:
+                text = json.loads(import_from.read_text())
+            except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+                raise UserError(f"cannot read {import_from}: {exc}") from exc
+            name, cal = import_calibration(store, host, fingerprint(host), text, force)
+    finally:
+        store.close()
+    if export_to:
+        export_to.write_text(json.dumps(data, indent=2) + "\n")
+        click.echo(f"{export_to}: {data['backend']} calibration on {data['n_points']} points")
+    else:
+        click.echo(f"imported the {name} calibration ({cal.n_points} points) from {import_from}")

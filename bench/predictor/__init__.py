@@ -67,6 +67,7 @@ from bench.predictor._speed import (
     choose_backend,
     predict_speed,
 )
+from bench.predictor._travel import export_calibration, import_calibration
 
 __all__ = [
     "EFFICIENCY",
@@ -100,9 +101,11 @@ __all__ = [
     "calibrate",
     "choose_backend",
     "compare_published",
+    "export_calibration",
     "fit",
     "fits",
     "flags",
+    "import_calibration",
     "kv_bytes_per_layer",
     "layer_devices",
     "load_calibrations",
