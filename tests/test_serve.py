@@ -101,7 +101,9 @@ def test_a_level_is_bounded_in_time(fake_env: pytest.MonkeyPatch, tmp_path: Path
         t = time.perf_counter()
         _, recs = _serve.drive_level(port, 2, 4, 3, [7], 0.3, 10_000, 10)
         assert time.perf_counter() - t < 2
-    assert recs and max(r.sent_s for r in recs) < 0.3
+    # No request is started after 0.3 s: sent_s is stamped just after that decision (the
+    # connection is opened in between), so a loaded machine may stamp a few ms past it.
+    assert recs and max(r.sent_s for r in recs) < 0.3 + 0.05
 
 
 def test_a_request_past_its_timeout_is_an_error(
@@ -410,13 +412,15 @@ def test_batched_bench_rows_parse_and_failures_say_why(tmp_path: Path) -> None:
     fake.write_text("#!/bin/sh\necho 'error: unable to load model' >&2\nexit 1\n")
     rows, error = _serve.run_batched_bench([str(fake)], 10)
     assert rows == [] and "exited 1: error: unable to load model" in (error or "")
-    # llama.cpp's logger can drop every row at exit: retried once, then named.
+    # llama.cpp's logger can drop every row at exit: retried, then named.
     fake.write_text(
         f"#!/bin/sh\n[ -e {tmp_path}/ran ] && echo '{json.dumps(row)}'\ntouch {tmp_path}/ran\n"
     )
     assert _serve.run_batched_bench([str(fake)], 10, {(2, 32)}) == ([row], None)
     rows, error = _serve.run_batched_bench([str(fake)], 10, {(2, 32), (4, 32)})
-    assert rows == [row] and "no row for 4 users x pp32 twice" in (error or "")
+    assert rows == [row] and f"no row for 4 users x pp32 in {_serve.BATCHED_ATTEMPTS} runs" in (
+        error or ""
+    )
 
 
 def test_bench_serve_command_passes_the_request(monkeypatch: pytest.MonkeyPatch) -> None:

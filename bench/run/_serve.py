@@ -18,6 +18,7 @@ import json
 import random
 import socket
 import subprocess
+import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -311,9 +312,9 @@ def drive_level(
         rng = random.Random(seed * 7919 + u)
         start.wait()
         for _ in range(max_requests):
+            prompt = [rng.choice(vocab) for _ in range(n_prompt)]  # before the clock is read
             if time.perf_counter() - t0 >= duration_s:
                 break
-            prompt = [rng.choice(vocab) for _ in range(n_prompt)]
             rec = stream_completion(port, prompt, n_gen, request_timeout_s, t0, u)
             with lock:
                 records.append(rec)
@@ -355,35 +356,42 @@ def expected_rows(req: ServeRequest) -> set[tuple[int, int]]:
     return {(n, p) for n in req.users for p in req.prompts if n * (p + req.n_gen) <= req.ctx}
 
 
+BATCHED_ATTEMPTS = 4  # runs of llama-batched-bench before a lost row is named (a 2 MB model: ms)
+
+
 def run_batched_bench(
     argv: list[str], timeout_s: float, expected: set[tuple[int, int]] | None = None
 ) -> tuple[list[dict[str, Any]], str | None]:
     """llama-batched-bench's rows (its JSONL, the first of each (pl, pp)), or an error line.
     Rows whose pl x (pp + tg) exceed -c are skipped by the tool itself; rows ``expected`` but
-    lost by its logger are retried once, then named."""
+    lost by its logger are retried (BATCHED_ATTEMPTS runs in all), then named."""
     rows: dict[tuple[Any, Any], dict[str, Any]] = {}
-    for _attempt in range(2):
-        try:
-            done = subprocess.run(
-                argv, capture_output=True, text=True, timeout=timeout_s, check=False,
-                preexec_fn=_die_with_parent(), start_new_session=True,
-            )  # fmt: skip
-        except subprocess.TimeoutExpired:
-            return list(rows.values()), f"llama-batched-bench timed out after {timeout_s:.0f} s"
-        for r in parse_jsonl(done.stdout + "\n" + done.stderr):
+    for _attempt in range(BATCHED_ATTEMPTS):
+        # Files, not pipes: the logger's worker thread loses less at exit when its writes do
+        # not wait on a pipe reader (the same cure as llama-fit-params', bench/predictor).
+        with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
+            try:
+                code = subprocess.run(
+                    argv, stdout=out, stderr=err, text=True, timeout=timeout_s, check=False,
+                    preexec_fn=_die_with_parent(), start_new_session=True,
+                ).returncode  # fmt: skip
+            except subprocess.TimeoutExpired:
+                return list(rows.values()), f"llama-batched-bench timed out after {timeout_s:.0f} s"
+            out.seek(0)
+            err.seek(0)
+            stdout, stderr = out.read(), err.read()
+        for r in parse_jsonl(stdout + "\n" + stderr):
             rows.setdefault((r.get("pl"), r.get("pp")), r)
-        if done.returncode != 0:
-            tail = " | ".join(done.stderr.strip().splitlines()[-3:])
-            return list(
-                rows.values()
-            ), f"llama-batched-bench exited {done.returncode}: {tail[:300]}"
+        if code != 0:
+            tail = " | ".join(stderr.strip().splitlines()[-3:])
+            return list(rows.values()), f"llama-batched-bench exited {code}: {tail[:300]}"
         missing = (expected or set()) - set(rows)
         if not missing:
             return list(rows.values()), None
     lost = ", ".join(f"{n} users x pp{p}" for n, p in sorted(missing))
     return list(rows.values()), (
-        f"llama-batched-bench printed no row for {lost} twice (llama.cpp's logger drops lines "
-        "at exit, issue 22142)"
+        f"llama-batched-bench printed no row for {lost} in {BATCHED_ATTEMPTS} runs (llama.cpp's "
+        "logger drops lines at exit, issue 22142)"
     )
 
 
