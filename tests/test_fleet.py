@@ -21,6 +21,7 @@ from bench.records import StoredPoint, SweepInfo
 from bench.store import SweepOrigin
 from report import _bundle
 from report.cli import cli, main
+from tests._browser import browse
 
 FIXTURES = Path(__file__).parent / "fixtures" / "fleet"
 WORKFLOW = Path(__file__).resolve().parent.parent / ".github" / "workflows" / "fleet.yml"
@@ -372,7 +373,7 @@ def test_a_schema_1_store_is_upgraded_and_read(
     _export(db, tmp_path / "a.rigbench.json", "x")  # a read-only export of the old store
     Store.open(db).close()
     conn = sqlite3.connect(db)
-    assert conn.execute("SELECT value FROM meta").fetchone()[0] == "2"
+    assert conn.execute("SELECT value FROM meta").fetchone()[0] == "3"  # 1 -> 2 -> 3
     assert "label" in [r[1] for r in conn.execute("PRAGMA table_info(sweeps)")]
     conn.close()
 
@@ -420,6 +421,11 @@ def test_two_machines_merged_give_one_fleet_report(
         and "gpu-0" in html
         and "http" not in html.replace('xmlns="http://www.w3.org/2000/svg"', "")
     )
+    page = tmp_path / "fleet.html"
+    page.write_text(html)
+    seen = browse(page, tmp_path)  # as a reader opens it: drawn, and nothing fetched
+    assert seen.colors > 40 and seen.page_requests == []
+    assert "<svg" in seen.dom and fp1 in seen.dom
     text = run("--db", str(db), "fleet").stdout
     assert "gpu-0" in text and fp1 in text
 

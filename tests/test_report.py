@@ -5,11 +5,9 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import sqlite3
 import subprocess
 import sys
-import zlib
 from pathlib import Path
 
 import pytest
@@ -20,6 +18,7 @@ from bench import Measurement, Prediction, RunConfig, SpeedPrediction, Store
 from bench import store as _store
 from report import _compare
 from report.cli import cli
+from tests._browser import browse
 
 GOLDEN = Path(__file__).parent / "fixtures" / "report"
 UPDATE = os.environ.get("RIGBENCH_UPDATE_GOLDEN") == "1"
@@ -153,25 +152,6 @@ def test_other_predictor_versions_are_not_compared(
     assert "(not comparable)" in res.stdout and "another predictor version" in res.stdout
 
 
-def chromium() -> str:
-    path = shutil.which("chromium") or shutil.which("chromium-browser")
-    if path is None:
-        pytest.fail("chromium is not installed: `make test` installs it (apt-get install chromium)")
-    return path
-
-
-def _png_colors(png: bytes) -> int:
-    """Distinct byte values in the decompressed image data: a blank page has very few."""
-    data, i = b"", 8
-    while i < len(png):
-        n = int.from_bytes(png[i : i + 4], "big")
-        kind = png[i + 4 : i + 8]
-        if kind == b"IDAT":
-            data += png[i + 8 : i + 8 + n]
-        i += 12 + n
-    return len(set(zlib.decompress(data)))
-
-
 def test_html_renders_charts_offline_in_chromium(
     machine,
     tmp_path: Path,  # type: ignore[no-untyped-def]
@@ -187,50 +167,12 @@ def test_html_renders_charts_offline_in_chromium(
     assert html.count("<svg") >= 4 and "quant ladder" in html
     assert "http://" not in html.replace('xmlns="http://www.w3.org/2000/svg"', "")
     assert "https://" not in html
-    netlog, shot = tmp_path / "net.json", tmp_path / "shot.png"
-    base = [
-        chromium(),
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--disable-quic",
-        f"--user-data-dir={tmp_path / 'profile'}",
-        "--window-size=1200,1600",
-    ]
-    subprocess.run(
-        [*base, f"--screenshot={shot}", f"--log-net-log={netlog}", page.as_uri()],
-        capture_output=True,
-        timeout=120,
-        check=False,
-    )
-    assert shot.exists() and _png_colors(shot.read_bytes()) > 40  # charts drew, not blank
-    # Requests the page made: URL requests with an origin (Chromium's own update and time
-    # checks carry "not an origin" and are not the page's doing).
-    log = json.loads(netlog.read_text())
-    start = log["constants"]["logEventTypes"]["URL_REQUEST_START_JOB"]
-    jobs = [
-        e["params"] for e in log["events"] if e["type"] == start and "url" in e.get("params", {})
-    ]
-    assert jobs  # the log did record URL requests (Chromium's own, at least)
-    page_requests = [
-        j["url"]
-        for j in jobs
-        if j.get("initiator") != "not an origin"
-        and not j["url"].startswith(("file:", "data:", "about:"))
-    ]
-    assert page_requests == []
+    seen = browse(page, tmp_path)
+    assert seen.colors > 40  # charts drew, not blank
+    assert seen.logged_requests  # the log did record URL requests (Chromium's own, at least)
+    assert seen.page_requests == []
     assert "Content-Security-Policy" in html and "default-src 'none'" in html
-    dom = subprocess.run(
-        [*base, "--dump-dom", page.as_uri()],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    ).stdout
+    dom = seen.dom
     assert dom.count("<circle") >= 10 and "<polyline" in dom
 
 

@@ -5,7 +5,6 @@ points share all other axis values (read from the data attributes the charts emi
 from __future__ import annotations
 
 import json
-import subprocess
 from collections.abc import Callable
 from html.parser import HTMLParser
 from pathlib import Path
@@ -14,8 +13,8 @@ from typing import Any
 import pytest
 
 from report import _data, _html
+from tests._browser import browse
 from tests._sweeps import four_axis_db
-from tests.test_report import _png_colors, chromium
 
 Machine = Callable[..., Any]  # the conftest fixture: a recorded machine by name
 
@@ -56,46 +55,10 @@ def test_html_in_chromium(
     rep = _data.load(four_axis_db(tmp_path / "r.db", machine, monkeypatch))
     page = tmp_path / "report.html"
     page.write_text(_html.render_html(rep))
-    netlog, shot = tmp_path / "net.json", tmp_path / "shot.png"
-    base = [
-        chromium(),
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--disable-quic",
-        f"--user-data-dir={tmp_path / 'profile'}",
-        "--window-size=1200,1600",
-    ]
-    subprocess.run(
-        [*base, f"--screenshot={shot}", f"--log-net-log={netlog}", page.as_uri()],
-        capture_output=True,
-        timeout=120,
-        check=False,
-    )
-    assert shot.exists() and _png_colors(shot.read_bytes()) > 40
-    log = json.loads(netlog.read_text())
-    start = log["constants"]["logEventTypes"]["URL_REQUEST_START_JOB"]
-    urls = [
-        e["params"] for e in log["events"] if e["type"] == start and "url" in e.get("params", {})
-    ]
-    page_requests = [
-        j["url"]
-        for j in urls
-        if j.get("initiator") != "not an origin"
-        and not j["url"].startswith(("file:", "data:", "about:"))
-    ]
-    assert page_requests == []
-    dom_text = subprocess.run(
-        [*base, "--dump-dom", page.as_uri()],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    ).stdout
+    seen = browse(page, tmp_path)
+    assert seen.colors > 40
+    assert seen.page_requests == []
+    dom_text = seen.dom
     dom = Dom()
     dom.feed(dom_text)
 
