@@ -19,6 +19,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from bench._store_schema import (
+    LLAMA_BENCH_TABLE,
+    SCHEMA,
+    SCHEMA_VERSION,
+    UPGRADES,
+)
 from bench.records import (
     Calibration,
     Measurement,
@@ -30,99 +36,7 @@ from bench.records import (
 from probe import HostProfile
 from probe.errors import UserError
 
-# Store schema history:
-#   1 — first version (rigbench 0.1): hosts, sweeps, points, calibrations, llama_bench table.
-#   2 — sweeps.label: the CI runner label a sweep was exported with, kept when bundles of
-#       several machines are merged (issue 16); a schema-1 store read read-only has none.
-SCHEMA_VERSION = 2
 BUSY_TIMEOUT_S = 30  # a second writer waits this long for the first one's transaction
-
-# llama-bench's own SQL table (`llama-bench -o sql`, llama.cpp 0c1e570), kept in step with the
-# points by triggers, so llama.cpp's scripts/compare-llama-bench.py reads this database as if
-# llama-bench had written it (the script looks for a table, not a view).
-LLAMA_BENCH_COLUMNS = (
-    ("build_commit", "TEXT"),
-    ("build_number", "INTEGER"),
-    ("cpu_info", "TEXT"),
-    ("gpu_info", "TEXT"),
-    ("backends", "TEXT"),
-    ("model_filename", "TEXT"),
-    ("model_type", "TEXT"),
-    ("model_size", "INTEGER"),
-    ("model_n_params", "INTEGER"),
-    ("n_batch", "INTEGER"),
-    ("n_ubatch", "INTEGER"),
-    ("n_threads", "INTEGER"),
-    ("cpu_mask", "TEXT"),
-    ("cpu_strict", "INTEGER"),
-    ("poll", "INTEGER"),
-    ("type_k", "TEXT"),
-    ("type_v", "TEXT"),
-    ("n_gpu_layers", "INTEGER"),
-    ("n_cpu_moe", "INTEGER"),
-    ("split_mode", "TEXT"),
-    ("main_gpu", "INTEGER"),
-    ("no_kv_offload", "INTEGER"),
-    ("flash_attn", "INTEGER"),
-    ("devices", "TEXT"),
-    ("tensor_split", "TEXT"),
-    ("tensor_buft_overrides", "TEXT"),
-    ("load_mode", "TEXT"),
-    ("lazy_mode", "TEXT"),
-    ("embeddings", "INTEGER"),
-    ("no_op_offload", "INTEGER"),
-    ("no_host", "INTEGER"),
-    ("repack", "INTEGER"),
-    ("fit_target", "INTEGER"),
-    ("fit_min_ctx", "INTEGER"),
-    ("n_prompt", "INTEGER"),
-    ("n_gen", "INTEGER"),
-    ("n_depth", "INTEGER"),
-    ("test_time", "TEXT"),
-    ("avg_ns", "INTEGER"),
-    ("stddev_ns", "INTEGER"),
-    ("avg_ts", "REAL"),
-    ("stddev_ts", "REAL"),
-)
-_COLS = ", ".join(name for name, _ in LLAMA_BENCH_COLUMNS)
-LLAMA_BENCH_TABLE = (
-    "CREATE TABLE IF NOT EXISTS llama_bench (point_id INTEGER PRIMARY KEY, "
-    + ", ".join(f"{n} {t}" for n, t in LLAMA_BENCH_COLUMNS)
-    + ");\n"
-    "CREATE TRIGGER IF NOT EXISTS llama_bench_add AFTER INSERT ON points "
-    "WHEN NEW.status = 'ok' AND NEW.engine_record_json IS NOT NULL BEGIN "
-    f"INSERT INTO llama_bench (point_id, {_COLS}) VALUES (NEW.id, "
-    + ", ".join(f"json_extract(NEW.engine_record_json, '$.{n}')" for n, _ in LLAMA_BENCH_COLUMNS)
-    + "); END;\n"
-    "CREATE TRIGGER IF NOT EXISTS llama_bench_drop AFTER DELETE ON points BEGIN "
-    "DELETE FROM llama_bench WHERE point_id = OLD.id; END;\n"
-)
-
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS hosts (
-    fingerprint TEXT PRIMARY KEY, profile_json TEXT NOT NULL, first_seen TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS sweeps (
-    id INTEGER PRIMARY KEY, created_at TEXT NOT NULL, host_fingerprint TEXT NOT NULL,
-    model_json TEXT NOT NULL, model_spec_json TEXT, engine_json TEXT NOT NULL,
-    args_json TEXT NOT NULL, args_key TEXT NOT NULL, status TEXT NOT NULL DEFAULT 'running',
-    finished_at TEXT, label TEXT);
-CREATE TABLE IF NOT EXISTS points (
-    id INTEGER PRIMARY KEY, sweep_id INTEGER NOT NULL REFERENCES sweeps(id),
-    point_key TEXT NOT NULL, created_at TEXT NOT NULL,
-    config_json TEXT NOT NULL, prediction_json TEXT, status TEXT NOT NULL,
-    failure_class TEXT, skip_rule TEXT,
-    n_prompt INTEGER, n_gen INTEGER, n_depth INTEGER,
-    avg_ts REAL, stddev_ts REAL, samples_ns_json TEXT,
-    peak_rss_bytes INTEGER, peak_gpu_bytes_json TEXT, load_s REAL,
-    engine_record_json TEXT, returncode INTEGER, stderr_tail TEXT,
-    UNIQUE (sweep_id, point_key));
-CREATE TABLE IF NOT EXISTS calibrations (
-    host_fingerprint TEXT NOT NULL, backend TEXT NOT NULL, k_bw REAL NOT NULL,
-    k_compute REAL NOT NULL, k_attn REAL NOT NULL, n_points INTEGER NOT NULL,
-    residual_sd REAL, fitted_at TEXT NOT NULL,
-    predictor_version TEXT NOT NULL, PRIMARY KEY (host_fingerprint, backend));
-{LLAMA_BENCH_TABLE}"""
 
 
 def now() -> str:
@@ -157,9 +71,9 @@ class SweepOrigin:
 
 def _upgrade(conn: sqlite3.Connection, version: int) -> None:
     """Step an older store up to SCHEMA_VERSION, one version at a time."""
-    if version == 1:  # 1 -> 2: runner labels of imported sweeps
-        conn.execute("ALTER TABLE sweeps ADD COLUMN label TEXT")
-        version = 2
+    for step in range(version, SCHEMA_VERSION):
+        for sql in UPGRADES[step]:
+            conn.execute(sql)
     conn.execute("UPDATE meta SET value = ? WHERE key = 'schema_version'", (str(SCHEMA_VERSION),))
 
 
@@ -215,7 +129,7 @@ class Store:
                     )
                 return cls(path, conn)
             conn.execute("BEGIN IMMEDIATE")
-            conn.executescript(_SCHEMA.format(LLAMA_BENCH_TABLE=LLAMA_BENCH_TABLE))
+            conn.executescript(SCHEMA.format(LLAMA_BENCH_TABLE=LLAMA_BENCH_TABLE))
             if version is None:
                 conn.execute(
                     "INSERT OR REPLACE INTO meta VALUES ('schema_version', ?)",
@@ -444,6 +358,58 @@ class Store:
         row = self.conn.execute("SELECT * FROM sweeps WHERE id = ?", (sweep_id,)).fetchone()
         return _sweep(row) if row else None
 
+    # -- serve runs (bench serve) -------------------------------------------------------------
+    def start_serve(
+        self,
+        fp: str,
+        model: dict[str, Any],
+        engine: dict[str, Any],
+        args: dict[str, Any],
+        prediction: dict[str, Any] | None,
+    ) -> int:
+        """A ``bench serve`` run, before its first level (status 'running')."""
+        row: dict[str, str | None] = {
+            "created_at": now(),
+            "host_fingerprint": fp,
+            "model_json": json.dumps(model),
+        }
+        row |= {"engine_json": json.dumps(engine), "args_json": json.dumps(args)}
+        row["prediction_json"] = json.dumps(prediction) if prediction is not None else None
+        return self._tx(_insert("INSERT INTO serve_runs", row), tuple(row.values()))
+
+    def add_serve_level(self, run_id: int, level: dict[str, Any]) -> None:
+        """One finished level (users, n_prompt, n_gen, skipped, summary, predicted, energy,
+        requests), in one transaction, as soon as it finishes."""
+        row: dict[str, Any] = {"run_id": run_id, "created_at": now()}
+        row |= {k: level.get(k) for k in ("users", "n_prompt", "n_gen", "skipped")}
+        for k in ("summary", "predicted", "energy", "requests"):
+            row[f"{k}_json"] = json.dumps(level[k]) if level.get(k) is not None else None
+        self._tx(_insert("INSERT OR REPLACE INTO serve_levels", row), tuple(row.values()))
+
+    def finish_serve(self, run_id: int, status: str) -> None:
+        self._tx(
+            "UPDATE serve_runs SET status = ?, finished_at = ? WHERE id = ?",
+            (status, now(), run_id),
+        )
+
+    def serve_runs(self, fp: str | None = None) -> list[dict[str, Any]]:
+        """Stored serve runs, oldest first, each with its ``levels`` in the order they ran
+        (none in a store older than schema 3 read read-only)."""
+        if not self.conn.execute(
+            "SELECT name FROM sqlite_master WHERE type='table' AND name='serve_runs'"
+        ).fetchone():
+            return []
+        sql, args = "SELECT * FROM serve_runs", tuple[str, ...]()
+        if fp is not None:
+            sql, args = sql + " WHERE host_fingerprint = ?", (fp,)
+        runs = []
+        for r in self.conn.execute(sql + " ORDER BY id", args).fetchall():
+            levels = self.conn.execute(
+                "SELECT * FROM serve_levels WHERE run_id = ? ORDER BY id", (r["id"],)
+            )
+            runs.append(_unjson(r) | {"levels": [_unjson(lv) for lv in levels]})
+        return runs
+
     def host_profile(self, fp: str) -> HostProfile | None:
         from probe import host_profile_from_dict
 
@@ -512,6 +478,13 @@ def _connect_readonly(path: Path) -> sqlite3.Connection:
 
 def _loads(text: str | None, default: Any = None) -> Any:
     return json.loads(text) if text else default
+
+
+def _unjson(r: sqlite3.Row) -> dict[str, Any]:
+    """A row as a dict, its ``*_json`` columns decoded under their names without ``_json``."""
+    return {
+        k.removesuffix("_json"): _loads(v) if k.endswith("_json") else v for k, v in dict(r).items()
+    }
 
 
 def _insert(verb: str, row: dict[str, Any]) -> str:

@@ -13,7 +13,8 @@ from rich.table import Table
 from bench.cli._group import cli
 from bench.cli._options import axis, model_option, positive
 from bench.run import ServeOutcome, ServeRequest, run_serve, serve_outcome_to_dict
-from probe.cli_support import format_option, stderr_console, stdout_console, write_output
+from bench.store import default_path
+from probe.cli_support import db_option, format_option, stderr_console, stdout_console, write_output
 from probe.errors import UserError
 
 _UNITS = {"s": 1.0, "m": 60.0, "h": 3600.0}
@@ -43,6 +44,7 @@ def duration(text: str) -> float:
 @click.option("--llama-server", "llama_server", default=None, help="Use this llama-server.")
 @click.option("--no-batched-bench", is_flag=True, help="Skip llama-batched-bench.")
 @click.option("--offline", is_flag=True, help="Use the HF cache only.")
+@db_option()
 @format_option("text", "json")
 def serve_cmd(fmt: str, **f: Any) -> None:
     """Serve a model with llama-server to N concurrent users; measure TTFT, tokens/s, energy."""
@@ -53,6 +55,7 @@ def serve_cmd(fmt: str, **f: Any) -> None:
         price_kwh=positive("--price-kwh", f["price_kwh"], allow_zero=True),
         threads=f["threads"], llama_server=f["llama_server"],
         batched_bench=not f["no_batched_bench"], offline=bool(f["offline"]),
+        db=f["db"] or default_path(),
     )  # fmt: skip
     outcome = run_serve(req, log=stderr_console().print)
     if fmt == "json":

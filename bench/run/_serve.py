@@ -33,6 +33,7 @@ from bench.records import MemConfig, RunConfig, SweepRequest
 from bench.run import _engines
 from bench.run._orchestrate import Target, choose_targets, host_profile
 from bench.run._process import _die_with_parent, _kill, parse_jsonl
+from bench.run._serve_store import recording, stored_calibrations
 from probe.errors import UserError
 
 # `bench serve --format json` schema history:
@@ -70,6 +71,7 @@ class ServeRequest:
     batched_bench: bool = True
     offline: bool = False
     host: probe.HostProfile | None = None
+    db: Path | None = None  # the results store each level is written to (None: not stored)
 
 
 @dataclass(frozen=True, slots=True)
@@ -462,14 +464,16 @@ def run_serve(
     )
     prediction = predict_serving(
         target.spec, host, base, req.ctx, list(req.users), list(req.prompts), req.n_gen,
-        backend=backend,
+        stored_calibrations(req.db, host), backend,
     )  # fmt: skip
     vocab = normal_token_ids(target.path, target.spec.n_vocab)
     port = free_port()
     argv = server_argv(binary, target.path, flags, req.ctx, slots, port)
     log(f"serve: {target.label}, {fit.description}; {' '.join(argv[1:])}")
     levels: list[LevelResult] = []
+    run = {"model": target.facts, "engine": dataclasses.asdict(info), "argv": argv}
     with contextlib.ExitStack() as stack:
+        store_level = stack.enter_context(recording(req, host, run, prediction))
         tmp = work or Path(stack.enter_context(tempfile.TemporaryDirectory()))
         log_path = tmp / "llama-server.log"
         try:
@@ -480,6 +484,7 @@ def run_serve(
         for p in req.prompts:
             for n in req.users:
                 levels.append(_measure(req, port, n, p, vocab, prediction, meter, log))
+                store_level(levels[-1])
     rows: list[dict[str, Any]] = []
     bb_error: str | None = None
     bb = _engines.find_batched_bench(binary)
