@@ -202,6 +202,23 @@ def fleet(db: Path | None, sweep: str | None, depth: int, fmt: str, output: Path
 
 @cli.command()
 @DB
+@click.option(
+    "--run", "run", default=None, help="Serve run id(s), e.g. 2 or 2,3 (default: latest)."
+)
+@format_option("text", "md", "html", "json")
+@output_option()
+def serve(db: Path | None, run: str | None, fmt: str, output: Path | None) -> None:
+    """`bench serve` runs: TTFT, per-user and aggregate tokens/s and J/token per users x prompt
+    level, measured beside predicted (HTML: TTFT vs prompt and tokens/s vs users charts)."""
+    db = _db(db)
+    from report import _serve
+
+    _require(db)
+    write_output(_serve.render(_serve.load_serve(db, _ids(run)), fmt), output)
+
+
+@cli.command()
+@DB
 @click.argument("a", type=int)
 @click.argument("b", type=int)
 @format_option("text", "md", "json")
