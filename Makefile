@@ -72,8 +72,8 @@ format: $(LINT_STAMP) ## Reformat the code with ruff
 demo: install ## probe -> plan -> sweep -> summary on synthetic models, offline
 	bash scripts/demo.sh
 
-bench: install ## Performance goals: probe, engines, synthesis, plan, report, fleet, the headline model (out/bench-*.json)
-	@rc=0; for s in probe engines plan predict lomo sweep report fleet fuzz headline; do $(BIN)/python scripts/bench_$$s.py || rc=1; done; exit $$rc
+bench: install ## Performance goals: probe, engines, synthesis, plan, report, fleet, serving, the headline model (out/bench-*.json)
+	@rc=0; for s in probe engines plan predict lomo sweep report fleet fuzz serve headline; do $(BIN)/python scripts/bench_$$s.py || rc=1; done; exit $$rc
 
 clean: ## Remove the virtual environment and outputs
 	rm -rf $(VENV) out .pytest_cache .mypy_cache .ruff_cache *.egg-info

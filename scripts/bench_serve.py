@@ -1,0 +1,111 @@
+#!/usr/bin/env python3
+"""`make bench` for serving (issue 17), on a tiny synthetic llama (2 layers, 256 wide, Q8_0, ~2 MB,
+the shape tests/test_serve.py serves):
+
+1. `bench sweep` of the model with llama-bench (pp512, pp4096, tg32) into a fresh store: this
+   machine's calibration, fitted on llama-bench's numbers only.
+2. `bench serve` (run_serve, in this process) at 8 users for prompts of 512 and 4096 tokens,
+   predicting with that calibration.
+
+Goals: the load generator (this process's CPU time over each level, client threads included)
+costs < 10 % of llama-server's CPU time (psutil) over the same level; TTFT p50 measured vs the
+calibrated steady-state prediction within 20 % at both prompt lengths. Nothing is fitted on the
+TTFTs judged. Writes out/bench-serve.json.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import psutil
+from _goals import REPO, save, verdict
+
+sys.path.insert(0, str(REPO))
+
+# 1: first version
+SCHEMA_VERSION = 1
+BIN = Path(sys.executable).parent
+SHAPE = dict(n_layer=2, n_embd=256, n_head=4, n_head_kv=2, n_ff=512, n_vocab=2048, n_ctx=8192)
+USERS, PROMPTS, N_GEN = 8, (512, 4096), 32
+
+
+def main() -> int:
+    from bench.model import SynthSpec, synthesize
+    from bench.run import ServeRequest, _serve, run_serve
+
+    model = str(synthesize(SynthSpec(**SHAPE, quant="Q8_0")).path)  # type: ignore[arg-type]
+    work = Path(tempfile.mkdtemp(prefix="rigbench-serve-"))
+    db = work / "results.db"
+    env = {**os.environ, "RIGBENCH_DB": str(db)}
+    sweep = [str(BIN / "bench"), "sweep", "-m", model, "-p", "512,4096", "-n", str(N_GEN)]
+    done = subprocess.run([*sweep, "-r", "3"], capture_output=True, text=True, env=env)
+    if done.returncode not in (0, 2):  # 2: finished, some timings unstable
+        sys.exit(f"bench sweep failed: {done.stderr.strip()[-500:]}")
+    calibration = [x for x in done.stderr.splitlines() if x.startswith("calibration")]
+
+    cpu: list[dict[str, float]] = []
+    real_drive = _serve.drive_level
+
+    def drive(*a: Any, **k: Any) -> Any:
+        """One level, with this process's and llama-server's CPU seconds over it."""
+        servers = [p for p in psutil.Process().children(recursive=True) if "server" in p.name()]
+        s0 = sum(sum(p.cpu_times()[:2]) for p in servers)
+        c0 = time.process_time()
+        out = real_drive(*a, **k)
+        c1 = time.process_time()
+        s1 = sum(sum(p.cpu_times()[:2]) for p in servers)
+        cpu.append({"client_cpu_s": c1 - c0, "server_cpu_s": s1 - s0})
+        return out
+
+    _serve.drive_level = drive
+    req = ServeRequest(
+        model=model, ctx=USERS * (max(PROMPTS) + N_GEN + 64), users=(USERS,), prompts=PROMPTS,
+        n_gen=N_GEN, duration_s=15.0, batched_bench=False, db=db,
+    )  # fmt: skip
+    outcome = run_serve(req)
+    levels = []
+    for lv, c in zip(outcome.levels, cpu, strict=True):
+        s = lv.stats(req.price_kwh)
+        p = outcome.prediction.level(lv.users, lv.n_prompt)
+        pred = p.ttft_s if p else None
+        err = (pred - s["ttft_p50_s"]) / s["ttft_p50_s"] if pred and s["ttft_p50_s"] else None
+        share = c["client_cpu_s"] / c["server_cpu_s"] if c["server_cpu_s"] else None
+        levels.append(
+            {"users": lv.users, "n_prompt": lv.n_prompt, "requests": s["requests"],
+             "errors": s["errors"], "ttft_p50_s": s["ttft_p50_s"], "predicted_ttft_s": pred,
+             "ttft_error": err, **c, "client_share": share}
+        )  # fmt: skip
+    save("serve", {"schema_version": SCHEMA_VERSION, "model": Path(model).name, "users": USERS,
+                   "calibration": calibration, "levels": levels})  # fmt: skip
+    print(f"info  {calibration[0] if calibration else 'no calibration line'}")
+    goals = []
+    for lv in levels:
+        share, e = lv["client_share"], lv["ttft_error"]
+        print(
+            f"info  {USERS} users, prompt {lv['n_prompt']}: {lv['requests']} requests, "
+            f"{lv['errors']} errors; client CPU {lv['client_cpu_s']:.2f} s, llama-server CPU "
+            f"{lv['server_cpu_s']:.2f} s"
+        )
+        goals.append(
+            (f"load generator < 10 % of server CPU, prompt {lv['n_prompt']}",
+             share is not None and share < 0.10, "NA" if share is None else f"{share:.1%}")
+        )  # fmt: skip
+        figure = "NA" if e is None else (
+            f"{lv['ttft_p50_s'] * 1e3:.1f} ms measured, {lv['predicted_ttft_s'] * 1e3:.1f} ms "
+            f"predicted ({e:+.0%})"
+        )  # fmt: skip
+        goals.append(
+            (f"TTFT p50 within 20 % of prediction, prompt {lv['n_prompt']}",
+             e is not None and abs(e) <= 0.20, figure)
+        )  # fmt: skip
+    return verdict(goals)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
