@@ -132,7 +132,7 @@ def ttft_chart(run: dict[str, Any]) -> str:
             ser.predicted.append((lv["n_prompt"], p["ttft_s"] * 1e3, None, None))
     return sweep_chart(
         f"ttft-{run['id']}", "TTFT p50 vs prompt length (dashed: predicted)", "prompt tokens",
-        "TTFT ms", "n_prompt", list(series.values()),
+        "TTFT ms", "n_prompt", [s for s in series.values() if s.points or s.predicted],
     )  # fmt: skip
 
 
@@ -151,7 +151,7 @@ def speed_chart(run: dict[str, Any]) -> str:
                 ser.predicted.append((lv["users"], p[key], None, None))
     return sweep_chart(
         f"speed-{run['id']}", "tokens/s vs users (dashed: predicted)", "concurrent users",
-        "tokens/s", "users", list(series.values()),
+        "tokens/s", "users", [s for s in series.values() if s.points or s.predicted],
     )  # fmt: skip
 
 

@@ -10,6 +10,7 @@ from click.testing import CliRunner
 
 from bench.store import Store
 from report.cli import cli
+from tests._browser import browse
 
 
 def _level(users: int, n_prompt: int, ttft: float, jpt: float | None) -> dict[str, object]:
@@ -67,7 +68,12 @@ def test_report_serve_in_every_format(tmp_path: Path) -> None:
         'xmlns="http://www.w3.org/2000/svg"', ""
     )
     assert 'aria-label="TTFT p50 vs prompt length' in html and 'data-series="4 users"' in html
+    assert 'data-series="8 users"' not in html  # only skipped: nothing to draw
     assert 'data-series="per user, prompt 512"' in html and 'class="predicted"' in html
+    page = tmp_path / "serve.html"
+    page.write_text(html)
+    seen = browse(page, tmp_path)  # as a reader opens it: drawn, and nothing fetched
+    assert seen.colors > 40 and seen.page_requests == [] and "<svg" in seen.dom
 
 
 def test_report_serve_says_what_is_missing(tmp_path: Path) -> None:
