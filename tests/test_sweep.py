@@ -491,7 +491,11 @@ def test_llama_cpp_compare_script_reads_the_store(
     db = tmp_path / "r.db"
     args = ["-m", str(tiny), "-p", "32", "-n", "8", "-r", "2", "-t", "2", "--max-cv", "100%"]
     done = _sweep([*args, "--db", str(db)])
-    assert done.returncode == 0, done.stderr
+    # Exit 2 for timings that spread on a busy runner is the sweep working, not this test's
+    # subject (the llama_bench view is): any other outcome fails.
+    assert done.returncode == 0 or (done.returncode == 2 and "unstable timings" in done.stderr), (
+        done.stderr
+    )
     conn = sqlite3.connect(db)
     (commit,) = conn.execute("SELECT DISTINCT build_commit FROM llama_bench").fetchone()
     # A second "build" of the same tests, 10 % faster, as another llama.cpp commit would be.
