@@ -27,13 +27,13 @@ if TYPE_CHECKING:
 DB = db_option()
 
 
-def _ids(text: str | None) -> list[int] | None:
+def _ids(text: str | None, what: str = "sweep") -> list[int] | None:
     if not text:
         return None
     try:
         return [int(x) for x in text.split(",")]
     except ValueError as exc:
-        raise UserError(f"cannot read sweep ids {text!r}", hint="give ids like 3 or 3,4") from exc
+        raise UserError(f"cannot read {what} ids {text!r}", hint="give ids like 3 or 3,4") from exc
 
 
 def _db(db: Path | None) -> Path | None:
@@ -214,7 +214,7 @@ def serve(db: Path | None, run: str | None, fmt: str, output: Path | None) -> No
     from report import _serve
 
     _require(db)
-    write_output(_serve.render(_serve.load_serve(db, _ids(run)), fmt), output)
+    write_output(_serve.render(_serve.load_serve(db, _ids(run, "serve run")), fmt), output)
 
 
 @cli.command()
