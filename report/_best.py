@@ -7,9 +7,11 @@ at the shallowest depth it was measured at, so a long-context point never hides 
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from dataclasses import dataclass
 
+from bench.records import RunConfig
 from report._data import Part, Report, Row
 
 # --objective: what "best" means. tg and pp are tokens/s (higher is better); ttft is seconds
@@ -23,16 +25,9 @@ OBJECTIVES = {
 }
 DEFAULT_OBJECTIVE = "tg"
 
-_KEY_FIELDS = (
-    "n_batch",
-    "n_ubatch",
-    "n_threads",
-    "n_gpu_layers",
-    "n_cpu_moe",
-    "type_k",
-    "type_v",
-    "flash_attn",
-    "no_op_offload",
+# Every RunConfig field but the test's own: what names a configuration.
+_KEY_FIELDS = tuple(
+    f.name for f in dataclasses.fields(RunConfig) if f.name not in ("n_prompt", "n_gen", "n_depth")
 )
 
 

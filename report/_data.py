@@ -283,23 +283,7 @@ def _point(r: Row) -> dict[str, Any]:
     return {
         "test": r.test,
         "kind": r.kind,
-        "config": {
-            k: getattr(r.cfg, k)
-            for k in (
-                "n_prompt",
-                "n_gen",
-                "n_depth",
-                "n_batch",
-                "n_ubatch",
-                "n_threads",
-                "n_gpu_layers",
-                "n_cpu_moe",
-                "type_k",
-                "type_v",
-                "flash_attn",
-                "no_op_offload",
-            )
-        },
+        "config": r.cfg.to_dict(),
         "status": r.status,
         "why": r.why,
         "measured_tokens_per_s": r.measured,
