@@ -24,6 +24,7 @@ from bench.predictor._memory import (
     parse_load_log,
     predict_exact,
     predict_formula,
+    run_to_files,
 )
 from bench.predictor._plan import (
     Budget,
@@ -123,5 +124,6 @@ __all__ = [
     "predict_speed",
     "predict_to_dict",
     "published_rows",
+    "run_to_files",
     "serving_memory",
 ]

@@ -15,6 +15,7 @@ import re
 import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from bench.model import ModelSpec
 from bench.records import DeviceMemory, MemConfig
@@ -303,11 +304,11 @@ def predict_exact(
     """
     argv = [str(fit_params), "-m", str(model_path), *exact_args(cfg)]
     # llama.cpp logs from a worker thread; an exit can cut the log's tail (0c1e570, see
-    # _run_to_files), usually the whole table, rarely between its rows (Host printed, CPU_REPACK
+    # run_to_files), usually the whole table, rarely between its rows (Host printed, CPU_REPACK
     # lost). The dry run takes ~0.1 s: run it again rather than guess.
     for _ in range(FIT_RETRIES):
         try:
-            done, out_text, err_text = _run_to_files(argv, timeout_s)
+            done, out_text, err_text = run_to_files(argv, timeout_s)
         except subprocess.TimeoutExpired as exc:
             raise UserError("llama-fit-params timed out", hint="use --engine formula") from exc
         text = out_text + err_text
@@ -368,17 +369,19 @@ def parse_compact(stdout: str) -> dict[str, tuple[int, int, int]]:
     }
 
 
-def _run_to_files(
-    argv: list[str], timeout_s: float
+def run_to_files(
+    argv: list[str], timeout_s: float, **popen: Any
 ) -> tuple[subprocess.CompletedProcess[bytes], str, str]:
-    """Run with stdout and stderr going to files, not pipes: llama.cpp's logger thread is still
-    writing its debug log (300 KB for a 90-layer model) when main() returns, and loses its tail
-    (the table) in 4 runs of 10 into a pipe, 11 of 40 into a file (a 46-layer MoE twin,
-    llama.cpp 0c1e570), nearly always on a loaded machine; stdout's compact rows survive."""
+    """Run a llama.cpp tool with stdout and stderr going to files, not pipes: llama.cpp's logger
+    thread is still writing its debug log (300 KB for a 90-layer model) when main() returns, and
+    loses its tail (the table) in 4 runs of 10 into a pipe, 11 of 40 into a file (a 46-layer MoE
+    twin, llama.cpp 0c1e570), nearly always on a loaded machine; stdout's compact rows survive.
+    ``popen``: further subprocess.run arguments (process group, parent-death signal). Raises
+    subprocess.TimeoutExpired past ``timeout_s``."""
     import tempfile
 
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
-        done = subprocess.run(argv, stdout=out, stderr=err, timeout=timeout_s, check=False)
+        done = subprocess.run(argv, stdout=out, stderr=err, timeout=timeout_s, check=False, **popen)
         out.seek(0)
         err.seek(0)
         return done, out.read().decode(errors="replace"), err.read().decode(errors="replace")

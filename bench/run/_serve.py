@@ -18,7 +18,6 @@ import json
 import random
 import socket
 import subprocess
-import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -28,7 +27,7 @@ from typing import Any
 
 import probe
 from bench.model import read_local
-from bench.predictor import ServingPrediction, best_fit, budget, predict_serving
+from bench.predictor import ServingPrediction, best_fit, budget, predict_serving, run_to_files
 from bench.records import MemConfig, RunConfig, SweepRequest
 from bench.run import _engines
 from bench.run._orchestrate import Target, choose_targets, host_profile
@@ -369,19 +368,13 @@ def run_batched_bench(
     lost by its logger are retried (BATCHED_ATTEMPTS runs in all), then named."""
     rows: dict[tuple[Any, Any], dict[str, Any]] = {}
     for _attempt in range(BATCHED_ATTEMPTS):
-        # Files, not pipes: the logger's worker thread loses less at exit when its writes do
-        # not wait on a pipe reader (the same cure as llama-fit-params', bench/predictor).
-        with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
-            try:
-                code = subprocess.run(
-                    argv, stdout=out, stderr=err, text=True, timeout=timeout_s, check=False,
-                    preexec_fn=_die_with_parent(), start_new_session=True,
-                ).returncode  # fmt: skip
-            except subprocess.TimeoutExpired:
-                return list(rows.values()), f"llama-batched-bench timed out after {timeout_s:.0f} s"
-            out.seek(0)
-            err.seek(0)
-            stdout, stderr = out.read(), err.read()
+        try:  # files, not pipes: what the logger thread writes at exit survives more often
+            done, stdout, stderr = run_to_files(
+                argv, timeout_s, preexec_fn=_die_with_parent(), start_new_session=True
+            )
+        except subprocess.TimeoutExpired:
+            return list(rows.values()), f"llama-batched-bench timed out after {timeout_s:.0f} s"
+        code = done.returncode
         for r in parse_jsonl(stdout + "\n" + stderr):
             rows.setdefault((r.get("pl"), r.get("pp")), r)
         if code != 0:
