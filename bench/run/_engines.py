@@ -107,8 +107,7 @@ def find_batched_bench(llama_server: Path) -> Path | None:
 
 def fit_params_beside(llama_bench: Path) -> Path | None:
     """llama-fit-params from the same build as ``llama_bench``, if there is one."""
-    p = llama_bench.parent / "llama-fit-params"
-    return p if p.is_file() else None
+    return _beside(llama_bench, "llama-fit-params")
 
 
 # llama_print_build_info across llama.cpp builds:
@@ -156,23 +155,24 @@ def _run(argv: list[str]) -> subprocess.CompletedProcess[str]:
     )
 
 
-def inspect_llama_bench(path: Path, found_by: str) -> EngineInfo:
-    """Ask the binary for its version and devices; any surprise makes it untrusted."""
+def inspect_llama_bench(path: Path, found_by: str, kind: str = "llama-bench") -> EngineInfo:
+    """Ask the binary (llama-bench, or ``kind``: another tool of the same build) for its version
+    and devices; any surprise makes it untrusted."""
     if not path.is_file() or not os.access(path, os.X_OK):
-        return EngineInfo("llama-bench", str(path), found_by, problem="not an executable file")
+        return EngineInfo(kind, str(path), found_by, problem="not an executable file")
     try:
         ver = _run([str(path), "--version"])
         dev = _run([str(path), "--list-devices"])
     except (OSError, subprocess.TimeoutExpired) as exc:
-        return EngineInfo("llama-bench", str(path), found_by, problem=f"cannot run: {exc}")
+        return EngineInfo(kind, str(path), found_by, problem=f"cannot run: {exc}")
     if ver.returncode < 0 or dev.returncode < 0:
         sig = -min(ver.returncode, dev.returncode)
-        return EngineInfo("llama-bench", str(path), found_by, problem=f"crashed (signal {sig})")
+        return EngineInfo(kind, str(path), found_by, problem=f"crashed (signal {sig})")
     parsed = parse_version(ver.stdout + ver.stderr)
     if parsed is None:
         head = (ver.stdout + ver.stderr).strip().splitlines()[:1]
         return EngineInfo(
-            "llama-bench",
+            kind,
             str(path),
             found_by,
             problem=f"unknown version output: {head[0][:80] if head else '(nothing)'}",
@@ -184,7 +184,7 @@ def inspect_llama_bench(path: Path, found_by: str) -> EngineInfo:
     if commit == "unknown" and build_info.get("llama_cpp_commit"):
         commit = build_info["llama_cpp_commit"]
     return EngineInfo(
-        "llama-bench",
+        kind,
         str(path),
         found_by,
         version=version,

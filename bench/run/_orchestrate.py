@@ -167,7 +167,7 @@ def choose_targets(
     ref = repo_ref(req.model)
     wanted = list(req.quants) or ([ref[1]] if ref is not None and ref[1] else [])
     if req.offline and ref is not None:
-        return _cached_targets(ref[0], wanted or ([ref[1]] if ref[1] else [])), []
+        return _cached_targets(ref[0], wanted), []
     sources = resolve_model(req.model, wanted if len(wanted) == 1 else None)
     if sources[0].kind != "hub":
         s = sources[0]
@@ -357,7 +357,8 @@ def run_sweep(
         )
     host = req.host or host_profile(req.reprobe)
     info = engine_info(req.engine, req.llama_bench)
-    targets, planned = choose_targets(req, host, tqdm_class, log, _engine_backend(info))
+    backend = _engine_backend(info)
+    targets, planned = choose_targets(req, host, tqdm_class, log, backend)
     if req.dry_run:
         return SweepOutcome((), tuple(planned), req.db, None, 0, None)
     store = Store.open(req.db)
@@ -365,7 +366,6 @@ def run_sweep(
         fp = store.add_host(host)
         cals = load_calibrations(store, fp)
         opts = dataclasses.replace(req.options, engine=info["kind"])
-        backend = _engine_backend(info)
         b = budget(host, backend)
         results = []
         for t in targets:

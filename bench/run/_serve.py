@@ -31,7 +31,7 @@ from bench.predictor import ServingPrediction, best_fit, budget, predict_serving
 from bench.records import MemConfig, RunConfig, SweepRequest
 from bench.run import _engines
 from bench.run._orchestrate import Target, choose_targets, host_profile
-from bench.run._process import _die_with_parent, _kill, parse_jsonl
+from bench.run._process import _die_with_parent, _kill, _tail, parse_jsonl
 from bench.run._serve_store import recording, stored_calibrations
 from probe.errors import UserError
 
@@ -156,7 +156,7 @@ def _log_tail(path: Path, lines: int = 15) -> str:
         text = path.read_text(encoding="utf-8", errors="replace")
     except OSError:
         return ""
-    return "\n".join(text.strip().splitlines()[-lines:])
+    return _tail(text, lines)
 
 
 @contextlib.contextmanager
@@ -445,9 +445,7 @@ def run_serve(
     binary = _find_server(req.llama_server)
     host = req.host or host_profile(False)
     target = _target(req, host, log)
-    info = dataclasses.replace(
-        _engines.inspect_llama_bench(binary, "llama-server"), kind="llama-server"
-    )
+    info = _engines.inspect_llama_bench(binary, "llama-server", kind="llama-server")
     backend = info.backends[-1] if info.backends else "cpu"
     fit = best_fit(target.spec, MemConfig(n_ctx=req.ctx), budget(host, backend))
     flags = server_flags(fit.cfg, req.threads)

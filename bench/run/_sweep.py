@@ -33,7 +33,6 @@ from bench.records import (
     SweepOptions,
 )
 from bench.run._process import (
-    RunResult,
     _lb_options,
     classify,
     engine_pidfile,
@@ -177,8 +176,8 @@ def _store_ok(
     cfg: RunConfig,
     pred: Prediction,
     rec: dict[str, Any],
-    result: RunResult | None,
 ) -> None:
+    """An ok point; its peak RSS is set afterwards, once per engine run (Store.set_peak_rss)."""
     samples = rec.get("samples_ns")
     m = Measurement(
         "ok",
@@ -187,7 +186,6 @@ def _store_ok(
         samples_ns=tuple(int(x) for x in samples) if isinstance(samples, list) else (),
         engine_record=rec,
         load_s=_float(rec.get("load_s")),
-        peak_rss_bytes=result.peak_rss_bytes if result else None,
         returncode=0,
     )
     store.add_point(sweep_id, point_key(cfg), cfg, pred, m)
@@ -311,7 +309,7 @@ def _take_record(
             cfg.n_depth,
         )
         if (opts.engine == "llama-cpp-python" and same_test) or _matches(rec, cfg):
-            _store_ok(store, sweep_id, cfg, pred, rec, None)
+            _store_ok(store, sweep_id, cfg, pred, rec)
             stored.append(point_key(cfg))
             summary.ok += 1
             progress(f"ok  {_label(cfg)}: {rec.get('avg_ts', 0):.1f} t/s")
@@ -320,11 +318,8 @@ def _take_record(
 
 
 def _label(cfg: RunConfig) -> str:
-    test = f"pp{cfg.n_prompt}" if cfg.n_prompt else f"tg{cfg.n_gen}"
-    if cfg.n_depth:
-        test += f"@d{cfg.n_depth}"
     return (
-        f"{test} t={cfg.n_threads} ub={cfg.n_ubatch} ngl={cfg.n_gpu_layers} "
+        f"{cfg.test} t={cfg.n_threads} ub={cfg.n_ubatch} ngl={cfg.n_gpu_layers} "
         f"fa={int(cfg.flash_attn)} kv={cfg.type_k}/{cfg.type_v}"
     )
 
