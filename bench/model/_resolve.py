@@ -221,9 +221,8 @@ def resolve_model(
         raise UserError(f"cannot read model {text!r}", hint=SYNTAX_HINT)
     if not p.is_file():
         raise UserError(f"{text}: no such file", hint="check the path to the .gguf file")
-    spec = load_local(p)
-    files = tuple(FileFact(s.name, s.stat().st_size) for s in local_shards(p))
-    return [ModelSource("file", text, p.name, spec, quant=spec.quant, path=p, files=files)]
+    spec = load_local(p)  # its files: every shard, with its size
+    return [ModelSource("file", text, p.name, spec, quant=spec.quant, path=p, files=spec.files)]
 
 
 def materialize(source: ModelSource) -> Path:

@@ -5,9 +5,8 @@ machine without downloading or writing it.
 
 from __future__ import annotations
 
-from bench.model._arch import Hparams, nbytes, tensor_types
+from bench.model._arch import FLOAT_TYPES, Hparams, _more_bits, nbytes, tensor_types
 from bench.model._configs import PUBLISHED, hparams_from_config
-from bench.model._gguf import tensor_nbytes
 from bench.model._spec import ModelSpec, TensorSpec
 from bench.model._synthetic import MOE_ARCHES, SynthSpec, tensor_shapes, validate
 from probe.errors import UserError
@@ -41,16 +40,6 @@ _FTYPES: dict[str, tuple[str, str]] = {
 _MORE_BITS = {"Q4_K_M": "Q6_K", "Q5_K_M": "Q6_K", "Q3_K_M": "Q4_K", "Q3_K_L": "Q5_K"}
 
 
-def _use_more_bits(il: int, n: int) -> bool:
-    return il < n // 8 or il >= 7 * n // 8 or (il - n // 8) % 3 == 2
-
-
-def _type_id(name: str) -> int:
-    from gguf.constants import GGMLQuantizationType
-
-    return int(GGMLQuantizationType[name])
-
-
 def tensor_type(quant: str, name: str, shape: tuple[int, ...], n_layer: int) -> str:
     if len(shape) == 1:
         return "F32"
@@ -61,7 +50,7 @@ def tensor_type(quant: str, name: str, shape: tuple[int, ...], n_layer: int) -> 
         return out
     if quant in _MORE_BITS and (".attn_v." in name or ".ffn_down" in name):
         il = int(name.split(".")[1])
-        return _MORE_BITS[quant] if _use_more_bits(il, n_layer) else base
+        return _MORE_BITS[quant] if _more_bits(il, n_layer) else base
     return base
 
 
@@ -78,9 +67,9 @@ def spec_from_synth(s: SynthSpec) -> ModelSpec:
         ne = tuple(reversed(np_shape))
         t = tensor_type(s.quant, name, ne, s.n_layer)
         block = 256 if t.endswith("_K") or t.startswith("IQ4_XS") else 32
-        if ne[0] % block and t not in ("F32", "F16", "BF16"):
+        if ne[0] % block and t not in FLOAT_TYPES:
             t = "Q8_0" if ne[0] % 32 == 0 else "F16"  # llama.cpp falls back for odd rows
-        n_bytes = tensor_nbytes(_type_id(t), ne)
+        n_bytes = nbytes(t, ne)
         tensors.append(TensorSpec(name, t, ne, n_bytes, offset))
         offset += -(-n_bytes // 32) * 32
     moe = s.arch in MOE_ARCHES

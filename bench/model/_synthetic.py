@@ -20,12 +20,15 @@ import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from bench.model._gguf import MAGIC, GGUFError, read_local
 from probe.errors import UserError
+
+if TYPE_CHECKING:
+    import gguf
 
 ARCHES = ("llama", "qwen3moe", "qwen2moe")
 MOE_ARCHES = ("qwen3moe", "qwen2moe")
@@ -286,6 +289,21 @@ def _fill(pool: np.ndarray, shape: tuple[int, ...], offset: int) -> np.ndarray:
     return np.ascontiguousarray(data).reshape(shape)
 
 
+def add_vocab(w: gguf.GGUFWriter, n_vocab: int) -> None:
+    """A minimal SPM vocabulary of exactly ``n_vocab`` tokens: <unk> <s> </s>, the 256 byte
+    tokens, then plain pieces (what every synthetic model and twin carries)."""
+    tokens = ["<unk>", "<s>", "</s>"] + [f"<0x{i:02X}>" for i in range(N_BYTE_TOKENS)]
+    tokens += [f"\u2581t{i}" for i in range(n_vocab - len(tokens))]
+    types = [2, 3, 3] + [6] * N_BYTE_TOKENS + [1] * (n_vocab - N_SPECIAL - N_BYTE_TOKENS)
+    w.add_tokenizer_model("llama")
+    w.add_token_list(tokens)
+    w.add_token_scores([0.0] * N_SPECIAL + [-1.0] * (n_vocab - N_SPECIAL))
+    w.add_token_types(types)
+    w.add_unk_token_id(0)
+    w.add_bos_token_id(1)
+    w.add_eos_token_id(2)
+
+
 def write_f16(spec: SynthSpec, path: Path) -> None:
     """Write the model as a GGUF with F16 weights and F32 norms, and a minimal SPM tokenizer."""
     import gguf
@@ -314,16 +332,7 @@ def write_f16(spec: SynthSpec, path: Path) -> None:
     if spec.arch == "qwen3moe":
         w.add_key_length(spec.head_dim)
         w.add_value_length(spec.head_dim)
-    tokens = ["<unk>", "<s>", "</s>"] + [f"<0x{i:02X}>" for i in range(N_BYTE_TOKENS)]
-    tokens += [f"\u2581t{i}" for i in range(spec.n_vocab - len(tokens))]
-    types = [2, 3, 3] + [6] * N_BYTE_TOKENS + [1] * (spec.n_vocab - N_SPECIAL - N_BYTE_TOKENS)
-    w.add_tokenizer_model("llama")
-    w.add_token_list(tokens)
-    w.add_token_scores([0.0] * N_SPECIAL + [-1.0] * (spec.n_vocab - N_SPECIAL))
-    w.add_token_types(types)
-    w.add_unk_token_id(0)
-    w.add_bos_token_id(1)
-    w.add_eos_token_id(2)
+    add_vocab(w, spec.n_vocab)
     pool = _random_pool(spec.seed)
     offset = 0
     for name, shape, kind in tensor_shapes(spec):

@@ -25,7 +25,9 @@ from bench.model._synthetic import (
     ARCHES,
     N_BYTE_TOKENS,
     N_SPECIAL,
+    QUANTS,
     SynthResult,
+    add_vocab,
     cached_file,
     human_params,
     make_spec,
@@ -156,7 +158,7 @@ def _metadata(w: object, h: Hparams, quant: str) -> None:
         add.add_sliding_window(h.sliding_window)  # type: ignore[attr-defined]
     if h.recurrent:
         _recurrent_metadata(w, h)
-    add.add_file_type(_FTYPE.get(quant, 1))  # type: ignore[attr-defined]
+    add.add_file_type(QUANTS.get(quant, 1))  # type: ignore[attr-defined]
 
 
 def _recurrent_metadata(w: Any, h: Hparams) -> None:
@@ -177,26 +179,6 @@ def _recurrent_metadata(w: Any, h: Hparams) -> None:
     w.add_rope_dimension_sections([h.head_dim // 8, h.head_dim // 8, h.head_dim // 8, 0])
 
 
-# llama_ftype of each quant name (include/llama.h).
-_FTYPE = {"F32": 0, "F16": 1, "Q4_0": 2, "Q4_1": 3, "Q8_0": 7, "Q5_0": 8, "Q5_1": 9, "Q2_K": 10}
-_FTYPE |= {"Q3_K_S": 11, "Q3_K_M": 12, "Q3_K_L": 13, "Q4_K_S": 14, "Q4_K_M": 15, "Q5_K_S": 16}
-_FTYPE |= {"Q5_K_M": 17, "Q6_K": 18, "IQ4_NL": 25, "IQ4_XS": 30, "BF16": 32, "MXFP4": 38}
-
-
-def _tokenizer(w: object, n_vocab: int) -> None:
-    """A minimal SPM vocabulary of exactly n_vocab tokens (as bench synth writes)."""
-    tokens = ["<unk>", "<s>", "</s>"] + [f"<0x{i:02X}>" for i in range(N_BYTE_TOKENS)]
-    tokens += [f"\u2581t{i}" for i in range(n_vocab - len(tokens))]
-    types = [2, 3, 3] + [6] * N_BYTE_TOKENS + [1] * (n_vocab - N_SPECIAL - N_BYTE_TOKENS)
-    w.add_tokenizer_model("llama")  # type: ignore[attr-defined]
-    w.add_token_list(tokens)  # type: ignore[attr-defined]
-    w.add_token_scores([0.0] * N_SPECIAL + [-1.0] * (n_vocab - N_SPECIAL))  # type: ignore[attr-defined]
-    w.add_token_types(types)  # type: ignore[attr-defined]
-    w.add_unk_token_id(0)  # type: ignore[attr-defined]
-    w.add_bos_token_id(1)  # type: ignore[attr-defined]
-    w.add_eos_token_id(2)  # type: ignore[attr-defined]
-
-
 def write_twin(spec: TwinSpec, path: Path) -> None:
     """Write the twin to ``path``, one tensor in memory at a time."""
     import gguf
@@ -208,7 +190,7 @@ def write_twin(spec: TwinSpec, path: Path) -> None:
     tensors = tensor_types(h, spec.quant)
     w = gguf.GGUFWriter(str(path), h.arch)
     _metadata(w, h, spec.quant)
-    _tokenizer(w, h.n_vocab)
+    add_vocab(w, h.n_vocab)
     for name, ne, t in tensors:
         shape = tuple(reversed(ne))  # numpy order
         if t in FLOATS:

@@ -138,7 +138,7 @@ def predict_serving(
     levels = []
     main = pp512.backend
     for p in prompts:
-        prefill = predict_speed(
+        prefill = pp512 if p == 512 else predict_speed(
             spec, host, dataclasses.replace(base, n_prompt=p, n_gen=0, n_depth=0),
             calibrations, backend,
         )  # fmt: skip
