@@ -86,7 +86,7 @@ def candidates(rep: Report) -> list[Candidate]:
                 tg_tokens_per_s=max(tg) if tg else None,
                 prompt_tokens=prompt,
                 peak_bytes=max(peaks) if any(peaks) else None,
-                ctx=max(r.cfg.n_depth + r.cfg.n_prompt + r.cfg.n_gen for r in rows),
+                ctx=max(r.ctx for r in rows),
             )
         )
     return out

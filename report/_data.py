@@ -75,6 +75,11 @@ class Row:
     returncode: int | None = None
     predicted_gpu_bytes: tuple[int, ...] = ()  # predicted total per GPU, in device order
 
+    @property
+    def ctx(self) -> int:
+        """The context the point filled: depth + prompt + generated tokens."""
+        return self.cfg.n_depth + self.cfg.n_prompt + self.cfg.n_gen
+
     def value(self, axis: str) -> Any:
         """The point's value on one of AXES."""
         return self.quant if axis == "quant" else getattr(self.cfg, axis)

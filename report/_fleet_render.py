@@ -8,6 +8,7 @@ from html import escape
 
 from probe import human_bytes
 from report._fleet import Cell, Fleet, to_dict
+from report._render import _pct
 
 # GitHub truncates a job summary over 1 MiB (docs.github.com, "Adding a job summary"); the
 # Markdown stays far under it however big the fleet: rows per model, failures and models are
@@ -16,10 +17,6 @@ MD_BUDGET_BYTES = 150 * 2**10
 MAX_TEST_ROWS = 120  # per model
 MAX_MODELS = 20
 MAX_FAILURES = 30
-
-
-def _pct(x: float | None) -> str:
-    return "" if x is None else f"{x:+.1%}"
 
 
 def _num(x: float | None) -> str:
@@ -184,7 +181,8 @@ CSS = (
 )
 
 
-def _html_table(head: list[str], rows: list[list[str]]) -> str:
+def html_table(head: list[str], rows: list[list[str]]) -> str:
+    """A plain table; cells are text (escaped here)."""
     th = "".join(f"<th>{escape(h)}</th>" for h in head)
     body = "".join("<tr>" + "".join(f"<td>{escape(v)}</td>" for v in r) + "</tr>" for r in rows)
     return f"<table><tr>{th}</tr>{body}</table>"
@@ -242,7 +240,7 @@ def render_html(fleet: Fleet) -> str:
         "<p>Cells: measured / predicted tokens/s (error of the prediction), the best "
         "configuration of each test.</p>",
         "<h2>Machines</h2>",
-        _html_table(MACHINE_HEAD, _machine_rows(fleet)),
+        html_table(MACHINE_HEAD, _machine_rows(fleet)),
     ]
     for model in fleet.models:
         head, rows = _grid(fleet, model)
@@ -255,7 +253,7 @@ def render_html(fleet: Fleet) -> str:
         ]
         parts.append("</ol>")
         parts.append(machines_chart(fleet, model))
-        parts.append(_html_table(head, rows))
+        parts.append(html_table(head, rows))
     failures = _failure_lines(fleet)
     if failures:
         parts.append("<h2>Failures</h2><ul>")

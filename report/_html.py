@@ -148,9 +148,9 @@ def _axis_figure(rep: Report, axis: str) -> str:
 
 def _parity(rep: Report) -> str:
     pts = []
+    axes = [a for a in AXIS_NAMES if a not in ("n_prompt", "n_gen")]
     for _, r in _ok(rep):
         if r.predicted and r.comparable and r.measured:
-            axes = [a for a in AXIS_NAMES if a not in ("n_prompt", "n_gen")]
             pts.append(
                 Parity(
                     r.measured,
@@ -179,7 +179,7 @@ def _memory(rep: Report) -> str:
     for p in rep.parts:
         axes = [a for a in table_axes(p.rows) if a not in ("n_depth",)]
         for r in p.rows:
-            ctx = float(r.cfg.n_depth + r.cfg.n_prompt + r.cfg.n_gen)
+            ctx = float(r.ctx)
             if r.status == "failed":
                 limit = ctx if limit is None else min(limit, ctx)
             if r.status != "ok":
@@ -350,18 +350,13 @@ def render_html(rep: Report, objective: str = _best.DEFAULT_OBJECTIVE) -> str:
                 [
                     [
                         escape(label),
-                        str(ok.cfg.n_depth + ok.cfg.n_prompt + ok.cfg.n_gen) if ok else "-",
+                        str(ok.ctx) if ok else "-",
                         _hb(ok.peak_rss_bytes) if ok else "",
                         _hb(ok.predicted_host_bytes) if ok else "",
                         _breakdown(ok),
                         _hb(ok.peak_gpu_total_bytes) if ok else "",
                         _hb(sum(ok.predicted_gpu_bytes)) if ok else "",
-                        escape(
-                            f"ctx {stop.cfg.n_depth + stop.cfg.n_prompt + stop.cfg.n_gen}: "
-                            f"{stop.reason}"
-                        )
-                        if stop
-                        else "",
+                        escape(f"ctx {stop.ctx}: {stop.reason}") if stop else "",
                     ]
                     for label, ok, stop in context_limits(p)
                 ],

@@ -194,10 +194,6 @@ def context_limits(p: Part) -> list[tuple[str, Row | None, Row | None]]:
     return out
 
 
-def _ctx(r: Row) -> int:
-    return r.cfg.n_depth + r.cfg.n_prompt + r.cfg.n_gen
-
-
 def _mem_cells(r: Row | None) -> list[str]:
     """Peak RSS, predicted host total and GPU peak of a point ("" where unknown)."""
     if r is None:
@@ -267,9 +263,9 @@ def render_text(rep: Report, objective: str = _best.DEFAULT_OBJECTIVE) -> Render
             [
                 [
                     label,
-                    str(_ctx(ok)) if ok else "-",
+                    str(ok.ctx) if ok else "-",
                     *_mem_cells(ok),
-                    f"ctx {_ctx(bad)} ({bad.failure_class or bad.status})" if bad else "",
+                    f"ctx {bad.ctx} ({bad.failure_class or bad.status})" if bad else "",
                 ]
                 for label, ok, bad in limits
             ],
@@ -377,8 +373,8 @@ def render_md(rep: Report, objective: str = _best.DEFAULT_OBJECTIVE) -> str:
             "|---|---:|---:|---:|---:|---|",
         ]
         for label, ok, stop in context_limits(p)[:MD_MAX_ROWS]:
-            cells = [label, str(_ctx(ok)) if ok else "-", *_mem_cells(ok)]
-            cells.append(f"ctx {_ctx(stop)} ({stop.failure_class or stop.status})" if stop else "")
+            cells = [label, str(ok.ctx) if ok else "-", *_mem_cells(ok)]
+            cells.append(f"ctx {stop.ctx} ({stop.failure_class or stop.status})" if stop else "")
             lines.append("| " + " | ".join(_md(c) for c in cells) + " |")
         axes = table_axes(p.rows)
         heads = ["test", *(AXIS_HEADER[a] for a in axes), "status", "t/s", "pred", "error"]

@@ -12,6 +12,7 @@ from typing import Any
 from bench.store import Store
 from probe.errors import UserError
 from report._charts import Point, Series, sweep_chart
+from report._fleet_render import html_table
 
 # `report serve --format json` schema history:
 #   1 — the stored serve runs (store schema 3), each with its levels' summary and prediction.
@@ -171,11 +172,7 @@ def render_html(runs: list[dict[str, Any]]) -> str:
         f"<h1>rigbench serving: {len(runs)} run(s)</h1><p>{escape(NOTE)}</p>",
     ]
     for run in runs:
-        th = "".join(f"<th>{escape(h)}</th>" for h in HEAD)
-        body = "".join(
-            "<tr>" + "".join(f"<td>{escape(c)}</td>" for c in r) + "</tr>" for r in rows(run)
-        )
-        parts += [f"<h2>{escape(title(run))}</h2>", f"<table><tr>{th}</tr>{body}</table>"]
+        parts += [f"<h2>{escape(title(run))}</h2>", html_table(HEAD, rows(run))]
         parts += [ttft_chart(run), speed_chart(run)]
     parts.append("</body></html>")
     return "\n".join(parts) + "\n"
