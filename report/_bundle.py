@@ -39,6 +39,7 @@ from bench.records import (
 from bench.store import Store, SweepOrigin, now
 from probe import HostProfile, host_profile_from_dict
 from probe.errors import UserError
+from report._data import wanted_sweeps
 
 FORMAT = "rigbench-bundle"
 SUFFIX = ".rigbench.json"
@@ -116,19 +117,7 @@ def export(store: Store, sweep_ids: list[int] | None, label: str | None = None) 
         UserError: no such sweep, sweeps of several machines, or an unusable label.
     """
     check_label(label)
-    known = [s.id for s in store.sweeps()]
-    if not known:
-        raise UserError(
-            f"{store.path} holds no sweeps yet",
-            hint="run one: bench sweep --model synth:llama:250M:Q4_K_M",
-        )
-    ids = sweep_ids or [known[-1]]
-    missing = [i for i in ids if i not in known]
-    if missing:
-        raise UserError(
-            f"no sweep {', '.join(map(str, missing))} in {store.path}",
-            hint=f"sweeps there: {', '.join(map(str, known[-10:]))} (or --latest)",
-        )
+    ids = wanted_sweeps(store, sweep_ids)
     infos = [s for i in ids if (s := store.sweep(i)) is not None]
     fps = sorted({s.host_fingerprint for s in infos})
     if len(fps) > 1:

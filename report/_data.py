@@ -230,8 +230,22 @@ def _row(p: StoredPoint, quant: str | None = None) -> Row:
     )
 
 
-def sweep_ids(store: Store) -> list[int]:
-    return [s.id for s in store.sweeps()]
+def wanted_sweeps(store: Store, sweeps: list[int] | None) -> list[int]:
+    """The given sweep ids, or the latest one; each must be in ``store``."""
+    ids = [s.id for s in store.sweeps()]
+    if not ids:
+        raise UserError(
+            f"{store.path} holds no sweeps yet",
+            hint="run one: bench sweep --model synth:llama:250M:Q4_K_M",
+        )
+    wanted = sweeps or [ids[-1]]
+    missing = [s for s in wanted if s not in ids]
+    if missing:
+        raise UserError(
+            f"no sweep {', '.join(map(str, missing))} in {store.path}",
+            hint=f"sweeps there: {', '.join(map(str, ids[-10:]))} (or --latest)",
+        )
+    return wanted
 
 
 def load(db: Path | None, sweeps: list[int] | None = None) -> Report:
@@ -239,24 +253,12 @@ def load(db: Path | None, sweeps: list[int] | None = None) -> Report:
     read-only: a report never writes, so it reads stores on read-only media too."""
     store = Store.open(db, readonly=True)
     try:
-        ids = sweep_ids(store)
-        if not ids:
-            raise UserError(
-                f"{store.path} holds no sweeps yet",
-                hint="run one: bench sweep --model synth:llama:250M:Q4_K_M",
-            )
-        wanted = sweeps or [ids[-1]]
-        missing = [s for s in wanted if s not in ids]
-        if missing:
-            raise UserError(
-                f"no sweep {', '.join(map(str, missing))} in {store.path}",
-                hint=f"sweeps there: {', '.join(map(str, ids[-10:]))} (or --latest)",
-            )
+        wanted = wanted_sweeps(store, sweeps)
         parts = []
         hosts = set()
         for sid in wanted:
             meta = store.sweep(sid)
-            assert meta is not None  # checked against sweep_ids above
+            assert meta is not None  # checked by wanted_sweeps
             hosts.add(meta.host_fingerprint)
             quant = meta.model.get("quant")
             point_rows = tuple(_row(p, quant) for p in store.points(sweep_id=sid))
