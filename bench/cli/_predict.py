@@ -18,10 +18,10 @@ from bench.predictor import (
 from bench.predictor import (
     export_calibration,
     import_calibration,
-    load_calibrations,
     measured_backends,
     plan_to_dict,
     predict_to_dict,
+    stored_calibrations,
 )
 from bench.predictor import (
     plan as make_plan,
@@ -29,10 +29,9 @@ from bench.predictor import (
 from bench.predictor import (
     predict as make_predictions,
 )
-from bench.records import Calibration, MemConfig, RunConfig, parse_axis
+from bench.records import MemConfig, RunConfig, parse_axis
 from bench.run import find_llama_bench, fit_params_beside
 from bench.store import Store, default_path, fingerprint
-from probe import HostProfile
 from probe.cli_support import (
     db_option,
     format_option,
@@ -100,18 +99,6 @@ def plan(
         stdout_console().print(_render.render_text(result))
 
 
-def _calibrations(host: HostProfile, db: Path | None) -> dict[str, Calibration]:
-    """This machine's stored calibrations (none for a catalog or saved machine)."""
-    path = db or default_path()
-    if host.source != "probe" or not path.exists():
-        return {}
-    store = Store.open(path)
-    try:
-        return load_calibrations(store, fingerprint(host))
-    finally:
-        store.close()
-
-
 @cli.command()
 @model_option
 @click.option("--quant", default=None, help="Only this quant of a repo.")
@@ -152,7 +139,9 @@ def predict(
         )
         for d in _depths(depth)
     ]
-    results = make_predictions(model, host, configs, _calibrations(host, db), quant, backend)
+    results = make_predictions(
+        model, host, configs, stored_calibrations(db or default_path(), host), quant, backend
+    )
     if fmt == "json":
         write_output(json.dumps(predict_to_dict(results), indent=2), None)
     else:

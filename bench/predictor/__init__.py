@@ -12,6 +12,7 @@ from bench.predictor._calibrate import (
     fit,
     load_calibrations,
     measured_backends,
+    stored_calibrations,
 )
 from bench.predictor._memory import (
     EXACT_PREDICTOR,
@@ -126,4 +127,5 @@ __all__ = [
     "published_rows",
     "run_to_files",
     "serving_memory",
+    "stored_calibrations",
 ]

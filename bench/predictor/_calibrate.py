@@ -13,6 +13,7 @@ import math
 import statistics
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 
 from bench.model import ModelSpec, model_spec_from_dict
 from bench.predictor._speed import (
@@ -25,7 +26,7 @@ from bench.predictor._speed import (
     predict_speed,
 )
 from bench.records import Calibration, RunConfig
-from bench.store import Store
+from bench.store import Store, fingerprint
 from probe import HostProfile
 
 K_MIN, K_MAX = 0.05, 20.0
@@ -183,3 +184,15 @@ def load_calibrations(store: Store, fp: str) -> dict[str, Calibration]:
         for b, (cal, version) in store.calibrations(fp).items()
         if version == PREDICTOR_VERSION
     }
+
+
+def stored_calibrations(path: Path | None, host: HostProfile) -> dict[str, Calibration]:
+    """This machine's calibrations in the store at ``path``: none without a store, and none for
+    a machine that was not probed here (a catalog or saved profile has no measurements)."""
+    if path is None or host.source != "probe" or not path.is_file():
+        return {}
+    store = Store.open(path)
+    try:
+        return load_calibrations(store, fingerprint(host))
+    finally:
+        store.close()

@@ -27,12 +27,19 @@ from typing import Any
 
 import probe
 from bench.model import read_local
-from bench.predictor import ServingPrediction, best_fit, budget, predict_serving, run_to_files
+from bench.predictor import (
+    ServingPrediction,
+    best_fit,
+    budget,
+    predict_serving,
+    run_to_files,
+    stored_calibrations,
+)
 from bench.records import MemConfig, RunConfig, SweepRequest
 from bench.run import _engines
 from bench.run._orchestrate import Target, choose_targets, host_profile
 from bench.run._process import _die_with_parent, _kill, _tail, parse_jsonl
-from bench.run._serve_store import recording, stored_calibrations
+from bench.run._serve_store import recording
 from probe.errors import UserError
 
 # `bench serve --format json` schema history:

@@ -6,26 +6,14 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 from collections.abc import Callable, Iterator
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import probe
-from bench.predictor import Calibration, ServingPrediction, load_calibrations
-from bench.store import Store, fingerprint
+from bench.predictor import ServingPrediction
+from bench.store import Store
 
 if TYPE_CHECKING:
     from bench.run._serve import LevelResult, ServeRequest
-
-
-def stored_calibrations(db: Path | None, host: probe.HostProfile) -> dict[str, Calibration]:
-    """This host's calibrations in the store ``db`` (none without one), for the prediction."""
-    if db is None or not db.is_file():
-        return {}
-    store = Store.open(db)
-    try:
-        return load_calibrations(store, fingerprint(host))
-    finally:
-        store.close()
 
 
 def level_row(lv: LevelResult, prediction: ServingPrediction, price_kwh: float) -> dict[str, Any]:
