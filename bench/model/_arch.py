@@ -12,7 +12,7 @@ stay F32). Shapes are ggml's ``ne`` order: ``(columns, rows[, experts])``.
 from __future__ import annotations
 
 import dataclasses
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from bench.model._gguf import tensor_nbytes
 from probe.errors import UserError
@@ -65,7 +65,6 @@ class Hparams:
     ssm_n_group: int = 0  # qwen35: key heads
     name: str = ""
     source: str = ""
-    notes: tuple[str, ...] = field(default_factory=tuple)
 
     @property
     def is_moe(self) -> bool:

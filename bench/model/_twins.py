@@ -80,7 +80,6 @@ class TwinSpec:
 
     def key(self) -> str:
         h = dataclasses.asdict(self.hparams)
-        h.pop("notes", None)
         h.pop("source", None)
         blob = json.dumps({"h": h, "q": self.quant, "seed": self.seed, "v": TWIN_VERSION})
         return hashlib.sha256(blob.encode()).hexdigest()[:16]
