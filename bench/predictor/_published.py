@@ -50,6 +50,8 @@ def published_rows(folder: Path, files: Iterable[str] | None = None) -> list[Pub
     """Every result row of the folder's files (or of the named ``files`` only)."""
     paths = [folder / f for f in files] if files is not None else sorted(folder.glob("*.json"))
     out = []
+    hosts: dict[str, HostProfile] = {}  # rows repeat machines and shapes: each built once
+    specs: dict[tuple[str, str], ModelSpec] = {}
     for f in paths:
         data = json.loads(f.read_text())
         for r in data["results"]:
@@ -68,8 +70,11 @@ def published_rows(folder: Path, files: Iterable[str] | None = None) -> list[Pub
                 test += f"@d{r['n_depth']}"
             if r.get("n_ubatch"):
                 test += f" ub{r['n_ubatch']}"
-            host = probe.load_host(r["machine"])
-            spec = spec_from_shape(r["shape"], r["quant"])
+            if r["machine"] not in hosts:
+                hosts[r["machine"]] = probe.load_host(r["machine"])
+            if (r["shape"], r["quant"]) not in specs:
+                specs[r["shape"], r["quant"]] = spec_from_shape(r["shape"], r["quant"])
+            host, spec = hosts[r["machine"]], specs[r["shape"], r["quant"]]
             row = PublishedRow(
                 f.stem, r["machine"], r.get("backend"), host, spec, cfg, kind,
                 float(r["tokens_per_s"]), test,
