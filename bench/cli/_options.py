@@ -66,6 +66,20 @@ def positive(name: str, value: float, allow_zero: bool = False) -> float:
     return value
 
 
+_UNITS = {"s": 1.0, "m": 60.0, "h": 3600.0}
+
+
+def duration(text: str) -> float:
+    """``60s``, ``2m``, ``90`` (seconds) -> seconds."""
+    t = text.strip().lower()
+    scale = _UNITS.get(t[-1:])
+    try:
+        value = float(t[:-1] if scale else t) * (scale or 1.0)
+    except ValueError as exc:
+        raise UserError(f"cannot read --duration {text!r}", hint="give 60s, 2m or 90") from exc
+    return positive("--duration", value)
+
+
 def fraction(name: str, text: str) -> float:
     """``5%`` or ``0.05`` -> 0.05; a negative or unreadable value is a UserError."""
     try:

@@ -11,24 +11,10 @@ import click
 from rich.table import Table
 
 from bench.cli._group import cli
-from bench.cli._options import axis, model_option, positive
+from bench.cli._options import axis, duration, model_option, positive
 from bench.run import ServeOutcome, ServeRequest, run_serve, serve_outcome_to_dict
 from bench.store import default_path
 from probe.cli_support import db_option, format_option, stderr_console, stdout_console, write_output
-from probe.errors import UserError
-
-_UNITS = {"s": 1.0, "m": 60.0, "h": 3600.0}
-
-
-def duration(text: str) -> float:
-    """``60s``, ``2m``, ``90`` (seconds) -> seconds."""
-    t = text.strip().lower()
-    scale = _UNITS.get(t[-1:])
-    try:
-        value = float(t[:-1] if scale else t) * (scale or 1.0)
-    except ValueError as exc:
-        raise UserError(f"cannot read --duration {text!r}", hint="give 60s, 2m or 90") from exc
-    return positive("--duration", value)
 
 
 @cli.command("serve")
