@@ -542,21 +542,13 @@ def gpt_oss_repos(full: bool = False) -> dict[str, tuple[dict[str, Path | bytes 
             files[file_name] = make_twin(TwinSpec(h, quant)).path
         return files
 
-    if full:
-        return {
-            "ggml-org/gpt-oss-20b-GGUF": (
-                repo("ggml-org/gpt-oss-20b-GGUF", {"gpt-oss-20b-mxfp4.gguf": "MXFP4"}),
-                False,
-            )
-        }
-    unsloth = {f"gpt-oss-20b-{q}.gguf": q for q in UNSLOTH_QUANTS}
-    return {
-        "unsloth/gpt-oss-20b-GGUF": (repo("unsloth/gpt-oss-20b-GGUF", unsloth), False),
-        "ggml-org/gpt-oss-20b-GGUF": (
-            repo("ggml-org/gpt-oss-20b-GGUF", {"gpt-oss-20b-mxfp4.gguf": "MXFP4"}),
-            False,
-        ),
-    }
+    out: dict[str, tuple[dict[str, Path | bytes | str], bool]] = {}
+    if not full:  # the full-size twin is written once, under ggml-org's file name only
+        unsloth = {f"gpt-oss-20b-{q}.gguf": q for q in UNSLOTH_QUANTS}
+        out["unsloth/gpt-oss-20b-GGUF"] = (repo("unsloth/gpt-oss-20b-GGUF", unsloth), False)
+    mxfp4 = {"gpt-oss-20b-mxfp4.gguf": "MXFP4"}
+    out["ggml-org/gpt-oss-20b-GGUF"] = (repo("ggml-org/gpt-oss-20b-GGUF", mxfp4), False)
+    return out
 
 
 def main(argv: list[str] | None = None) -> int:
