@@ -105,6 +105,14 @@ class LevelResult:
     energy: dict[str, Any]
     skipped: str | None = None  # the rule that skipped it
 
+    @property
+    def failed(self) -> bool:
+        """A level that ran and had a request end in an error or without a first token (the
+        ``errors`` of its stats)."""
+        return self.skipped is None and any(
+            r.error is not None or r.ttft_s is None for r in self.requests
+        )
+
     def stats(self, price_kwh: float) -> dict[str, Any]:
         ok = [r for r in self.requests if r.error is None and r.ttft_s is not None]
         ttfts = sorted(r.ttft_s for r in ok if r.ttft_s is not None)
@@ -495,7 +503,7 @@ def run_serve(
         )
     elif req.batched_bench:
         bb_error = "llama-batched-bench not found beside llama-server (bench engines build)"
-    failed = [lv for lv in levels if lv.skipped is None and lv.stats(req.price_kwh)["errors"]]
+    failed = [lv for lv in levels if lv.failed]
     return ServeOutcome(
         model=target.facts,
         server_argv=tuple(argv),

@@ -55,9 +55,8 @@ def recording(
 
         def add(lv: LevelResult) -> None:
             nonlocal failures
-            row = level_row(lv, prediction, req.price_kwh)
-            failures += bool(row["summary"] and row["summary"]["errors"])
-            store.add_serve_level(run_id, row)
+            failures += lv.failed
+            store.add_serve_level(run_id, level_row(lv, prediction, req.price_kwh))
 
         try:
             yield add
