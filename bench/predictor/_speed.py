@@ -508,6 +508,14 @@ def _interval(
     return (tps * spread[0], tps * spread[1]) if spread and tps else None
 
 
+def _cells(spec: ModelSpec, il: int, depth: float) -> float:
+    """The cache cells a query at ``depth`` attends to in layer ``il``: all of them, or at most
+    the window on a sliding-window layer."""
+    if spec.swa_layers[il] and spec.sliding_window:
+        return min(depth, spec.sliding_window)
+    return depth
+
+
 def _kv_read(spec: ModelSpec, where: list[int], dev: int, depth: float, cfg: RunConfig) -> float:
     total = 0.0
     for il in range(spec.n_layer):
@@ -516,9 +524,7 @@ def _kv_read(spec: ModelSpec, where: list[int], dev: int, depth: float, cfg: Run
         if spec.is_recurrent(il):
             total += 2 * spec.recurrent_state_bytes  # the state is read and written back
             continue
-        cells = depth
-        if spec.swa_layers[il] and spec.sliding_window:
-            cells = min(depth, spec.sliding_window)
+        cells = _cells(spec, il, depth)
         if spec.kv_lora_rank:
             width = (spec.kv_lora_rank + 64) * KV_TYPE_BYTES[cfg.type_k]
         else:
@@ -542,9 +548,7 @@ def _score_bytes(spec: ModelSpec, where: list[int], dev: int, depth: float) -> f
     for il in range(spec.n_layer):
         if where[il] != dev or spec.is_recurrent(il):
             continue
-        cells = depth
-        if spec.swa_layers[il] and spec.sliding_window:
-            cells = min(depth, spec.sliding_window)
+        cells = _cells(spec, il, depth)
         total += spec.n_head[il] * cells * 4 * SCORE_PASSES
     return total
 
@@ -562,9 +566,7 @@ def _attn_work(spec: ModelSpec, where: list[int], dev: int, depth: float) -> flo
             # token, whatever the depth: ~4 FLOPs an element, as attention's 4 per cell.
             total += spec.recurrent_state_bytes / 4
             continue
-        cells = depth
-        if spec.swa_layers[il] and spec.sliding_window:
-            cells = min(depth, spec.sliding_window)
+        cells = _cells(spec, il, depth)
         total += spec.n_head[il] * spec.head_dim_k * cells
     return total
 
