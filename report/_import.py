@@ -54,10 +54,9 @@ def _table_rows(source: Path | str, path: Path) -> list[dict[str, Any]]:
     return rows
 
 
-def read_records(path: Path) -> list[tuple[str, dict[str, Any]]]:
-    """Records from any llama-bench output format, each with where it is in the file (``line
-    3``, ``record 2``, ``row 5``), every number field checked; the first bad one is an error
-    that names it."""
+def read_records(path: Path) -> list[dict[str, Any]]:
+    """Records from any llama-bench output format, every number field checked; the first bad
+    one is an error that names where it is in the file (``line 3``, ``record 2``, ``row 5``)."""
     raw = path.read_bytes()
     if raw.startswith(b"SQLite format 3"):
         return _checked(path, [(f"row {n}", r) for n, r in enumerate(_table_rows(path, path), 1)])
@@ -113,7 +112,7 @@ _NUMBER_FIELDS = (
 )
 
 
-def _checked(path: Path, recs: list[tuple[str, Any]]) -> list[tuple[str, dict[str, Any]]]:
+def _checked(path: Path, recs: list[tuple[str, Any]]) -> list[dict[str, Any]]:
     """Every record an object and every number field a number (or absent or empty), so that a
     bad record stops the import, naming its place and field, before anything is stored."""
     for where, rec in recs:
@@ -130,7 +129,7 @@ def _checked(path: Path, recs: list[tuple[str, Any]]) -> list[tuple[str, dict[st
                 raise _bad(path, where, f"samples_ns must hold numbers, not {_what(bad[0])}")
         elif samples is not None and not isinstance(samples, str):
             raise _bad(path, where, f"samples_ns must be a list of numbers, not {_what(samples)}")
-    return recs
+    return [rec for _, rec in recs]
 
 
 def _number(v: Any) -> float | None:
@@ -192,7 +191,7 @@ def spec_for_record(rec: dict[str, Any]) -> tuple[ModelSpec, str]:
 
 def import_records(store: Store, host: HostProfile, path: Path) -> tuple[int, int, str]:
     """Store the records as one sweep; returns (sweep id, points, how the model was known)."""
-    recs = [rec for _, rec in read_records(path)]
+    recs = read_records(path)
     if not recs:
         raise UserError(f"{path}: no llama-bench records in it", hint="check the file")
     spec, how = spec_for_record(recs[0])
