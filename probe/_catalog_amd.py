@@ -1,0 +1,47 @@
+"""AMD and Intel GPUs of the catalog, and the GPUs published tables name without their host."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from probe._catalog_parts import AMD, INTEL, Gpu
+
+RX_7900XTX = Gpu("AMD Radeon RX 7900 XTX", "amd", 24, 960, 122.8)
+MI300X = Gpu("AMD Instinct MI300X", "amd", 192, 5300, 1307.4)
+# RDNA2 and GCN have no matrix units: their packed-FP16 vector rate (Polaris: the FP32 rate).
+# RDNA3 WMMA runs FP16 at 512 FLOP/clk per CU, RDNA4 at 1024 (AMD's "matrix" figures: the
+# RX 9070 XT's 779 INT8 TOPS with sparsity = 64 CU x 1024 x 2 x 2.97 GHz x 2).
+RX_580 = Gpu("AMD Radeon RX 580 8GB", "amd", 8, 256, 6.17)
+RX_6800XT = Gpu("AMD Radeon RX 6800 XT", "amd", 16, 512, 41.47)
+RX_7900XT = Gpu("AMD Radeon RX 7900 XT", "amd", 20, 800, 103.2)
+W7900 = Gpu("AMD Radeon PRO W7900", "amd", 48, 864, 122.6)
+RX_9060XT = Gpu("AMD Radeon RX 9060 XT 16GB", "amd", 16, 320, 102.6)
+RX_9070 = Gpu("AMD Radeon RX 9070", "amd", 16, 640, 144.5)
+RX_9070XT = Gpu("AMD Radeon RX 9070 XT", "amd", 16, 640, 194.6)
+R9700 = Gpu("AMD Radeon AI PRO R9700", "amd", 32, 640, 191.4)
+MI50 = Gpu("AMD Instinct MI50 32GB", "amd", 32, 1024, 26.5)
+# Intel XMX: 2048 FP16 FLOP/clk per Xe core on Alchemist and Battlemage (Intel's Xe2 disclosure:
+# 4096 INT8 ops/clk per Xe core; the Arc Pro B50's 170 INT8 TOPS = 16 Xe x 4096 x 2.6 GHz).
+ARC_A770 = Gpu("Intel Arc A770 16GB", "intel", 16, 560, 137.6)
+ARC_B580 = Gpu("Intel Arc B580", "intel", 12, 456, 116.7)
+ARC_PRO_B50 = Gpu("Intel Arc Pro B50", "intel", 16, 224, 85.2)
+
+
+# AMD and Intel GPUs seen in published tables that name only the GPU; each becomes a machine
+# in the generic desktop host (_catalog_parts.gpu_box).
+AMD_INTEL_BOXES: tuple[tuple[Any, ...], ...] = (
+    ("rx580-8gb", RX_580, AMD, "Polaris 36 CU x 128 x 1.34 GHz = 6.17 TFLOPS (FP16 = FP32)"),
+    ("rx6800xt", RX_6800XT, AMD, "RX 6800 XT: 41.47 TFLOPS peak half precision, 512 GB/s"),
+    ("rx7900xt", RX_7900XT, AMD, "RDNA3: 84 CU x 512 FP16 FLOP/clk x 2.4 GHz = 103.2"),
+    ("w7900", W7900, AMD,
+     "Radeon PRO W7900: 48 GB, 864 GB/s, 122.6 TFLOPS FP16 (96 CU x 512 x 2.495 GHz); the Dual "
+     "Slot board is modelled with the same figures"),
+    ("rx9060xt-16gb", RX_9060XT, AMD, "RDNA4: 32 CU x 1024 x 3.13 GHz; 20 Gbps x 128-bit"),
+    ("rx9070", RX_9070, AMD, "RDNA4: 56 CU x 1024 x 2.52 GHz; 20 Gbps x 256-bit"),
+    ("rx9070xt", RX_9070XT, AMD, "RDNA4: 64 CU x 1024 x 2.97 GHz; 20 Gbps x 256-bit"),
+    ("radeon-ai-pro-r9700", R9700, AMD, "RDNA4: 64 CU x 1024 x 2.92 GHz; 32 GB, 640 GB/s"),
+    ("mi50-32gb", MI50, AMD, "Instinct MI50: 60 CU, 1725 MHz, 26.5 TFLOPS FP16, 1024 GB/s HBM2"),
+    ("arc-a770-16gb", ARC_A770, INTEL, "32 Xe x 2048 x 2.1 GHz; 17.5 Gbps x 256-bit = 560 GB/s"),
+    ("arc-b580", ARC_B580, INTEL, "20 Xe2 x 2048 x 2.85 GHz (233 INT8 TOPS); 456 GB/s"),
+    ("arc-pro-b50", ARC_PRO_B50, INTEL, "16 Xe2 x 2048 x 2.6 GHz (170 INT8 TOPS); 224 GB/s"),
+)  # fmt: skip

@@ -1,0 +1,83 @@
+"""CPU-only machines of the catalog."""
+
+from __future__ import annotations
+
+from probe._catalog_parts import EPYC_9654, RYZEN_7950X, Cpu, Entry
+
+CPU_HOSTS: tuple[Entry, ...] = (
+    Entry(
+        "laptop-16gb",
+        "16 GB laptop: Core Ultra 7 155H, LPDDR5X-7467, no discrete GPU",
+        Cpu("Intel Core Ultra 7 155H", 16, 22, 4.8, 32, vendor="Intel"),
+        16,
+        119.5,
+        (),
+        ("Intel ARK: Core Ultra 7 155H, LPDDR5X-7467 128-bit = 119.5 GB/s",),
+    ),
+    Entry(
+        "desktop-7950x-cpu",
+        "Ryzen 9 7950X, 64 GB DDR5-6000, CPU only",
+        RYZEN_7950X,
+        64,
+        96,
+        (),
+        ("AMD Ryzen 9 7950X spec page",),
+    ),
+    Entry(
+        "epyc-9654-cpu",
+        "EPYC 9654, 768 GB DDR5-4800 (12 channels), CPU only",
+        EPYC_9654,
+        768,
+        460.8,
+        (),
+        ("AMD EPYC 9654 spec page: 12 x DDR5-4800 = 460.8 GB/s",),
+    ),
+    Entry(
+        "threadripper-5975wx-cpu",
+        "Threadripper PRO 5975WX, 256 GB DDR4-3200 (8 channels), CPU only",
+        Cpu("AMD Ryzen Threadripper PRO 5975WX", 32, 64, 4.5, 32),
+        256,
+        204.8,
+        (),
+        ("AMD spec page: 32 Zen 3 cores, 4.5 GHz boost, 8 x DDR4-3200 = 204.8 GB/s",),
+    ),
+    Entry(
+        "graviton3-c7g-16xl",
+        "AWS c7g.16xlarge: 64 Graviton3 cores, 128 GB DDR5",
+        Cpu("AWS Graviton3 (Neoverse-V1)", 64, 64, 2.6, 32, "aarch64", "ARM"),
+        128,
+        307.2,
+        (),
+        ("AWS Graviton3: 8 x DDR5-4800 = 307.2 GB/s",),
+    ),
+    Entry(
+        "raspberry-pi-5-8gb",
+        "Raspberry Pi 5, 8 GB LPDDR4X-4267",
+        Cpu("Broadcom BCM2712 (Cortex-A76)", 4, 4, 2.4, 16, "aarch64", "ARM"),
+        8,
+        17.1,
+        (),
+        ("Raspberry Pi 5 product brief: LPDDR4X-4267 32-bit = 17.1 GB/s",),
+    ),
+    Entry(
+        "macbook-pro-2014-i5-4278u",
+        "MacBook Pro (2014) Core i5-4278U, 8 GB DDR3L-1600, CPU only",
+        Cpu("Intel Core i5-4278U", 2, 4, 3.1, 32, vendor="Intel"),
+        8,
+        25.6,
+        (),
+        ("Intel ARK: i5-4278U 2 cores (Haswell, AVX2 + FMA), 3.1 GHz turbo, DDR3L-1600 x2 = 25.6",),
+    ),
+    Entry(
+        "framework12-i3-1315u",
+        "Framework Laptop 12, Core i3-1315U, 16 GB DDR5, CPU only",
+        Cpu("Intel Core i3-1315U", 6, 8, 4.5, 32, vendor="Intel"),
+        16,
+        83.2,
+        (),
+        (
+            "Intel ARK: i3-1315U 2P+4E cores, P-core 4.5 GHz turbo, AVX2, 83.2 GB/s max; RAM size "
+            "not published with the results: 16 GB (fits every model run)",
+        ),
+    ),
+)

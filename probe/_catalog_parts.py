@@ -1,0 +1,102 @@
+"""Building blocks of the hardware catalog: CPU, GPU and machine records, shared sources.
+
+Figures are vendor specifications (sources beside each entry): memory size, memory bandwidth,
+and peak throughput — dense FP16 tensor/matrix math with FP32 accumulate for GPUs (no
+sparsity), FP32 FMA throughput for CPUs (cores x clock x FLOP per cycle).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+GB = 1000**3
+GIB = 1024**3
+T = 1e12
+
+
+@dataclass(frozen=True, slots=True)
+class Cpu:
+    model: str
+    cores: int
+    threads: int
+    ghz: float
+    flop_per_cycle: int  # FP32 per core: AVX-512 2xFMA 64, AVX2 2xFMA 32, NEON 4x128 FMA 32
+    arch: str = "x86_64"
+    vendor: str = "AMD"
+
+
+@dataclass(frozen=True, slots=True)
+class Gpu:
+    name: str
+    vendor: str
+    mem_gib: float
+    bw_gbs: float
+    fp16_tflops: float
+    unified: bool = False
+    usable_gib: float | None = None  # unified: what the GPU may allocate
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    name: str
+    title: str
+    cpu: Cpu
+    ram_gib: float
+    ram_bw_gbs: float
+    gpus: tuple[Gpu, ...]
+    sources: tuple[str, ...]
+
+
+RYZEN_7950X = Cpu("AMD Ryzen 9 7950X", 16, 32, 5.1, 64)
+I9_13900K = Cpu("Intel Core i9-13900K", 24, 32, 5.8, 32, vendor="Intel")
+XEON_8480 = Cpu("Intel Xeon Platinum 8480+", 56, 112, 3.8, 64, vendor="Intel")
+EPYC_9654 = Cpu("AMD EPYC 9654", 96, 192, 3.7, 64)
+
+NV = "NVIDIA product pages and architecture whitepapers (Ampere GA102, Ada, Blackwell, Hopper)"
+AMD = "AMD product pages (radeon/instinct specifications)"
+INTEL = "Intel ARK / Arc product pages (Xe cores, graphics clock, memory bus)"
+# With every layer offloaded the host does not enter a prediction.
+HOST_UNKNOWN = "host not stated in the published results: a generic Ryzen 9 7950X desktop"
+APPLE = (
+    "Apple tech specs (support.apple.com) for memory and bandwidth; GPU FP32 = cores x 128 "
+    "ALUs x 2 x clock (FP16 runs at the FP32 rate on Apple GPUs)"
+)
+
+
+def apple(
+    name: str,
+    chip: str,
+    cpu_p: int,
+    cpu_e: int,
+    gpu_cores: int,
+    ghz: float,
+    ram_gib: int,
+    bw: float,
+) -> Entry:
+    usable = ram_gib * (2 / 3 if ram_gib <= 36 else 3 / 4)  # macOS default wired limit
+    return Entry(
+        name,
+        f"{chip} ({gpu_cores}-core GPU), {ram_gib} GB unified memory",
+        Cpu(chip, cpu_p + cpu_e, cpu_p + cpu_e, 4.05, 32, arch="arm64", vendor="Apple"),
+        ram_gib,
+        bw,
+        (
+            Gpu(
+                f"{chip} ({gpu_cores}-core GPU)",
+                "apple",
+                ram_gib,
+                bw,
+                gpu_cores * 128 * 2 * ghz / 1000,
+                unified=True,
+                usable_gib=usable,
+            ),
+        ),
+        (APPLE,),
+    )
+
+
+def gpu_box(name: str, gpu: Gpu, *sources: str) -> Entry:
+    """A GPU known only by name from a published table, in the generic desktop host."""
+    short = gpu.name.removeprefix("NVIDIA ").removeprefix("AMD ").removeprefix("Intel ")
+    title = f"Ryzen 9 7950X + {short}, 64 GB DDR5"
+    return Entry(name, title, RYZEN_7950X, 64, 96, (gpu,), (*sources, HOST_UNKNOWN))
