@@ -30,6 +30,10 @@ RTX_5070TI = Gpu("NVIDIA GeForce RTX 5070 Ti", "nvidia", 16, 896, 87.9)
 RTX_5080 = Gpu("NVIDIA GeForce RTX 5080", "nvidia", 16, 960, 112.6)
 RTX_PRO_6000 = Gpu("NVIDIA RTX PRO 6000 Blackwell", "nvidia", 96, 1792, 503.8)
 V100_PCIE = Gpu("NVIDIA Tesla V100 PCIe 32GB", "nvidia", 32, 900, 112)
+RTX_4070 = Gpu("NVIDIA GeForce RTX 4070", "nvidia", 12, 504, 58.3)
+# Pascal GP102 has no tensor cores and runs FP16 at 1/64 rate: llama.cpp runs it at the FP32
+# vector rate (3840 cores x 2 FLOP x 1.531 GHz boost = 11.76 TFLOPS), which is what is stored.
+TESLA_P40 = Gpu("NVIDIA Tesla P40", "nvidia", 24, 346, 11.76)
 
 
 # NVIDIA GPUs seen in published tables (llama.cpp PRs, scoreboards) that name only the GPU;
@@ -46,4 +50,10 @@ NVIDIA_BOXES: tuple[tuple[Any, ...], ...] = (
      "188 SM x 1024 FP16 FLOP/clk x 2.617 GHz = 503.8 TFLOPS (FP4 sparse / 8)"),
     ("v100-pcie-32gb", V100_PCIE,
      "NVIDIA Tesla V100 datasheet (PCIe): 32 GB HBM2, 900 GB/s, 112 TFLOPS tensor"),
+    ("rtx4070", RTX_4070, NV,
+     "RTX 4070 specifications: 12 GB GDDR6X, 21 Gbps x 192-bit = 504 GB/s; "
+     "46 SM x 512 FP16 FLOP/clk x 2.475 GHz boost = 58.3 TFLOPS (FP32 acc)"),
+    ("tesla-p40", TESLA_P40,
+     "NVIDIA Tesla P40 datasheet: 24 GB GDDR5, 346 GB/s, 12 TFLOPS single precision "
+     "(3840 CUDA cores x 2 x 1.531 GHz = 11.76; no tensor cores, FP16 at 1/64 rate: FP32 stored)"),
 )  # fmt: skip
