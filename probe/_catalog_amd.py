@@ -20,11 +20,14 @@ RX_9070 = Gpu("AMD Radeon RX 9070", "amd", 16, 640, 144.5)
 RX_9070XT = Gpu("AMD Radeon RX 9070 XT", "amd", 16, 640, 194.6)
 R9700 = Gpu("AMD Radeon AI PRO R9700", "amd", 32, 640, 191.4)
 MI50 = Gpu("AMD Instinct MI50 32GB", "amd", 32, 1024, 26.5)
+RX_5700XT = Gpu("AMD Radeon RX 5700 XT", "amd", 8, 448, 19.51)
+RX_6700XT = Gpu("AMD Radeon RX 6700 XT", "amd", 12, 384, 26.43)
 # Intel XMX: 2048 FP16 FLOP/clk per Xe core on Alchemist and Battlemage (Intel's Xe2 disclosure:
 # 4096 INT8 ops/clk per Xe core; the Arc Pro B50's 170 INT8 TOPS = 16 Xe x 4096 x 2.6 GHz).
 ARC_A770 = Gpu("Intel Arc A770 16GB", "intel", 16, 560, 137.6)
 ARC_B580 = Gpu("Intel Arc B580", "intel", 12, 456, 116.7)
 ARC_PRO_B50 = Gpu("Intel Arc Pro B50", "intel", 16, 224, 85.2)
+ARC_A310 = Gpu("Intel Arc A310 4GB", "intel", 4, 124, 24.6)
 
 
 # AMD and Intel GPUs seen in published tables that name only the GPU; each becomes a machine
@@ -41,7 +44,10 @@ AMD_INTEL_BOXES: tuple[tuple[Any, ...], ...] = (
     ("rx9070xt", RX_9070XT, AMD, "RDNA4: 64 CU x 1024 x 2.97 GHz; 20 Gbps x 256-bit"),
     ("radeon-ai-pro-r9700", R9700, AMD, "RDNA4: 64 CU x 1024 x 2.92 GHz; 32 GB, 640 GB/s"),
     ("mi50-32gb", MI50, AMD, "Instinct MI50: 60 CU, 1725 MHz, 26.5 TFLOPS FP16, 1024 GB/s HBM2"),
+    ("rx5700xt", RX_5700XT, AMD, "RDNA1: 40 CU, 1905 MHz, 19.51 TFLOPS FP16; 14 Gbps x 256-bit"),
+    ("rx6700xt", RX_6700XT, AMD, "RDNA2: 40 CU, 2581 MHz, 26.43 TFLOPS FP16; 16 Gbps x 192-bit"),
     ("arc-a770-16gb", ARC_A770, INTEL, "32 Xe x 2048 x 2.1 GHz; 17.5 Gbps x 256-bit = 560 GB/s"),
     ("arc-b580", ARC_B580, INTEL, "20 Xe2 x 2048 x 2.85 GHz (233 INT8 TOPS); 456 GB/s"),
     ("arc-pro-b50", ARC_PRO_B50, INTEL, "16 Xe2 x 2048 x 2.6 GHz (170 INT8 TOPS); 224 GB/s"),
+    ("arc-a310", ARC_A310, INTEL, "6 Xe x 2048 x 2.0 GHz; 4 GB, 15.5 Gbps x 64-bit = 124 GB/s"),
 )  # fmt: skip
