@@ -60,6 +60,19 @@ CPU_HOSTS: tuple[Entry, ...] = (
         ("Raspberry Pi 5 product brief: LPDDR4X-4267 32-bit = 17.1 GB/s",),
     ),
     Entry(
+        "raspberry-pi-4b",
+        "Raspberry Pi 4 Model B, LPDDR4-3200",
+        Cpu("Broadcom BCM2711 (Cortex-A72)", 4, 4, 1.8, 16, "aarch64", "ARM"),
+        4,
+        12.8,
+        (),
+        (
+            "Raspberry Pi 4 Model B product brief: BCM2711 quad Cortex-A72 @ 1.8 GHz, LPDDR4-3200 "
+            "32-bit = 12.8 GB/s; A72: 2 x 128-bit NEON FMA = 16 FLOP/cycle; RAM size not "
+            "published with the results: 4 GB (fits every model run)",
+        ),
+    ),
+    Entry(
         "macbook-pro-2014-i5-4278u",
         "MacBook Pro (2014) Core i5-4278U, 8 GB DDR3L-1600, CPU only",
         Cpu("Intel Core i5-4278U", 2, 4, 3.1, 32, vendor="Intel"),
