@@ -440,3 +440,33 @@ def test_bench_serve_command_passes_the_request(monkeypatch: pytest.MonkeyPatch)
     assert seen[0].duration_s == 120 and seen[0].price_kwh == 0.5 and seen[0].ctx == 32768
     bad = CliRunner().invoke(cli, ["serve", "-m", "x", "--duration", "soon"])
     assert bad.exit_code == 1 and "cannot read --duration" in str(bad.exception)
+
+
+def test_prompts_that_fit_one_batch_are_prefilled_together(host: probe.HostProfile) -> None:
+    # llama-server fills one batch of -b tokens with the prompts waiting, in slot order: four
+    # 512-token prompts sent at once share one 2048-token iteration, so each first token comes
+    # after all four prefills (not after 1, 2, 3 and 4 of them).
+    spec = spec_from_synth(TINY)
+    p = predict_serving(spec, host, RunConfig(n_gpu_layers=0), 32768, [1, 4], [512], 16, None,
+                        "cpu")  # fmt: skip
+    one, four = p.level(1, 512), p.level(4, 512)
+    assert one is not None and four is not None
+    t_pf = one.ttft_terms_s["prefill"]
+    assert one.ttft_terms_s["queue"] == pytest.approx(0, abs=1e-9)
+    assert four.ttft_burst_s == pytest.approx(one.ttft_s + 3 * t_pf, rel=0.01)
+    half = predict_serving(spec, host, RunConfig(n_gpu_layers=0, n_batch=1024), 32768, [4],
+                           [512], 16, None, "cpu").level(4, 512)  # fmt: skip
+    assert half is not None and half.ttft_burst_s == pytest.approx(four.ttft_burst_s, rel=0.01)
+    assert half.ttft_s < four.ttft_s  # -b 1024: two iterations of two, the first pair earlier
+
+
+def test_other_users_prompts_stall_decoding(host: probe.HostProfile) -> None:
+    # A decoding user gets one token per iteration; an iteration that carries another user's
+    # 2048-token prompt chunk is as long as that chunk's prefill.
+    spec = spec_from_synth(TINY)
+    p = predict_serving(spec, host, RunConfig(n_gpu_layers=0), 65536, [1, 2], [4096], 64, None,
+                        "cpu")  # fmt: skip
+    one, two = p.level(1, 4096), p.level(2, 4096)
+    assert one is not None and two is not None
+    assert two.per_user_tokens_per_s < one.per_user_tokens_per_s / 2
+    assert two.ttft_s >= one.ttft_s
