@@ -93,27 +93,27 @@ def main() -> int:
                    "calibration": calibration, "levels": levels})  # fmt: skip
     print(f"info  {calibration[0] if calibration else 'no calibration line'}")
     goals = []
-    for lv in levels:
-        share, e = lv["client_share"], lv["ttft_error"]
+    for row in levels:
+        share, e = row["client_share"], row["ttft_error"]
         print(
-            f"info  {lv['users']} users, prompt {lv['n_prompt']}: {lv['requests']} requests, "
-            f"{lv['errors']} errors; client CPU {lv['client_cpu_s']:.2f} s, llama-server CPU "
-            f"{lv['server_cpu_s']:.2f} s; per-user tg {_f(lv['per_user_tokens_per_s'])} "
-            f"(predicted {_f(lv['predicted_per_user_tokens_per_s'])}), aggregate "
-            f"{_f(lv['aggregate_tokens_per_s'])} ({_f(lv['predicted_aggregate_tokens_per_s'])})"
+            f"info  {row['users']} users, prompt {row['n_prompt']}: {row['requests']} requests, "
+            f"{row['errors']} errors; client CPU {row['client_cpu_s']:.2f} s, llama-server CPU "
+            f"{row['server_cpu_s']:.2f} s; per-user tg {_f(row['per_user_tokens_per_s'])} "
+            f"(predicted {_f(row['predicted_per_user_tokens_per_s'])}), aggregate "
+            f"{_f(row['aggregate_tokens_per_s'])} ({_f(row['predicted_aggregate_tokens_per_s'])})"
         )
-        if lv["users"] == max(USERS):
+        if row["users"] == max(USERS):
             goals.append(
-                (f"load generator < 10 % of server CPU, {lv['users']} users, prompt "
-                 f"{lv['n_prompt']}", share is not None and share < 0.10,
+                (f"load generator < 10 % of server CPU, {row['users']} users, prompt "
+                 f"{row['n_prompt']}", share is not None and share < 0.10,
                  "NA" if share is None else f"{share:.1%}")
             )  # fmt: skip
         figure = "NA" if e is None else (
-            f"{lv['ttft_p50_steady_s'] * 1e3:.1f} ms measured, "
-            f"{lv['predicted_ttft_s'] * 1e3:.1f} ms predicted ({e:+.0%})"
+            f"{row['ttft_p50_steady_s'] * 1e3:.1f} ms measured, "
+            f"{row['predicted_ttft_s'] * 1e3:.1f} ms predicted ({e:+.0%})"
         )  # fmt: skip
         goals.append(
-            (f"TTFT p50 within 20 % of prediction, {lv['users']} users, prompt {lv['n_prompt']}",
+            (f"TTFT p50 within 20 % of prediction, {row['users']} users, prompt {row['n_prompt']}",
              e is not None and abs(e) <= 0.20, figure)
         )  # fmt: skip
     return verdict(goals)
