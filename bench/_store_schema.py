@@ -9,7 +9,9 @@ from __future__ import annotations
 #       several machines are merged (issue 16); a schema-1 store read read-only has none.
 #   3 — serve_runs and serve_levels: `bench serve` results, one level per row, written as each
 #       level finishes (issue 17); a store older than 3 read read-only has no serve runs.
-SCHEMA_VERSION = 3
+#   4 — serve_runs.batched_bench_json: llama-batched-bench's rows of the run (the engine-side
+#       ceiling), stored before the run is marked done; older runs have none.
+SCHEMA_VERSION = 4
 
 # llama-bench's own SQL table (`llama-bench -o sql`, llama.cpp 0c1e570), kept in step with the
 # points by triggers, so llama.cpp's scripts/compare-llama-bench.py reads this database as if
@@ -99,7 +101,8 @@ CREATE TABLE IF NOT EXISTS calibrations (
 CREATE TABLE IF NOT EXISTS serve_runs (
     id INTEGER PRIMARY KEY, created_at TEXT NOT NULL, host_fingerprint TEXT NOT NULL,
     model_json TEXT NOT NULL, engine_json TEXT NOT NULL, args_json TEXT NOT NULL,
-    prediction_json TEXT, status TEXT NOT NULL DEFAULT 'running', finished_at TEXT);
+    prediction_json TEXT, status TEXT NOT NULL DEFAULT 'running', finished_at TEXT,
+    batched_bench_json TEXT);
 CREATE TABLE IF NOT EXISTS serve_levels (
     id INTEGER PRIMARY KEY, run_id INTEGER NOT NULL REFERENCES serve_runs(id),
     created_at TEXT NOT NULL, users INTEGER NOT NULL, n_prompt INTEGER NOT NULL,
@@ -112,4 +115,5 @@ CREATE TABLE IF NOT EXISTS serve_levels (
 UPGRADES: dict[int, tuple[str, ...]] = {
     1: ("ALTER TABLE sweeps ADD COLUMN label TEXT",),  # runner labels of imported sweeps
     2: (),  # serve_runs, serve_levels
+    3: ("ALTER TABLE serve_runs ADD COLUMN batched_bench_json TEXT",),
 }

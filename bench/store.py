@@ -13,6 +13,7 @@ import datetime
 import hashlib
 import json
 import os
+import re
 import sqlite3
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -70,9 +71,15 @@ class SweepOrigin:
 
 
 def _upgrade(conn: sqlite3.Connection, version: int) -> None:
-    """Step an older store up to SCHEMA_VERSION, one version at a time."""
+    """Step an older store up to SCHEMA_VERSION, one version at a time. A column a step adds
+    may be there already: a table the older store lacked was just created whole by SCHEMA."""
     for step in range(version, SCHEMA_VERSION):
         for sql in UPGRADES[step]:
+            added = re.fullmatch(r"ALTER TABLE (\w+) ADD COLUMN (\w+) .*", sql)
+            if added and added[2] in {
+                r[1] for r in conn.execute(f"PRAGMA table_info({added[1]})").fetchall()
+            }:
+                continue
             conn.execute(sql)
     conn.execute("UPDATE meta SET value = ? WHERE key = 'schema_version'", (str(SCHEMA_VERSION),))
 
@@ -385,6 +392,13 @@ class Store:
         for k in ("summary", "predicted", "energy", "requests"):
             row[f"{k}_json"] = json.dumps(level[k]) if level.get(k) is not None else None
         self._tx(_insert("INSERT OR REPLACE INTO serve_levels", row), tuple(row.values()))
+
+    def add_serve_batched_bench(self, run_id: int, result: dict[str, Any]) -> None:
+        """llama-batched-bench's rows (or why there are none) for a serve run."""
+        self._tx(
+            "UPDATE serve_runs SET batched_bench_json = ? WHERE id = ?",
+            (json.dumps(result), run_id),
+        )
 
     def finish_serve(self, run_id: int, status: str) -> None:
         self._tx(

@@ -9,14 +9,16 @@ from html import escape
 from pathlib import Path
 from typing import Any
 
+from bench.run import batched_bench_summary
 from bench.store import Store
 from probe.errors import UserError
 from report._charts import Point, Series, sweep_chart
 from report._fleet_render import html_table
 
 # `report serve --format json` schema history:
-#   1 — the stored serve runs (store schema 3), each with its levels' summary and prediction.
-SCHEMA_VERSION = 1
+#   1 — the stored serve runs (store schema 3), each with its levels' summary and prediction;
+#   2 — each run's batched_bench ({"rows", "error"}, store schema 4; null for older runs).
+SCHEMA_VERSION = 2
 
 HEAD = ["users", "prompt", "reqs", "err", "TTFT p50 ms", "TTFT p95 ms", "tok/s/user"]
 HEAD += ["tok/s all", "J/token", "status"]
@@ -103,10 +105,16 @@ def _aligned(head: list[str], body: list[list[str]]) -> str:
 NOTE = "Cells: measured (predicted); TTFT p95 is predicted as every user's first request at once."
 
 
+def ceiling(run: dict[str, Any]) -> list[str]:
+    """The run's llama-batched-bench line, if it ran (runs stored before schema 4 have none)."""
+    bb = run.get("batched_bench")
+    return [batched_bench_summary(bb.get("rows") or [], bb.get("error"))] if bb else []
+
+
 def render_text(runs: list[dict[str, Any]]) -> str:
     parts = [NOTE]
     for run in runs:
-        parts += ["", title(run), _aligned(HEAD, rows(run))]
+        parts += ["", title(run), _aligned(HEAD, rows(run)), *ceiling(run)]
     return "\n".join(parts) + "\n"
 
 
@@ -116,6 +124,7 @@ def render_md(runs: list[dict[str, Any]]) -> str:
         parts += ["", f"## {title(run)}", "", "| " + " | ".join(HEAD) + " |"]
         parts.append("|" + "---:|" * len(HEAD))
         parts += ["| " + " | ".join(c.replace("|", "\\|") for c in r) + " |" for r in rows(run)]
+        parts += ["", *ceiling(run)] if ceiling(run) else []
     return "\n".join(parts) + "\n"
 
 
@@ -173,6 +182,7 @@ def render_html(runs: list[dict[str, Any]]) -> str:
     ]
     for run in runs:
         parts += [f"<h2>{escape(title(run))}</h2>", html_table(HEAD, rows(run))]
+        parts += [f"<p>{escape(line)}</p>" for line in ceiling(run)]
         parts += [ttft_chart(run), speed_chart(run)]
     parts.append("</body></html>")
     return "\n".join(parts) + "\n"

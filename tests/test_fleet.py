@@ -373,8 +373,27 @@ def test_a_schema_1_store_is_upgraded_and_read(
     _export(db, tmp_path / "a.rigbench.json", "x")  # a read-only export of the old store
     Store.open(db).close()
     conn = sqlite3.connect(db)
-    assert conn.execute("SELECT value FROM meta").fetchone()[0] == "3"  # 1 -> 2 -> 3
+    assert conn.execute("SELECT value FROM meta").fetchone()[0] == "4"  # 1 -> 2 -> 3 -> 4
     assert "label" in [r[1] for r in conn.execute("PRAGMA table_info(sweeps)")]
+    conn.close()
+
+
+def test_a_schema_3_store_gets_the_batched_bench_column(
+    hosts: list[probe.HostProfile], tmp_path: Path
+) -> None:
+    db = make_store(tmp_path / "a.db", hosts[0])
+    conn = sqlite3.connect(db)
+    conn.execute("ALTER TABLE serve_runs DROP COLUMN batched_bench_json")
+    conn.execute("UPDATE meta SET value = '3' WHERE key = 'schema_version'")
+    conn.commit()
+    conn.close()
+    ro = Store.open(db, readonly=True)
+    assert ro.serve_runs() == []  # read as it is
+    ro.close()
+    Store.open(db).close()
+    conn = sqlite3.connect(db)
+    assert conn.execute("SELECT value FROM meta").fetchone()[0] == "4"
+    assert "batched_bench_json" in [r[1] for r in conn.execute("PRAGMA table_info(serve_runs)")]
     conn.close()
 
 

@@ -39,6 +39,8 @@ def make_store(path: Path) -> Path:
         for n in (1, 4):
             store.add_serve_level(run, _level(n, p, ttft * n, 0.25 if p == 512 else None))
     store.add_serve_level(run, {"users": 8, "n_prompt": 4096, "n_gen": 16, "skipped": "too long"})
+    rows = [{"pl": 4, "pp": 512, "speed_tg": 181.25}]
+    store.add_serve_batched_bench(run, {"rows": rows, "error": None})
     store.finish_serve(run, "done-with-failures")
     store.close()
     return path
@@ -58,12 +60,15 @@ def test_report_serve_in_every_format(tmp_path: Path) -> None:
     assert "12.5 (13.8)" in text and "0.250" in text and "skipped: too long" in text
     line = next(x for x in text.splitlines() if x.split()[:2] == ["4", "4096"])
     assert "NA" in line and "errors" in line  # no energy counter: NA, not 0
+    assert "llama-batched-bench tg ceiling: 4x pp512: 181.2 tok/s" in text
     md = run("--format", "md")
     assert "| users | prompt |" in md and "| 1 | 512 | 4 | 0 | 50 (55) |" in md
     data = json.loads(run("--format", "json"))
-    assert data["schema_version"] == 1 and len(data["runs"][0]["levels"]) == 5
+    assert data["schema_version"] == 2 and len(data["runs"][0]["levels"]) == 5
+    assert data["runs"][0]["batched_bench"]["rows"][0]["speed_tg"] == 181.25
     assert "requests" not in data["runs"][0]["levels"][0]  # raw requests stay in the store
     html = run("--format", "html")
+    assert "4x pp512: 181.2 tok/s" in html and "4x pp512: 181.2 tok/s" in md
     assert html.count("<svg") == 2 and "http" not in html.replace(
         'xmlns="http://www.w3.org/2000/svg"', ""
     )

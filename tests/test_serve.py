@@ -23,6 +23,7 @@ from bench.model import SynthSpec, spec_from_synth, synthesize
 from bench.predictor import predict_serving, serving_memory
 from bench.records import MemConfig, RunConfig
 from bench.run import _engines, _serve
+from bench.store import Store
 from probe import ProbeContext
 from tests.conftest import REAL_LLAMA_BENCH
 from tests.fakes.amdsmi import FakeAmdSmi
@@ -227,11 +228,12 @@ def llama_server() -> Path:
     return server
 
 
-def test_real_llama_server_one_and_two_users(llama_server: Path) -> None:
+def test_real_llama_server_one_and_two_users(llama_server: Path, tmp_path: Path) -> None:
     model = synthesize(TINY).path
     req = _serve.ServeRequest(
         model=str(model), ctx=512, users=(1, 2), prompts=(32,), n_gen=8, duration_s=1.5,
         max_requests=20, request_timeout_s=60, llama_server=str(llama_server), threads=2,
+        db=tmp_path / "results.db",
     )  # fmt: skip
     outcome = _serve.run_serve(req)
     assert outcome.exit_status == 0, outcome.reason
@@ -247,6 +249,12 @@ def test_real_llama_server_one_and_two_users(llama_server: Path) -> None:
     data = json.loads(json.dumps(_serve.outcome_to_dict(outcome)))
     assert data["schema_version"] == _serve.SCHEMA_VERSION
     assert data["prediction"]["predictor_version"]
+    # the store has the levels and the engine-side ceiling; the run is done only after both
+    store = Store.open(req.db, readonly=True)
+    (run,) = store.serve_runs()
+    store.close()
+    assert run["status"] == "done" and len(run["levels"]) == 2
+    assert run["batched_bench"]["rows"] == json.loads(json.dumps(list(outcome.batched_bench)))
 
 
 # -- predictions ------------------------------------------------------------------------------

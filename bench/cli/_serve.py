@@ -12,7 +12,13 @@ from rich.table import Table
 
 from bench.cli._group import cli
 from bench.cli._options import axis, duration, model_option, positive
-from bench.run import ServeOutcome, ServeRequest, run_serve, serve_outcome_to_dict
+from bench.run import (
+    ServeOutcome,
+    ServeRequest,
+    batched_bench_summary,
+    run_serve,
+    serve_outcome_to_dict,
+)
 from bench.store import default_path
 from probe.cli_support import db_option, format_option, stderr_console, stdout_console, write_output
 
@@ -80,9 +86,5 @@ def render_serve(o: ServeOutcome) -> Table:
             _f(s["cost_per_million_tokens"], nd=3) if s["cost_per_million_tokens"] else na,
         )  # fmt: skip
     if o.batched_bench or o.batched_bench_error:
-        ceil = ", ".join(
-            f"{r.get('pl')}x pp{r.get('pp')}: {r.get('speed_tg', 0):.1f} tok/s"
-            for r in o.batched_bench
-        )
-        t.caption = f"llama-batched-bench tg ceiling: {ceil or o.batched_bench_error}"
+        t.caption = batched_bench_summary(list(o.batched_bench), o.batched_bench_error)
     return t

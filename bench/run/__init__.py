@@ -46,6 +46,7 @@ from bench.run._serve import (
     ServeOutcome,
     ServeRequest,
     ServerFailed,
+    batched_bench_summary,
     run_serve,
 )
 from bench.run._serve import outcome_to_dict as serve_outcome_to_dict
@@ -65,6 +66,7 @@ __all__ = [
     "SweepOutcome",
     "SweepSummary",
     "Target",
+    "batched_bench_summary",
     "build_llama_bench",
     "classify",
     "default_backend",

@@ -372,6 +372,14 @@ def expected_rows(req: ServeRequest) -> set[tuple[int, int]]:
     return {(n, p) for n in req.users for p in req.prompts if n * (p + req.n_gen) <= req.ctx}
 
 
+def batched_bench_summary(rows: list[dict[str, Any]], error: str | None) -> str:
+    """One line: llama-batched-bench's generation tokens/s per (users, prompt), or why none."""
+    ceil = ", ".join(
+        f"{r.get('pl')}x pp{r.get('pp')}: {r.get('speed_tg', 0):.1f} tok/s" for r in rows
+    )
+    return f"llama-batched-bench tg ceiling: {ceil or error or 'no rows'}"
+
+
 BATCHED_ATTEMPTS = 4  # runs of llama-batched-bench before a lost row is named (a 2 MB model: ms)
 
 
@@ -478,31 +486,34 @@ def run_serve(
     log(f"serve: {target.label}, {fit.description}; {' '.join(argv[1:])}")
     levels: list[LevelResult] = []
     run = {"model": target.facts, "engine": dataclasses.asdict(info), "argv": argv}
-    with contextlib.ExitStack() as stack:
-        store_level = stack.enter_context(recording(req, host, run, prediction))
-        tmp = work or Path(stack.enter_context(tempfile.TemporaryDirectory()))
-        log_path = tmp / "llama-server.log"
-        try:
-            stack.enter_context(running_server(argv, port, log_path))
-        except ServerFailed as exc:
-            raise UserError(f"{exc}; its log ends:\n{exc.log_tail}", hint=_hint(fit)) from exc
-        meter = probe.energy_meter()
-        for p in req.prompts:
-            for n in req.users:
-                levels.append(_measure(req, port, n, p, vocab, prediction, meter, log))
-                store_level(levels[-1])
     rows: list[dict[str, Any]] = []
     bb_error: str | None = None
-    bb = _engines.find_batched_bench(binary)
-    if req.batched_bench and bb is not None:
-        log("llama-batched-bench: the engine-side ceiling")
-        rows, bb_error = run_batched_bench(
-            batched_bench_argv(bb, target.path, flags, req.ctx, req),
-            req.request_timeout_s,
-            expected_rows(req),
-        )
-    elif req.batched_bench:
-        bb_error = "llama-batched-bench not found beside llama-server (bench engines build)"
+    with contextlib.ExitStack() as stack:
+        record = stack.enter_context(recording(req, host, run, prediction))
+        tmp = work or Path(stack.enter_context(tempfile.TemporaryDirectory()))
+        log_path = tmp / "llama-server.log"
+        with contextlib.ExitStack() as server:  # stopped before llama-batched-bench loads
+            try:
+                server.enter_context(running_server(argv, port, log_path))
+            except ServerFailed as exc:
+                raise UserError(f"{exc}; its log ends:\n{exc.log_tail}", hint=_hint(fit)) from exc
+            meter = probe.energy_meter()
+            for p in req.prompts:
+                for n in req.users:
+                    levels.append(_measure(req, port, n, p, vocab, prediction, meter, log))
+                    record.level(levels[-1])
+        bb = _engines.find_batched_bench(binary)
+        if req.batched_bench and bb is not None:
+            log("llama-batched-bench: the engine-side ceiling")
+            rows, bb_error = run_batched_bench(
+                batched_bench_argv(bb, target.path, flags, req.ctx, req),
+                req.request_timeout_s,
+                expected_rows(req),
+            )
+        elif req.batched_bench:
+            bb_error = "llama-batched-bench not found beside llama-server (bench engines build)"
+        if req.batched_bench:
+            record.batched_bench(rows, bb_error)
     failed = [lv for lv in levels if lv.failed]
     return ServeOutcome(
         model=target.facts,

@@ -6,6 +6,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import probe
@@ -31,17 +32,28 @@ def level_row(lv: LevelResult, prediction: ServingPrediction, price_kwh: float) 
     }
 
 
+@dataclass(frozen=True, slots=True)
+class ServeRecorder:
+    """Stores a serve run's parts as they finish: each level, then llama-batched-bench's rows."""
+
+    level: Callable[[LevelResult], None]
+    batched_bench: Callable[[list[dict[str, Any]], str | None], None]
+
+
+_NOTHING = ServeRecorder(lambda _: None, lambda _rows, _error: None)
+
+
 @contextlib.contextmanager
 def recording(
     req: ServeRequest,
     host: probe.HostProfile,
     run: dict[str, Any],
     prediction: ServingPrediction,
-) -> Iterator[Callable[[LevelResult], None]]:
-    """Yield a function that stores one finished level (a no-op without ``req.db``). The run's
-    status on the way out: done, done-with-failures, interrupted (Ctrl-C) or failed."""
+) -> Iterator[ServeRecorder]:
+    """Yield the recorder of one run (a no-op without ``req.db``). The run's status on the way
+    out: done, done-with-failures, interrupted (Ctrl-C) or failed."""
     if req.db is None:
-        yield lambda _: None
+        yield _NOTHING
         return
     store = Store.open(req.db)
     failures = 0
@@ -58,8 +70,11 @@ def recording(
             failures += lv.failed
             store.add_serve_level(run_id, level_row(lv, prediction, req.price_kwh))
 
+        def batched(rows: list[dict[str, Any]], error: str | None) -> None:
+            store.add_serve_batched_bench(run_id, {"rows": rows, "error": error})
+
         try:
-            yield add
+            yield ServeRecorder(add, batched)
         except KeyboardInterrupt:
             store.finish_serve(run_id, "interrupted")
             raise
