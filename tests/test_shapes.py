@@ -3,6 +3,7 @@ model's uploaders) give them, checked against the sizes of published GGUF files.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from pathlib import Path
 
@@ -10,11 +11,11 @@ import pytest
 from click.testing import CliRunner
 
 import probe
-from bench import MemConfig, plan, predict, resolve_model
+from bench import MemConfig, RunConfig, plan, predict, resolve_model
 from bench.cli import cli
 from bench.localhub import LocalHub
 from bench.model import SHAPES, spec_from_shape
-from bench.predictor import budget, predict_formula
+from bench.predictor import budget, predict_formula, predict_speed
 from probe import UserError
 
 FIXTURE = json.loads((Path(__file__).parent / "fixtures/shapes/published.json").read_text())
@@ -86,6 +87,56 @@ def test_mla_caches_the_latent() -> None:
     assert spec.n_ff_shexp == 2048 and sum(1 for t in spec.tensors if "_exps" in t.name) == 58 * 3
 
 
+GLM = [f for f in FIXTURE["gguf_files"] if str(f["model"]).startswith("glm-")]
+
+
+@pytest.mark.parametrize("f", GLM, ids=lambda f: f"{f['model']}-{f['quant']}-{f['repo'][:8]}")
+def test_glm_shapes_match_published_sizes_and_parameter_counts(f: dict[str, object]) -> None:
+    """llama-bench prints the file's tensor bytes (GiB, two decimals) and parameter count,
+    the NextN block included; ollama's tags print whole GB of the merged unsloth files."""
+    spec = spec_from_shape(str(f["model"]), str(f["quant"]))
+    if "tensor_bytes_gib" in f:
+        assert spec.weight_bytes / 2**30 == pytest.approx(f["tensor_bytes_gib"], rel=0.012)
+        assert spec.n_params / 1e9 == pytest.approx(f["params_b"], abs=0.005)
+    else:
+        gb = float(str(f["size_text"]).removesuffix("GB"))
+        assert abs(spec.weight_bytes / 1e9 - gb) <= 0.5 + 0.005 * gb
+
+
+def test_glm_nextn_block_is_in_the_file_but_not_in_memory_or_speed() -> None:
+    """GLM-4.5-Air: block 46 is the MTP layer; llama.cpp skips its tensors (TENSOR_SKIP) and
+    keeps no KV cache for it, and the graph never runs it."""
+    spec = spec_from_shape("glm-4.5-air", "Q4_K_M")
+    names = {t.name for t in spec.tensors}
+    assert spec.architecture == "glm4moe" and spec.n_layer == 47 and spec.n_layer_nextn == 1
+    assert {"blk.46.nextn.eh_proj.weight", "blk.46.nextn.shared_head_head.weight"} <= names
+    assert "blk.0.ffn_up.weight" in names and "blk.1.ffn_up_exps.weight" in names  # 1 dense
+    assert "blk.1.ffn_up_shexp.weight" in names and "blk.1.exp_probs_b.bias" in names
+    assert "blk.0.attn_q.bias" in names and "blk.0.attn_q_norm.weight" not in names
+    big = spec_from_shape("glm-4.5", "Q8_0")  # GLM-4.5 has q/k norms (use_qk_norm), Air not
+    assert "blk.0.attn_q_norm.weight" in {t.name for t in big.tensors}
+    nextn = sum(t.n_bytes for t in spec.tensors if t.layer == 46)
+    assert spec.loaded_weight_bytes == spec.weight_bytes - nextn
+    mem = predict_formula(spec, MemConfig(n_ctx=4096, n_gpu_layers=0)).host
+    assert mem.weights_bytes == spec.loaded_weight_bytes
+    assert mem.kv_bytes == 46 * 4096 * 8 * 128 * 2 * 2  # trunk layers x cells x K+V f16
+    host = probe.load_host("ryzen-ai-max-395-128gb")
+    trunk = dataclasses.replace(
+        spec,
+        n_layer=46,
+        tensors=tuple(t for t in spec.tensors if t.layer != 46),
+        metadata={**spec.metadata, "glm4moe.nextn_predict_layers": 0},
+    )
+    a, b = (predict_speed(s, host, RunConfig(n_gpu_layers=0)) for s in (spec, trunk))
+    assert a.tg_tokens_per_s == pytest.approx(b.tg_tokens_per_s, rel=1e-9)
+
+
+def test_glm_47_flash_is_deepseek2_mla() -> None:
+    spec = spec_from_shape("glm-4.7-flash", "IQ4_XS")
+    assert spec.architecture == "deepseek2" and spec.n_layer == 47 and spec.kv_lora_rank == 512
+    assert spec.n_ff_shexp == 1536 and spec.n_layer_nextn == 0
+
+
 def test_config_json_from_a_path_and_from_the_hub(tmp_path: Path, hub: LocalHub) -> None:
     cfg = next(m["config"] for m in FIXTURE["models"] if m["name"] == "gpt-oss-120b")
     (tmp_path / "gpt-oss-120b").mkdir()
@@ -104,7 +155,7 @@ def test_config_json_from_a_path_and_from_the_hub(tmp_path: Path, hub: LocalHub)
 @pytest.mark.parametrize(
     ("config", "words"),
     [
-        ({"model_type": "glm4_moe", "hidden_size": 4096}, "glm4moe is not modelled"),
+        ({"model_type": "qwen3_next", "hidden_size": 2048}, "qwen3next is not modelled"),
         ({"model_type": "gemma4_text"}, "gemma4 is not modelled"),
         (
             {

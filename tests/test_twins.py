@@ -17,7 +17,7 @@ from bench.predictor import predict_exact, predict_formula
 from bench.run import run_llama_bench
 
 ARCHES = ["gpt-oss", "gemma3", "deepseek2", "qwen3moe", "qwen3", "qwen2", "qwen35moe", "qwen35"]
-ARCHES += ["nemotron_h"]
+ARCHES += ["nemotron_h", "glm4moe"]
 FIELDS = ("n_layer", "n_embd", "n_head", "n_head_kv", "head_dim_k", "head_dim_v", "n_vocab")
 FIELDS += ("n_expert", "n_expert_used", "n_ff_exp", "n_ff_shexp", "sliding_window")
 FIELDS += ("swa_layers", "kv_lora_rank", "recurrent_layers", "recurrent_state_bytes")
@@ -70,7 +70,7 @@ GRID = [
 
 
 @pytest.mark.parametrize(
-    "arch", ["gpt-oss", "gemma3", "deepseek2", "qwen3moe", "qwen35moe", "nemotron_h"]
+    "arch", ["gpt-oss", "gemma3", "deepseek2", "qwen3moe", "qwen35moe", "nemotron_h", "glm4moe"]
 )
 def test_memory_formula_within_3_percent_of_llama_fit_params(arch: str, llama_bench: Path) -> None:
     fit_params = llama_bench.parent / "llama-fit-params"
@@ -80,7 +80,7 @@ def test_memory_formula_within_3_percent_of_llama_fit_params(arch: str, llama_be
     model = load_local(path)
     grid = GRID + ([MemConfig(n_ctx=4096, n_cpu_moe=2)] if model.is_moe else [])
     for cfg in grid:
-        exact = predict_exact(fit_params, path, cfg, weight_bytes=model.weight_bytes).host
+        exact = predict_exact(fit_params, path, cfg, weight_bytes=model.loaded_weight_bytes).host
         formula = predict_formula(model, cfg).host
         assert formula.total_bytes == pytest.approx(exact.total_bytes, rel=0.03), (
             cfg,

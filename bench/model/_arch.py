@@ -3,7 +3,8 @@ llama.cpp's names and shapes, and the type its quantizer gives each one.
 
 Tensor layouts follow each model's ``load_arch_tensors`` in llama.cpp's ``src/models/*.cpp``
 (the tree vendored in llama-cpp-python 0.3.36): ``openai-moe.cpp`` (gpt-oss), ``gemma3.cpp``,
-``deepseek2.cpp``, ``qwen3moe.cpp``, ``llama.cpp``/``qwen2.cpp``/``qwen3.cpp``. Types follow
+``deepseek2.cpp``, ``qwen3moe.cpp``, ``glm4-moe.cpp``, ``llama.cpp``/``qwen2.cpp``/``qwen3.cpp``.
+Types follow
 ``llama_tensor_get_type_impl`` and ``tensor_type_fallback`` in ``src/llama-quant.cpp`` of that
 tree, and the F32 rules of ``conversion/base.py`` (1-D tensors, norms, biases and the MoE router
 stay F32). Shapes are ggml's ``ne`` order: ``(columns, rows[, experts])``.
@@ -19,7 +20,7 @@ from probe.errors import UserError
 
 RECURRENT_ARCHES = ("qwen35", "qwen35moe", "nemotron_h")
 ARCHITECTURES: tuple[str, ...] = ("llama", "qwen2", "qwen3", "qwen3moe", "gpt-oss", "gemma3")
-ARCHITECTURES += ("deepseek2", *RECURRENT_ARCHES)
+ARCHITECTURES += ("deepseek2", "glm4moe", *RECURRENT_ARCHES)
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,7 +44,11 @@ class Hparams:
     n_expert_used: int = 0
     n_ff_exp: int = 0
     n_expert_shared: int = 0  # shared experts, each n_ff_exp wide (DeepSeek, GLM)
-    n_dense_lead: int = 0  # leading layers with a dense FFN instead of experts (DeepSeek)
+    n_dense_lead: int = 0  # leading layers with a dense FFN instead of experts (DeepSeek, GLM)
+    # NextN/MTP layers appended after the n_layer trunk (GLM-4.5, GLM-4.7-Flash): in the file
+    # as blk.{n_layer}.., with block_count = n_layer + n_nextn; llama.cpp skips their tensors
+    # and their KV cache unless it drafts with them (glm4-moe.cpp: TENSOR_SKIP without load_mtp).
+    n_nextn: int = 0
     head_dim_v: int = 0  # 0: head_dim
     sliding_window: int = 0
     swa_pattern: int = 0
@@ -51,7 +56,8 @@ class Hparams:
     kv_lora_rank: int = 0
     rope_dim: int = 0  # MLA: the RoPE part of each head (qk_rope_head_dim)
     tied_embeddings: bool = False
-    attn_bias: bool = False  # q/k/v biases (qwen2, gpt-oss)
+    attn_bias: bool = False  # q/k/v biases (qwen2, gpt-oss, glm4moe)
+    qk_norm: bool = False  # per-head q/k RMS norms where optional (glm4moe: GLM-4.5, not Air)
     attn_gate: bool = False  # qwen35: a gated attention output (the Q projection twice as wide)
     n_ff_shexp: int = 0  # one shared expert this wide (qwen35moe); 0: n_expert_shared x n_ff_exp
     # Recurrent layers (qwen35: gated delta net; nemotron_h: Mamba-2) keep a fixed state instead
@@ -69,6 +75,11 @@ class Hparams:
     @property
     def is_moe(self) -> bool:
         return self.n_expert > 0
+
+    @property
+    def n_layer_all(self) -> int:
+        """The file's blocks: the trunk and the NextN layers (GGUF block_count)."""
+        return self.n_layer + self.n_nextn
 
     @property
     def v_dim(self) -> int:
@@ -108,6 +119,8 @@ class Hparams:
             raise UserError(f"{self.name or self.arch}: n_head_kv must divide n_head")
         if self.is_moe and not 0 < self.n_expert_used <= self.n_expert:
             raise UserError(f"{self.name or self.arch}: experts used must be 1..{self.n_expert}")
+        if not 0 <= self.n_nextn <= 16:
+            raise UserError(f"{self.name or self.arch}: {self.n_nextn} NextN layers (0..16)")
         if self.arch == "deepseek2" and not (self.kv_lora_rank and self.rope_dim):
             raise UserError(f"{self.name or 'deepseek2'}: MLA needs kv_lora_rank and rope_dim")
         if self.arch in RECURRENT_ARCHES:
@@ -134,7 +147,7 @@ def _attention(h: Hparams, b: str) -> list[Tensor]:
     if h.attn_bias:
         out += [(f"{b}.attn_q.bias", (q,)), (f"{b}.attn_k.bias", (kv,))]
         out += [(f"{b}.attn_v.bias", (h.n_head_kv * h.v_dim,))]
-    if h.arch in ("qwen3", "qwen3moe", "gemma3"):
+    if h.arch in ("qwen3", "qwen3moe", "gemma3") or h.qk_norm:
         out += [(f"{b}.attn_q_norm.weight", (h.head_dim,))]
         out += [(f"{b}.attn_k_norm.weight", (h.head_dim,))]
     return out
@@ -254,7 +267,7 @@ def _experts(h: Hparams, b: str) -> list[Tensor]:
             (f"{b}.ffn_up_exps.bias", (f, x)),
             (f"{b}.ffn_down_exps.bias", (e, x)),
         ]
-    if h.arch == "deepseek2":
+    if h.arch in ("deepseek2", "glm4moe"):
         out += [(f"{b}.exp_probs_b.bias", (x,))]
     if h.shexp_width:
         s = h.shexp_width
@@ -266,6 +279,21 @@ def _experts(h: Hparams, b: str) -> list[Tensor]:
     return out
 
 
+def _nextn(h: Hparams, b: str) -> list[Tensor]:
+    """A NextN/MTP block's own tensors, beside a full layer's (glm4-moe.cpp, deepseek2.cpp; the
+    GLM checkpoints ship their own embedding and head copies, written as embed_tokens and
+    shared_head_head: llama.cpp's log lists all six as unused tensors of GLM-4.5-Air)."""
+    e, v = h.n_embd, h.n_vocab
+    return [
+        (f"{b}.nextn.eh_proj.weight", (2 * e, e)),
+        (f"{b}.nextn.embed_tokens.weight", (e, v)),
+        (f"{b}.nextn.enorm.weight", (e,)),
+        (f"{b}.nextn.hnorm.weight", (e,)),
+        (f"{b}.nextn.shared_head_head.weight", (e, v)),
+        (f"{b}.nextn.shared_head_norm.weight", (e,)),
+    ]
+
+
 def layout(h: Hparams) -> list[Tensor]:
     """Every tensor of the architecture, in the order llama.cpp's converter writes them."""
     h.check()
@@ -273,7 +301,7 @@ def layout(h: Hparams) -> list[Tensor]:
     out: list[Tensor] = [("token_embd.weight", (e, h.n_vocab)), ("output_norm.weight", (e,))]
     if not h.tied_embeddings:
         out.append(("output.weight", (e, h.n_vocab)))
-    for il in range(h.n_layer):
+    for il in range(h.n_layer_all):
         if h.arch in RECURRENT_ARCHES:
             out += _layer(h, il)
             continue
@@ -285,6 +313,8 @@ def layout(h: Hparams) -> list[Tensor]:
             # norm before the experts (openai-moe.cpp).
             out += [(f"{b}.attn_output.bias", (e,)), (f"{b}.attn_sinks.weight", (h.n_head,))]
             out += [(f"{b}.post_attention_norm.weight", (e,))]
+        elif h.arch == "glm4moe":
+            out.append((f"{b}.post_attention_norm.weight", (e,)))  # the norm before the FFN
         else:
             out.append((f"{b}.ffn_norm.weight", (e,)))
         if h.arch == "gemma3":
@@ -293,6 +323,8 @@ def layout(h: Hparams) -> list[Tensor]:
             out += _experts(h, b)
         else:
             out += _dense_ffn(b, e, h.n_ff)
+        if il >= h.n_layer:
+            out += _nextn(h, b)
     return out
 
 
@@ -356,7 +388,8 @@ def _choose(h: Hparams, quant: str, name: str, ne: tuple[int, ...], c: _Counters
     """llama_tensor_get_type_impl for the ftypes above (no imatrix)."""
     t = DEFAULT_TYPE[quant]
     layer = int(name.split(".")[1]) if name.startswith("blk.") else -1
-    n, gqa = h.n_layer, h.n_head // h.n_head_kv
+    # n_ffn_down = n_layer_all: the NextN blocks count (llama-quant.cpp, llama_model_quantize_impl)
+    n, gqa = h.n_layer_all, h.n_head // h.n_head_kv
     if name == "output.weight" or (h.tied_embeddings and name == "token_embd.weight"):
         if quant == "MXFP4" or ne[0] % BLOCK.get(t, 32):
             return "Q8_0"

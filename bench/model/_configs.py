@@ -30,6 +30,8 @@ MODEL_TYPES = {
     "gemma3_text": "gemma3",
     "deepseek_v3": "deepseek2",
     "deepseek_v2": "deepseek2",
+    "glm4_moe": "glm4moe",
+    "glm4_moe_lite": "deepseek2",  # GLM-4.7-Flash: MLA (conversion/glm.py Glm4MoeLiteModel)
     "qwen3_5_moe_text": "qwen35moe",
     "qwen3_5_moe": "qwen35moe",
     "qwen3_5_text": "qwen35",
@@ -40,7 +42,6 @@ MODEL_TYPES = {
 # layers are not in the memory and speed formulas.
 NOT_MODELLED = {
     "qwen3_next": "qwen3next",
-    "glm4_moe": "glm4moe",
     "gemma4_text": "gemma4",
     "gemma4": "gemma4",
 }
@@ -130,6 +131,8 @@ def hparams_from_config(config: dict[str, Any], name: str = "", source: str = ""
     elif arch == "gemma3":
         common |= {"sliding_window": _int(cfg, "sliding_window"), "swa_pattern": 6}
         common["tied_embeddings"] = True
+    elif arch == "glm4moe":
+        common |= _glm4moe(cfg, head_dim)
     elif arch == "deepseek2":
         rope = _int(cfg, "qk_rope_head_dim")
         common |= {
@@ -144,6 +147,11 @@ def hparams_from_config(config: dict[str, Any], name: str = "", source: str = ""
             "head_dim": _int(cfg, "qk_nope_head_dim") + rope,
             "head_dim_v": _int(cfg, "v_head_dim"),
             "n_head_kv": n_head,
+            # DeepSeek-V2/V3's converter drops their MTP layer (skip_mtp); GLM-4.7-Flash's
+            # keeps it (Glm4MoeLiteModel: block_count += num_nextn_predict_layers).
+            "n_nextn": _int(cfg, "num_nextn_predict_layers", 0)
+            if model_type == "glm4_moe_lite"
+            else 0,
         }
     elif arch in ("qwen35", "qwen35moe"):
         common |= _qwen35(cfg, arch)
@@ -152,6 +160,28 @@ def hparams_from_config(config: dict[str, Any], name: str = "", source: str = ""
     h = Hparams(**common)
     h.check()
     return h
+
+
+def _glm4moe(cfg: dict[str, Any], head_dim: int) -> dict[str, Any]:
+    """GLM-4.5/4.6/4.7 (conversion/glm.py Glm4MoeModel): routed experts with a sigmoid-gated
+    bias, shared experts n_ff_exp wide each, leading dense layers, partial RoPE, and the MTP
+    layer kept as an extra block (block_count += num_nextn_predict_layers)."""
+    rope = cfg.get("rope_parameters")
+    if rope is not None and not isinstance(rope, dict):
+        raise UserError(f"config.json: rope_parameters = {rope!r} is not an object")
+    partial = cfg.get("partial_rotary_factor", (rope or {}).get("partial_rotary_factor", 0.5))
+    if isinstance(partial, bool) or not isinstance(partial, (int, float)) or not 0 < partial <= 1:
+        raise UserError(f"config.json: partial_rotary_factor = {partial!r} is not in (0, 1]")
+    return {
+        "n_expert": _int(cfg, "n_routed_experts"),
+        "n_expert_used": _int(cfg, "num_experts_per_tok"),
+        "n_ff_exp": _int(cfg, "moe_intermediate_size"),
+        "n_expert_shared": _int(cfg, "n_shared_experts", 0),
+        "n_dense_lead": _int(cfg, "first_k_dense_replace", 0),
+        "n_nextn": _int(cfg, "num_nextn_predict_layers", 0),
+        "qk_norm": bool(cfg.get("use_qk_norm", False)),
+        "rope_dim": int(head_dim * partial),  # the converter's rope.dimension_count
+    }
 
 
 def _qwen35(cfg: dict[str, Any], arch: str) -> dict[str, Any]:
@@ -278,6 +308,38 @@ PUBLISHED: dict[str, tuple[dict[str, Any], str]] = {
          "q_lora_rank": 1536, "qk_nope_head_dim": 128, "qk_rope_head_dim": 64,
          "v_head_dim": 128, "vocab_size": 129280, "max_position_embeddings": 163840},
         f"{HF}/deepseek-ai/DeepSeek-V3/blob/main/config.json",
+    ),
+    "glm-4.5-air": (
+        {"model_type": "glm4_moe", "hidden_size": 4096, "num_hidden_layers": 46,
+         "num_attention_heads": 96, "num_key_value_heads": 8, "head_dim": 128,
+         "partial_rotary_factor": 0.5, "intermediate_size": 10944,
+         "moe_intermediate_size": 1408, "n_routed_experts": 128, "n_shared_experts": 1,
+         "num_experts_per_tok": 8, "first_k_dense_replace": 1, "num_nextn_predict_layers": 1,
+         "attention_bias": True, "use_qk_norm": False, "vocab_size": 151552,
+         "max_position_embeddings": 131072, "tie_word_embeddings": False},
+        f"{HF}/zai-org/GLM-4.5-Air/blob/main/config.json",
+    ),
+    "glm-4.5": (
+        {"model_type": "glm4_moe", "hidden_size": 5120, "num_hidden_layers": 92,
+         "num_attention_heads": 96, "num_key_value_heads": 8, "head_dim": 128,
+         "partial_rotary_factor": 0.5, "intermediate_size": 12288,
+         "moe_intermediate_size": 1536, "n_routed_experts": 160, "n_shared_experts": 1,
+         "num_experts_per_tok": 8, "first_k_dense_replace": 3, "num_nextn_predict_layers": 1,
+         "attention_bias": True, "use_qk_norm": True, "vocab_size": 151552,
+         "max_position_embeddings": 131072, "tie_word_embeddings": False},
+        f"{HF}/zai-org/GLM-4.5/blob/main/config.json (GLM-4.6 and 4.7 share every key but "
+        "max_position_embeddings 202752)",
+    ),
+    "glm-4.7-flash": (
+        {"model_type": "glm4_moe_lite", "hidden_size": 2048, "num_hidden_layers": 47,
+         "num_attention_heads": 20, "num_key_value_heads": 20, "intermediate_size": 10240,
+         "moe_intermediate_size": 1536, "n_routed_experts": 64, "n_shared_experts": 1,
+         "num_experts_per_tok": 4, "first_k_dense_replace": 1,
+         "q_lora_rank": 768, "kv_lora_rank": 512, "qk_nope_head_dim": 192,
+         "qk_rope_head_dim": 64, "v_head_dim": 256, "vocab_size": 154880,
+         "max_position_embeddings": 202752, "tie_word_embeddings": False},
+        f"{HF}/zai-org/GLM-4.7-Flash/blob/main/config.json (num_nextn_predict_layers 1 left out:"
+        " the GGUFs published in January 2026 hold no NextN block, 29.94 B params in llama-bench)",
     ),
     "qwen3.5-35b-a3b": (
         {"model_type": "qwen3_5_moe_text", "hidden_size": 2048, "num_hidden_layers": 40,

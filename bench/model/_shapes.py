@@ -108,13 +108,17 @@ def spec_from_hparams(h: Hparams, quant: str) -> ModelSpec:
         n_bytes = nbytes(t, ne)
         tensors.append(TensorSpec(name, t, ne, n_bytes, offset))
         offset += -(-n_bytes // 32) * 32
-    n = h.n_layer
+    n = h.n_layer_all  # block_count: the NextN layers are blocks of the file too
     swa = tuple(bool(h.swa_pattern and h.sliding_window) and (il + 1) % h.swa_pattern != 0
                 for il in range(n))  # fmt: skip
     ff = (h.n_ff or h.n_ff_exp,) * n  # feed_forward_length as the converters write it
     metadata: dict[str, object] = {"general.architecture": h.arch}
     heads_kv, head_k, head_v = h.n_head_kv, h.head_dim, h.v_dim
     recurrent = tuple(h.is_recurrent(il) for il in range(h.n_layer)) if h.recurrent else ()
+    if h.n_nextn:
+        metadata[f"{h.arch}.nextn_predict_layers"] = h.n_nextn
+    if h.arch == "glm4moe":  # partial RoPE: head_dim x partial_rotary_factor
+        metadata[f"{h.arch}.rope.dimension_count"] = h.rope_dim
     if h.kv_lora_rank:
         # MLA as llama.cpp keeps it: one latent "head" of kv_lora_rank + rope dims is cached
         # (the converter writes head_count_kv 1, key_length 576, value_length 512 for V3).

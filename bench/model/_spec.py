@@ -120,6 +120,27 @@ class ModelSpec:
     def is_moe(self) -> bool:
         return self.n_expert > 0
 
+    @property
+    def n_layer_nextn(self) -> int:
+        """The NextN/MTP blocks at the end (``{arch}.nextn_predict_layers``): in the file, but
+        neither loaded nor computed nor cached by llama.cpp unless it drafts with them
+        (glm4-moe.cpp, deepseek2.cpp: their tensors TENSOR_SKIP without load_mtp; the KV cache
+        filters them out, llama-model.cpp create_memory)."""
+        n = self.metadata.get(f"{self.architecture}.nextn_predict_layers", 0)
+        return n if isinstance(n, int) and 0 <= n < self.n_layer else 0
+
+    def is_nextn(self, il: int) -> bool:
+        return il >= self.n_layer - self.n_layer_nextn
+
+    def is_loaded(self, t: TensorSpec) -> bool:
+        """Whether llama.cpp allocates the tensor (every one but a NextN block's)."""
+        return t.layer is None or not self.is_nextn(t.layer)
+
+    @property
+    def loaded_weight_bytes(self) -> int:
+        """The weights llama.cpp allocates: the file's tensors less the NextN blocks'."""
+        return sum(t.n_bytes for t in self.tensors if self.is_loaded(t))
+
     def to_dict(self) -> dict[str, Any]:
         data = dataclasses.asdict(self)
         return {"schema_version": data.pop("schema_version"), **data}
@@ -264,6 +285,7 @@ def model_spec(
     n_expert_used = num("expert_used_count", n_expert)
     window = num("attention.sliding_window", MAX_SCALAR)
     num("rope.dimension_count", MAX_WIDTH)  # bench.predictor reads it from the metadata
+    num("nextn_predict_layers", n_layer)  # llama.cpp asserts n_layer_nextn <= n_layer_all
     tokens = meta.get("tokenizer.ggml.tokens")
     n_vocab = num("vocab_size", MAX_VOCAB, len(tokens) if isinstance(tokens, _ARRAYS) else 0)
     if not n_vocab:

@@ -52,6 +52,11 @@ SMALL = {
                          n_expert_shared=1, n_dense_lead=1, head_dim_v=64, q_lora_rank=256,
                          kv_lora_rank=128, rope_dim=32),
     "qwen3moe": Hparams("qwen3moe", 4, 512, 8, 2, 64, 0, 2048, 4096, 8, 2, 256),
+    # GLM-4.5-Air's proportions: a dense first layer, a shared expert, q/k/v biases, partial
+    # RoPE, and its NextN block after the trunk.
+    "glm4moe": Hparams("glm4moe", 4, 512, 8, 2, 64, 1536, 2048, 4096, 8, 2, 256,
+                       n_expert_shared=1, n_dense_lead=1, n_nextn=1, rope_dim=32,
+                       attn_bias=True),
     "qwen3": Hparams("qwen3", 4, 512, 8, 2, 64, 1536, 2048, 4096),
     "qwen2": Hparams("qwen2", 4, 512, 8, 2, 64, 1536, 2048, 4096, attn_bias=True),
     # Qwen3.5 and Nemotron-H proportions: 3 linear-attention layers per full one; Mamba-2,
@@ -119,7 +124,7 @@ def _metadata(w: object, h: Hparams, quant: str) -> None:
     add.add_name(f"rigbench twin of {h.name or h.arch}")  # type: ignore[attr-defined]
     add.add_context_length(h.n_ctx)  # type: ignore[attr-defined]
     add.add_embedding_length(h.n_embd)  # type: ignore[attr-defined]
-    add.add_block_count(h.n_layer)  # type: ignore[attr-defined]
+    add.add_block_count(h.n_layer_all)  # type: ignore[attr-defined]
     add.add_head_count(h.n_head)  # type: ignore[attr-defined]
     add.add_layer_norm_rms_eps(1e-5)  # type: ignore[attr-defined]
     add.add_vocab_size(h.n_vocab)  # type: ignore[attr-defined]
@@ -146,7 +151,11 @@ def _metadata(w: object, h: Hparams, quant: str) -> None:
             add.add_head_count_kv(h.n_head_kv)  # type: ignore[attr-defined]
         add.add_key_length(h.head_dim)  # type: ignore[attr-defined]
         add.add_value_length(h.v_dim)  # type: ignore[attr-defined]
-        add.add_rope_dimension_count(h.head_dim)  # type: ignore[attr-defined]
+        add.add_rope_dimension_count(h.rope_dim or h.head_dim)  # type: ignore[attr-defined]
+    if h.arch == "glm4moe":  # conversion/glm.py Glm4MoeModel.set_gguf_parameters
+        _glm4moe_metadata(w, h)
+    if h.n_nextn:
+        add.add_nextn_predict_layers(h.n_nextn)  # type: ignore[attr-defined]
     if h.n_ff_shexp:
         add.add_expert_shared_feed_forward_length(h.n_ff_shexp)  # type: ignore[attr-defined]
     if h.is_moe:
@@ -158,6 +167,17 @@ def _metadata(w: object, h: Hparams, quant: str) -> None:
     if h.recurrent:
         _recurrent_metadata(w, h)
     add.add_file_type(QUANTS.get(quant, 1))  # type: ignore[attr-defined]
+
+
+def _glm4moe_metadata(w: Any, h: Hparams) -> None:
+    """The MoE keys glm4-moe.cpp reads (expert_shared_count is required there)."""
+    from gguf.constants import ExpertGatingFuncType
+
+    w.add_expert_shared_count(h.n_expert_shared)
+    w.add_leading_dense_block_count(h.n_dense_lead)
+    w.add_expert_gating_func(ExpertGatingFuncType.SIGMOID)
+    w.add_expert_weights_scale(1.0)
+    w.add_expert_weights_norm(True)
 
 
 def _recurrent_metadata(w: Any, h: Hparams) -> None:
@@ -236,6 +256,8 @@ def twin_params(spec: TwinSpec) -> tuple[int, int]:
     for name, ne, _ in tensor_types(h, spec.quant):
         n = int(np.prod(ne))
         total += n
+        if name.startswith("blk.") and int(name.split(".")[1]) >= h.n_layer:
+            continue  # a NextN block: in the file, not run per token
         active += n // h.n_expert * h.n_expert_used if "_exps." in name and h.n_expert else n
     return total, active
 

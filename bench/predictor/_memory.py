@@ -152,8 +152,11 @@ def kv_bytes_per_layer(spec: ModelSpec, cfg: MemConfig, il: int) -> int:
 
     Cells: the context padded to 256; a sliding-window layer keeps only
     ``pad(n_swa + n_ubatch, 256)`` cells unless --swa-full. MLA (DeepSeek-style) caches the
-    compressed latent plus the RoPE part as K and no separate V.
+    compressed latent plus the RoPE part as K and no separate V. A NextN/MTP block keeps none
+    (llama-model.cpp create_memory filters il < n_layer() without an MTP context).
     """
+    if spec.is_nextn(il):
+        return 0
     if spec.is_recurrent(il):
         # A recurrent layer keeps its state, f32 whatever -ctk/-ctv say, one per sequence
         # (llama_memory_recurrent, mem_size = max(1, n_seq_max)); llama-bench runs one.
@@ -190,6 +193,8 @@ def predict_formula(
     layers = [0] * n_dev
     for t in spec.tensors:
         il = t.layer
+        if not spec.is_loaded(t):
+            continue  # a NextN block's: skipped at load ("model has unused tensor")
         if t.name.startswith("token_embd"):
             dev = 0  # llama.cpp keeps the input embeddings on the CPU
         elif il is None:
@@ -299,7 +304,8 @@ def predict_exact(
 ) -> MemoryPrediction:
     """llama.cpp's own dry run on this host's devices. Host rows are summed into ``host``.
 
-    ``weight_bytes`` (the GGUF's tensor bytes) lets a table cut short be told from a whole one:
+    ``weight_bytes`` (the tensor bytes llama.cpp loads: ``ModelSpec.loaded_weight_bytes``, the
+    NextN blocks left out) lets a table cut short be told from a whole one:
     the rows' model columns add up to the weights, give or take each row's rounding to MiB.
     """
     argv = [str(fit_params), "-m", str(model_path), *exact_args(cfg)]

@@ -294,7 +294,7 @@ def plan(
             exact = None
             if use_exact and fit_params is not None and name in files_of:
                 exact = predict_exact(
-                    fit_params, files_of[name], fit.cfg, weight_bytes=spec.weight_bytes
+                    fit_params, files_of[name], fit.cfg, weight_bytes=spec.loaded_weight_bytes
                 )
             ctx_plans.append(CtxPlan(c, fit, exact))
         chosen = ctx_plans[0].fit

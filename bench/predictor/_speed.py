@@ -378,8 +378,8 @@ def predict_speed(
     expert_frac = spec.n_expert_used / spec.n_expert if spec.n_expert else 1.0
     for t in spec.tensors:
         il = t.layer
-        if t.name.startswith("token_embd"):
-            continue  # a lookup: one row per token
+        if t.name.startswith("token_embd") or not spec.is_loaded(t):
+            continue  # a lookup: one row per token; a NextN block: not loaded, not run
         dev = (
             where[spec.n_layer]
             if il is None
@@ -392,7 +392,8 @@ def predict_speed(
         read_tg[dev] += t.n_bytes * frac * slow
         read_pp[dev] += t.n_bytes
         params[dev] += n * frac * slow if len(t.shape) > 1 else 0
-    for il in range(spec.n_layer):
+    trunk = spec.n_layer - spec.n_layer_nextn  # the layers each token runs through
+    for il in range(trunk):
         layers[where[il]] += 1
     # tg: the average context a generated token attends to.
     tg_depth = cfg.n_depth + cfg.n_gen / 2
@@ -518,7 +519,7 @@ def _cells(spec: ModelSpec, il: int, depth: float) -> float:
 
 def _kv_read(spec: ModelSpec, where: list[int], dev: int, depth: float, cfg: RunConfig) -> float:
     total = 0.0
-    for il in range(spec.n_layer):
+    for il in range(spec.n_layer - spec.n_layer_nextn):
         if where[il] != dev:
             continue
         if spec.is_recurrent(il):
@@ -545,7 +546,7 @@ SCORE_PASSES = 4
 def _score_bytes(spec: ModelSpec, where: list[int], dev: int, depth: float) -> float:
     """Memory traffic of one query's attention scores without flash attention."""
     total = 0.0
-    for il in range(spec.n_layer):
+    for il in range(spec.n_layer - spec.n_layer_nextn):
         if where[il] != dev or spec.is_recurrent(il):
             continue
         cells = _cells(spec, il, depth)
@@ -558,7 +559,7 @@ def _attn_work(spec: ModelSpec, where: list[int], dev: int, depth: float) -> flo
     and softmax x V: 4 FLOPs each). A sliding-window layer attends to at most its window; a
     recurrent layer updates its fixed state instead."""
     total = 0.0
-    for il in range(spec.n_layer):
+    for il in range(spec.n_layer - spec.n_layer_nextn):
         if where[il] != dev:
             continue
         if spec.is_recurrent(il):
