@@ -22,7 +22,7 @@ from bench.cli import cli, main
 from bench.model import SynthSpec, spec_from_synth, synthesize
 from bench.predictor import predict_serving, serving_memory
 from bench.records import MemConfig, RunConfig
-from bench.run import _engines, _serve
+from bench.run import _batched, _engines, _serve
 from bench.store import Store
 from probe import ProbeContext
 from tests.conftest import REAL_LLAMA_BENCH
@@ -416,17 +416,17 @@ def test_batched_bench_rows_parse_and_failures_say_why(tmp_path: Path) -> None:
     row = {"pp": 32, "tg": 8, "pl": 2, "speed_tg": 41.5, "speed": 90.1}
     fake.write_text(f"#!/bin/sh\necho 'main: n_kv_max = 512'\necho '{json.dumps(row)}'\n")
     fake.chmod(0o755)
-    assert _serve.run_batched_bench([str(fake)], 10) == ([row], None)
+    assert _batched.run_batched_bench([str(fake)], 10) == ([row], None)
     fake.write_text("#!/bin/sh\necho 'error: unable to load model' >&2\nexit 1\n")
-    rows, error = _serve.run_batched_bench([str(fake)], 10)
+    rows, error = _batched.run_batched_bench([str(fake)], 10)
     assert rows == [] and "exited 1: error: unable to load model" in (error or "")
     # llama.cpp's logger can drop every row at exit: retried, then named.
     fake.write_text(
         f"#!/bin/sh\n[ -e {tmp_path}/ran ] && echo '{json.dumps(row)}'\ntouch {tmp_path}/ran\n"
     )
-    assert _serve.run_batched_bench([str(fake)], 10, {(2, 32)}) == ([row], None)
-    rows, error = _serve.run_batched_bench([str(fake)], 10, {(2, 32), (4, 32)})
-    assert rows == [row] and f"no row for 4 users x pp32 in {_serve.BATCHED_ATTEMPTS} runs" in (
+    assert _batched.run_batched_bench([str(fake)], 10, {(2, 32)}) == ([row], None)
+    rows, error = _batched.run_batched_bench([str(fake)], 10, {(2, 32), (4, 32)})
+    assert rows == [row] and f"no row for 4 users x pp32 in {_batched.BATCHED_ATTEMPTS} runs" in (
         error or ""
     )
 

@@ -6,6 +6,7 @@ process per cell with its failure class, the llama-cpp-python runner, and the sw
 
 from __future__ import annotations
 
+from bench.run._batched import batched_bench_summary
 from bench.run._engines import (
     BACKEND_FLAGS,
     SOURCE_VERSION,
@@ -46,7 +47,6 @@ from bench.run._serve import (
     ServeOutcome,
     ServeRequest,
     ServerFailed,
-    batched_bench_summary,
     run_serve,
 )
 from bench.run._serve import outcome_to_dict as serve_outcome_to_dict
