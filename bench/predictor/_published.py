@@ -44,6 +44,7 @@ class PublishedRow:
     kind: str  # pp | tg
     measured: float  # tokens/s
     test: str
+    measured_on: str = ""  # YYYY-MM of the llama.cpp build (or of the post, if none is named)
 
 
 def published_rows(folder: Path, files: Iterable[str] | None = None) -> list[PublishedRow]:
@@ -77,7 +78,7 @@ def published_rows(folder: Path, files: Iterable[str] | None = None) -> list[Pub
             host, spec = hosts[r["machine"]], specs[r["shape"], r["quant"]]
             row = PublishedRow(
                 f.stem, r["machine"], r.get("backend"), host, spec, cfg, kind,
-                float(r["tokens_per_s"]), test,
+                float(r["tokens_per_s"]), test, r.get("measured") or data.get("measured", ""),
             )  # fmt: skip
             out.append(row)
     return out
