@@ -25,9 +25,11 @@ from probe.errors import UserError
 PREDICTION_SCHEMA_VERSION = 1
 
 # The speed predictor's name and version, stored with every prediction; a report compares a
-# measurement only with predictions of the current version.
+# measurement only with predictions of the current version, and calibrations fitted under
+# another version are not applied. History: 1 — first version; 2 — CUDA quantized matmuls
+# against GpuInfo.spec_mmq_flops, priors refitted (machine-weighted, GPU rows from 2025 on).
 SPEED_PREDICTOR = "rigbench-speed"
-SPEED_PREDICTOR_VERSION = "1"
+SPEED_PREDICTOR_VERSION = "2"
 
 STATUSES = ("ok", "failed", "skipped")
 FAILURE_CLASSES = ("oom", "timeout", "crash", "unsupported")

@@ -261,6 +261,7 @@ def _profile(e: Entry) -> HostProfile:
             unified_memory=g.unified,
             spec_bandwidth_bytes_per_s=g.bw_gbs * 1e9,
             spec_fp16_flops=g.fp16_tflops * T,
+            spec_mmq_flops=g.mmq_tflops * T if g.mmq_tflops else None,
         )
         for i, g in enumerate(e.gpus)
     )

@@ -16,9 +16,14 @@ RTX_3090 = Gpu("NVIDIA GeForce RTX 3090", "nvidia", 24, 936.2, 71.0)
 RTX_4060TI = Gpu("NVIDIA GeForce RTX 4060 Ti 16GB", "nvidia", 16, 288, 44.1)
 RTX_4090 = Gpu("NVIDIA GeForce RTX 4090", "nvidia", 24, 1008, 165.2)
 RTX_5090 = Gpu("NVIDIA GeForce RTX 5090", "nvidia", 32, 1792, 209.5)
-H100 = Gpu("NVIDIA H100 80GB HBM3 (SXM5)", "nvidia", 80, 3350, 989.4)
-A100 = Gpu("NVIDIA A100 80GB (SXM4)", "nvidia", 80, 2039, 312)
-L40S = Gpu("NVIDIA L40S", "nvidia", 48, 864, 362.1)
+# Data-centre and workstation parts: mmq_tflops = SMs x 512 x boost clock (GpuInfo): A100 108
+# SM x 1.41 GHz (A100 whitepaper), H100 SXM5 132 SM x 1.98 GHz (H100 whitepaper SM count;
+# 1980 MHz max SM clock), L40S 142 SM x 2.52 GHz (L40S datasheet), RTX PRO 6000 Blackwell 188 SM
+# x 2.617 GHz (its datasheet). Volta (V100) runs big quantized batches through cuBLAS FP16 and
+# Pascal (P40) through dp4a at 4x its FP32 rate (= the FP32 figure on this scale): no change.
+H100 = Gpu("NVIDIA H100 80GB HBM3 (SXM5)", "nvidia", 80, 3350, 989.4, mmq_tflops=133.8)
+A100 = Gpu("NVIDIA A100 80GB (SXM4)", "nvidia", 80, 2039, 312, mmq_tflops=78.0)
+L40S = Gpu("NVIDIA L40S", "nvidia", 48, 864, 362.1, mmq_tflops=183.2)
 # GeForce tensor cores run FP16 with FP32 accumulate at half rate: 512 FLOP/clk per SM from
 # Turing to Blackwell (the whitepapers' 71.0 for the 3090 = 82 SM x 512 x 1.695 GHz, 53.8 for the
 # 2080 Ti = 68 x 512 x 1.545); RTX PRO and data-centre parts run it at full rate.
@@ -28,7 +33,7 @@ RTX_3090TI = Gpu("NVIDIA GeForce RTX 3090 Ti", "nvidia", 24, 1008, 80.0)
 RTX_5060TI = Gpu("NVIDIA GeForce RTX 5060 Ti 16GB", "nvidia", 16, 448, 47.4)
 RTX_5070TI = Gpu("NVIDIA GeForce RTX 5070 Ti", "nvidia", 16, 896, 87.9)
 RTX_5080 = Gpu("NVIDIA GeForce RTX 5080", "nvidia", 16, 960, 112.6)
-RTX_PRO_6000 = Gpu("NVIDIA RTX PRO 6000 Blackwell", "nvidia", 96, 1792, 503.8)
+RTX_PRO_6000 = Gpu("NVIDIA RTX PRO 6000 Blackwell", "nvidia", 96, 1792, 503.8, mmq_tflops=251.9)
 V100_PCIE = Gpu("NVIDIA Tesla V100 PCIe 32GB", "nvidia", 32, 900, 112)
 RTX_4070 = Gpu("NVIDIA GeForce RTX 4070", "nvidia", 12, 504, 58.3)
 # Pascal GP102 has no tensor cores and runs FP16 at 1/64 rate: llama.cpp runs it at the FP32

@@ -34,6 +34,9 @@ class Gpu:
     fp16_tflops: float
     unified: bool = False
     usable_gib: float | None = None  # unified: what the GPU may allocate
+    # NVIDIA parts whose FP16 tensor rate is not the GeForce 512 FLOP/clk/SM: SMs x 512 x boost
+    # clock (GpuInfo.spec_mmq_flops); None elsewhere (GeForce: the FP16 figure already is it).
+    mmq_tflops: float | None = None
 
 
 @dataclass(frozen=True, slots=True)

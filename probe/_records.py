@@ -19,7 +19,9 @@ from probe.errors import UserError
 #   1 — first version (rigbench 0.1): cpu, memory, gpus, disks, os, backends, advice, warnings.
 #   2 — spec figures for planning machines you do not own: CpuInfo.spec_fp32_flops,
 #       MemoryInfo.spec_bandwidth_bytes_per_s, GpuInfo.spec_fp16_flops, HostProfile.source.
-SCHEMA_VERSION = 2
+#   3 — GpuInfo.spec_mmq_flops: the ceiling llama.cpp's quantized matmuls scale with, where it
+#       differs from the FP16 tensor peak (NVIDIA data-centre and workstation parts).
+SCHEMA_VERSION = 3
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,6 +87,11 @@ class GpuInfo:
     spec_bandwidth_bytes_per_s: float | None = None
     measured_bandwidth_bytes_per_s: float | None = None
     spec_fp16_flops: float | None = None
+    # NVIDIA: SMs x boost clock x 512 FLOP, the FP16 (FP32-accumulate) tensor rate of GeForce
+    # parts from Turing to Blackwell. llama.cpp's quantized matmuls (MMQ: int8 mma.sync, picked
+    # for every quant type from Turing on, ggml-cuda/mmq.cu ggml_cuda_should_use_mmq) scale with
+    # it on data-centre parts too, whose wider tensor cores they do not use. None: the FP16 peak.
+    spec_mmq_flops: float | None = None
     compute_capability: str | None = None
     gfx_target: str | None = None
     multiprocessor_count: int | None = None
@@ -157,6 +164,8 @@ def _upgrade(data: dict[str, Any]) -> dict[str, Any]:
     if version == 1:  # 1 -> 2: spec fields are new and unknown for an old profile
         data["source"] = data.get("source", "file")
         version = 2
+    if version == 2:  # 2 -> 3: spec_mmq_flops is new and unknown (None) for an old profile
+        version = 3
     data["schema_version"] = version
     return data
 

@@ -68,9 +68,11 @@ def test_schema_1_profile_is_upgraded(machine) -> None:  # type: ignore[no-untyp
         data.pop(key)
     for gpu in data["gpus"]:
         gpu.pop("spec_fp16_flops")
+        gpu.pop("spec_mmq_flops")
     data["memory"].pop("spec_bandwidth_bytes_per_s")
     data["cpu"].pop("spec_fp32_flops")
     p = host_profile_from_dict(data)
-    assert p.schema_version == SCHEMA_VERSION == 2
+    assert p.schema_version == SCHEMA_VERSION == 3
     assert p.source == "file" and p.gpus[0].spec_fp16_flops is None
+    assert p.gpus[0].spec_mmq_flops is None
     assert p.gpus[0].gfx_target == "gfx1151"

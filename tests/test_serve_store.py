@@ -98,13 +98,13 @@ def test_a_schema_2_store_is_upgraded_and_a_newer_one_refused(tmp_path: Path) ->
     assert Store.open(db, readonly=True).serve_runs() == []  # read as it is: no serve runs
     store = Store.open(db)
     version = store.conn.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()
-    assert version[0] == str(SCHEMA_VERSION) == "3"
+    assert version[0] == str(SCHEMA_VERSION) == "4"  # 2 -> 3 -> 4, the new column already there
     run = store.start_serve("fp", {"file": "m"}, {}, {"users": [1]}, None)
     store.add_serve_level(run, {"users": 1, "n_prompt": 8, "n_gen": 4, "summary": {"errors": 0}})
     store.finish_serve(run, "done")
     (got,) = store.serve_runs()
     assert got["status"] == "done" and got["levels"][0]["summary"] == {"errors": 0}
-    store.conn.execute("UPDATE meta SET value = '4' WHERE key = 'schema_version'")
+    store.conn.execute("UPDATE meta SET value = '5' WHERE key = 'schema_version'")
     store.close()
     with pytest.raises(UserError, match="newer rigbench"):
         Store.open(db)

@@ -16,6 +16,7 @@ from bench.cli import cli
 from bench.model import SHAPES, SynthSpec, spec_from_shape, spec_from_synth, synthesize
 from bench.predictor import (
     EFFICIENCY,
+    PREDICTOR_VERSION,
     PRIORS,
     Point,
     compare_published,
@@ -213,7 +214,7 @@ def test_predict_cli_json_is_schema_versioned() -> None:
     )
     assert res.exit_code == 0, res.output
     data = json.loads(res.stdout)
-    assert data["schema_version"] == 2 and data["predictor_version"] == "1"
+    assert data["schema_version"] == 2 and data["predictor_version"] == PREDICTOR_VERSION
     (model,) = data["models"]
     assert model["model"]["label"] == "shape:gpt-oss-20b:MXFP4"
     assert [p["config"]["n_depth"] for p in model["predictions"]] == [0, 4096]
@@ -363,3 +364,20 @@ def test_apple_ultra_chips_use_their_own_prior() -> None:
     assert 1.2 < ultra.tg_tokens_per_s / max_.tg_tokens_per_s < 1.7  # at twice the bandwidth
     lo, hi = ultra.tg_interval_tokens_per_s  # type: ignore[misc]
     assert lo < ultra.tg_tokens_per_s < hi
+
+
+def test_cuda_quantized_matmuls_scale_with_the_mmq_rate_not_the_tensor_peak() -> None:
+    # llama.cpp's quantized matmuls (MMQ, int8 mma.sync) run at the GeForce per-SM rate on every
+    # NVIDIA part; an A100's doubled FP16 tensor rate only serves F16 weights (cuBLAS).
+    a100, rtx3090 = probe.load_host("a100-80gb"), probe.load_host("rtx3090")
+    assert a100.gpus[0].spec_mmq_flops and not rtx3090.gpus[0].spec_mmq_flops
+    cfg = RunConfig(n_prompt=512, n_gen=0)
+
+    def pp(host: probe.HostProfile, quant: str) -> float:
+        spec = spec_from_shape("llama2-7b", quant)
+        return predict_speed(spec, host, cfg, None, backend="cuda").pp_tokens_per_s
+
+    q4 = pp(a100, "Q4_0") / pp(rtx3090, "Q4_0")
+    f16 = pp(a100, "F16") / pp(rtx3090, "F16")
+    assert 0.8 < q4 < 1.5  # 108 SMs x 1.41 GHz against 82 x 1.695: close to even
+    assert f16 > 2.5  # 312 against 71 TFLOPS of FP16 tensor math

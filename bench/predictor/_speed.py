@@ -127,40 +127,41 @@ class Prior:
 
 
 NO_PRIOR = Prior()
-# Fitted by `python scripts/bench_lomo.py --fit` on tests/fixtures/published/ (476 llama-bench
-# rows, 61 machine entries from 27 sources, second-hand copies included), each factor on the
-# rows it governs, shrunk toward 1 by three pseudo-rows. Held-out error of this procedure
-# (leave-one-machine-out, first-hand rows, make bench): tg median 17 %, pp 30 % (21 % at
-# ubatch >= 512); Metal pp 10 %, tg 21 % (44 % before Apple's Ultra chips got a group of their
-# own), CUDA tg 12 %. Vulkan rows are few and scattered (0.61-1.25
-# of the table on one GPU family alone): its factors are the weakest.
+# Fitted by `python scripts/bench_lomo.py --fit` on tests/fixtures/published/ (755 llama-bench
+# rows of 39 first-hand machines and the second-hand scoreboard copies), each factor on the
+# rows it governs, every machine weighing the same, shrunk toward the table by one
+# pseudo-machine; CUDA, ROCm and Vulkan rows of builds before 2025 left out (bench_lomo.py
+# CURRENT_FROM: those kernels were rewritten since). Held-out error of this procedure (make
+# bench): see the closing notes of issue 14; Metal pp 10 %, CUDA tg 12 %; the CUDA scoreboard
+# (#15013, LLaMA 2 7B Q4_0) within 0.97-1.34x on pp from an RTX 3090 to an H100 once quantized
+# matmuls are costed at GpuInfo.spec_mmq_flops (0.24-1.9x before).
 PRIORS: dict[str, Prior] = {
-    "cuda": Prior(0.983, 1.094, 0.527, 1.038),
-    "rocm": Prior(0.911, 0.779, 0.514, 1.000),
-    "vulkan": Prior(0.840, 0.624, 1.000, 0.966),
-    "metal": Prior(1.039, 1.143, 1.000, 1.000),
-    "cpu": Prior(0.772, 1.221, 1.042, 1.000),
-    # Apple Ultra chips (prior_group): bandwidth factor 0.70 of the table, as two dies imply
-    "metal-ultra": Prior(0.698, 1.074, 0.903, 1.049),
+    "cuda": Prior(1.035, 1.664, 0.334, 1.139),
+    "rocm": Prior(0.913, 0.582, 0.729, 1.000),
+    "vulkan": Prior(0.840, 0.616, 0.889, 1.224),
+    "metal": Prior(1.055, 1.138, 1.000, 1.000),
+    "cpu": Prior(0.722, 1.052, 1.186, 1.000),
+    # Apple Ultra chips (prior_group): bandwidth factor 0.75 of the table, as two dies imply
+    "metal-ultra": Prior(0.747, 1.067, 0.967, 1.188),
 }
 # measured / predicted, 10th and 90th percentile, per backend and test, of the held-out
 # predictions above (scripts/bench_lomo.py --fit): the 80 % interval of an uncalibrated
-# prediction. It covered 71 % of held-out rows when each machine's own rows were left out of
-# its interval too (make bench). Wide where the data disagree: CUDA and ROCm prefill include
-# microbatch sweeps of PR tables; Vulkan has few rows.
+# prediction (make bench reports how many held-out rows it covers when each machine's own rows
+# are left out of its interval too). Wide where the data disagree: ROCm prefill holds Strix
+# Halo's stock-rocBLAS runs at a fifth of the rest; CPU rows span a Raspberry Pi 4 to a Zen 4.
 PRIOR_SPREAD: dict[tuple[str, str], tuple[float, float]] = {
-    ("cuda", "pp"): (0.33, 2.01),
-    ("cuda", "tg"): (0.81, 1.28),
-    ("rocm", "pp"): (0.33, 1.73),
-    ("rocm", "tg"): (0.85, 0.95),
-    ("vulkan", "pp"): (0.17, 4.41),
-    ("vulkan", "tg"): (0.30, 1.76),
+    ("cuda", "pp"): (0.35, 1.44),
+    ("cuda", "tg"): (0.61, 1.20),
+    ("rocm", "pp"): (0.14, 2.19),
+    ("rocm", "tg"): (0.60, 1.19),
+    ("vulkan", "pp"): (0.31, 2.28),
+    ("vulkan", "tg"): (0.48, 1.68),
     ("metal", "pp"): (0.95, 1.08),
-    ("metal", "tg"): (0.87, 1.15),
-    ("cpu", "pp"): (0.66, 1.43),
-    ("cpu", "tg"): (0.48, 1.44),
-    ("metal-ultra", "pp"): (0.86, 1.14),
-    ("metal-ultra", "tg"): (0.66, 1.26),
+    ("metal", "tg"): (0.86, 1.13),
+    ("cpu", "pp"): (0.32, 1.63),
+    ("cpu", "tg"): (0.33, 2.72),
+    ("metal-ultra", "pp"): (0.86, 1.13),
+    ("metal-ultra", "tg"): (0.66, 1.20),
 }
 PRIOR_SPREAD_GROUPS = {b for b, _ in PRIOR_SPREAD}
 Z80 = 1.2816  # the standard normal's 90th percentile: mean +- Z80 sd holds 80 %
@@ -227,6 +228,15 @@ class _Dev:
     flops: float  # FLOP/s
     pcie: float  # bytes/s to the host (inf for unified memory)
     prior: str = ""  # the PRIORS group (prior_group); "" = the backend's own
+    mmq_flops: float = 0.0  # quantized-matmul ceiling on CUDA (GpuInfo.spec_mmq_flops); 0: flops
+
+    def matmul_flops(self, family: str) -> float:
+        """The peak a matmul of weights of ``family`` runs against: on CUDA, quantized weights
+        go through MMQ (int8 mma.sync, every quant type from Turing on), F16/BF16 through
+        cuBLAS at the FP16 tensor peak."""
+        if self.backend == "cuda" and family != "f16" and self.mmq_flops:
+            return self.mmq_flops
+        return self.flops
 
 
 def cpu_peak_flops(host: HostProfile, threads: int) -> tuple[float, str]:
@@ -287,6 +297,7 @@ def _devices(
                 g.spec_fp16_flops or 10e12,
                 pcie,
                 prior_group(backend, g.name),
+                g.spec_mmq_flops or 0.0,
             )
         )
     inputs = {
@@ -301,11 +312,13 @@ def _devices(
 
 
 def prior_group(backend: str, gpu_name: str | None) -> str:
-    """The PRIORS group of a GPU: its backend, except Apple's Ultra chips under Metal. An Ultra
-    is two Max dies joined by UltraFusion; llama.cpp reaches a smaller share of its doubled
-    bandwidth (discussion #4167's table: an M2 Ultra generates ~1.4x an M2 Max, at 2x the
-    bandwidth), so its factors are fitted on Ultra rows apart (scripts/bench_lomo.py)."""
-    if backend == "metal" and gpu_name and " ultra" in gpu_name.lower():
+    """The PRIORS group of a GPU: its backend, except Apple's Ultra chips under Metal: two Max
+    dies joined by UltraFusion; llama.cpp reaches a smaller share of the doubled bandwidth
+    (discussion #4167's table: an M2 Ultra generates ~1.4x an M2 Max, at 2x the bandwidth).
+    Each group's factors are fitted on its own rows (scripts/bench_lomo.py); a group without
+    fitted factors falls back to its backend's."""
+    name = (gpu_name or "").lower()
+    if backend == "metal" and " ultra" in name:
         return "metal-ultra"
     return backend
 
@@ -443,8 +456,8 @@ def predict_speed(
                 t_xfer += read_pp[0] / pcie
                 _, c_e, _ = _eff(runs_on, family, cals.get(runs_on.backend))
             a_e = _attn_eff(runs_on, family, cals.get(runs_on.backend))
-            flops = matmul + attn
-            mm, at = matmul / (runs_on.flops * c_e), attn / (runs_on.flops * a_e)
+            mm = matmul / (runs_on.matmul_flops(family) * c_e)
+            at = attn / (runs_on.flops * a_e)
             if not cfg.flash_attn:  # the scores go through memory, not a fused kernel
                 at += u * _score_bytes(spec, where, i, depth) / (runs_on.bw * bw_e)
             read = read_pp[i] / (d.bw * bw_e)
@@ -454,7 +467,9 @@ def predict_speed(
             else:
                 t_read += read
             t_pover += layers[i] * layer_s
-            ceil_pp += max(flops / runs_on.flops, read_pp[i] / d.bw)
+            ceil_pp += max(
+                matmul / runs_on.matmul_flops(family) + attn / runs_on.flops, read_pp[i] / d.bw
+            )
     t_pover += n_ub * _token_s(main)
     pp_terms = {
         "compute": t_comp,
@@ -505,7 +520,8 @@ def _interval(
     if sds:
         f = math.exp(Z80 * max(sds))
         return (tps / f, tps * f)
-    spread = PRIOR_SPREAD.get((backend, kind))
+    # a group with too few held-out rows of this kind has its backend's spread
+    spread = PRIOR_SPREAD.get((backend, kind)) or PRIOR_SPREAD.get((backend.split("-")[0], kind))
     return (tps * spread[0], tps * spread[1]) if spread and tps else None
 
 
