@@ -94,7 +94,7 @@ def detect(
                 f"{backend.name}: probe failed ({type(exc).__name__}: {exc}); "
                 "rerun with RIGBENCH_DEBUG=1 and report it"
             )
-    gpus = tuple(g for g in out.gpus)
+    gpus = tuple(_with_spec(g) for g in out.gpus)
     cpu: CpuInfo | None = out.fields.get("cpu")
     memory: MemoryInfo | None = out.fields.get("memory")
     disks: tuple[DiskInfo, ...] = out.fields.get("disks", ())
@@ -119,6 +119,18 @@ def detect(
         advice=advise(cpu, memory, gpus, disks),
         warnings=tuple(out.warnings),
     )
+
+
+def _with_spec(g: GpuInfo) -> GpuInfo:
+    """A probed GPU with the catalog's throughput figures when the driver gives none (NVML and
+    amdsmi report memory and clocks, not FLOPS): without them a prediction would assume a
+    default peak."""
+    if g.spec_fp16_flops is not None or g.vendor == "apple":
+        return g
+    spec = _catalog.gpu_spec(g.name)
+    if spec is None:
+        return g
+    return dataclasses.replace(g, spec_fp16_flops=spec[0], spec_mmq_flops=spec[1])
 
 
 def load_host(hardware: str | None = None, path: Path | None = None) -> HostProfile:

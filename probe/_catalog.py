@@ -7,6 +7,7 @@ specifications, with their sources beside each entry.
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 
 from probe._catalog_amd import AMD_INTEL_BOXES, MI300X, RX_7900XTX
@@ -310,6 +311,29 @@ def _profile(e: Entry) -> HostProfile:
         warnings=(),
         source=f"catalog:{e.name}",
     )
+
+
+def _gpu_key(name: str) -> str:
+    """A GPU name as probes and the catalog both write it, without vendor words, memory size or
+    board form ("NVIDIA H100 80GB HBM3" and "NVIDIA H100 80GB HBM3 (SXM5)" are one key; a
+    "Laptop GPU" keeps its words: another chip than the desktop card)."""
+    n = re.sub(r"\(.*?\)", " ", name.lower()).replace("-", " ")
+    words = r"nvidia|geforce|tesla|amd|radeon|intel|\d+\s*gb|hbm\d?e?|pcie|sxm\d?"
+    n = re.sub(rf"\b(?:{words})\b", " ", n)
+    return " ".join(n.split())
+
+
+def gpu_spec(name: str | None) -> tuple[float, float | None] | None:
+    """(FP16 FLOP/s, MMQ FLOP/s or None) of a GPU the catalog knows by this name, for probed
+    GPUs whose driver does not say their throughput; None for a GPU it does not know."""
+    if not name:
+        return None
+    key = _gpu_key(name)
+    for e in CATALOG:
+        for g in e.gpus:
+            if _gpu_key(g.name) == key:
+                return g.fp16_tflops * T, g.mmq_tflops * T if g.mmq_tflops else None
+    return None
 
 
 def names() -> list[str]:

@@ -215,3 +215,23 @@ def test_apple_unknown_chip_is_na() -> None:
 def test_default_wired_share() -> None:
     assert default_wired_limit_bytes(16 * GIB) == int(16 * GIB * 2 / 3)
     assert default_wired_limit_bytes(64 * GIB) == 48 * GIB
+
+
+def test_probed_gpus_get_the_catalog_throughput_by_name(machine) -> None:  # type: ignore[no-untyped-def]
+    # NVML says memory and clocks, not FLOPS: the catalog's figures fill them by name, so an
+    # uncalibrated prediction does not run on a default peak.
+    h100 = probe.detect(context=machine("x86-avx512-server", nvml=FakeNVML.load("three-h100")))
+    g = h100.gpus[0]
+    assert g.spec_fp16_flops == pytest.approx(989.4e12) and g.spec_mmq_flops == pytest.approx(
+        133.8e12
+    )
+    rtx = probe.detect(context=machine("intel-hybrid-desktop", nvml=FakeNVML.load("rtx4090")))
+    assert rtx.gpus[0].spec_fp16_flops == pytest.approx(165.2e12)
+    assert rtx.gpus[0].spec_mmq_flops is None  # a GeForce: its FP16 figure is the MMQ rate
+
+
+def test_a_gpu_the_catalog_does_not_know_keeps_no_figure(machine) -> None:  # type: ignore[no-untyped-def]
+    laptop = probe.detect(
+        context=machine("intel-hybrid-desktop", nvml=FakeNVML.load("not-supported"))
+    )
+    assert laptop.gpus[0].spec_fp16_flops is None  # "RTX 3070 Laptop GPU" is not the desktop card
