@@ -312,7 +312,7 @@ def predict_exact(
     # llama.cpp logs from a worker thread; an exit can cut the log's tail (0c1e570, see
     # run_to_files), usually the whole table, rarely between its rows (Host printed, CPU_REPACK
     # lost). The dry run takes ~0.1 s: run it again rather than guess.
-    for _ in range(FIT_RETRIES):
+    for attempt in range(FIT_RETRIES):
         try:
             done, out_text, err_text = run_to_files(argv, timeout_s)
         except subprocess.TimeoutExpired as exc:
@@ -329,7 +329,11 @@ def predict_exact(
             if weight_bytes and list(rows) == ["Host"]:
                 rows["Host"] = (weight_bytes // MIB, *rows["Host"][1:])
             complete = bool(rows) and table_is_whole(rows, weight_bytes)
-        if complete or done.returncode != 0:
+        # On a host without GPUs the log's sharper CPU compute line can be cut while the table
+        # survives (it then reads as whole MiB: 64 for 64.5); one more run usually keeps it.
+        host_only = all(name == "Host" or name.startswith("CPU") for name in rows)
+        sharp = not host_only or _CPU_COMPUTE.search(text) is not None
+        if done.returncode != 0 or (complete and (sharp or attempt == FIT_RETRIES - 1)):
             break
     if done.returncode != 0 or not complete:
         tail = " | ".join(text.strip().splitlines()[-2:])
@@ -354,7 +358,7 @@ def predict_exact(
     # Recurrent layers (Qwen3.5, Mamba) keep their state in an "RS" buffer, also context.
     kv_sizes = re.findall(r"llama_kv_cache: size =\s+([\d.]+) MiB", text)
     kv_sizes += re.findall(r"llama_memory_recurrent:\s+\S+ RS buffer size =\s+([\d.]+) MiB", text)
-    cpu_comp = re.search(r"\bCPU compute buffer size =\s+([\d.]+) MiB", text)
+    cpu_comp = _CPU_COMPUTE.search(text)
     out = re.search(r"\bCPU\s+output buffer size =\s+([\d.]+) MiB", text)
     host_dev = DeviceMemory(
         "host",
@@ -364,6 +368,9 @@ def predict_exact(
         int(float(out.group(1)) * MIB) if out else 0,
     )
     return MemoryPrediction(EXACT_PREDICTOR, _fit_params_version(text), cfg, (host_dev, *gpus))
+
+
+_CPU_COMPUTE = re.compile(r"\bCPU compute buffer size =\s+([\d.]+) MiB")
 
 
 def parse_compact(stdout: str) -> dict[str, tuple[int, int, int]]:
