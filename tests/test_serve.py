@@ -464,7 +464,8 @@ def test_prompts_that_fit_one_batch_are_prefilled_together(host: probe.HostProfi
     assert four.ttft_burst_s == pytest.approx(one.ttft_s + 3 * t_pf, rel=0.01)
     half = predict_serving(spec, host, RunConfig(n_gpu_layers=0, n_batch=1024), 32768, [4],
                            [512], 16, None, "cpu").level(4, 512)  # fmt: skip
-    assert half is not None and half.ttft_burst_s == pytest.approx(four.ttft_burst_s, rel=0.01)
+    # (the second pair's last 2 tokens spill, beside 2 decode tokens, into a third iteration)
+    assert half is not None and half.ttft_burst_s == pytest.approx(four.ttft_burst_s, rel=0.05)
     assert half.ttft_s < four.ttft_s  # -b 1024: two iterations of two, the first pair earlier
 
 
@@ -478,3 +479,36 @@ def test_other_users_prompts_stall_decoding(host: probe.HostProfile) -> None:
     assert one is not None and two is not None
     assert two.per_user_tokens_per_s < one.per_user_tokens_per_s / 2
     assert two.ttft_s >= one.ttft_s
+
+
+def test_ttft_does_not_fall_as_users_are_added(host: probe.HostProfile) -> None:
+    # A request reaches the server a client gap after the previous answer, while the next
+    # iteration already runs: users do not stay in lockstep batches that made 8 users look
+    # faster than 4 (38.7 against 50.3 ms on this runner). Batching still makes TTFT step,
+    # not rise evenly.
+    spec = spec_from_synth(TINY)
+    users = list(range(1, 13))
+    p = predict_serving(spec, host, RunConfig(n_gpu_layers=0), 12 * 4200, users, [512, 4096], 32,
+                        None, "cpu")  # fmt: skip
+    for prompt in (512, 4096):
+        ttft = [p.level(n, prompt).ttft_s for n in users]  # type: ignore[union-attr]
+        assert all(b >= 0.75 * max(ttft[: i + 1]) for i, b in enumerate(ttft[1:]))
+        assert ttft[-1] > 2 * ttft[0]
+
+
+def test_serving_inputs_are_checked_and_batch_capped_at_the_context(
+    host: probe.HostProfile,
+) -> None:
+    spec = spec_from_synth(TINY)
+    with pytest.raises(probe.UserError, match="users, prompt and gen >= 1"):
+        predict_serving(spec, host, RunConfig(n_gpu_layers=0), 4096, [0], [64], 8, None, "cpu")
+    with pytest.raises(probe.UserError, match="-b 0"):
+        predict_serving(spec, host, RunConfig(n_gpu_layers=0, n_batch=0), 4096, [1], [64], 8,
+                        None, "cpu")  # fmt: skip
+    # llama.cpp runs -b min(-b, -c): a 2048 batch over a 1024 context is a 1024 batch
+    capped, asked = (
+        predict_serving(spec, host, RunConfig(n_gpu_layers=0, n_batch=b), 1024, [4], [256], 8,
+                        None, "cpu").level(4, 256)
+        for b in (2048, 1024)
+    )  # fmt: skip
+    assert capped == asked

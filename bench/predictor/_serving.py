@@ -33,6 +33,7 @@ from bench.predictor._memory import kv_bytes_per_layer, predict_formula
 from bench.predictor._speed import predict_speed
 from bench.records import Calibration, MemConfig, RunConfig
 from probe import HostProfile
+from probe.errors import UserError
 
 SERVING_PREDICTOR = "rigbench-serving"
 # History: 1 — shared-weight decode steps, serialized prefills, queue from prefill overlap;
@@ -43,6 +44,11 @@ SERVING_PREDICTOR_VERSION = "2"
 # 2-core runner (llama.cpp 0c1e570, synthetic Q8_0 of 2 M and 156 M parameters, 1 user, prompt
 # 32-512): TTFT minus the server's own prompt_ms, median per level, 0.8-1.9 ms; 2 ms here.
 REQUEST_OVERHEAD_S = 2e-3
+# Between a response's last token and the next request reaching the server: the client's next
+# prompt and HTTP hand-off. bench serve's own client on this runner, 2-8 users back to back:
+# median 0.2 ms (512-token prompts) to 1.3 ms (4096). The server starts its next iteration
+# without waiting, so the new request waits for that iteration to end.
+CLIENT_GAP_S = 0.5e-3
 
 
 @dataclass(frozen=True, slots=True)
@@ -132,8 +138,17 @@ def predict_serving(
         calibrations: This host's fitted corrections per backend.
         backend: The llama.cpp backend (see ``predict_speed``).
     """
+    if not users or min(users) < 1 or not prompts or min(prompts) < 1 or n_gen < 1:
+        raise UserError(
+            f"serving levels need users, prompt and gen >= 1 (got users {users}, prompt "
+            f"{prompts}, gen {n_gen})",
+            hint="e.g. --users 1,4 --prompt 512 --gen 128",
+        )
+    if base.n_batch < 1 or n_ctx < 1:
+        raise UserError(f"-b {base.n_batch} and -c {n_ctx} must be >= 1", hint="e.g. -b 2048")
     slots = max(users)
     memory = serving_memory(spec, dataclasses.replace(base.mem_config(), n_ctx=n_ctx), slots)
+    n_batch = min(base.n_batch, n_ctx)  # llama.cpp caps -b at -c (src/llama-context.cpp)
     # Matmul seconds per token when tokens come in a batch: predict_speed's compute term of a
     # 512-token prompt (read-bound models leave it 0: the weight read is the bound then).
     pp512 = predict_speed(
@@ -164,7 +179,7 @@ def predict_serving(
             overhead=terms["overhead"] + terms["host_hop"],
         )
         for n in users:
-            levels.append(_level(n, p, n_gen, base.n_batch, costs, memory.ctx_per_slot))
+            levels.append(_level(n, p, n_gen, n_batch, costs, memory.ctx_per_slot))
     return ServingPrediction(
         tuple(levels), memory, main, speed_predictor_version=pp512.predictor_version
     )
@@ -191,7 +206,8 @@ class _Costs:
         if not prompt_tokens:
             return self.decode_step(n_dec)
         chunk = self.t_pf * prompt_tokens / self.n_prompt
-        return max(self.weights, chunk + n_dec * self.compute_per_token) + n_dec * self.kv_per_seq
+        mixed = max(self.weights, chunk + n_dec * self.compute_per_token) + n_dec * self.kv_per_seq
+        return max(mixed, self.decode_step(n_dec))  # never cheaper than the decode tokens alone
 
     def _fixed(self, n_dec: int) -> float:
         return n_dec * self.kv_per_seq + self.overhead
@@ -260,7 +276,7 @@ def _simulate(
             if g > 1:
                 rates.append((g - 1) / (t - u.first_token))
             u.done += 1
-            u.sent = u.arrives = t
+            u.sent = u.arrives = t + CLIENT_GAP_S
             u.prompt_left, u.first_token = c.n_prompt, None
     return steady, burst, rates, t, tokens
 
