@@ -52,6 +52,7 @@ __all__ = [
     "detect",
     "energy_meter",
     "gpu_memory_sampler",
+    "gpu_spec",
     "host_profile_from_dict",
     "human_bytes",
     "human_rate",
@@ -154,6 +155,11 @@ def load_host(hardware: str | None = None, path: Path | None = None) -> HostProf
     if path:
         return dataclasses.replace(load_host_profile(path), source=f"file:{path}")
     return detect()
+
+
+def gpu_spec(name: str | None) -> tuple[float, float | None] | None:
+    """(FP16 FLOP/s, MMQ FLOP/s or None) of a GPU the catalog knows by this name, else None."""
+    return _catalog.gpu_spec(name)
 
 
 def catalog_names() -> list[str]:

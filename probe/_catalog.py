@@ -315,10 +315,15 @@ def _profile(e: Entry) -> HostProfile:
 
 def _gpu_key(name: str) -> str:
     """A GPU name as probes and the catalog both write it, without vendor words, memory size or
-    board form ("NVIDIA H100 80GB HBM3" and "NVIDIA H100 80GB HBM3 (SXM5)" are one key; a
+    edition ("NVIDIA H100 80GB HBM3" and "NVIDIA H100 80GB HBM3 (SXM5)" are one key; a
     "Laptop GPU" keeps its words: another chip than the desktop card)."""
     n = re.sub(r"\(.*?\)", " ", name.lower()).replace("-", " ")
-    words = r"nvidia|geforce|tesla|amd|radeon|intel|\d+\s*gb|hbm\d?e?|pcie|sxm\d?"
+    # PCIe stays in the key: an H100 PCIe is another board (fewer SMs, lower clocks) than the
+    # catalog's SXM5, whose NVML names say no form ("NVIDIA H100 80GB HBM3", "A100-SXM4-80GB").
+    words = (
+        r"nvidia|geforce|tesla|amd|radeon|intel|\d+\s*gb|hbm\d?e?|sxm\d?|graphics"
+        r"|workstation edition|server edition"
+    )
     n = re.sub(rf"\b(?:{words})\b", " ", n)
     return " ".join(n.split())
 

@@ -235,3 +235,27 @@ def test_a_gpu_the_catalog_does_not_know_keeps_no_figure(machine) -> None:  # ty
         context=machine("intel-hybrid-desktop", nvml=FakeNVML.load("not-supported"))
     )
     assert laptop.gpus[0].spec_fp16_flops is None  # "RTX 3070 Laptop GPU" is not the desktop card
+
+
+@pytest.mark.parametrize(
+    ("name", "fp16_tflops"),
+    [
+        ("NVIDIA H100 80GB HBM3", 989.4),  # NVML's SXM5 name
+        ("NVIDIA A100-SXM4-80GB", 312),
+        ("NVIDIA H100 PCIe", None),  # another board than the catalog's SXM5: no figure
+        ("NVIDIA A100 80GB PCIe", None),
+        ("Tesla V100-PCIE-32GB", 112),
+        ("NVIDIA RTX PRO 6000 Blackwell Workstation Edition", 503.8),
+        ("Intel(R) Arc(TM) A770 Graphics", 137.6),
+        ("NVIDIA GeForce RTX 3080 Ti", 68.2),
+        ("NVIDIA GeForce RTX 3080", 59.5),
+        ("NVIDIA GeForce RTX 3060 Laptop GPU", None),
+        ("AMD Radeon RX 7900 XTX", 122.8),
+    ],
+)
+def test_catalog_figures_by_driver_name(name: str, fp16_tflops: float | None) -> None:
+    got = probe.gpu_spec(name)
+    if fp16_tflops is None:
+        assert got is None
+    else:
+        assert got is not None and got[0] == pytest.approx(fp16_tflops * 1e12)

@@ -381,3 +381,21 @@ def test_cuda_quantized_matmuls_scale_with_the_mmq_rate_not_the_tensor_peak() ->
     f16 = pp(a100, "F16") / pp(rtx3090, "F16")
     assert 0.8 < q4 < 1.5  # 108 SMs x 1.41 GHz against 82 x 1.695: close to even
     assert f16 > 2.5  # 312 against 71 TFLOPS of FP16 tensor math
+
+
+def test_a_profile_without_gpu_figures_uses_the_catalog_by_name() -> None:
+    # A host profile cached or saved before schema 3 has no FLOPS for its GPU: the prediction
+    # looks the name up rather than running on the default peak, and says when it cannot.
+    full = probe.load_host("rtx4090")
+    bare = dataclasses.replace(
+        full, gpus=(dataclasses.replace(full.gpus[0], spec_fp16_flops=None),)
+    )
+    spec = spec_from_shape("llama2-7b", "Q4_0")
+    cfg = RunConfig(n_prompt=512, n_gen=0)
+    a, b = (predict_speed(spec, h, cfg, None, backend="cuda") for h in (full, bare))
+    assert a.pp_tokens_per_s == pytest.approx(b.pp_tokens_per_s)
+    odd = dataclasses.replace(
+        full, gpus=(dataclasses.replace(full.gpus[0], spec_fp16_flops=None, name="Mystery GPU"),)
+    )
+    c = predict_speed(spec, odd, cfg, None, backend="cuda")
+    assert "unknown for Mystery GPU" in c.inputs["gpu_flops"]

@@ -18,6 +18,7 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
+import probe
 from bench.model import ARCHITECTURES, ModelSpec
 from bench.predictor._memory import KV_TYPE_BYTES, Device, layer_devices
 from bench.records import (
@@ -112,6 +113,7 @@ SPEC_TO_ACHIEVABLE = 0.80
 PCIE_DEFAULT_BW = 25 * GB  # effective PCIe 4.0 x16
 PCIE_GEN_BW = {3: 12 * GB, 4: 25 * GB, 5: 50 * GB}  # effective x16, scaled by width
 HOP_LATENCY_S = 10e-6
+DEFAULT_GPU_FLOPS = 10e12  # a GPU neither its driver nor the catalog gives a figure for
 
 
 @dataclass(frozen=True, slots=True)
@@ -279,6 +281,7 @@ def _devices(
     cpu_flops, flops_how = cpu_peak_flops(host, threads)
     cpu = _Dev("host", "cpu", min(bw, threads * PER_THREAD_BW), cpu_flops, math.inf)
     gpus = []
+    unknown_flops: list[str] = []
     for g in host.gpus if backend != "cpu" else ():
         pcie = (
             math.inf
@@ -289,18 +292,30 @@ def _devices(
                 / 16
             )
         )
+        # A profile probed before schema 3 (cached, saved, stored) has no figures: the catalog's
+        # by name, as detection now fills them; else a default peak, said in the inputs.
+        known = None if g.spec_fp16_flops else probe.gpu_spec(g.name)
+        fp16 = g.spec_fp16_flops or (known[0] if known else 0.0)
+        mmq = g.spec_mmq_flops or (known[1] if known and known[1] else 0.0)
+        if not fp16:
+            unknown_flops.append(g.name or f"{g.vendor}:{g.index}")
         gpus.append(
             _Dev(
                 f"{g.vendor}:{g.index}",
                 backend,
                 g.measured_bandwidth_bytes_per_s or g.spec_bandwidth_bytes_per_s or bw,
-                g.spec_fp16_flops or 10e12,
+                fp16 or DEFAULT_GPU_FLOPS,
                 pcie,
                 prior_group(backend, g.name),
-                g.spec_mmq_flops or 0.0,
+                mmq,
             )
         )
     inputs = {
+        "gpu_flops": (
+            f"unknown for {', '.join(unknown_flops)}: {DEFAULT_GPU_FLOPS / 1e12:.0f} TFLOPS assumed"
+            if unknown_flops
+            else "spec"
+        ),
         "backend": backend,
         "host_bandwidth": bw_how,
         "cpu_flops": flops_how,
