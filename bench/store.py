@@ -421,7 +421,9 @@ class Store:
             levels = self.conn.execute(
                 "SELECT * FROM serve_levels WHERE run_id = ? ORDER BY id", (r["id"],)
             )
-            runs.append(_unjson(r) | {"levels": [_unjson(lv) for lv in levels]})
+            # a store before schema 4 read read-only has no batched_bench column: null, as in 4
+            row = {"batched_bench": None} | _unjson(r)
+            runs.append(row | {"levels": [_unjson(lv) for lv in levels]})
         return runs
 
     def host_profile(self, fp: str) -> HostProfile | None:

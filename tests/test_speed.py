@@ -23,6 +23,7 @@ from bench.predictor import (
     fit,
     median_abs_error,
     predict_speed,
+    published_rows,
 )
 from probe import UserError
 
@@ -399,3 +400,14 @@ def test_a_profile_without_gpu_figures_uses_the_catalog_by_name() -> None:
     )
     c = predict_speed(spec, odd, cfg, None, backend="cuda")
     assert "unknown for Mystery GPU" in c.inputs["gpu_flops"]
+
+
+def test_a_published_row_without_its_build_month_is_refused(tmp_path: Path) -> None:
+    # The month decides whether a GPU row fits and judges the priors (scripts/bench_lomo.py):
+    # a file that forgets it must not drop out silently.
+    src = Path(__file__).parent / "fixtures" / "published" / "llama-cpp-pr4812-nkvo.json"
+    data = json.loads(src.read_text())
+    data.pop("measured")
+    (tmp_path / "x.json").write_text(json.dumps(data))
+    with pytest.raises(ValueError, match="build month"):
+        published_rows(tmp_path)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import statistics
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -56,6 +57,9 @@ def published_rows(folder: Path, files: Iterable[str] | None = None) -> list[Pub
     for f in paths:
         data = json.loads(f.read_text())
         for r in data["results"]:
+            month = r.get("measured") or data.get("measured", "")
+            if not re.fullmatch(r"(?:19|20)\d\d-(?:0[1-9]|1[0-2])", month):
+                raise ValueError(f"{f.name}: a row without its build month (measured: YYYY-MM)")
             fa = r.get("fa")
             cfg = RunConfig(
                 n_prompt=r["n_prompt"],
@@ -78,7 +82,7 @@ def published_rows(folder: Path, files: Iterable[str] | None = None) -> list[Pub
             host, spec = hosts[r["machine"]], specs[r["shape"], r["quant"]]
             row = PublishedRow(
                 f.stem, r["machine"], r.get("backend"), host, spec, cfg, kind,
-                float(r["tokens_per_s"]), test, r.get("measured") or data.get("measured", ""),
+                float(r["tokens_per_s"]), test, month,
             )  # fmt: skip
             out.append(row)
     return out
