@@ -231,7 +231,7 @@ def coverage(rows: list[Row], pred: np.ndarray) -> float:
     """How many first-hand rows fall inside an 80 % interval made without their machine."""
     inside = total = 0
     for m in sorted({r.machine for r in rows if not r.secondary and r.current}):
-        others = [i for i, r in enumerate(rows) if r.machine != m]
+        others = [i for i, r in enumerate(rows) if r.machine != m and r.current]
         spread = spreads([rows[i] for i in others], pred[others])
         for r, p in zip(rows, pred, strict=True):
             if r.machine != m or r.secondary or not r.current or (r.group, r.kind) not in spread:
@@ -257,7 +257,9 @@ def main() -> int:
         for b in GROUPS:
             k = fit([r for r in rows if r.group == b and r.current])
             print(f'    "{b}": Prior({k[0]:.3f}, {k[1]:.3f}, {k[2]:.3f}, {k[3]:.3f}),')
-        for (b, kind), (lo, hi) in spreads(rows, lomo(rows)["rigbench"]).items():
+        held = lomo(rows)["rigbench"]
+        cur = [i for i, r in enumerate(rows) if r.current]
+        for (b, kind), (lo, hi) in spreads([rows[i] for i in cur], held[cur]).items():
             print(f'    ("{b}", "{kind}"): ({lo:.2f}, {hi:.2f}),')
         return 0
     pred = lomo(rows)
