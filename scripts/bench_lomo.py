@@ -67,6 +67,8 @@ class Row:
     terms: dict[str, float]  # seconds at prior 1: the predictor's own terms
     llmfit: float
     roof: float  # bandwidth / bytes a token (tg) or FLOPS / (2 x params) (pp), at efficiency 1
+    # CPU rows: (bandwidth the terms used, the socket's, the threads' at k_thread 1), bytes/s
+    cap: tuple[float, float, float] = (0.0, 0.0, 0.0)
 
 
 def load() -> list[Row]:
@@ -107,22 +109,36 @@ def load() -> list[Row]:
                 dict(terms),
                 bw / weight * 0.55 if r.kind == "tg" else math.nan,
                 bw / per_token if r.kind == "tg" else flops / (2 * active),
+                (
+                    p.inputs["host_bytes_per_s"],
+                    p.inputs["host_socket_bytes_per_s"],
+                    p.inputs["host_thread_bytes_per_s"],
+                )
+                if backend == "cpu"
+                else (0.0, 0.0, 0.0),
             )
         )
     return out
 
 
-def model(rows: list[Row], k: tuple[float, float, float, float]) -> np.ndarray:
-    """The predictor's tokens/s with priors k = (bw, compute, attention, overhead), from its
-    terms at prior 1 (each term scales with its own factor)."""
-    kbw, kc, ka, ko = k
+K = tuple[float, float, float, float, float]
+NO_K: K = (1.0, 1.0, 1.0, 1.0, 1.0)
+
+
+def model(rows: list[Row], k: K) -> np.ndarray:
+    """The predictor's tokens/s with priors k = (bw, compute, attention, overhead, per-thread
+    bandwidth), from its terms at prior 1 (each term scales with its own factor; on CPUs the
+    bandwidth terms also with what the threads can read, where that caps the socket)."""
+    kbw, kc, ka, ko, kt = k
     out = []
     for r in rows:
         t = r.terms
+        used, socket, thread = r.cap
+        kb = kbw * (min(socket, thread * kt) / used if used else 1.0)
         if r.kind == "tg":
-            s = (t["weights"] + t["kv_cache"]) / kbw + t["overhead"] * ko + t["host_hop"]
+            s = (t["weights"] + t["kv_cache"]) / kb + t["overhead"] * ko + t["host_hop"]
         else:
-            s = t["compute"] / kc + t["attention"] / (kc * ka) + t["weights"] / kbw
+            s = t["compute"] / kc + t["attention"] / (kc * ka) + t["weights"] / kb
             s += t["overhead"] * ko + t["host_hop"]
         out.append(r.n / s)
     return np.array(out)
@@ -145,19 +161,20 @@ def _golden(f: object, lo: float = K_MIN, hi: float = K_MAX, iters: int = 40) ->
     return math.exp((a + b) / 2)
 
 
-def fit(rows: list[Row]) -> tuple[float, float, float, float]:
+def fit(rows: list[Row]) -> K:
     """Least squares on log(measured / predicted), by coordinate descent, each factor on the
     rows it governs: bandwidth on generation, compute on prefill, attention and the fixed
     overhead on the rows where they take a fifth of the time or more."""
     if not rows:
-        return (1.0, 1.0, 1.0, 1.0)
+        return NO_K
     subsets = [
         [r for r in rows if r.kind == "tg"],
         [r for r in rows if r.kind == "pp"],
         [r for r in rows if r.terms.get("attention", 0) > 0.2 * sum(r.terms.values())],
         [r for r in rows if r.terms.get("overhead", 0) > 0.2 * sum(r.terms.values())],
+        [r for r in rows if r.kind == "tg" and r.cap[0]],  # CPUs: the thread cap
     ]
-    k = [1.0, 1.0, 1.0, 1.0]
+    k = list(NO_K)
     for _ in range(4):
         for i, sub in enumerate(subsets):
             if not sub:
@@ -178,12 +195,12 @@ def fit(rows: list[Row]) -> tuple[float, float, float, float]:
             ) -> float:
                 kk = list(k)
                 kk[i] = x
-                pred = model(sub, (kk[0], kk[1], kk[2], kk[3]))
+                pred = model(sub, (kk[0], kk[1], kk[2], kk[3], kk[4]))
                 # SHRINK pseudo-machines at the table's value: few machines move a factor little
                 return float(np.sum(w * (meas - np.log(pred)) ** 2) + SHRINK * math.log(x) ** 2)
 
             k[i] = _golden(loss)
-    return (k[0], k[1], k[2], k[3])
+    return (k[0], k[1], k[2], k[3], k[4])
 
 
 def lomo(rows: list[Row]) -> dict[str, np.ndarray]:
@@ -199,7 +216,7 @@ def lomo(rows: list[Row]) -> dict[str, np.ndarray]:
             held = [rows[i] for i in idx]
             k = fit([r for r in train if r.group == b])
             pred["rigbench"][idx] = model(held, k)
-            pred["table"][idx] = model(held, (1.0, 1.0, 1.0, 1.0))
+            pred["table"][idx] = model(held, NO_K)
             pred["llmfit"][idx] = [r.llmfit for r in held]
             for kind in ("pp", "tg"):
                 ref = [r for r in train if r.group == b and r.kind == kind]
@@ -256,7 +273,8 @@ def main() -> int:
     if "--fit" in sys.argv:
         for b in GROUPS:
             k = fit([r for r in rows if r.group == b and r.current])
-            print(f'    "{b}": Prior({k[0]:.3f}, {k[1]:.3f}, {k[2]:.3f}, {k[3]:.3f}),')
+            thread = f", k_thread={k[4]:.3f}" if k[4] != 1.0 else ""
+            print(f'    "{b}": Prior({k[0]:.3f}, {k[1]:.3f}, {k[2]:.3f}, {k[3]:.3f}{thread}),')
         held = lomo(rows)["rigbench"]
         cur = [i for i, r in enumerate(rows) if r.current]
         for (b, kind), (lo, hi) in spreads([rows[i] for i in cur], held[cur]).items():

@@ -104,8 +104,9 @@ TG_ATTN_RATIO = {"cuda": 1.0, "metal": 1.0, "rocm": 1.0, "vulkan": 1.0, "cpu": 0
 # below dense matmuls on CPUs: 0.75-0.8 of the dense rate in rigbench's qwen3moe sweeps, tg and
 # pp alike. No GPU evidence yet: 1.0 there until calibration says otherwise.
 MOE_RATIO = {"cuda": 1.0, "metal": 1.0, "rocm": 1.0, "vulkan": 1.0, "cpu": 0.75}
-# What one core streams from DRAM: Zen4 13-16 GB/s (ik_llama.cpp PR #54 tg128 at 4 threads),
-# 16.8 GB/s per thread on this project's 2-core EPYC runner.
+# What one core streams from DRAM: 16.8 GB/s per thread on this project's 2-core EPYC runner;
+# Zen 4 desktops and Apple P-cores read more (ik_llama.cpp discussion #164: a 7950X's tg128 at
+# 2 threads reads ~26 GB/s a thread): the CPU prior's k_thread, fitted leave-one-machine-out.
 PER_THREAD_BW = 16 * GB
 # A measured STREAM-like read reaches about 80 % of a DDR spec figure; the CPU efficiencies
 # above are against what can be read, so a spec bandwidth is scaled down by this first.
@@ -126,6 +127,9 @@ class Prior:
     k_compute: float = 1.0
     k_attn: float = 1.0
     k_overhead: float = 1.0
+    # CPUs only: what one thread streams, against PER_THREAD_BW (cores differ: a Zen 4 or an
+    # Apple P-core reads far more than a server core in a VM, a Cortex-A72 far less)
+    k_thread: float = 1.0
 
 
 NO_PRIOR = Prior()
@@ -142,7 +146,7 @@ PRIORS: dict[str, Prior] = {
     "rocm": Prior(0.913, 0.545, 0.750, 1.000),
     "vulkan": Prior(0.840, 0.616, 0.889, 1.224),
     "metal": Prior(1.055, 1.138, 1.000, 1.000),
-    "cpu": Prior(0.722, 1.052, 1.186, 1.000),
+    "cpu": Prior(0.608, 1.052, 1.186, 1.000, k_thread=1.460),
     # Apple Ultra chips (prior_group): bandwidth factor 0.76 of the table, as two dies imply
     "metal-ultra": Prior(0.760, 1.063, 0.962, 1.195),
 }
@@ -161,7 +165,7 @@ PRIOR_SPREAD: dict[tuple[str, str], tuple[float, float]] = {
     ("metal", "pp"): (0.95, 1.08),
     ("metal", "tg"): (0.86, 1.13),
     ("cpu", "pp"): (0.32, 1.63),
-    ("cpu", "tg"): (0.33, 2.72),
+    ("cpu", "tg"): (0.33, 2.54),
     ("metal-ultra", "pp"): (0.86, 1.17),
     ("metal-ultra", "tg"): (0.65, 1.22),
 }
@@ -231,6 +235,7 @@ class _Dev:
     pcie: float  # bytes/s to the host (inf for unified memory)
     prior: str = ""  # the PRIORS group (prior_group); "" = the backend's own
     mmq_flops: float = 0.0  # quantized-matmul ceiling on CUDA (GpuInfo.spec_mmq_flops); 0: flops
+    measured_bw: bool = False  # bw was measured here (probe --measure), not taken from a spec
 
     def matmul_flops(self, family: str) -> float:
         """The peak a matmul of weights of ``family`` runs against: on CUDA, quantized weights
@@ -279,7 +284,10 @@ def _devices(
 ) -> tuple[_Dev, list[_Dev], dict[str, Any]]:
     bw, bw_how = host_bandwidth(host)
     cpu_flops, flops_how = cpu_peak_flops(host, threads)
-    cpu = _Dev("host", "cpu", min(bw, threads * PER_THREAD_BW), cpu_flops, math.inf)
+    thread_bw = threads * PER_THREAD_BW * PRIORS.get("cpu", NO_PRIOR).k_thread
+    cpu = _Dev(
+        "host", "cpu", min(bw, thread_bw), cpu_flops, math.inf, measured_bw=bw_how == "measured"
+    )
     gpus = []
     unknown_flops: list[str] = []
     for g in host.gpus if backend != "cpu" else ():
@@ -321,6 +329,8 @@ def _devices(
         "cpu_flops": flops_how,
         "threads": threads,
         "host_bytes_per_s": cpu.bw,
+        "host_socket_bytes_per_s": bw,
+        "host_thread_bytes_per_s": thread_bw,
         "cpu_flops_per_s": cpu.flops,
     }
     return cpu, gpus, inputs
@@ -349,7 +359,9 @@ def _eff(d: _Dev, family: str, cal: Calibration | None) -> tuple[float, float, f
     table = EFFICIENCY[d.backend]
     e = table[family]
     prior = _prior(d)
-    k_bw = (cal.k_bw if cal else 1.0) * prior.k_bw
+    # The prior's bandwidth factor corrects spec figures (fitted on catalog machines); a measured
+    # bandwidth already is what this machine reaches.
+    k_bw = (cal.k_bw if cal else 1.0) * (1.0 if d.measured_bw else prior.k_bw)
     k_c = (cal.k_compute if cal else 1.0) * prior.k_compute
     return e["bw"] * k_bw, e["compute"] * k_c, table["_"]["layer_s"] * prior.k_overhead
 
