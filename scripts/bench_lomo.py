@@ -3,7 +3,7 @@
 
 Every published llama-bench row in tests/fixtures/published/ is predicted with the machine's
 rows held out: the per-backend priors (bandwidth, compute, attention and overhead factors, see
-bench/predictor/_speed.py PRIORS) are fitted on the other machines' rows only, every machine
+bench/predictor/_priors.py PRIORS) are fitted on the other machines' rows only, every machine
 weighing the same, then the held-out machine is predicted (leave-one-machine-out). GPU rows of
 builds before CURRENT_FROM are history: reported, never fitted or judged. Reported beside it,
 on the same rows:

@@ -181,6 +181,7 @@ def test_breakdown_table_of_a_gpu_run() -> None:
 
 HOST_ROW = "common_memory_breakdown_print: |   - Host   |   92 =   24 +   4 +   64   |"
 REPACK_ROW = "common_memory_breakdown_print: |   - CPU_REPACK |   11 =   11 +   0 +   0   |"
+COMPUTE_LINE = "llama_context:        CPU compute buffer size =    64.00 MiB"
 
 
 def cutting_fit_params(tmp_path: Path, cut_runs: int) -> Path:
@@ -191,7 +192,7 @@ def cutting_fit_params(tmp_path: Path, cut_runs: int) -> Path:
         "#!/bin/sh\n"
         f"n=$(cat {tmp_path}/runs 2>/dev/null || echo 0); echo $((n + 1)) > {tmp_path}/runs\n"
         f"echo '{HOST_ROW}' >&2\n"
-        f"[ \"$n\" -ge {cut_runs} ] && echo '{REPACK_ROW}' >&2\n"
+        f"[ \"$n\" -ge {cut_runs} ] && echo '{REPACK_ROW}' >&2 && echo '{COMPUTE_LINE}' >&2\n"
         "exit 0\n"
     )
     script.chmod(0o755)
@@ -282,3 +283,20 @@ def test_a_cut_table_falls_back_to_the_compact_rows_on_stdout(tmp_path: Path) ->
     got = predict_exact(script, tmp_path / "m.gguf", MemConfig(n_ctx=4096), weight_bytes=35 * MIB)
     assert got.host.weights_bytes == 35 * MIB  # the host holds every tensor
     assert got.host.kv_bytes == 52 * MIB and got.host.compute_bytes == 14 * MIB
+
+
+def test_a_log_that_lost_the_compute_line_is_run_again(tmp_path: Path) -> None:
+    # The table can survive while the sharper "CPU compute buffer size" line is cut: the table's
+    # whole MiB would read 64 where llama.cpp allocates 64.5.
+    script = tmp_path / "llama-fit-params"
+    script.write_text(
+        "#!/bin/sh\n"
+        f"n=$(cat {tmp_path}/runs 2>/dev/null || echo 0); echo $((n + 1)) > {tmp_path}/runs\n"
+        f"echo '{HOST_ROW}' >&2\necho '{REPACK_ROW}' >&2\n"
+        f"[ \"$n\" -ge 1 ] && echo '{COMPUTE_LINE.replace('64.00', '64.50')}' >&2\n"
+        "exit 0\n"
+    )
+    script.chmod(0o755)
+    got = predict_exact(script, tmp_path / "m.gguf", MemConfig(n_ctx=1024), weight_bytes=35 * MIB)
+    assert got.host.compute_bytes == int(64.5 * MIB)
+    assert (tmp_path / "runs").read_text().strip() == "2"
