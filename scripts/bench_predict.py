@@ -132,9 +132,10 @@ def main() -> int:
                 b,
                 cal,
             )
-            for r in s.rows:
-                if r["status"] == "ok":
-                    measured.setdefault((label, r["config_json"]), []).append(r["avg_ts"])
+            for pt in s.points:
+                if pt.measurement.status == "ok" and pt.measurement.avg_ts is not None:
+                    key = (label, json.dumps(dataclasses.asdict(pt.config), sort_keys=True))
+                    measured.setdefault(key, []).append(pt.measurement.avg_ts)
     for (label, config_json), values in measured.items():
         cfg = RunConfig(**json.loads(config_json))
         kind = "pp" if cfg.n_prompt else "tg"
