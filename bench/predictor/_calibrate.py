@@ -90,14 +90,17 @@ def fit(points: list[Point], host: HostProfile, backend: str) -> CalibrationFit:
     pp = [p for p in points if p.kind == "pp" and p.measured_tps > 0]
     families = {f for f in EFFICIENCY[backend] if f != "_"}
     max_bw = max(EFFICIENCY[backend][f]["bw"] for f in families)
-    if backend == "cpu" and host_bandwidth(host)[1] == "measured":
+    measured_bw = backend == "cpu" and host_bandwidth(host)[1] == "measured"
+    if measured_bw:
         # A measured read is itself ~80 % of the DRAM's physical rate: efficiency against it
         # may exceed 1 up to that margin before anything is unphysical.
         max_bw *= SPEC_TO_ACHIEVABLE
     max_c = max(EFFICIENCY[backend][f]["compute"] for f in families)
     # what the factors multiply: the table's efficiency times the backend's published prior
+    # (whose bandwidth factor is not applied to a measured bandwidth: _speed._eff)
     prior = PRIORS.get(backend, NO_PRIOR)
-    max_bw, max_c = max_bw * prior.k_bw, max_c * prior.k_compute
+    max_bw *= 1.0 if measured_bw else prior.k_bw
+    max_c *= prior.k_compute
 
     def loss(pts: list[Point], make: Callable[[float], Calibration]) -> Callable[[float], float]:
         return lambda k: sum(
