@@ -411,3 +411,15 @@ def test_a_published_row_without_its_build_month_is_refused(tmp_path: Path) -> N
     (tmp_path / "x.json").write_text(json.dumps(data))
     with pytest.raises(ValueError, match="build month"):
         published_rows(tmp_path)
+
+
+def test_one_stream_on_hbm_is_bound_by_the_sms_not_the_memory() -> None:
+    # An H100's 3.35 TB/s is not what one token's mat-vec reads reach: per SM and clock they
+    # stream about as much as on a GeForce card, so an H100 generates ~1.3x an RTX 4090, not 3x.
+    spec = spec_from_shape("llama2-7b", "Q4_0")
+    cfg = RunConfig(n_prompt=0, n_gen=128)
+    h100, rtx = (
+        predict_speed(spec, probe.load_host(n), cfg, None, backend="cuda").tg_tokens_per_s
+        for n in ("h100", "rtx4090")
+    )
+    assert 1.0 < h100 / rtx < 2.0

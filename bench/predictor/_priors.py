@@ -32,7 +32,7 @@ NO_PRIOR = Prior()
 # (#15013, LLaMA 2 7B Q4_0) within 0.97-1.34x on pp from an RTX 3090 to an H100 once quantized
 # matmuls are costed at GpuInfo.spec_mmq_flops (0.24-1.9x before).
 PRIORS: dict[str, Prior] = {
-    "cuda": Prior(1.008, 1.607, 0.346, 1.289),
+    "cuda": Prior(1.073, 1.606, 0.346, 1.154),
     "rocm": Prior(0.913, 0.545, 0.750, 1.000),
     "vulkan": Prior(0.840, 0.616, 0.889, 1.224),
     "metal": Prior(1.055, 1.138, 1.000, 1.000),
@@ -46,8 +46,8 @@ PRIORS: dict[str, Prior] = {
 # are left out of its interval too). Wide where the data disagree: ROCm prefill holds Strix
 # Halo's stock-rocBLAS runs at a fifth of the rest; CPU rows span a Raspberry Pi 4 to a Zen 4.
 PRIOR_SPREAD: dict[tuple[str, str], tuple[float, float]] = {
-    ("cuda", "pp"): (0.48, 1.98),
-    ("cuda", "tg"): (0.62, 1.25),
+    ("cuda", "pp"): (0.46, 1.97),
+    ("cuda", "tg"): (0.74, 1.17),
     ("rocm", "pp"): (0.15, 2.34),
     ("rocm", "tg"): (0.59, 1.19),
     ("vulkan", "pp"): (0.31, 2.30),

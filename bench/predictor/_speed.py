@@ -124,6 +124,12 @@ PCIE_DEFAULT_BW = 25 * GB  # effective PCIe 4.0 x16
 PCIE_GEN_BW = {3: 12 * GB, 4: 25 * GB, 5: 50 * GB}  # effective x16, scaled by width
 HOP_LATENCY_S = 10e-6
 DEFAULT_GPU_FLOPS = 10e12  # a GPU neither its driver nor the catalog gives a figure for
+# One token's mat-vec reads are latency-bound per SM: llama.cpp reaches about 5 bytes per SM per
+# clock on data-centre parts, far below their HBM rate (CUDA scoreboard #15013, LLaMA 2 7B Q4_0
+# tg128 less ~0.7 ms of per-layer cost: H100 SXM 1.25 TB/s = 4.8 B per SM-cycle of 132 SMs x
+# 1.98 GHz, A100 0.84 TB/s = 5.5 of 108 x 1.41). Applied where SMs x clock are known
+# (GpuInfo.spec_mmq_flops / 512); a GDDR card's own bandwidth binds first.
+BYTES_PER_SM_CYCLE = 5.0
 
 
 GPU_BACKENDS = ("cuda", "rocm", "metal", "vulkan")
@@ -189,6 +195,7 @@ class _Dev:
     prior: str = ""  # the PRIORS group (prior_group); "" = the backend's own
     mmq_flops: float = 0.0  # quantized-matmul ceiling on CUDA (GpuInfo.spec_mmq_flops); 0: flops
     measured_bw: bool = False  # bw was measured here (probe --measure), not taken from a spec
+    stream_cap: float = math.inf  # bytes/s one token's mat-vec reads reach at most (SM-bound)
 
     def matmul_flops(self, family: str) -> float:
         """The peak a matmul of weights of ``family`` runs against: on CUDA, quantized weights
@@ -269,6 +276,9 @@ def _devices(
                 pcie,
                 prior_group(backend, g.name),
                 mmq,
+                stream_cap=mmq / 512 * BYTES_PER_SM_CYCLE
+                if mmq and backend == "cuda"
+                else math.inf,
             )
         )
     inputs = {
@@ -384,10 +394,11 @@ def predict_speed(
         bw_e, _, layer_s = _eff(d, family, cals.get(d.backend))
         kv = _kv_read(spec, where, i, tg_depth, cfg)
         attn_flops = 4 * _attn_work(spec, where, i, tg_depth)
-        t_w += read_tg[i] / (d.bw * bw_e)
+        stream = min(d.bw * bw_e, d.stream_cap)
+        t_w += read_tg[i] / stream
         # Attending to the cache: reading it, or computing on it, whichever is slower.
         t_kv += max(
-            kv / (d.bw * bw_e),
+            kv / stream,
             attn_flops
             / (d.flops * _attn_eff(d, family, cals.get(d.backend)) * TG_ATTN_RATIO[d.backend]),
         )
