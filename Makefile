@@ -62,6 +62,7 @@ lint: $(LINT_STAMP) ## ruff, mypy, and actionlint + zizmor on the workflows (no 
 	$(BIN)/ruff format --check probe bench report tests scripts
 	$(BIN)/ruff check probe bench report tests scripts
 	$(BIN)/mypy
+	$(BIN)/mypy scripts/*.py  # the make-bench scripts: run rarely, so type-checked here
 	$(BIN)/actionlint .github/workflows/*.yml
 	$(BIN)/zizmor --offline .github/workflows/
 

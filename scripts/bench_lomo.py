@@ -25,6 +25,7 @@ import statistics
 import sys
 from collections import defaultdict
 from dataclasses import dataclass
+from typing import Any
 
 from _goals import REPO, save, verdict
 
@@ -282,7 +283,7 @@ def main() -> int:
         return 0
     pred = lomo(rows)
     covered = coverage(rows, pred["rigbench"])
-    table: dict[str, dict[str, object]] = defaultdict(dict)
+    table: dict[str, dict[str, Any]] = defaultdict(dict)
     for method, values in pred.items():
         for b in (*BACKENDS, "all"):
             for kind in ("pp", "tg"):

@@ -21,6 +21,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 from _goals import REPO, save, verdict
 
@@ -73,7 +74,7 @@ def main() -> int:
         result = json.loads(done.stdout)
         repo_bytes = sum(f.size for f in hub.repos[REPO_ID].files.values())
     computed = {m: plan_computed(m) for m in COMPUTED}
-    out = {
+    out: dict[str, Any] = {
         "schema_version": SCHEMA_VERSION,
         "computed": computed,
         "quants": len(result["quants"]),

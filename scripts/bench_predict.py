@@ -108,7 +108,7 @@ def main() -> int:
         ),
     }
     check = Axes(n_prompt=[512], n_gen=[64], n_depth=[0, 1024], n_threads=[cores])
-    rows = []
+    rows: list[dict[str, Any]] = []
     # Each new model is measured in two rounds, interleaved, and the median kept: one round on
     # this shared 2-core machine varies by up to 15 % for the same point.
     measured: dict[tuple[str, str], list[float]] = {}
@@ -166,7 +166,7 @@ def main() -> int:
     # held out from the fit of the priors) by scripts/bench_lomo.py.
     published = compare_published(REPO / "tests" / "fixtures" / "published", ORIGINAL)
     pub = {k: median_abs_error(published, k) for k in ("tg", "pp")}
-    out = {
+    out: dict[str, Any] = {
         "schema_version": SCHEMA_VERSION,
         "calibration": dataclasses.asdict(fit.calibration),
         "validation": rows,

@@ -89,7 +89,7 @@ def rotated_passes(
     """
     ref = ReadReference(threads, buffer_bytes)
     copy = CopyReference(threads, buffer_bytes)
-    rows = []
+    rows: list[tuple[float, float, float]] = []
     with ReadKernel(threads, buffer_bytes) as read:
         kernels = [read.pass_rate, ref.pass_rate, copy.pass_rate]
         for k in kernels:

@@ -15,7 +15,7 @@ HEAVY = ("llama-cpp-python",)
 
 def deps(pyproject: str) -> list[str]:
     try:
-        import tomllib
+        import tomllib  # type: ignore[import-not-found,unused-ignore]  # 3.11+
     except ModuleNotFoundError:  # Python 3.10: the two lists are plain string arrays
         found = re.findall(r'^\s*"([^"]+)",?\s*(?:#.*)?$', pyproject, re.M)
         return [d for d in found if not d.startswith(HEAVY) and re.match(r"[A-Za-z]", d)]

@@ -10,6 +10,7 @@ The metadata fuzzer runs a few hundred inputs here; run more by hand (about 3 mi
 from __future__ import annotations
 
 import dataclasses
+import functools
 import hashlib
 import json
 import math
@@ -267,8 +268,8 @@ FUZZ_SPEC = SynthSpec(
 _FMT = {0: "<B", 1: "<b", 2: "<H", 3: "<h", 4: "<I", 5: "<i", 6: "<f", 7: "<?"}
 _FMT.update({10: "<Q", 11: "<q", 12: "<d"})
 _BITS = {0: 8, 1: 8, 2: 16, 3: 16, 4: 32, 5: 32, 10: 64, 11: 64}
-INTS = (0, 1, -1, 2, 3, 7, 64, 255, 4096, 4097, 65535, 2**31 - 1, 2**32 - 1, 50_000_000)
-INTS += (2**63 - 1, -(2**63))
+INTS = (0, 1, -1, 2, 3, 7, 64, 255, 4096, 4097, 65535, 2**31 - 1, 2**32 - 1, 50_000_000,
+        2**63 - 1, -(2**63))  # fmt: skip
 FLOATS = (0.0, -0.0, 0.5, 1.0, 3.0, 1e30, -1e30, math.nan, math.inf, -math.inf)
 STRINGS = ("", "12", "llama", "\x00", "é" * 10)
 _SUFFIXES = (
@@ -352,14 +353,18 @@ def _header(base: _Base, kvs: dict[str, tuple[int, Any]]) -> bytes:
     return b"GGUF" + struct.pack("<IQQ", 3, base.n_tensors, len(kvs)) + body + base.tensor_infos
 
 
+def _slice(data: bytes, offset: int, size: int) -> bytes:
+    return data[offset : offset + size]
+
+
 def _random_value(rng: random.Random, n_layer: int) -> tuple[int, Any]:
     kind = rng.choice(("int", "int", "int", "float", "bool", "str", "array"))
     if kind == "int":
-        v = rng.choice(INTS) if rng.random() < 0.8 else rng.randint(-(10**6), 10**6)
-        return rng.choice(tuple(_BITS)), v
+        n = rng.choice(INTS) if rng.random() < 0.8 else rng.randint(-(10**6), 10**6)
+        return rng.choice(tuple(_BITS)), n
     if kind == "float":
-        v = rng.choice(FLOATS)
-        return (12 if abs(v) > 1e38 and math.isfinite(v) else rng.choice((6, 12))), v
+        x = rng.choice(FLOATS)
+        return (12 if abs(x) > 1e38 and math.isfinite(x) else rng.choice((6, 12))), x
     if kind == "bool":
         return 7, rng.random() < 0.5
     if kind == "str":
@@ -416,7 +421,7 @@ def fuzz_model_spec(n: int, seed: int) -> FuzzReport:
             data = _header(base, kvs)
             t0 = time.perf_counter()
             try:
-                h = read_header(lambda o, k, d=data: d[o : o + k], None, "fuzz.gguf")
+                h = read_header(functools.partial(_slice, data), None, "fuzz.gguf")
                 spec = model_spec([h], [], "fuzz.gguf")
                 json.dumps(spec.to_dict())
                 specs += 1
