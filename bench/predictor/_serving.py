@@ -197,7 +197,11 @@ class _Costs:
     overhead: float  # per decode step: launches, host hops
 
     def decode_step(self, n_dec: int) -> float:
-        return max(self.weights, n_dec * self.compute_per_token) + self._fixed(n_dec)
+        return (
+            max(self.weights, n_dec * self.compute_per_token)
+            + n_dec * self.kv_per_seq
+            + self.overhead
+        )
 
     def iteration(self, n_dec: int, prompt_tokens: int) -> float:
         """A batch of ``n_dec`` decode tokens and ``prompt_tokens`` prompt tokens. A prompt
@@ -209,14 +213,10 @@ class _Costs:
         mixed = max(self.weights, chunk + n_dec * self.compute_per_token) + n_dec * self.kv_per_seq
         return max(mixed, self.decode_step(n_dec))  # never cheaper than the decode tokens alone
 
-    def _fixed(self, n_dec: int) -> float:
-        return n_dec * self.kv_per_seq + self.overhead
-
 
 @dataclass
 class _User:
-    arrives: float = 0.0  # when the next request reaches the server
-    sent: float = 0.0
+    arrives: float = 0.0  # when the next request was sent (and reaches the server)
     prompt_left: int = 0
     gen_left: int = 0  # decode steps still to run
     first_token: float | None = None
@@ -267,7 +267,7 @@ def _simulate(
             if u.prompt_left == 0:
                 u.first_token = t
                 tokens += 1
-                (burst if u.done == 0 else steady).append(t - u.sent)
+                (burst if u.done == 0 else steady).append(t - u.arrives)
                 u.gen_left = g - 1
                 if u.gen_left <= 0:
                     finished.append(u)
@@ -276,7 +276,7 @@ def _simulate(
             if g > 1:
                 rates.append((g - 1) / (t - u.first_token))
             u.done += 1
-            u.sent = u.arrives = t + CLIENT_GAP_S
+            u.arrives = t + CLIENT_GAP_S
             u.prompt_left, u.first_token = c.n_prompt, None
     return steady, burst, rates, t, tokens
 
@@ -292,15 +292,14 @@ def _level(n: int, p: int, g: int, n_batch: int, c: _Costs, ctx_per_slot: int) -
     bound = max(parts, key=lambda k: parts[k])
     # Enough requests that the burst of first requests is a small part of the steady state.
     steady, burst, rates, t_end, tokens = _simulate(n, g, n_batch, c, max(4, 64 // n))
-    ttft = statistics.median(steady or burst) + REQUEST_OVERHEAD_S
-    queue = max(ttft - REQUEST_OVERHEAD_S - c.t_pf, 0.0)
-    ttft_terms = {"overhead": REQUEST_OVERHEAD_S, "queue": queue, "prefill": ttft - queue}
-    ttft_terms["prefill"] -= REQUEST_OVERHEAD_S
+    wait = statistics.median(steady or burst)  # arrival to first token, in the server
+    queue = max(wait - c.t_pf, 0.0)
+    ttft_terms = {"overhead": REQUEST_OVERHEAD_S, "queue": queue, "prefill": wait - queue}
     return ServingLevel(
         users=n,
         n_prompt=p,
         n_gen=g,
-        ttft_s=ttft,
+        ttft_s=wait + REQUEST_OVERHEAD_S,
         ttft_burst_s=max(burst) + REQUEST_OVERHEAD_S,
         ttft_terms_s=ttft_terms,
         step_s=step,
