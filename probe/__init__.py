@@ -52,12 +52,12 @@ __all__ = [
     "detect",
     "energy_meter",
     "gpu_memory_sampler",
-    "gpu_spec",
     "host_profile_from_dict",
     "human_bytes",
     "human_rate",
     "load_host",
     "load_host_profile",
+    "with_catalog_figures",
 ]
 
 
@@ -95,7 +95,7 @@ def detect(
                 f"{backend.name}: probe failed ({type(exc).__name__}: {exc}); "
                 "rerun with RIGBENCH_DEBUG=1 and report it"
             )
-    gpus = tuple(_with_spec(g) for g in out.gpus)
+    gpus = tuple(_catalog.with_figures(g) for g in out.gpus)
     cpu: CpuInfo | None = out.fields.get("cpu")
     memory: MemoryInfo | None = out.fields.get("memory")
     disks: tuple[DiskInfo, ...] = out.fields.get("disks", ())
@@ -122,18 +122,6 @@ def detect(
     )
 
 
-def _with_spec(g: GpuInfo) -> GpuInfo:
-    """A probed GPU with the catalog's throughput figures when the driver gives none (NVML and
-    amdsmi report memory and clocks, not FLOPS): without them a prediction would assume a
-    default peak."""
-    if g.spec_fp16_flops is not None or g.vendor == "apple":
-        return g
-    spec = _catalog.gpu_spec(g.name)
-    if spec is None:
-        return g
-    return dataclasses.replace(g, spec_fp16_flops=spec[0], spec_mmq_flops=spec[1])
-
-
 def load_host(hardware: str | None = None, path: Path | None = None) -> HostProfile:
     """The machine to plan or predict for.
 
@@ -157,9 +145,11 @@ def load_host(hardware: str | None = None, path: Path | None = None) -> HostProf
     return detect()
 
 
-def gpu_spec(name: str | None) -> tuple[float, float | None] | None:
-    """(FP16 FLOP/s, MMQ FLOP/s or None) of a GPU the catalog knows by this name, else None."""
-    return _catalog.gpu_spec(name)
+def with_catalog_figures(gpu: GpuInfo) -> GpuInfo:
+    """``gpu`` with the catalog's FP16 and MMQ throughput when its profile has none (drivers do
+    not report FLOPS; profiles written before schema 3 lack them): detection fills them, and a
+    prediction from an older profile does the same."""
+    return _catalog.with_figures(gpu)
 
 
 def catalog_names() -> list[str]:

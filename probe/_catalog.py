@@ -7,6 +7,7 @@ specifications, with their sources beside each entry.
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import replace
 
@@ -328,17 +329,28 @@ def _gpu_key(name: str) -> str:
     return " ".join(n.split())
 
 
-def gpu_spec(name: str | None) -> tuple[float, float | None] | None:
-    """(FP16 FLOP/s, MMQ FLOP/s or None) of a GPU the catalog knows by this name, for probed
-    GPUs whose driver does not say their throughput; None for a GPU it does not know."""
-    if not name:
-        return None
-    key = _gpu_key(name)
+@functools.cache
+def _gpus_by_key() -> dict[str, Gpu]:
+    """Every catalog GPU under its name's key, the first one where several share it."""
+    out: dict[str, Gpu] = {}
     for e in CATALOG:
         for g in e.gpus:
-            if _gpu_key(g.name) == key:
-                return g.fp16_tflops * T, g.mmq_tflops * T if g.mmq_tflops else None
-    return None
+            out.setdefault(_gpu_key(g.name), g)
+    return out
+
+
+def with_figures(g: GpuInfo) -> GpuInfo:
+    """A probed GPU with the catalog's FP16 and MMQ throughput, found by its name, when its
+    profile has none (NVML and amdsmi report memory and clocks, not FLOPS; profiles written
+    before schema 3 lack them). Apple GPUs are left as they are: one chip name covers several
+    GPU-core counts."""
+    if g.spec_fp16_flops is not None or g.vendor == "apple" or not g.name:
+        return g
+    known = _gpus_by_key().get(_gpu_key(g.name))
+    if known is None:
+        return g
+    mmq = known.mmq_tflops * T if known.mmq_tflops else None
+    return replace(g, spec_fp16_flops=known.fp16_tflops * T, spec_mmq_flops=mmq)
 
 
 def names() -> list[str]:

@@ -262,9 +262,8 @@ def _devices(
         )
         # A profile probed before schema 3 (cached, saved, stored) has no figures: the catalog's
         # by name, as detection now fills them; else a default peak, said in the inputs.
-        known = None if g.spec_fp16_flops else probe.gpu_spec(g.name)
-        fp16 = g.spec_fp16_flops or (known[0] if known else 0.0)
-        mmq = g.spec_mmq_flops or (known[1] if known and known[1] else 0.0)
+        g = probe.with_catalog_figures(g)
+        fp16, mmq = g.spec_fp16_flops or 0.0, g.spec_mmq_flops or 0.0
         if not fp16:
             unknown_flops.append(g.name or f"{g.vendor}:{g.index}")
         gpus.append(
