@@ -195,7 +195,14 @@ class _Dev:
     prior: str = ""  # the PRIORS group (prior_group); "" = the backend's own
     mmq_flops: float = 0.0  # quantized-matmul ceiling on CUDA (GpuInfo.spec_mmq_flops); 0: flops
     measured_bw: bool = False  # bw was measured here (probe --measure), not taken from a spec
-    stream_cap: float = math.inf  # bytes/s one token's mat-vec reads reach at most (SM-bound)
+
+    @property
+    def stream_cap(self) -> float:
+        """Bytes/s one token's mat-vec reads reach at most: SM-bound on CUDA where SMs x clock
+        are known (BYTES_PER_SM_CYCLE), else unbounded."""
+        if self.backend == "cuda" and self.mmq_flops:
+            return self.mmq_flops / 512 * BYTES_PER_SM_CYCLE
+        return math.inf
 
     def matmul_flops(self, family: str) -> float:
         """The peak a matmul of weights of ``family`` runs against: on CUDA, quantized weights
@@ -275,9 +282,6 @@ def _devices(
                 pcie,
                 prior_group(backend, g.name),
                 mmq,
-                stream_cap=mmq / 512 * BYTES_PER_SM_CYCLE
-                if mmq and backend == "cuda"
-                else math.inf,
             )
         )
     inputs = {
