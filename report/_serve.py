@@ -124,7 +124,8 @@ def render_md(runs: list[dict[str, Any]]) -> str:
         parts += ["", f"## {title(run)}", "", "| " + " | ".join(HEAD) + " |"]
         parts.append("|" + "---:|" * len(HEAD))
         parts += ["| " + " | ".join(c.replace("|", "\\|") for c in r) + " |" for r in rows(run)]
-        parts += ["", *ceiling(run)] if ceiling(run) else []
+        if lines := ceiling(run):
+            parts += ["", *lines]
     return "\n".join(parts) + "\n"
 
 
