@@ -27,9 +27,11 @@ PREDICTION_SCHEMA_VERSION = 1
 # The speed predictor's name and version, stored with every prediction; a report compares a
 # measurement only with predictions of the current version, and calibrations fitted under
 # another version are not applied. History: 1 — first version; 2 — CUDA quantized matmuls
-# against GpuInfo.spec_mmq_flops, priors refitted (machine-weighted, GPU rows from 2025 on).
+# against GpuInfo.spec_mmq_flops, priors refitted (machine-weighted, GPU rows from 2025 on);
+# 3 — the CPU prior's bandwidth factor scales the socket's bandwidth only, its per-thread
+# factor the threads' (a CPU calibration fitted under 2 combined them), priors refitted.
 SPEED_PREDICTOR = "rigbench-speed"
-SPEED_PREDICTOR_VERSION = "2"
+SPEED_PREDICTOR_VERSION = "3"
 
 STATUSES = ("ok", "failed", "skipped")
 FAILURE_CLASSES = ("oom", "timeout", "crash", "unsupported")

@@ -145,7 +145,7 @@ def test_other_predictor_versions_are_not_compared(
     conn = sqlite3.connect(db)
     conn.execute(
         "UPDATE points SET prediction_json = replace(prediction_json, "
-        '\'"predictor_version": "2"\', \'"predictor_version": "0"\') WHERE id = 1'
+        '\'"predictor_version": "3"\', \'"predictor_version": "0"\') WHERE id = 1'
     )
     conn.commit()
     res = CliRunner().invoke(cli, ["--db", str(db), "--format", "md"])

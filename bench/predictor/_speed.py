@@ -194,7 +194,9 @@ class _Dev:
     pcie: float  # bytes/s to the host (inf for unified memory)
     prior: str = ""  # the PRIORS group (prior_group); "" = the backend's own
     mmq_flops: float = 0.0  # quantized-matmul ceiling on CUDA (GpuInfo.spec_mmq_flops); 0: flops
-    measured_bw: bool = False  # bw was measured here (probe --measure), not taken from a spec
+    # bw already is what the device reaches (a measured read, or a CPU's socket and thread caps
+    # with the CPU prior applied in _devices): the prior's bandwidth factor is not applied again
+    reached_bw: bool = False
 
     @property
     def stream_cap(self) -> float:
@@ -251,10 +253,14 @@ def _devices(
 ) -> tuple[_Dev, list[_Dev], dict[str, Any]]:
     bw, bw_how = host_bandwidth(host)
     cpu_flops, flops_how = cpu_peak_flops(host, threads)
-    thread_bw = threads * PER_THREAD_BW * PRIORS.get("cpu", NO_PRIOR).k_thread
-    cpu = _Dev(
-        "host", "cpu", min(bw, thread_bw), cpu_flops, math.inf, measured_bw=bw_how == "measured"
-    )
+    # Two caps on what the CPU reads: the socket's (the prior's bandwidth factor corrects a spec
+    # figure; a bandwidth measured here already is what this machine reaches) and what the
+    # threads stream (the prior's per-thread factor): a few fast cores can read more of a
+    # desktop's DDR than its share, a socket of slow cores less.
+    prior = PRIORS.get("cpu", NO_PRIOR)
+    socket_bw = bw * (1.0 if bw_how == "measured" else prior.k_bw)
+    thread_bw = threads * PER_THREAD_BW * prior.k_thread
+    cpu = _Dev("host", "cpu", min(socket_bw, thread_bw), cpu_flops, math.inf, reached_bw=True)
     gpus = []
     unknown_flops: list[str] = []
     for g in host.gpus if backend != "cpu" else ():
@@ -295,7 +301,7 @@ def _devices(
         "cpu_flops": flops_how,
         "threads": threads,
         "host_bytes_per_s": cpu.bw,
-        "host_socket_bytes_per_s": bw,
+        "host_socket_bytes_per_s": socket_bw,
         "host_thread_bytes_per_s": thread_bw,
         "cpu_flops_per_s": cpu.flops,
     }
@@ -313,9 +319,9 @@ def _eff(d: _Dev, family: str, cal: Calibration | None) -> tuple[float, float, f
     table = EFFICIENCY[d.backend]
     e = table[family]
     prior = _prior(d)
-    # The prior's bandwidth factor corrects spec figures (fitted on catalog machines); a measured
-    # bandwidth already is what this machine reaches.
-    k_bw = (cal.k_bw if cal else 1.0) * (1.0 if d.measured_bw else prior.k_bw)
+    # The prior's bandwidth factor corrects spec figures (fitted on catalog machines); a device
+    # whose bw already is what it reaches (_Dev.reached_bw) does not take it again.
+    k_bw = (cal.k_bw if cal else 1.0) * (1.0 if d.reached_bw else prior.k_bw)
     k_c = (cal.k_compute if cal else 1.0) * prior.k_compute
     return e["bw"] * k_bw, e["compute"] * k_c, table["_"]["layer_s"] * prior.k_overhead
 
