@@ -129,16 +129,18 @@ def load() -> list[Row]:
     return out
 
 
-K = tuple[float, float, float, float, float]
-NO_K: K = (1.0, 1.0, 1.0, 1.0, 1.0)
+K = tuple[float, ...]  # (bw, compute, attention, overhead, thread, MoE layer, MoE matmul)
+NO_K: K = (1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0)
+MOE = 5  # the index of the shared MoE-layer factor in K
 
 
 def model(rows: list[Row], k: K) -> np.ndarray:
     """The predictor's tokens/s with priors k = (bw, compute, attention, overhead, per-thread
-    bandwidth), from its terms at prior 1 (each term scales with its own factor; on CPUs the
-    bandwidth terms with the lower of the socket's bandwidth times k_bw and what the threads
-    stream times k_thread, as _speed._devices caps them)."""
-    kbw, kc, ka, ko, kt = k
+    bandwidth, MoE layers' fixed cost, MoE expert matmuls), from its terms at prior 1 (each
+    term scales with its own factor; on CPUs the bandwidth terms with the lower of the socket's
+    bandwidth times k_bw and what the threads stream times k_thread, as _speed._devices caps
+    them)."""
+    kbw, kc, ka, ko, kt, km, kx = k
     out = []
     for r in rows:
         t = r.terms
@@ -147,8 +149,11 @@ def model(rows: list[Row], k: K) -> np.ndarray:
         if r.kind == "tg":
             s = (t["weights"] + t["kv_cache"]) / kb + t["overhead"] * ko + t["host_hop"]
         else:
-            s = t["compute"] / kc + t["attention"] / (kc * ka) + t["weights"] / kb
+            s = (t["compute"] + t["moe_compute"] / kx) / kc + t["attention"] / (kc * ka)
+            s += t["weights"] / kb
             s += t["overhead"] * ko + t["host_hop"]
+        # the MoE term is charged at layer_s, which the overhead factor scales too
+        s += t["moe"] * ko * km
         out.append(r.n / s)
     return np.array(out)
 
@@ -170,31 +175,37 @@ def _golden(f: object, lo: float = K_MIN, hi: float = K_MAX, iters: int = 40) ->
     return math.exp((a + b) / 2)
 
 
-def fit(rows: list[Row]) -> K:
+def _machine_weights(rows: list[Row]) -> np.ndarray:
+    """Every machine weighs the same, however many rows its source printed."""
+    per_machine: dict[str, int] = defaultdict(int)
+    for r in rows:
+        per_machine[r.machine] += 1
+    return np.array([1.0 / per_machine[r.machine] for r in rows])
+
+
+def fit(rows: list[Row], k_moe: float = 1.0) -> K:
     """Least squares on log(measured / predicted) (Huber for the bandwidth factor), by
     coordinate descent, each factor on the rows it governs: bandwidth on generation, compute on
     prefill, attention and the fixed overhead on the rows where they take a fifth of the time or
     more, the per-thread bandwidth on CPU generation."""
     if not rows:
-        return NO_K
+        return (*NO_K[:MOE], k_moe, 1.0)
     subsets = [
         [r for r in rows if r.kind == "tg"],
         [r for r in rows if r.kind == "pp"],
         [r for r in rows if r.terms.get("attention", 0) > 0.2 * sum(r.terms.values())],
         [r for r in rows if r.terms.get("overhead", 0) > 0.2 * sum(r.terms.values())],
         [r for r in rows if r.kind == "tg" and r.cap[0]],  # CPUs: the thread cap
+        [],  # the MoE layers' factor: shared by every group (fit_moe)
+        [r for r in rows if r.terms.get("moe_compute", 0) > 0.2 * sum(r.terms.values())],
     ]
-    k = list(NO_K)
+    k = [*NO_K[:MOE], k_moe, 1.0]
     for _ in range(4):
         for i, sub in enumerate(subsets):
             if not sub:
                 continue
             meas = np.log([r.measured for r in sub])
-            per_machine: dict[str, int] = defaultdict(int)
-            for r in sub:
-                per_machine[r.machine] += 1
-            # every machine weighs the same, however many rows its source printed
-            w = np.array([1.0 / per_machine[r.machine] for r in sub])
+            w = _machine_weights(sub)
 
             def loss(
                 x: float,
@@ -205,7 +216,7 @@ def fit(rows: list[Row]) -> K:
             ) -> float:
                 kk = list(k)
                 kk[i] = x
-                pred = model(sub, (kk[0], kk[1], kk[2], kk[3], kk[4]))
+                pred = model(sub, (kk[0], kk[1], kk[2], kk[3], kk[4], kk[5], kk[6]))
                 e = np.abs(meas - np.log(pred))
                 if i == 0:  # the bandwidth factor: robust to a few machines far off (HUBER_BW)
                     e2 = np.where(e <= HUBER_BW, e**2, 2 * HUBER_BW * e - HUBER_BW**2)
@@ -215,7 +226,36 @@ def fit(rows: list[Row]) -> K:
                 return float(np.sum(w * e2) + SHRINK * math.log(x) ** 2)
 
             k[i] = _golden(loss)
-    return (k[0], k[1], k[2], k[3], k[4])
+    return (k[0], k[1], k[2], k[3], k[4], k[5], k[6])
+
+
+def fit_moe(rows: list[Row], ks: dict[str, K]) -> float:
+    """The MoE layers' cost factor, one for every group (few machines publish MoE runs), on the
+    rows where that cost is a twentieth of the time or more, each row at its group's factors."""
+    sub = [r for r in rows if r.terms.get("moe", 0) > 0.05 * sum(r.terms.values())]
+    if not sub:
+        return 1.0
+    meas = np.log([r.measured for r in sub])
+    w = _machine_weights(sub)
+
+    def loss(x: float) -> float:
+        pred = [model([r], (*ks[r.group][:MOE], x, ks[r.group][MOE + 1]))[0] for r in sub]
+        return float(np.sum(w * (meas - np.log(pred)) ** 2) + SHRINK * math.log(x) ** 2)
+
+    return _golden(loss)
+
+
+def fit_all(rows: list[Row]) -> dict[str, K]:
+    """Every group's factors, and the MoE factor they share: the groups fitted at the table's
+    MoE cost, the MoE factor at their values, the groups again at it."""
+    groups = sorted({r.group for r in rows})
+    k_moe = 1.0
+    ks: dict[str, K] = {}
+    for last in (False, True):
+        ks = {g: fit([r for r in rows if r.group == g], k_moe) for g in groups}
+        if not last:
+            k_moe = fit_moe(rows, ks)
+    return ks
 
 
 def lomo(rows: list[Row]) -> dict[str, np.ndarray]:
@@ -226,10 +266,12 @@ def lomo(rows: list[Row]) -> dict[str, np.ndarray]:
         test = [i for i, r in enumerate(rows) if r.machine == m]
         # second-hand rows train, never judge; rows of old builds do neither
         train = [r for r in rows if r.machine != m and r.current]
+        fits = fit_all(train)
+        k_moe = next(iter(fits.values()))[MOE] if fits else 1.0
         for b in {rows[i].group for i in test}:
             idx = [i for i in test if rows[i].group == b]
             held = [rows[i] for i in idx]
-            k = fit([r for r in train if r.group == b])
+            k = fits.get(b) or fit([], k_moe)
             pred["rigbench"][idx] = model(held, k)
             pred["table"][idx] = model(held, NO_K)
             pred["llmfit"][idx] = [r.llmfit for r in held]
@@ -286,10 +328,14 @@ def summary(rows: list[Row], pred: np.ndarray, keep: list[bool]) -> dict[str, fl
 def main() -> int:
     rows = load()
     if "--fit" in sys.argv:
+        fits = fit_all([r for r in rows if r.current])
         for b in GROUPS:
-            k = fit([r for r in rows if r.group == b and r.current])
+            k = fits[b]
             thread = f", k_thread={k[4]:.3f}" if k[4] != 1.0 else ""
-            print(f'    "{b}": Prior({k[0]:.3f}, {k[1]:.3f}, {k[2]:.3f}, {k[3]:.3f}{thread}),')
+            print(
+                f'    "{b}": Prior({k[0]:.3f}, {k[1]:.3f}, {k[2]:.3f}, {k[3]:.3f}{thread}, '
+                f"k_moe={k[5]:.3f}, k_moe_matmul={k[6]:.3f}),"
+            )
         held = lomo(rows)["rigbench"]
         cur = [i for i, r in enumerate(rows) if r.current]
         for (b, kind), (lo, hi) in spreads([rows[i] for i in cur], held[cur]).items():

@@ -25,6 +25,7 @@ from bench.predictor import (
     predict_speed,
     published_rows,
 )
+from bench.predictor._speed import LAYER_NODES, MOE_EXTRA_NODES
 from probe import UserError
 
 GB = 1e9
@@ -423,3 +424,57 @@ def test_one_stream_on_hbm_is_bound_by_the_sms_not_the_memory() -> None:
         for n in ("h100", "rtx4090")
     )
     assert 1.0 < h100 / rtx < 2.0
+
+
+def test_cpu_bandwidth_factor_scales_the_socket_not_the_threads(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    h = host("epyc-9654-cpu")  # 460.8 GB/s: two threads cannot read it, 96 can
+    cfgs = [RunConfig(n_prompt=0, n_gen=1, n_threads=t) for t in (2, 96)]
+    before = [predict_speed(LLAMA, h, c).tg_terms_s["weights"] for c in cfgs]
+    cpu = PRIORS["cpu"]
+    monkeypatch.setitem(PRIORS, "cpu", dataclasses.replace(cpu, k_bw=cpu.k_bw / 2))
+    after = [predict_speed(LLAMA, h, c).tg_terms_s["weights"] for c in cfgs]
+    assert after[0] == pytest.approx(before[0])  # what two threads stream binds: unchanged
+    assert after[1] == pytest.approx(2 * before[1])  # the socket binds: half its bandwidth
+    monkeypatch.setitem(PRIORS, "cpu", dataclasses.replace(cpu, k_thread=cpu.k_thread / 2))
+    assert predict_speed(LLAMA, h, cfgs[0]).tg_terms_s["weights"] == pytest.approx(2 * before[0])
+
+
+def test_moe_layers_add_their_routing_cost_to_every_token(monkeypatch: pytest.MonkeyPatch) -> None:
+    moe = spec_from_shape("qwen3-30b-a3b", "Q4_K_M")  # 48 MoE layers, 8 experts used a token
+    h = host("rtx4090")
+    one = RunConfig(n_prompt=0, n_gen=1)
+    assert predict_speed(LLAMA, h, one).tg_terms_s["moe"] == 0  # dense: no routing
+    p = predict_speed(moe, h, one)
+    share = (MOE_EXTRA_NODES + 8) / LAYER_NODES
+    cuda, cpu = PRIORS["cuda"], PRIORS["cpu"]
+    layer_s = EFFICIENCY["cuda"]["_"]["layer_s"] * cuda.k_overhead
+    assert p.tg_terms_s["moe"] == pytest.approx(48 * layer_s * share * cuda.k_moe)
+    # experts kept on the CPU (--n-cpu-moe) route there, at the CPU's per-layer cost
+    part = predict_speed(moe, h, dataclasses.replace(one, n_cpu_moe=48))
+    cpu_layer_s = EFFICIENCY["cpu"]["_"]["layer_s"] * cpu.k_overhead
+    assert part.tg_terms_s["moe"] == pytest.approx(48 * cpu_layer_s * share * cpu.k_moe)
+    monkeypatch.setitem(PRIORS, "cuda", dataclasses.replace(cuda, k_moe=2 * cuda.k_moe))
+    slower = predict_speed(moe, h, one)
+    assert slower.tg_terms_s["moe"] == pytest.approx(2 * p.tg_terms_s["moe"])
+    assert slower.tg_tokens_per_s < p.tg_tokens_per_s
+
+
+def test_moe_prefill_runs_expert_matmuls_at_the_priors_rate(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    moe = spec_from_shape("qwen3-30b-a3b", "Q4_K_M")
+    h = host("rtx4090")
+    cfg = RunConfig(n_prompt=512, n_gen=0)
+    assert predict_speed(LLAMA, h, cfg).pp_terms_s["moe_compute"] == 0
+    base = predict_speed(moe, h, cfg)
+    assert base.pp_terms_s["moe_compute"] > base.pp_terms_s["compute"] > 0  # experts: most FLOPs
+    cuda = PRIORS["cuda"]
+    monkeypatch.setitem(
+        PRIORS, "cuda", dataclasses.replace(cuda, k_moe_matmul=cuda.k_moe_matmul / 2)
+    )
+    slow = predict_speed(moe, h, cfg)
+    assert slow.pp_terms_s["moe_compute"] == pytest.approx(2 * base.pp_terms_s["moe_compute"])
+    assert slow.pp_terms_s["compute"] == pytest.approx(base.pp_terms_s["compute"])
+    assert slow.pp_tokens_per_s < base.pp_tokens_per_s

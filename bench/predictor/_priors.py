@@ -21,6 +21,11 @@ class Prior:
     # Apple P-core reads far more than a server core in a VM, a Cortex-A72 far less); k_bw
     # then scales the socket's bandwidth alone (the lower of the two caps binds)
     k_thread: float = 1.0
+    # MoE layers' routing nodes (_speed.MOE_EXTRA_NODES): their fixed cost against the node
+    # count's share of layer_s; one value for every backend (few machines publish MoE runs)
+    k_moe: float = 1.0
+    # MoE expert matmuls in prefill (mul_mat_id) against the dense matmul rate
+    k_moe_matmul: float = 1.0
 
 
 NO_PRIOR = Prior()
@@ -34,13 +39,13 @@ NO_PRIOR = Prior()
 # (#15013, LLaMA 2 7B Q4_0) within 0.97-1.34x on pp from an RTX 3090 to an H100 once quantized
 # matmuls are costed at GpuInfo.spec_mmq_flops (0.24-1.9x before).
 PRIORS: dict[str, Prior] = {
-    "cuda": Prior(1.076, 1.606, 0.346, 1.155),
-    "rocm": Prior(0.922, 0.545, 0.750, 1.000),
-    "vulkan": Prior(0.975, 0.617, 0.889, 1.354),
-    "metal": Prior(1.055, 1.138, 1.000, 1.000),
-    "cpu": Prior(0.560, 1.052, 1.186, 1.000, k_thread=1.013),
+    "cuda": Prior(1.070, 1.616, 0.351, 1.000, k_moe=1.302, k_moe_matmul=0.740),
+    "rocm": Prior(0.922, 0.551, 0.747, 1.000, k_moe=1.302, k_moe_matmul=0.608),
+    "vulkan": Prior(0.983, 0.617, 0.890, 1.322, k_moe=1.302, k_moe_matmul=0.993),
+    "metal": Prior(1.055, 1.138, 1.000, 1.000, k_moe=1.302, k_moe_matmul=1.000),
+    "cpu": Prior(0.560, 1.052, 1.186, 1.000, k_thread=1.013, k_moe=1.302, k_moe_matmul=1.000),
     # Apple Ultra chips (prior_group): bandwidth factor 0.76 of the table, as two dies imply
-    "metal-ultra": Prior(0.764, 1.063, 0.962, 1.197),
+    "metal-ultra": Prior(0.769, 1.066, 0.972, 1.200, k_moe=1.302, k_moe_matmul=0.934),
 }
 # measured / predicted, 10th and 90th percentile, per backend and test, of the held-out
 # predictions above (scripts/bench_lomo.py --fit): the 80 % interval of an uncalibrated
@@ -48,18 +53,18 @@ PRIORS: dict[str, Prior] = {
 # are left out of its interval too). Wide where the data disagree: ROCm prefill holds Strix
 # Halo's stock-rocBLAS runs at a fifth of the rest; CPU rows span a Raspberry Pi 4 to a Zen 4.
 PRIOR_SPREAD: dict[tuple[str, str], tuple[float, float]] = {
-    ("cuda", "pp"): (0.46, 1.97),
-    ("cuda", "tg"): (0.74, 1.16),
-    ("rocm", "pp"): (0.15, 2.34),
+    ("cuda", "pp"): (0.50, 1.93),
+    ("cuda", "tg"): (0.77, 1.17),
+    ("rocm", "pp"): (0.15, 2.32),
     ("rocm", "tg"): (0.59, 1.19),
     ("vulkan", "pp"): (0.31, 2.30),
-    ("vulkan", "tg"): (0.41, 1.49),
+    ("vulkan", "tg"): (0.41, 1.47),
     ("metal", "pp"): (0.95, 1.08),
     ("metal", "tg"): (0.86, 1.13),
     ("cpu", "pp"): (0.32, 1.63),
     ("cpu", "tg"): (0.41, 1.92),
-    ("metal-ultra", "pp"): (0.86, 1.17),
-    ("metal-ultra", "tg"): (0.65, 1.22),
+    ("metal-ultra", "pp"): (0.87, 1.21),
+    ("metal-ultra", "tg"): (0.71, 1.22),
 }
 PRIOR_SPREAD_GROUPS = {b for b, _ in PRIOR_SPREAD}
 Z80 = 1.2816  # the standard normal's 90th percentile: mean +- Z80 sd holds 80 %

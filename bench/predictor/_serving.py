@@ -149,13 +149,13 @@ def predict_serving(
     slots = max(users)
     memory = serving_memory(spec, dataclasses.replace(base.mem_config(), n_ctx=n_ctx), slots)
     n_batch = min(base.n_batch, n_ctx)  # llama.cpp caps -b at -c (src/llama-context.cpp)
-    # Matmul seconds per token when tokens come in a batch: predict_speed's compute term of a
+    # Matmul seconds per token when tokens come in a batch: predict_speed's compute terms of a
     # 512-token prompt (read-bound models leave it 0: the weight read is the bound then).
     pp512 = predict_speed(
         spec, host, dataclasses.replace(base, n_prompt=512, n_gen=0, n_depth=0), calibrations,
         backend,
     )  # fmt: skip
-    compute_per_token = pp512.pp_terms_s["compute"] / 512
+    compute_per_token = (pp512.pp_terms_s["compute"] + pp512.pp_terms_s["moe_compute"]) / 512
     levels = []
     main = pp512.backend
     for p in prompts:
@@ -176,7 +176,7 @@ def predict_serving(
             weights=terms["weights"],
             compute_per_token=compute_per_token,
             kv_per_seq=terms["kv_cache"],
-            overhead=terms["overhead"] + terms["host_hop"],
+            overhead=terms["overhead"] + terms["moe"] + terms["host_hop"],
         )
         for n in users:
             levels.append(_level(n, p, n_gen, n_batch, costs, memory.ctx_per_slot))

@@ -13,14 +13,13 @@ and backend by ``bench calibrate``.
 
 from __future__ import annotations
 
-import itertools
 import math
 from dataclasses import dataclass
 from typing import Any
 
 import probe
 from bench.model import ARCHITECTURES, ModelSpec
-from bench.predictor._memory import KV_TYPE_BYTES, Device, layer_devices
+from bench.predictor._memory import Device, layer_devices
 from bench.predictor._priors import (
     NO_PRIOR,
     PRIOR_SPREAD,
@@ -30,6 +29,7 @@ from bench.predictor._priors import (
     Prior,
     prior_group,
 )
+from bench.predictor._work import attn_work, host_hops, kv_read, score_bytes
 from bench.records import (
     SPEED_PREDICTOR,
     SPEED_PREDICTOR_VERSION,
@@ -111,8 +111,19 @@ ATTN_RATIO = {"cuda": 1.0, "metal": 1.0, "rocm": 1.0, "vulkan": 1.0, "cpu": 0.3}
 TG_ATTN_RATIO = {"cuda": 1.0, "metal": 1.0, "rocm": 1.0, "vulkan": 1.0, "cpu": 0.2}
 # MoE expert matmuls (ggml's mul_mat_id: scattered expert slices, a few tokens per expert) run
 # below dense matmuls on CPUs: 0.75-0.8 of the dense rate in rigbench's qwen3moe sweeps, tg and
-# pp alike. No GPU evidence yet: 1.0 there until calibration says otherwise.
+# pp alike. On GPUs the published prefill runs set the prior's k_moe_matmul instead (CUDA 0.74:
+# gpt-oss and Qwen3-30B-A3B on a DGX Spark and an RTX 4090 prefill at 0.4-0.7 of the dense
+# prediction); their generation is costed by the MoE layers' fixed cost (MOE_EXTRA_NODES).
 MOE_RATIO = {"cuda": 1.0, "metal": 1.0, "rocm": 1.0, "vulkan": 1.0, "cpu": 0.75}
+# An MoE layer runs more graph nodes than a dense one: build_moe_ffn (src/llama-graph.cpp) adds
+# the router matmul, its softmax or sigmoid, the top-k argsort, the gather of the chosen
+# weights, their normalisation (sum_rows, clamp, div), three mul_mat_id, the weighting mul, and
+# one add per used expert to sum them: ~12 + n_expert_used nodes where a dense FFN has ~6, in a
+# layer of ~20 (norms, q/k/v/o matmuls, rope, attention, FFN, residual adds). Its fixed cost
+# starts at that share of the backend's layer_s; the prior's k_moe corrects it, fitted on
+# published MoE generation (scripts/bench_lomo.py: one factor for every backend).
+MOE_EXTRA_NODES = 12 - 6
+LAYER_NODES = 20
 # What one core streams from DRAM: 16.8 GB/s per thread on this project's 2-core EPYC runner;
 # Zen 4 desktops and Apple P-cores read more (ik_llama.cpp discussion #164: a 7950X's tg128 at
 # 2 threads reads ~26 GB/s a thread): the CPU prior's k_thread, fitted leave-one-machine-out.
@@ -373,7 +384,8 @@ def predict_speed(
     # Bytes and FLOPs per device.
     read_tg = [0.0] * len(devs)  # weights read per generated token
     read_pp = [0.0] * len(devs)  # weights read per ubatch (every expert is touched)
-    params = [0.0] * len(devs)  # active parameters (matmul FLOPs / 2 per token)
+    params = [0.0] * len(devs)  # active dense parameters (matmul FLOPs / 2 per token)
+    xparams = [0.0] * len(devs)  # active expert parameters (mul_mat_id FLOPs / 2 per token)
     layers = [0] * len(devs)
     expert_frac = spec.n_expert_used / spec.n_expert if spec.n_expert else 1.0
     for t in spec.tensors:
@@ -391,18 +403,29 @@ def predict_speed(
         slow = 1 / MOE_RATIO[devs[dev].backend] if t.is_expert else 1.0
         read_tg[dev] += t.n_bytes * frac * slow
         read_pp[dev] += t.n_bytes
-        params[dev] += n * frac * slow if len(t.shape) > 1 else 0
+        if len(t.shape) > 1:
+            if t.is_expert:
+                xparams[dev] += n * frac * slow
+            else:
+                params[dev] += n
     trunk = spec.n_layer - spec.n_layer_nextn  # the layers each token runs through
     for il in range(trunk):
         layers[where[il]] += 1
+    # MoE layers per device (where their experts run): each adds the routing nodes' fixed cost
+    moe_layers = [0] * len(devs)
+    for il in sorted({t.layer for t in spec.tensors if t.is_expert and t.layer is not None}):
+        if il < trunk:
+            moe_layers[0 if il < cfg.n_cpu_moe else where[il]] += 1
+    moe_share = (MOE_EXTRA_NODES + spec.n_expert_used) / LAYER_NODES
     # tg: the average context a generated token attends to.
     tg_depth = cfg.n_depth + cfg.n_gen / 2
-    t_w = t_kv = t_over = 0.0
+    t_w = t_kv = t_over = t_moe = 0.0
     ceil_tg = 0.0
     for i, d in enumerate(devs):
         bw_e, _, layer_s = _eff(d, family, cals.get(d.backend))
-        kv = _kv_read(spec, where, i, tg_depth, cfg)
-        attn_flops = 4 * _attn_work(spec, where, i, tg_depth)
+        t_moe += moe_layers[i] * layer_s * moe_share * _prior(d).k_moe
+        kv = kv_read(spec, where, i, tg_depth, cfg)
+        attn_flops = 4 * attn_work(spec, where, i, tg_depth)
         stream = min(d.bw * bw_e, d.stream_cap)
         t_w += read_tg[i] / stream
         # Attending to the cache: reading it, or computing on it, whichever is slower.
@@ -412,20 +435,26 @@ def predict_speed(
             / (d.flops * _attn_eff(d, family, cals.get(d.backend)) * TG_ATTN_RATIO[d.backend]),
         )
         if not cfg.flash_attn:
-            t_kv += _score_bytes(spec, where, i, tg_depth) / (d.bw * bw_e)
+            t_kv += score_bytes(spec, where, i, tg_depth) / (d.bw * bw_e)
         t_over += layers[i] * layer_s
         ceil_tg += (read_tg[i] + kv) / d.bw
     t_over += _token_s(main)
-    hops = _hops(where, cfg, spec)
+    hops = host_hops(where, cfg, spec)
     pcie = min((g.pcie for g in gpus), default=math.inf)
     t_hop = hops * (HOP_LATENCY_S + spec.n_embd * 4 / pcie) if gpus else 0.0
-    tg_terms = {"weights": t_w, "kv_cache": t_kv, "overhead": t_over, "host_hop": t_hop}
+    tg_terms = {
+        "weights": t_w,
+        "kv_cache": t_kv,
+        "overhead": t_over,
+        "moe": t_moe,
+        "host_hop": t_hop,
+    }
     tg_time = sum(tg_terms.values())
 
     # pp: per ubatch.
     ub = max(1, min(cfg.n_ubatch, cfg.n_batch, max(cfg.n_prompt, 1)))
     n_ub = math.ceil(max(cfg.n_prompt, 1) / ub)
-    t_comp = t_attn = t_read = t_xfer = t_pover = 0.0
+    t_comp = t_xcomp = t_attn = t_read = t_xfer = t_pover = t_pmoe = 0.0
     ceil_pp = 0.0
     for k in range(n_ub):
         u = min(ub, cfg.n_prompt - k * ub) if cfg.n_prompt else 1
@@ -434,8 +463,8 @@ def predict_speed(
             if read_pp[i] == 0 and layers[i] == 0:
                 continue
             bw_e, c_e, layer_s = _eff(d, family, cals.get(d.backend))
-            matmul = 2 * params[i] * u
-            attn = 4 * _attn_work(spec, where, i, depth) * u
+            matmul = 2 * (params[i] + xparams[i]) * u
+            attn = 4 * attn_work(spec, where, i, depth) * u
             runs_on = d
             if i == 0 and gpus and u >= 32 and read_pp[0] > 0 and not cfg.no_op_offload:
                 # llama.cpp offloads host-weight matmuls of big batches to the GPU: the weights
@@ -444,27 +473,35 @@ def predict_speed(
                 t_xfer += read_pp[0] / pcie
                 _, c_e, _ = _eff(runs_on, family, cals.get(runs_on.backend))
             a_e = _attn_eff(runs_on, family, cals.get(runs_on.backend))
-            mm = matmul / (runs_on.matmul_flops(family) * c_e)
+            mm = 2 * params[i] * u / (runs_on.matmul_flops(family) * c_e)
+            # expert matmuls (mul_mat_id: tokens sorted by expert, many small matmuls) at the
+            # prior's share of the dense rate
+            xmm = 2 * xparams[i] * u / (runs_on.matmul_flops(family) * c_e)
+            xmm /= _prior(runs_on).k_moe_matmul
             at = attn / (runs_on.flops * a_e)
             if not cfg.flash_attn:  # the scores go through memory, not a fused kernel
-                at += u * _score_bytes(spec, where, i, depth) / (runs_on.bw * bw_e)
+                at += u * score_bytes(spec, where, i, depth) / (runs_on.bw * bw_e)
             read = read_pp[i] / (d.bw * bw_e)
-            if mm + at >= read:
+            if mm + xmm + at >= read:
                 t_comp += mm
+                t_xcomp += xmm
                 t_attn += at
             else:
                 t_read += read
             t_pover += layers[i] * layer_s
+            t_pmoe += moe_layers[i] * layer_s * moe_share * _prior(d).k_moe
             ceil_pp += max(
                 matmul / runs_on.matmul_flops(family) + attn / runs_on.flops, read_pp[i] / d.bw
             )
     t_pover += n_ub * _token_s(main)
     pp_terms = {
         "compute": t_comp,
+        "moe_compute": t_xcomp,
         "attention": t_attn,
         "weights": t_read,
         "host_hop": t_xfer,
         "overhead": t_pover,
+        "moe": t_pmoe,
     }
     pp_time = sum(pp_terms.values())
     n_p = max(cfg.n_prompt, 1)
@@ -511,73 +548,3 @@ def _interval(
     # a group with too few held-out rows of this kind has its backend's spread
     spread = PRIOR_SPREAD.get((backend, kind)) or PRIOR_SPREAD.get((backend.split("-")[0], kind))
     return (tps * spread[0], tps * spread[1]) if spread and tps else None
-
-
-def _cells(spec: ModelSpec, il: int, depth: float) -> float:
-    """The cache cells a query at ``depth`` attends to in layer ``il``: all of them, or at most
-    the window on a sliding-window layer."""
-    if spec.swa_layers[il] and spec.sliding_window:
-        return min(depth, spec.sliding_window)
-    return depth
-
-
-def _kv_read(spec: ModelSpec, where: list[int], dev: int, depth: float, cfg: RunConfig) -> float:
-    total = 0.0
-    for il in range(spec.n_layer - spec.n_layer_nextn):
-        if where[il] != dev:
-            continue
-        if spec.is_recurrent(il):
-            total += 2 * spec.recurrent_state_bytes  # the state is read and written back
-            continue
-        cells = _cells(spec, il, depth)
-        if spec.kv_lora_rank:
-            width = (spec.kv_lora_rank + 64) * KV_TYPE_BYTES[cfg.type_k]
-        else:
-            width = spec.n_head_kv[il] * (
-                spec.head_dim_k * KV_TYPE_BYTES[cfg.type_k]
-                + spec.head_dim_v * KV_TYPE_BYTES[cfg.type_v]
-            )
-        total += cells * width
-    return total
-
-
-# Without flash attention llama.cpp materialises each query's scores (n_head x cells, f32):
-# KQ is written, read by the masked softmax, written again and read by the product with V
-# (llama-graph.cpp build_attn_mha, the non-FA branch): four passes through memory.
-SCORE_PASSES = 4
-
-
-def _score_bytes(spec: ModelSpec, where: list[int], dev: int, depth: float) -> float:
-    """Memory traffic of one query's attention scores without flash attention."""
-    total = 0.0
-    for il in range(spec.n_layer - spec.n_layer_nextn):
-        if where[il] != dev or spec.is_recurrent(il):
-            continue
-        cells = _cells(spec, il, depth)
-        total += spec.n_head[il] * cells * 4 * SCORE_PASSES
-    return total
-
-
-def _attn_work(spec: ModelSpec, where: list[int], dev: int, depth: float) -> float:
-    """Sum over the device's layers of n_head x head_dim x the cells a query attends to (QK^T
-    and softmax x V: 4 FLOPs each). A sliding-window layer attends to at most its window; a
-    recurrent layer updates its fixed state instead."""
-    total = 0.0
-    for il in range(spec.n_layer - spec.n_layer_nextn):
-        if where[il] != dev:
-            continue
-        if spec.is_recurrent(il):
-            # The gated delta rule / Mamba-2 scan touches each state element a few times per
-            # token, whatever the depth: ~4 FLOPs an element, as attention's 4 per cell.
-            total += spec.recurrent_state_bytes / 4
-            continue
-        cells = _cells(spec, il, depth)
-        total += spec.n_head[il] * spec.head_dim_k * cells
-    return total
-
-
-def _hops(where: list[int], cfg: RunConfig, spec: ModelSpec) -> int:
-    """Host/GPU crossings per token: device changes along the layers, plus two per layer whose
-    experts stay on the CPU (--n-cpu-moe)."""
-    changes = sum(1 for a, b in itertools.pairwise(where) if a != b)
-    return changes + 2 * min(cfg.n_cpu_moe, spec.n_layer) if spec.n_expert else changes
