@@ -28,6 +28,10 @@ ARC_A770 = Gpu("Intel Arc A770 16GB", "intel", 16, 560, 137.6)
 ARC_B580 = Gpu("Intel Arc B580", "intel", 12, 456, 116.7)
 ARC_PRO_B50 = Gpu("Intel Arc Pro B50", "intel", 16, 224, 85.2)
 ARC_A310 = Gpu("Intel Arc A310 4GB", "intel", 4, 124, 24.6)
+# Strix Point iGPU (gfx1150): RDNA3.5 like the 8060S, 16 CU x 512 FP16 FLOP/clk x 2.9 GHz. Its
+# memory is the laptop's: LPDDR5X-7500 on a 128-bit bus (the Ryzen AI 9 HX 370's fastest
+# supported memory) assumed, 32 GB with a quarter kept by the OS.
+RADEON_890M = Gpu("AMD Radeon 890M", "amd", 32, 120, 23.76, unified=True, usable_gib=24)
 
 
 # AMD and Intel GPUs seen in published tables that name only the GPU; each becomes a machine
@@ -50,4 +54,8 @@ AMD_INTEL_BOXES: tuple[tuple[Any, ...], ...] = (
     ("arc-b580", ARC_B580, INTEL, "20 Xe2 x 2048 x 2.85 GHz (233 INT8 TOPS); 456 GB/s"),
     ("arc-pro-b50", ARC_PRO_B50, INTEL, "16 Xe2 x 2048 x 2.6 GHz (170 INT8 TOPS); 224 GB/s"),
     ("arc-a310", ARC_A310, INTEL, "6 Xe x 2048 x 2.0 GHz; 4 GB, 15.5 Gbps x 64-bit = 124 GB/s"),
+    ("radeon-890m", RADEON_890M, AMD,
+     "Radeon 890M (Ryzen AI 9 HX 370 spec page): 16 CU RDNA3.5 at 2.9 GHz = 23.76 TFLOPS FP16 "
+     "WMMA; LPDDR5X-7500 x 128-bit = 120 GB/s assumed (the published run names neither the "
+     "laptop nor its memory; DDR5-5600 systems have 89.6 GB/s)"),
 )  # fmt: skip

@@ -93,4 +93,21 @@ CPU_HOSTS: tuple[Entry, ...] = (
             "not published with the results: 16 GB (fits every model run)",
         ),
     ),
+    Entry(
+        "radxa-dragon-q8b-8gb",
+        "Radxa Dragon Q8B: Snapdragon 8cx Gen 3 (SC8280XP), 8 GB LPDDR4X-4266, CPU only",
+        Cpu("Qualcomm Snapdragon 8cx Gen 3 (SC8280XP)", 8, 8, 3.0, 22, "aarch64", "Qualcomm"),
+        8,
+        68.3,
+        (),
+        (
+            "Radxa Dragon Q8B spec table (radxa-docs/docs, dragon/q8b/README.md): SC8280XP, "
+            "4x Kryo Prime @ 3.0 GHz + 4x Kryo Gold @ 2.4 GHz, LPDDR4X up to 4266 MT/s on a "
+            "128-bit bus (8 x 16-bit) = 4266 x 16 B = 68.3 GB/s; cores per sbc-bench on the tested "
+            "board (ThomasKaiser/sbc-bench#141): 4x Cortex-X1C @ 2.995 GHz, 4x Cortex-A78C @ "
+            "2.438 GHz; FP32: X1C 4x128-bit FMA = 32 FLOP/cycle, A78C 2x128-bit = 16, "
+            "4*2.995*32 + 4*2.438*16 = 539 GFLOPS, entered as 8 cores x 3.0 GHz x 22 (528)",
+            "RAM as tested: 8 GB (geerlingguy/sbc-reviews#108 'Board specs (as tested): 8GB RAM')",
+        ),
+    ),
 )

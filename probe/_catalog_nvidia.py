@@ -39,6 +39,20 @@ RTX_4070 = Gpu("NVIDIA GeForce RTX 4070", "nvidia", 12, 504, 58.3)
 # Pascal GP102 has no tensor cores and runs FP16 at 1/64 rate: llama.cpp runs it at the FP32
 # vector rate (3840 cores x 2 FLOP x 1.531 GHz boost = 11.76 TFLOPS), which is what is stored.
 TESLA_P40 = Gpu("NVIDIA Tesla P40", "nvidia", 24, 346, 11.76)
+# Jetson AGX Orin 64GB: Ampere GA10B iGPU, 16 SM at 1.3 GHz, 64 GB LPDDR5 (256-bit, 204.8 GB/s)
+# shared with the 12-core Cortex-A78AE CPU. Its tensor cores run A100-class rates (170 sparse INT8
+# TOPS = 16 SM x 4096 INT8 op/clk x 1.3 GHz x 2), so FP16 dense = 16 x 2048 x 1.3 = 42.6 TFLOPS
+# and mmq_tflops = 16 x 512 x 1.3 = 10.6, as for the data-centre parts above.
+JETSON_AGX_ORIN = Gpu(
+    "NVIDIA Jetson AGX Orin 64GB",
+    "nvidia",
+    64,
+    204.8,
+    42.6,
+    unified=True,
+    usable_gib=58,
+    mmq_tflops=10.6,
+)
 
 
 # NVIDIA GPUs seen in published tables (llama.cpp PRs, scoreboards) that name only the GPU;
@@ -61,4 +75,9 @@ NVIDIA_BOXES: tuple[tuple[Any, ...], ...] = (
     ("tesla-p40", TESLA_P40,
      "NVIDIA Tesla P40 datasheet: 24 GB GDDR5, 346 GB/s, 12 TFLOPS single precision "
      "(3840 CUDA cores x 2 x 1.531 GHz = 11.76; no tensor cores, FP16 at 1/64 rate: FP32 stored)"),
+    ("jetson-agx-orin-64gb", JETSON_AGX_ORIN,
+     "NVIDIA Jetson AGX Orin series datasheet / technical brief: 64 GB 256-bit LPDDR5 204.8 GB/s, "
+     "2048-core Ampere GPU with 64 tensor cores at 1.3 GHz, 170 sparse INT8 TOPS (GPU); "
+     "unified memory, about 58 GiB left to the GPU. The generic desktop host stands in for the "
+     "Orin's own 12-core Cortex-A78AE CPU (every layer offloaded)"),
 )  # fmt: skip
