@@ -477,7 +477,9 @@ def test_other_users_prompts_stall_decoding(host: probe.HostProfile) -> None:
                         "cpu")  # fmt: skip
     one, two = p.level(1, 4096), p.level(2, 4096)
     assert one is not None and two is not None
-    assert two.per_user_tokens_per_s < one.per_user_tokens_per_s / 2
+    # Without the stalls two decoding users would each run near one user's rate (one batched
+    # step reads the weights once); the other user's prompt chunks take ~half of it away.
+    assert two.per_user_tokens_per_s < 0.6 * one.per_user_tokens_per_s
     assert two.ttft_s >= one.ttft_s
 
 

@@ -478,3 +478,22 @@ def test_moe_prefill_runs_expert_matmuls_at_the_priors_rate(
     assert slow.pp_terms_s["moe_compute"] == pytest.approx(2 * base.pp_terms_s["moe_compute"])
     assert slow.pp_terms_s["compute"] == pytest.approx(base.pp_terms_s["compute"])
     assert slow.pp_tokens_per_s < base.pp_tokens_per_s
+
+
+def test_nvidia_under_vulkan_has_its_own_compute_factor_only(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """NVIDIA's Vulkan driver runs ggml-vulkan's coopmat2 matmuls: prefill gets the
+    vulkan-nvidia compute factor, every other term Vulkan's; AMD under Vulkan keeps Vulkan's."""
+    cfg = RunConfig(n_prompt=512, n_gen=128)
+    nv = predict_speed(LLAMA, host("rtx4090"), cfg, backend="vulkan")
+    amd = predict_speed(LLAMA, host("rx7900xtx"), cfg, backend="vulkan")
+    assert nv.inputs["prior"] == "vulkan-nvidia" and amd.inputs["prior"] == "vulkan"
+    sub, vk = PRIORS["vulkan-nvidia"], PRIORS["vulkan"]
+    assert dataclasses.replace(sub, k_compute=vk.k_compute) == vk
+    monkeypatch.delitem(PRIORS, "vulkan-nvidia")  # falls back to the backend's factors
+    plain = predict_speed(LLAMA, host("rtx4090"), cfg, backend="vulkan")
+    assert nv.tg_tokens_per_s == pytest.approx(plain.tg_tokens_per_s)
+    assert nv.pp_terms_s["compute"] == pytest.approx(
+        plain.pp_terms_s["compute"] * vk.k_compute / sub.k_compute
+    )

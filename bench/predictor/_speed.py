@@ -297,7 +297,7 @@ def _devices(
                 g.measured_bandwidth_bytes_per_s or g.spec_bandwidth_bytes_per_s or bw,
                 fp16 or DEFAULT_GPU_FLOPS,
                 pcie,
-                prior_group(backend, g.name),
+                prior_group(backend, g.name, g.vendor),
                 mmq,
             )
         )
