@@ -44,6 +44,7 @@ BACKENDS = ("cuda", "rocm", "vulkan", "metal", "cpu")
 # the PRIORS groups (bench.predictor.prior_group): each fitted on its own rows
 GROUPS = (*BACKENDS, "metal-ultra", *COMPUTE_SUBGROUPS)
 K_MIN, K_MAX = 0.05, 20.0
+MIN_MACHINES = 4  # a group's own 80 % interval needs held-out rows of this many machines
 SHRINK = 1.0  # the weight, in machines, of the starting table's value in every fit
 # The bandwidth factor is fitted with a Huber loss on log(measured / predicted): quadratic up to
 # a factor e^0.5 = 1.65, linear beyond. Published generation rows include set-ups the model does
@@ -56,10 +57,12 @@ HUBER_BW = 0.5
 # backends whose matmul kernels were rewritten since, rows measured on builds before 2025 are
 # kept and reported as history, but neither fit priors nor judge them: CUDA's quantized matmuls
 # moved to int8 mma in mid-2024 (PR 7676), Vulkan gained cooperative-matrix kernels in 2025
-# (RTX 4070 pp512 5573 t/s in 2025-01 where the 2024 tables print a fraction), ROCm WMMA MMQ
-# came in 2025. CPU and Metal kernels of the stock quants changed little: all their rows count.
-CURRENT_FROM = "2025-01"
-KERNELS_CHANGED = ("cuda", "rocm", "vulkan")  # the backends CURRENT_FROM applies to
+# (RTX 4070 pp512 5573 t/s in 2025-01 where the 2024 tables print a fraction). ROCm's quantized
+# prefill on RDNA3 left the dequantize + rocBLAS GEMM path for WMMA MMQ kernels in PR 17576
+# (merged 2025-11; its own 'master' column is the old path): Strix Halo's July 2025 runs on
+# rocBLAS without tuned gfx1151 kernels prefill at a fifth of its 2026 builds (PR 18749: 0.7-0.9
+# of the prediction). CPU and Metal kernels of the stock quants changed little: all rows count.
+CURRENT_FROM = {"cuda": "2025-01", "vulkan": "2025-01", "rocm": "2025-12"}
 
 
 @dataclass
@@ -71,7 +74,7 @@ class Row:
     deep: bool
     small_ubatch: bool  # a microbatch sweep below llama-bench's default 512 (PR tables)
     secondary: bool
-    current: bool  # measured on a llama.cpp build from CURRENT_FROM on (the one predicted)
+    current: bool  # measured on a llama.cpp build from its CURRENT_FROM on (the one predicted)
     measured: float
     n: float  # tokens the test times (n_prompt for pp, 1 per generated token)
     terms: dict[str, float]  # seconds at prior 1: the predictor's own terms
@@ -113,7 +116,7 @@ def load() -> list[Row]:
                 r.cfg.n_depth >= 8192,
                 r.cfg.n_ubatch < 512,
                 "SECONDARY" in r.source,
-                backend not in KERNELS_CHANGED or r.measured_on >= CURRENT_FROM,
+                r.measured_on >= CURRENT_FROM.get(backend, ""),
                 r.measured,
                 float(r.cfg.n_prompt or 1),
                 dict(terms),
@@ -329,17 +332,24 @@ def spreads(
     """Per group and test kind: the tail and 1 - tail quantiles of measured / predicted over
     held-out predictions, every machine weighing the same (PRIOR_SPREAD)."""
     out = {}
-    for b in GROUPS:
+    for b in (*GROUPS, "*"):
         for kind in ("pp", "tg"):
             sel = [
                 (r.machine, r.measured / p)
                 for r, p in zip(rows, pred, strict=True)
-                if r.group == b and r.kind == kind and p > 0
+                if b in ("*", r.group) and r.kind == kind and p > 0
             ]
-            if len(sel) >= 5:
+            # a group's own spread from MIN_MACHINES machines on; "*": every group's rows, for
+            # the groups with fewer
+            if len({m for m, _ in sel}) >= MIN_MACHINES:
                 t = tails if isinstance(tails, float) else tails.get((b, kind), 0.10)
                 out[(b, kind)] = (_weighted_quantile(sel, t), _weighted_quantile(sel, 1 - t))
     return out
+
+
+def _spread_key(spread: dict[tuple[str, str], tuple[float, float]], r: Row) -> tuple[str, str]:
+    """The PRIOR_SPREAD entry a row's prediction takes (as _speed._interval looks it up)."""
+    return (r.group, r.kind) if (r.group, r.kind) in spread else ("*", r.kind)
 
 
 def _inside(
@@ -354,7 +364,7 @@ def _inside(
         t = calibrated_tails(rest, pred[others]) if tails is None else tails
         spread = spreads(rest, pred[others], t)
         for r, p in zip(rows, pred, strict=True):
-            key = (r.group, r.kind)
+            key = _spread_key(spread, r)
             if r.machine != m or r.secondary or not r.current or key not in spread:
                 continue
             lo, hi = spread[key]
@@ -462,7 +472,7 @@ def main() -> int:
     )
     print(
         f"info  {len(rows)} rows, {machines} machines (first-hand); judged: "
-        f"{len(judged)} first-hand rows of builds from {CURRENT_FROM} on, "
+        f"{len(judged)} first-hand rows of current builds (CURRENT_FROM), "
         f"{len({r.machine for r in judged})} machines; |error| median / p90:"
     )
     for b in (*BACKENDS, "all"):
@@ -488,7 +498,7 @@ def main() -> int:
         h = table["rigbench"][f"history {kind}"]
         if h.get("rows"):
             print(
-                f"info  history (builds before {CURRENT_FROM}, not judged) {kind}: "
+                f"info  history (builds before CURRENT_FROM, not judged) {kind}: "
                 f"{h['median']:.0%}/{h['p90']:.0%} ({h['rows']})"
             )
     print(

@@ -545,6 +545,6 @@ def _interval(
     if sds:
         f = math.exp(Z80 * max(sds))
         return (tps / f, tps * f)
-    # a group with too few held-out rows of this kind has its backend's spread
-    spread = PRIOR_SPREAD.get((backend, kind)) or PRIOR_SPREAD.get((backend.split("-")[0], kind))
+    # a group with held-out rows of too few machines has the spread of every group's rows
+    spread = PRIOR_SPREAD.get((backend, kind)) or PRIOR_SPREAD.get(("*", kind))
     return (tps * spread[0], tps * spread[1]) if spread and tps else None
