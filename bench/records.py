@@ -30,7 +30,8 @@ PREDICTION_SCHEMA_VERSION = 1
 # against GpuInfo.spec_mmq_flops, priors refitted (machine-weighted, GPU rows from 2025 on);
 # 3 — the CPU prior's bandwidth factor scales the socket's bandwidth only, its per-thread
 # factor the threads' (a CPU calibration fitted under 2 combined them); MoE layers' fixed cost
-# and expert-matmul rate (Prior.k_moe, k_moe_matmul); priors refitted.
+# and expert-matmul rate (Prior.k_moe, k_moe_matmul); a small ubatch reads only the experts its
+# tokens route to, and the KV cache it attends to; priors refitted.
 SPEED_PREDICTOR = "rigbench-speed"
 SPEED_PREDICTOR_VERSION = "3"
 

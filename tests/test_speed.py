@@ -497,3 +497,38 @@ def test_nvidia_under_vulkan_has_its_own_compute_factor_only(
     assert nv.pp_terms_s["compute"] == pytest.approx(
         plain.pp_terms_s["compute"] * vk.k_compute / sub.k_compute
     )
+
+
+def test_a_small_moe_ubatch_reads_only_the_experts_its_tokens_route_to() -> None:
+    # qwen3-30b-a3b: 8 of 128 experts a token. u tokens touch 1 - (1 - 8/128)^u of the experts
+    # (uniform routing): one token its own 8, a 512-token ubatch nearly all.
+    moe = spec_from_shape("qwen3-30b-a3b", "Q4_K_M")
+    h = host("rtx4090")
+    expert = sum(t.n_bytes for t in moe.tensors if t.is_expert)
+    dense = sum(t.n_bytes for t in moe.tensors if not t.is_expert)
+    dense -= sum(t.n_bytes for t in moe.tensors if t.name.startswith("token_embd"))
+    eff = EFFICIENCY["cuda"]["kquant"]["bw"] * PRIORS["cuda"].k_bw * 1008 * GB
+    for ub in (1, 4):
+        p = predict_speed(moe, h, RunConfig(n_prompt=64, n_gen=0, n_ubatch=ub, n_batch=ub))
+        assert p.pp_dominant == "weights"
+        touched = 1 - (1 - 8 / 128) ** ub
+        per_ubatch = p.pp_terms_s["weights"] / (64 / ub)
+        # (plus the few cells of this prompt already cached, which the ubatch attends to)
+        assert per_ubatch == pytest.approx((dense + expert * touched) / eff, rel=0.01)
+    one = predict_speed(moe, h, RunConfig(n_prompt=64, n_gen=0, n_ubatch=1, n_batch=1))
+    four = predict_speed(moe, h, RunConfig(n_prompt=64, n_gen=0, n_ubatch=4, n_batch=4))
+    assert four.pp_tokens_per_s > 2 * one.pp_tokens_per_s  # shared experts amortise
+
+
+def test_a_small_ubatch_deep_in_the_context_reads_the_kv_cache() -> None:
+    h = host("rtx4090")
+    shallow = predict_speed(LLAMA, h, RunConfig(n_prompt=64, n_gen=0, n_ubatch=2, n_batch=2))
+    deep = predict_speed(
+        LLAMA, h, RunConfig(n_prompt=64, n_gen=0, n_ubatch=2, n_batch=2, n_depth=65536)
+    )
+    assert shallow.pp_dominant == deep.pp_dominant == "weights"
+    # 32 layers x 8 KV heads x 128 x 2 (K and V) x 2 bytes (f16) = 128 KiB a cell
+    kv_per_ubatch = 65536 * 32 * 8 * 128 * 2 * 2
+    eff = EFFICIENCY["cuda"]["kquant"]["bw"] * PRIORS["cuda"].k_bw * 1008 * GB
+    extra = (deep.pp_terms_s["weights"] - shallow.pp_terms_s["weights"]) / 32
+    assert extra == pytest.approx(kv_per_ubatch / eff, rel=0.01)

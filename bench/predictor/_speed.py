@@ -383,7 +383,8 @@ def predict_speed(
 
     # Bytes and FLOPs per device.
     read_tg = [0.0] * len(devs)  # weights read per generated token
-    read_pp = [0.0] * len(devs)  # weights read per ubatch (every expert is touched)
+    read_pp = [0.0] * len(devs)  # dense weights read per ubatch
+    xread_pp = [0.0] * len(devs)  # expert weights, all of them (a ubatch touches a share)
     params = [0.0] * len(devs)  # active dense parameters (matmul FLOPs / 2 per token)
     xparams = [0.0] * len(devs)  # active expert parameters (mul_mat_id FLOPs / 2 per token)
     layers = [0] * len(devs)
@@ -402,7 +403,10 @@ def predict_speed(
         # Experts count as 1/MOE_RATIO of their size and FLOPs: what they cost at dense speed.
         slow = 1 / MOE_RATIO[devs[dev].backend] if t.is_expert else 1.0
         read_tg[dev] += t.n_bytes * frac * slow
-        read_pp[dev] += t.n_bytes
+        if t.is_expert:
+            xread_pp[dev] += t.n_bytes
+        else:
+            read_pp[dev] += t.n_bytes
         if len(t.shape) > 1:
             if t.is_expert:
                 xparams[dev] += n * frac * slow
@@ -459,18 +463,23 @@ def predict_speed(
     for k in range(n_ub):
         u = min(ub, cfg.n_prompt - k * ub) if cfg.n_prompt else 1
         depth = cfg.n_depth + k * ub + u / 2
+        # The experts u tokens route to: each token picks n_expert_used of n_expert, so a share
+        # 1 - (1 - used/n)^u of them is read (uniform routing); one token reads its own experts,
+        # a big ubatch all of them.
+        touched = 1 - (1 - expert_frac) ** u if spec.n_expert else 1.0
         for i, d in enumerate(devs):
-            if read_pp[i] == 0 and layers[i] == 0:
+            weights_read = read_pp[i] + xread_pp[i] * touched
+            if weights_read == 0 and layers[i] == 0:
                 continue
             bw_e, c_e, layer_s = _eff(d, family, cals.get(d.backend))
             matmul = 2 * (params[i] + xparams[i]) * u
             attn = 4 * attn_work(spec, where, i, depth) * u
             runs_on = d
-            if i == 0 and gpus and u >= 32 and read_pp[0] > 0 and not cfg.no_op_offload:
+            if i == 0 and gpus and u >= 32 and weights_read > 0 and not cfg.no_op_offload:
                 # llama.cpp offloads host-weight matmuls of big batches to the GPU: the weights
                 # cross PCIe once per ubatch, the FLOPs run at GPU speed.
                 runs_on = gpus[0]
-                t_xfer += read_pp[0] / pcie
+                t_xfer += weights_read / pcie
                 _, c_e, _ = _eff(runs_on, family, cals.get(runs_on.backend))
             a_e = _attn_eff(runs_on, family, cals.get(runs_on.backend))
             mm = 2 * params[i] * u / (runs_on.matmul_flops(family) * c_e)
@@ -481,7 +490,10 @@ def predict_speed(
             at = attn / (runs_on.flops * a_e)
             if not cfg.flash_attn:  # the scores go through memory, not a fused kernel
                 at += u * score_bytes(spec, where, i, depth) / (runs_on.bw * bw_e)
-            read = read_pp[i] / (d.bw * bw_e)
+            # memory side: the weights, and the KV cache the ubatch attends to (a small ubatch
+            # deep in the context is bound by reading the cache, as one generated token is)
+            kv = kv_read(spec, where, i, depth, cfg)
+            read = (weights_read + kv) / (d.bw * bw_e)
             if mm + xmm + at >= read:
                 t_comp += mm
                 t_xcomp += xmm
@@ -491,7 +503,8 @@ def predict_speed(
             t_pover += layers[i] * layer_s
             t_pmoe += moe_layers[i] * layer_s * moe_share * _prior(d).k_moe
             ceil_pp += max(
-                matmul / runs_on.matmul_flops(family) + attn / runs_on.flops, read_pp[i] / d.bw
+                matmul / runs_on.matmul_flops(family) + attn / runs_on.flops,
+                (weights_read + kv) / d.bw,
             )
     t_pover += n_ub * _token_s(main)
     pp_terms = {
