@@ -19,8 +19,9 @@ from click.testing import CliRunner
 
 import probe
 from bench.cli import cli, main
-from bench.model import SynthSpec, spec_from_synth, synthesize
+from bench.model import SynthSpec, spec_from_shape, spec_from_synth, synthesize
 from bench.predictor import predict_serving, serving_memory
+from bench.predictor._serving import _Costs
 from bench.records import MemConfig, RunConfig
 from bench.run import _batched, _engines, _serve
 from bench.store import Store
@@ -514,3 +515,26 @@ def test_serving_inputs_are_checked_and_batch_capped_at_the_context(
         for b in (2048, 1024)
     )  # fmt: skip
     assert capped == asked
+
+
+def test_moe_decode_steps_read_the_experts_every_user_routes_to() -> None:
+    # A token routes to n_expert_used of n_expert experts: n decoding sequences read
+    # 1 - (1 - used/n_expert)^n of them each step; a dense model's step reads the same weights
+    # for one user or eight.
+    c = _Costs(1.0, 1, weights=1.0, compute_per_token=0.0, kv_per_seq=0.0, overhead=0.0,
+               all_experts=2.0, expert_share=0.125)  # fmt: skip
+    assert c.step_weights(1) == pytest.approx(1.0)  # 0.75 dense + 2.0 x 0.125
+    assert c.step_weights(8) == pytest.approx(0.75 + 2.0 * (1 - 0.875**8))
+    h = probe.load_host("rtx4090")
+    moe = spec_from_shape("gpt-oss-20b", "MXFP4")  # 4 of 32 experts: 8 users read 66 % of them
+    p = predict_serving(moe, h, RunConfig(), 8 * 1024, [1, 8], [256], 64, None, "cuda")
+    one, eight = p.level(1, 256), p.level(8, 256)
+    assert one is not None and eight is not None
+    assert eight.step_s > 2 * one.step_s
+    dense = predict_serving(
+        spec_from_shape("llama3-8b", "Q4_K_M"), h, RunConfig(), 8 * 1024, [1, 8], [256], 64,
+        None, "cuda",
+    )  # fmt: skip
+    d1, d8 = dense.level(1, 256), dense.level(8, 256)
+    assert d1 is not None and d8 is not None
+    assert d8.step_s < 1.3 * d1.step_s

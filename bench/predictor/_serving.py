@@ -30,7 +30,7 @@ from typing import Any
 
 from bench.model import ModelSpec
 from bench.predictor._memory import kv_bytes_per_layer, predict_formula
-from bench.predictor._speed import predict_speed
+from bench.predictor._speed import MOE_RATIO, predict_speed
 from bench.records import Calibration, MemConfig, RunConfig
 from probe import HostProfile
 from probe.errors import UserError
@@ -156,6 +156,17 @@ def predict_serving(
         backend,
     )  # fmt: skip
     compute_per_token = (pp512.pp_terms_s["compute"] + pp512.pp_terms_s["moe_compute"]) / 512
+    # MoE: the experts' part of one token's weight reads, scaled to all of them (their bytes,
+    # at the backend's expert rate MOE_RATIO, over what one token reads)
+    share = spec.n_expert_used / spec.n_expert if spec.n_expert else 1.0
+    expert = sum(t.n_bytes for t in spec.tensors if t.is_expert and spec.is_loaded(t))
+    expert /= MOE_RATIO[pp512.backend]
+    dense = sum(
+        t.n_bytes
+        for t in spec.tensors
+        if not t.is_expert and spec.is_loaded(t) and not t.name.startswith("token_embd")
+    )
+    expert_part = expert / (dense + expert * share) if expert else 0.0
     levels = []
     main = pp512.backend
     for p in prompts:
@@ -177,6 +188,8 @@ def predict_serving(
             compute_per_token=compute_per_token,
             kv_per_seq=terms["kv_cache"],
             overhead=terms["overhead"] + terms["moe"] + terms["host_hop"],
+            all_experts=terms["weights"] * expert_part,
+            expert_share=share,
         )
         for n in users:
             levels.append(_level(n, p, n_gen, n_batch, costs, memory.ctx_per_slot))
@@ -191,14 +204,25 @@ class _Costs:
 
     t_pf: float  # one prompt's whole prefill, alone on the machine
     n_prompt: int
-    weights: float  # reading the weights once (a decode step's floor)
+    weights: float  # reading the weights one token uses (a decode step's floor)
     compute_per_token: float  # matmul seconds of one token inside a batch
     kv_per_seq: float  # one decoding sequence's KV-cache reads per step
     overhead: float  # per decode step: launches, host hops
+    # MoE: seconds to read every expert once, and the share of them one token routes to; n
+    # decoding sequences read 1 - (1 - share)^n of the experts (uniform routing)
+    all_experts: float = 0.0
+    expert_share: float = 1.0
+
+    def step_weights(self, n_dec: int) -> float:
+        """Weight reads of a step carrying ``n_dec`` tokens: the dense part once, the experts
+        their tokens route to."""
+        one = self.all_experts * self.expert_share
+        many = self.all_experts * (1 - (1 - self.expert_share) ** max(n_dec, 1))
+        return self.weights - one + many
 
     def decode_step(self, n_dec: int) -> float:
         return (
-            max(self.weights, n_dec * self.compute_per_token)
+            max(self.step_weights(n_dec), n_dec * self.compute_per_token)
             + n_dec * self.kv_per_seq
             + self.overhead
         )
@@ -210,7 +234,8 @@ class _Costs:
         if not prompt_tokens:
             return self.decode_step(n_dec)
         chunk = self.t_pf * prompt_tokens / self.n_prompt
-        mixed = max(self.weights, chunk + n_dec * self.compute_per_token) + n_dec * self.kv_per_seq
+        mixed = max(self.step_weights(n_dec), chunk + n_dec * self.compute_per_token)
+        mixed += n_dec * self.kv_per_seq
         return max(mixed, self.decode_step(n_dec))  # never cheaper than the decode tokens alone
 
 
@@ -284,7 +309,7 @@ def _simulate(
 def _level(n: int, p: int, g: int, n_batch: int, c: _Costs, ctx_per_slot: int) -> ServingLevel:
     step = c.decode_step(n)
     parts = {
-        "weights": c.weights,
+        "weights": c.step_weights(n),
         "compute": n * c.compute_per_token,
         "kv_cache": n * c.kv_per_seq,
         "overhead": c.overhead,
