@@ -159,8 +159,10 @@ def predict_serving(
     # MoE: the experts' part of one token's weight reads, scaled to all of them (their bytes,
     # at the backend's expert rate MOE_RATIO, over what one token reads)
     share = spec.n_expert_used / spec.n_expert if spec.n_expert else 1.0
-    expert = sum(t.n_bytes for t in spec.tensors if t.is_expert and spec.is_loaded(t))
-    expert /= MOE_RATIO[pp512.backend]
+    expert = (
+        sum(t.n_bytes for t in spec.tensors if t.is_expert and spec.is_loaded(t))
+        / (MOE_RATIO[pp512.backend])
+    )
     dense = sum(
         t.n_bytes
         for t in spec.tensors
