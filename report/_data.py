@@ -21,7 +21,9 @@ from probe.errors import UserError
 #   2 — points carry their prediction's 80 % interval, calibration, failure class, skip rule,
 #       stderr tail and GPU peaks; the top level names the objective with the best
 #       configuration for it and the Pareto set (pp vs tg vs memory) (issue 15).
-SCHEMA_VERSION = 2
+#   3 — accuracy counts the comparable points whose prediction had an 80 % interval and how
+#       many of them were measured inside it (issue 14).
+SCHEMA_VERSION = 3
 
 # The axes a sweep can vary, in the order tables and charts show them: (name, short header,
 # label). "quant" comes from the sweep's model; the others are RunConfig fields.
@@ -161,11 +163,23 @@ class Report:
         return tuple(r for p in self.parts for r in p.rows)
 
     def accuracy(self) -> dict[str, dict[str, float | int | None]]:
-        """Median and worst |error| per metric over comparable measured points."""
+        """Median and worst |error| per metric over comparable measured points, and how many
+        of those with an 80 % interval were measured inside it."""
         out: dict[str, dict[str, float | int | None]] = {}
         for kind in ("pp", "tg"):
             errs = [abs(r.error) for r in self.rows if r.kind == kind and r.error is not None]
+            banded = [
+                r
+                for r in self.rows
+                if r.kind == kind and r.error is not None and r.interval and r.measured
+            ]
             out[kind] = {
+                "with_interval": len(banded),
+                "inside_interval": sum(
+                    1
+                    for r in banded
+                    if r.interval and r.measured and r.interval[0] <= r.measured <= r.interval[1]
+                ),
                 "points": len(errs),
                 # Counted, never averaged in: a failed or skipped point has no error.
                 "failed": sum(1 for r in self.rows if r.kind == kind and r.status == "failed"),

@@ -22,7 +22,8 @@ from report import Delta, Report, Row, _bundle, compare, load, regressions
 
 # `report fleet --format json` schema history:
 #   1 — first version (issue 16): depth, machines, cells, ranking.
-SCHEMA_VERSION = 1
+#   2 — a machine's accuracy counts points with an 80 % interval and those inside it.
+SCHEMA_VERSION = 2
 
 
 @dataclass(frozen=True, slots=True)

@@ -142,9 +142,14 @@ def acc_line(rep: Report) -> str:
     acc = rep.accuracy()
     for kind, a in acc.items():
         if a["points"]:
+            band = (
+                f", {a['inside_interval']} of {a['with_interval']} inside their 80 % interval"
+                if a["with_interval"]
+                else ""
+            )
             parts.append(
                 f"{kind}: median |error| {a['median_abs_error']:.1%}, worst "
-                f"{a['worst_abs_error']:.1%} over {a['points']} points"
+                f"{a['worst_abs_error']:.1%} over {a['points']} points{band}"
             )
     cal = (
         f"calibrated on {rep.calibrated_points} points" if rep.calibrated_points else "uncalibrated"

@@ -424,7 +424,7 @@ def test_two_machines_merged_give_one_fleet_report(
     res = run("--db", str(db), "fleet", "--format", "json", "--depth", "1024")
     assert res.exit_code == 0, res.output
     data = json.loads(res.stdout)
-    assert data["schema_version"] == 1
+    assert data["schema_version"] == 2
     assert [m["machine"] for m in data["machines"]] == ["gpu-0", fp1]
     assert data["machines"][0]["failed"] == [{"test": "tg128@d65536", "why": "oom"}]
     assert data["machines"][0]["calibrations"]["cpu"]["k_bw"] == 0.9

@@ -3,6 +3,7 @@ gate, import, and bad input."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import sqlite3
@@ -24,8 +25,10 @@ GOLDEN = Path(__file__).parent / "fixtures" / "report"
 UPDATE = os.environ.get("RIGBENCH_UPDATE_GOLDEN") == "1"
 
 
-def _pred(pp: float, tg: float) -> Prediction:
+def _pred(pp: float, tg: float, band: float | None = None) -> Prediction:
     s = SpeedPrediction(pp, tg, 1.0, "compute", "weights", pp * 2, tg * 1.5, {}, {}, "cpu", 0)
+    if band:  # an 80 % interval of +-band around the generation rate
+        s = dataclasses.replace(s, tg_interval_tokens_per_s=(tg * (1 - band), tg * (1 + band)))
     return Prediction(s, totals_bytes=(300 * 2**20,))
 
 
@@ -85,7 +88,7 @@ def make_db(
                 f"p{next(ids)}",
                 cfg,
                 (50 - depth / 200) * scale,
-                _pred(0, 48 - depth / 250),
+                _pred(0, 48 - depth / 250, band=0.1),
             )
         cfg = RunConfig(n_prompt=0, n_gen=128, n_depth=65536, n_threads=16)
         failed = Measurement("failed", failure_class="oom", stderr_tail="failed to allocate")
@@ -127,9 +130,16 @@ def test_json_is_schema_versioned(machine, tmp_path: Path, monkeypatch: pytest.M
     db = make_db(tmp_path / "r.db", machine, monkeypatch, sweeps=2)
     res = CliRunner().invoke(cli, ["--db", str(db), "--sweep", "1,2", "--format", "json"])
     data = json.loads(res.stdout)
-    assert data["schema_version"] == 2 and len(data["sweeps"]) == 2
+    assert data["schema_version"] == 3 and len(data["sweeps"]) == 2
     acc = data["accuracy"]
     assert acc["tg"]["points"] == 4 and acc["tg"]["median_abs_error"] is not None
+    # how many measurements fell inside their prediction's 80 % interval
+    tg = [p for s in data["sweeps"] for p in s["points"] if p["kind"] == "tg"]
+    banded = [p for p in tg if p["predicted_interval_tokens_per_s"] and p["error"] is not None]
+    lo_hi = [(p["predicted_interval_tokens_per_s"], p["measured_tokens_per_s"]) for p in banded]
+    assert acc["tg"]["with_interval"] == len(banded) == 4
+    # the first sweep's measurements sit inside, the second's (0.7x) below
+    assert acc["tg"]["inside_interval"] == sum(lo <= m <= hi for (lo, hi), m in lo_hi) == 2
     first = data["sweeps"][0]["points"][0]
     assert first["error"] == pytest.approx(
         first["predicted_tokens_per_s"] / first["measured_tokens_per_s"] - 1
