@@ -523,7 +523,8 @@ def test_moe_decode_steps_read_the_experts_every_user_routes_to() -> None:
     # for one user or eight.
     c = _Costs(1.0, 1, weights=1.0, compute_per_token=0.0, kv_per_seq=0.0, overhead=0.0,
                all_experts=2.0, expert_share=0.125)  # fmt: skip
-    assert c.step_weights(1) == pytest.approx(1.0)  # 0.75 dense + 2.0 x 0.125
+    # one token reads 0.75 dense + 2.0 x 0.125 of experts; two read 1 - 0.875^2 of them
+    assert c.step_weights(2) == pytest.approx(0.75 + 2.0 * (1 - 0.875**2))
     assert c.step_weights(8) == pytest.approx(0.75 + 2.0 * (1 - 0.875**8))
     h = probe.load_host("rtx4090")
     moe = spec_from_shape("gpt-oss-20b", "MXFP4")  # 4 of 32 experts: 8 users read 66 % of them

@@ -25,6 +25,7 @@ from bench.predictor import (
     predict_speed,
     published_rows,
 )
+from bench.predictor._priors import PRIOR_SPREAD
 from bench.predictor._speed import LAYER_NODES, MOE_EXTRA_NODES
 from probe import UserError
 
@@ -532,3 +533,39 @@ def test_a_small_ubatch_deep_in_the_context_reads_the_kv_cache() -> None:
     eff = EFFICIENCY["cuda"]["kquant"]["bw"] * PRIORS["cuda"].k_bw * 1008 * GB
     extra = (deep.pp_terms_s["weights"] - shallow.pp_terms_s["weights"]) / 32
     assert extra == pytest.approx(kv_per_ubatch / eff, rel=0.01)
+
+
+def test_bench_lomo_refits_the_predictor_it_judges(monkeypatch: pytest.MonkeyPatch) -> None:
+    """scripts/bench_lomo.py fits the priors through its own model() of the predictor's terms:
+    with the shipped priors it must give what predict_speed gives, on every published row."""
+    import importlib
+
+    scripts = Path(__file__).parents[1] / "scripts"
+    monkeypatch.syspath_prepend(str(scripts))  # bench_lomo imports its sibling _goals
+    saved = dict(PRIORS)
+    try:
+        lomo = importlib.import_module("bench_lomo")
+        rows = lomo.load()  # clears PRIORS: the terms at prior 1
+    finally:
+        PRIORS.clear()
+        PRIORS.update(saved)
+    published = published_rows(lomo.FOLDER)
+    assert len(rows) == len(published) > 800
+    for r, p in zip(rows, published, strict=True):
+        pri = PRIORS.get(r.group) or PRIORS[r.backend]
+        thread = PRIORS["cpu"].k_thread if r.backend == "cpu" else 1.0
+        k = (pri.k_bw, pri.k_compute, pri.k_attn, pri.k_overhead, thread, pri.k_moe,
+             pri.k_moe_matmul)  # fmt: skip
+        q = predict_speed(p.spec, p.host, p.cfg, None, backend=p.backend)
+        want = q.pp_tokens_per_s if r.kind == "pp" else q.tg_tokens_per_s
+        assert lomo.model([r], k)[0] == pytest.approx(want, rel=0.01), (r.machine, p.test)
+
+
+def test_a_group_with_few_machines_takes_the_pooled_interval() -> None:
+    # ROCm generation has held-out rows of too few machines for its own spread: "*" applies
+    assert ("rocm", "tg") not in PRIOR_SPREAD and ("*", "tg") in PRIOR_SPREAD
+    p = predict_speed(LLAMA, host("rx7900xtx"), RunConfig(), backend="rocm")
+    lo, hi = PRIOR_SPREAD[("*", "tg")]
+    assert p.tg_interval_tokens_per_s == pytest.approx(
+        (p.tg_tokens_per_s * lo, p.tg_tokens_per_s * hi)
+    )

@@ -97,7 +97,8 @@ def fit(points: list[Point], host: HostProfile, backend: str) -> CalibrationFit:
         max_bw *= SPEC_TO_ACHIEVABLE
     max_c = max(EFFICIENCY[backend][f]["compute"] for f in families)
     # what the factors multiply: the table's efficiency times the backend's published prior
-    # (whose bandwidth factor is not applied to a measured bandwidth: _speed._eff)
+    # (whose bandwidth factor scales a CPU's spec socket bandwidth, not a measured one:
+    # _speed._devices; a thread-bound CPU reads less, so the bound is the socket's)
     prior = PRIORS.get(backend, NO_PRIOR)
     max_bw *= 1.0 if measured_bw else prior.k_bw
     max_c *= prior.k_compute

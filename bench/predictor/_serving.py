@@ -30,7 +30,7 @@ from typing import Any
 
 from bench.model import ModelSpec
 from bench.predictor._memory import kv_bytes_per_layer, predict_formula
-from bench.predictor._speed import MOE_RATIO, predict_speed
+from bench.predictor._speed import predict_speed
 from bench.records import Calibration, MemConfig, RunConfig
 from probe import HostProfile
 from probe.errors import UserError
@@ -156,19 +156,7 @@ def predict_serving(
         backend,
     )  # fmt: skip
     compute_per_token = (pp512.pp_terms_s["compute"] + pp512.pp_terms_s["moe_compute"]) / 512
-    # MoE: the experts' part of one token's weight reads, scaled to all of them (their bytes,
-    # at the backend's expert rate MOE_RATIO, over what one token reads)
     share = spec.n_expert_used / spec.n_expert if spec.n_expert else 1.0
-    expert = (
-        sum(t.n_bytes for t in spec.tensors if t.is_expert and spec.is_loaded(t))
-        / (MOE_RATIO[pp512.backend])
-    )
-    dense = sum(
-        t.n_bytes
-        for t in spec.tensors
-        if not t.is_expert and spec.is_loaded(t) and not t.name.startswith("token_embd")
-    )
-    expert_part = expert / (dense + expert * share) if expert else 0.0
     levels = []
     main = pp512.backend
     for p in prompts:
@@ -190,7 +178,9 @@ def predict_serving(
             compute_per_token=compute_per_token,
             kv_per_seq=terms["kv_cache"],
             overhead=terms["overhead"] + terms["moe"] + terms["host_hop"],
-            all_experts=terms["weights"] * expert_part,
+            # one token's expert reads (predict_speed, on the devices holding them: the CPU's
+            # under --n-cpu-moe) scaled to all of them
+            all_experts=tg.inputs["tg_experts_s"] / share,
             expert_share=share,
         )
         for n in users:

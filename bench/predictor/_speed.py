@@ -19,6 +19,24 @@ from typing import Any
 
 import probe
 from bench.model import ARCHITECTURES, ModelSpec
+from bench.predictor._efficiency import (
+    ATTN_RATIO,
+    BYTES_PER_SM_CYCLE,
+    DEFAULT_GPU_FLOPS,
+    EFFICIENCY,
+    GB,
+    GPU_BACKENDS,
+    HOP_LATENCY_S,
+    LAYER_NODES,
+    MOE_EXTRA_NODES,
+    MOE_RATIO,
+    PCIE_DEFAULT_BW,
+    PCIE_GEN_BW,
+    PER_THREAD_BW,
+    SIDES,
+    SPEC_TO_ACHIEVABLE,
+    TG_ATTN_RATIO,
+)
 from bench.predictor._memory import Device, layer_devices
 from bench.predictor._priors import (
     NO_PRIOR,
@@ -42,108 +60,6 @@ from probe.errors import UserError
 
 PREDICTOR = SPEED_PREDICTOR
 PREDICTOR_VERSION = SPEED_PREDICTOR_VERSION
-GB = 1e9
-
-# Per-backend starting efficiencies, by quant family:
-#   bw      fraction of spec memory bandwidth llama.cpp's mat-vec kernels reach on big models;
-#   compute fraction of peak dense FP16 matrix throughput (GPU) or FP32 FMA throughput (CPU)
-#           reached in prompt processing at ubatch 512;
-#   layer_s fixed time per layer per token (kernel launches, thread barriers).
-# Sources: bw — llama.cpp PR #2188 (M1/M2 Max GPUs sustain 340 of 400 GB/s, 0.85) and the Q6_K
-# Metal commit of ikawrakow (290 GB/s of 400 on M2 Max for Q6_K, 0.72): F16/Q8_0 0.80, K-quants
-# 0.70, other block quants 0.65 on GPUs; CPUs 0.95 of what their threads can read (rigbench's
-# own runner: tg of a 500M Q8_0 at 96 % of the measured read bandwidth).
-# compute — XiongjieDai/GPU-Benchmarks-on-LLM-Inference, LLaMA 2 7B table (Dec 2023): RTX 30/40
-# reach 0.43-0.69 of dense FP16 tensor peak, Apple M2 Ultra/M3 Max 0.58-0.69 of ALU peak;
-# RDNA3 WMMA and CPUs about 0.35-0.40 (ik_llama.cpp PR #54, mainline columns: Ryzen 7950X 1.9
-# of 5.2 TFLOPS). layer_s — order of magnitude of one kernel launch per op (~15 us CUDA with
-# graphs, ~20 us Metal/HIP/Vulkan); on CPUs ~20 ops a layer with a thread barrier each.
-# token_s — fixed cost of one graph (build, schedule, synchronise): on CPUs 150 us + 25 us a
-# layer fits both a 4-layer synthetic model (265-350 us/token against 79 us of weight reads)
-# and a 16-layer one; 50 us elsewhere.
-EFFICIENCY: dict[str, dict[str, dict[str, float]]] = {
-    "cuda": {
-        "f16": {"bw": 0.80, "compute": 0.60},
-        "q8": {"bw": 0.80, "compute": 0.50},
-        "kquant": {"bw": 0.70, "compute": 0.50},
-        "quant": {"bw": 0.65, "compute": 0.50},
-        "_": {"layer_s": 15e-6, "token_s": 50e-6},
-    },
-    "metal": {
-        "f16": {"bw": 0.80, "compute": 0.65},
-        "q8": {"bw": 0.75, "compute": 0.60},
-        "kquant": {"bw": 0.65, "compute": 0.60},
-        "quant": {"bw": 0.65, "compute": 0.60},
-        "_": {"layer_s": 20e-6, "token_s": 50e-6},
-    },
-    "rocm": {
-        "f16": {"bw": 0.75, "compute": 0.40},
-        "q8": {"bw": 0.70, "compute": 0.35},
-        "kquant": {"bw": 0.65, "compute": 0.35},
-        "quant": {"bw": 0.60, "compute": 0.35},
-        "_": {"layer_s": 20e-6, "token_s": 50e-6},
-    },
-    "vulkan": {
-        "f16": {"bw": 0.70, "compute": 0.35},
-        "q8": {"bw": 0.65, "compute": 0.30},
-        "kquant": {"bw": 0.60, "compute": 0.30},
-        "quant": {"bw": 0.60, "compute": 0.30},
-        "_": {"layer_s": 25e-6, "token_s": 50e-6},
-    },
-    # CPU family ratios, llama.cpp 0c1e570 (K-quants, Q4_0 and IQ4_NL repacked for AVX2/512):
-    # one 250M synthetic shape in four quants, pp512 on 2 Zen4 threads, medians of 3 rounds —
-    # Q8_0 0.82x, Q4_0 1.06x, F16 0.80x the Q4_K_M rate.
-    "cpu": {
-        "f16": {"bw": 0.95, "compute": 0.32},
-        "q8": {"bw": 0.95, "compute": 0.33},
-        "kquant": {"bw": 0.95, "compute": 0.40},
-        "quant": {"bw": 0.95, "compute": 0.42},
-        "_": {"layer_s": 25e-6, "token_s": 150e-6},
-    },
-}
-# Attention (QK^T, softmax, xV) against the quantized matmuls, per backend: GPUs run it in fused
-# flash-attention kernels near matmul efficiency; ggml-cpu runs it in F16/F32 kernels without
-# the int8 dot-product paths, at about 0.3 of them (rigbench sweeps of synthetic models on Zen4,
-# pp512 at depth 0 vs 1024).
-ATTN_RATIO = {"cuda": 1.0, "metal": 1.0, "rocm": 1.0, "vulkan": 1.0, "cpu": 0.3}
-# Generation attends with one query: on CPUs that runs about 5x below prefill attention (the
-# same sweeps: tg at depth 512-1024 adds 12-16 GFLOPS-worth of time on 2 Zen4 threads, pp 62).
-TG_ATTN_RATIO = {"cuda": 1.0, "metal": 1.0, "rocm": 1.0, "vulkan": 1.0, "cpu": 0.2}
-# MoE expert matmuls (ggml's mul_mat_id: scattered expert slices, a few tokens per expert) run
-# below dense matmuls on CPUs: 0.75-0.8 of the dense rate in rigbench's qwen3moe sweeps, tg and
-# pp alike. On GPUs the published prefill runs set the prior's k_moe_matmul instead (CUDA 0.74:
-# gpt-oss and Qwen3-30B-A3B on a DGX Spark and an RTX 4090 prefill at 0.4-0.7 of the dense
-# prediction); their generation is costed by the MoE layers' fixed cost (MOE_EXTRA_NODES).
-MOE_RATIO = {"cuda": 1.0, "metal": 1.0, "rocm": 1.0, "vulkan": 1.0, "cpu": 0.75}
-# An MoE layer runs more graph nodes than a dense one: build_moe_ffn (src/llama-graph.cpp) adds
-# the router matmul, its softmax or sigmoid, the top-k argsort, the gather of the chosen
-# weights, their normalisation (sum_rows, clamp, div), three mul_mat_id, the weighting mul, and
-# one add per used expert to sum them: ~12 + n_expert_used nodes where a dense FFN has ~6, in a
-# layer of ~20 (norms, q/k/v/o matmuls, rope, attention, FFN, residual adds). Its fixed cost
-# starts at that share of the backend's layer_s; the prior's k_moe corrects it, fitted on
-# published MoE generation (scripts/bench_lomo.py: one factor for every backend).
-MOE_EXTRA_NODES = 12 - 6
-LAYER_NODES = 20
-# What one core streams from DRAM: 16.8 GB/s per thread on this project's 2-core EPYC runner;
-# Zen 4 desktops and Apple P-cores read more (ik_llama.cpp discussion #164: a 7950X's tg128 at
-# 2 threads reads ~26 GB/s a thread): the CPU prior's k_thread, fitted leave-one-machine-out.
-PER_THREAD_BW = 16 * GB
-# A measured STREAM-like read reaches about 80 % of a DDR spec figure; the CPU efficiencies
-# above are against what can be read, so a spec bandwidth is scaled down by this first.
-SPEC_TO_ACHIEVABLE = 0.80
-PCIE_DEFAULT_BW = 25 * GB  # effective PCIe 4.0 x16
-PCIE_GEN_BW = {3: 12 * GB, 4: 25 * GB, 5: 50 * GB}  # effective x16, scaled by width
-HOP_LATENCY_S = 10e-6
-DEFAULT_GPU_FLOPS = 10e12  # a GPU neither its driver nor the catalog gives a figure for
-# One token's mat-vec reads are latency-bound per SM: llama.cpp reaches about 5 bytes per SM per
-# clock on data-centre parts, far below their HBM rate (CUDA scoreboard #15013, LLaMA 2 7B Q4_0
-# tg128 less ~0.7 ms of per-layer cost: H100 SXM 1.25 TB/s = 4.8 B per SM-cycle of 132 SMs x
-# 1.98 GHz, A100 0.84 TB/s = 5.5 of 108 x 1.41). Applied where SMs x clock are known
-# (GpuInfo.spec_mmq_flops / 512); a GDDR card's own bandwidth binds first.
-BYTES_PER_SM_CYCLE = 5.0
-
-
-GPU_BACKENDS = ("cuda", "rocm", "metal", "vulkan")
 NATIVE_BACKEND = {"nvidia": "cuda", "amd": "rocm", "apple": "metal"}
 
 
@@ -208,6 +124,13 @@ class _Dev:
     # bw already is what the device reaches (a measured read, or a CPU's socket and thread caps
     # with the CPU prior applied in _devices): the prior's bandwidth factor is not applied again
     reached_bw: bool = False
+    raw_bw: float = 0.0  # bw before any prior (the CPU's caps at factor 1); 0: bw itself
+
+    @property
+    def ceiling_bw(self) -> float:
+        """The bandwidth the physical ceiling uses: a CPU's socket or thread figure without the
+        prior (its bw carries the prior's factors), a GPU's spec or measured figure."""
+        return self.raw_bw or self.bw
 
     @property
     def stream_cap(self) -> float:
@@ -271,7 +194,15 @@ def _devices(
     prior = PRIORS.get("cpu", NO_PRIOR)
     socket_bw = bw * (1.0 if bw_how == "measured" else prior.k_bw)
     thread_bw = threads * PER_THREAD_BW * prior.k_thread
-    cpu = _Dev("host", "cpu", min(socket_bw, thread_bw), cpu_flops, math.inf, reached_bw=True)
+    cpu = _Dev(
+        "host",
+        "cpu",
+        min(socket_bw, thread_bw),
+        cpu_flops,
+        math.inf,
+        reached_bw=True,
+        raw_bw=min(bw, threads * PER_THREAD_BW),
+    )
     gpus = []
     unknown_flops: list[str] = []
     for g in host.gpus if backend != "cpu" else ():
@@ -385,6 +316,7 @@ def predict_speed(
     read_tg = [0.0] * len(devs)  # weights read per generated token
     read_pp = [0.0] * len(devs)  # dense weights read per ubatch
     xread_pp = [0.0] * len(devs)  # expert weights, all of them (a ubatch touches a share)
+    xread_tg = [0.0] * len(devs)  # the experts' part of read_tg
     params = [0.0] * len(devs)  # active dense parameters (matmul FLOPs / 2 per token)
     xparams = [0.0] * len(devs)  # active expert parameters (mul_mat_id FLOPs / 2 per token)
     layers = [0] * len(devs)
@@ -400,16 +332,19 @@ def predict_speed(
         )
         n = math.prod(t.shape)
         frac = expert_frac if t.is_expert else 1.0
-        # Experts count as 1/MOE_RATIO of their size and FLOPs: what they cost at dense speed.
+        # Experts read for one token count as 1/MOE_RATIO of their size: what they cost at dense
+        # speed on the device holding them (their FLOPs take the ratio of the device that runs
+        # them, below: host experts of a big ubatch run on the GPU).
         slow = 1 / MOE_RATIO[devs[dev].backend] if t.is_expert else 1.0
         read_tg[dev] += t.n_bytes * frac * slow
         if t.is_expert:
+            xread_tg[dev] += t.n_bytes * frac * slow
             xread_pp[dev] += t.n_bytes
         else:
             read_pp[dev] += t.n_bytes
         if len(t.shape) > 1:
             if t.is_expert:
-                xparams[dev] += n * frac * slow
+                xparams[dev] += n * frac
             else:
                 params[dev] += n
     trunk = spec.n_layer - spec.n_layer_nextn  # the layers each token runs through
@@ -423,8 +358,11 @@ def predict_speed(
     moe_share = (MOE_EXTRA_NODES + spec.n_expert_used) / LAYER_NODES
     # tg: the average context a generated token attends to.
     tg_depth = cfg.n_depth + cfg.n_gen / 2
-    t_w = t_kv = t_over = t_moe = 0.0
+    t_w = t_kv = t_over = t_moe = t_experts = 0.0
     ceil_tg = 0.0
+    # Both sides of every max the terms take, summed over devices (and ubatches, for pp):
+    # scripts/bench_lomo.py refits the priors from them, so it needs the side that lost too.
+    sides: dict[str, float] = dict.fromkeys(SIDES, 0.0)
     for i, d in enumerate(devs):
         bw_e, _, layer_s = _eff(d, family, cals.get(d.backend))
         t_moe += moe_layers[i] * layer_s * moe_share * _prior(d).k_moe
@@ -432,16 +370,23 @@ def predict_speed(
         attn_flops = 4 * attn_work(spec, where, i, tg_depth)
         stream = min(d.bw * bw_e, d.stream_cap)
         t_w += read_tg[i] / stream
+        t_experts += xread_tg[i] / stream
         # Attending to the cache: reading it, or computing on it, whichever is slower.
-        t_kv += max(
-            kv / stream,
-            attn_flops
-            / (d.flops * _attn_eff(d, family, cals.get(d.backend)) * TG_ATTN_RATIO[d.backend]),
+        kv_compute = attn_flops / (
+            d.flops * _attn_eff(d, family, cals.get(d.backend)) * TG_ATTN_RATIO[d.backend]
         )
-        if not cfg.flash_attn:
-            t_kv += score_bytes(spec, where, i, tg_depth) / (d.bw * bw_e)
+        t_kv += max(kv / stream, kv_compute)
+        scores = 0.0 if cfg.flash_attn else score_bytes(spec, where, i, tg_depth) / (d.bw * bw_e)
+        t_kv += scores
         t_over += layers[i] * layer_s
-        ceil_tg += (read_tg[i] + kv) / d.bw
+        ceil_tg += (read_tg[i] + kv) / d.ceiling_bw
+        cap = d.stream_cap
+        sides["tg_weights_stream"] += read_tg[i] / (d.bw * bw_e)
+        sides["tg_weights_cap"] += read_tg[i] / cap if math.isfinite(cap) else 0.0
+        sides["tg_kv_stream"] += kv / (d.bw * bw_e)
+        sides["tg_kv_cap"] += kv / cap if math.isfinite(cap) else 0.0
+        sides["tg_kv_compute"] += kv_compute
+        sides["tg_scores"] += scores
     t_over += _token_s(main)
     hops = host_hops(where, cfg, spec)
     pcie = min((g.pcie for g in gpus), default=math.inf)
@@ -484,16 +429,26 @@ def predict_speed(
             a_e = _attn_eff(runs_on, family, cals.get(runs_on.backend))
             mm = 2 * params[i] * u / (runs_on.matmul_flops(family) * c_e)
             # expert matmuls (mul_mat_id: tokens sorted by expert, many small matmuls) at the
-            # prior's share of the dense rate
+            # backend's share of the dense rate, times the prior's
             xmm = 2 * xparams[i] * u / (runs_on.matmul_flops(family) * c_e)
-            xmm /= _prior(runs_on).k_moe_matmul
+            xmm /= MOE_RATIO[runs_on.backend] * _prior(runs_on).k_moe_matmul
             at = attn / (runs_on.flops * a_e)
-            if not cfg.flash_attn:  # the scores go through memory, not a fused kernel
-                at += u * score_bytes(spec, where, i, depth) / (runs_on.bw * bw_e)
+            # without flash attention the scores go through memory, not a fused kernel
+            scores = (
+                0.0
+                if cfg.flash_attn
+                else u * score_bytes(spec, where, i, depth) / (runs_on.bw * bw_e)
+            )
+            sides["pp_compute"] += mm
+            sides["pp_moe_compute"] += xmm
+            sides["pp_attention"] += at
+            sides["pp_scores"] += scores
+            at += scores
             # memory side: the weights, and the KV cache the ubatch attends to (a small ubatch
             # deep in the context is bound by reading the cache, as one generated token is)
             kv = kv_read(spec, where, i, depth, cfg)
             read = (weights_read + kv) / (d.bw * bw_e)
+            sides["pp_read"] += read
             if mm + xmm + at >= read:
                 t_comp += mm
                 t_xcomp += xmm
@@ -504,7 +459,7 @@ def predict_speed(
             t_pmoe += moe_layers[i] * layer_s * moe_share * _prior(d).k_moe
             ceil_pp += max(
                 matmul / runs_on.matmul_flops(family) + attn / runs_on.flops,
-                (weights_read + kv) / d.bw,
+                (weights_read + kv) / d.ceiling_bw,
             )
     t_pover += n_ub * _token_s(main)
     pp_terms = {
@@ -543,6 +498,9 @@ def predict_speed(
             "layers_per_device": layers,
             "hops": hops,
             "prior": group,
+            "sides_s": sides,
+            # the experts' part of tg's weights term (where each device reads them)
+            "tg_experts_s": t_experts,
         },
         pp_interval_tokens_per_s=intervals["pp"],
         tg_interval_tokens_per_s=intervals["tg"],

@@ -1,0 +1,125 @@
+"""The speed model's starting efficiencies and physical constants, each with its source:
+what llama.cpp's kernels reach per backend and quant family before the published priors
+(_priors) and a host's calibration correct them (bench.predictor._speed uses them)."""
+
+from __future__ import annotations
+
+GB = 1e9
+
+# Per-backend starting efficiencies, by quant family:
+#   bw      fraction of spec memory bandwidth llama.cpp's mat-vec kernels reach on big models;
+#   compute fraction of peak dense FP16 matrix throughput (GPU) or FP32 FMA throughput (CPU)
+#           reached in prompt processing at ubatch 512;
+#   layer_s fixed time per layer per token (kernel launches, thread barriers).
+# Sources: bw — llama.cpp PR #2188 (M1/M2 Max GPUs sustain 340 of 400 GB/s, 0.85) and the Q6_K
+# Metal commit of ikawrakow (290 GB/s of 400 on M2 Max for Q6_K, 0.72): F16/Q8_0 0.80, K-quants
+# 0.70, other block quants 0.65 on GPUs; CPUs 0.95 of what their threads can read (rigbench's
+# own runner: tg of a 500M Q8_0 at 96 % of the measured read bandwidth).
+# compute — XiongjieDai/GPU-Benchmarks-on-LLM-Inference, LLaMA 2 7B table (Dec 2023): RTX 30/40
+# reach 0.43-0.69 of dense FP16 tensor peak, Apple M2 Ultra/M3 Max 0.58-0.69 of ALU peak;
+# RDNA3 WMMA and CPUs about 0.35-0.40 (ik_llama.cpp PR #54, mainline columns: Ryzen 7950X 1.9
+# of 5.2 TFLOPS). layer_s — order of magnitude of one kernel launch per op (~15 us CUDA with
+# graphs, ~20 us Metal/HIP/Vulkan); on CPUs ~20 ops a layer with a thread barrier each.
+# token_s — fixed cost of one graph (build, schedule, synchronise): on CPUs 150 us + 25 us a
+# layer fits both a 4-layer synthetic model (265-350 us/token against 79 us of weight reads)
+# and a 16-layer one; 50 us elsewhere.
+EFFICIENCY: dict[str, dict[str, dict[str, float]]] = {
+    "cuda": {
+        "f16": {"bw": 0.80, "compute": 0.60},
+        "q8": {"bw": 0.80, "compute": 0.50},
+        "kquant": {"bw": 0.70, "compute": 0.50},
+        "quant": {"bw": 0.65, "compute": 0.50},
+        "_": {"layer_s": 15e-6, "token_s": 50e-6},
+    },
+    "metal": {
+        "f16": {"bw": 0.80, "compute": 0.65},
+        "q8": {"bw": 0.75, "compute": 0.60},
+        "kquant": {"bw": 0.65, "compute": 0.60},
+        "quant": {"bw": 0.65, "compute": 0.60},
+        "_": {"layer_s": 20e-6, "token_s": 50e-6},
+    },
+    "rocm": {
+        "f16": {"bw": 0.75, "compute": 0.40},
+        "q8": {"bw": 0.70, "compute": 0.35},
+        "kquant": {"bw": 0.65, "compute": 0.35},
+        "quant": {"bw": 0.60, "compute": 0.35},
+        "_": {"layer_s": 20e-6, "token_s": 50e-6},
+    },
+    "vulkan": {
+        "f16": {"bw": 0.70, "compute": 0.35},
+        "q8": {"bw": 0.65, "compute": 0.30},
+        "kquant": {"bw": 0.60, "compute": 0.30},
+        "quant": {"bw": 0.60, "compute": 0.30},
+        "_": {"layer_s": 25e-6, "token_s": 50e-6},
+    },
+    # CPU family ratios, llama.cpp 0c1e570 (K-quants, Q4_0 and IQ4_NL repacked for AVX2/512):
+    # one 250M synthetic shape in four quants, pp512 on 2 Zen4 threads, medians of 3 rounds —
+    # Q8_0 0.82x, Q4_0 1.06x, F16 0.80x the Q4_K_M rate.
+    "cpu": {
+        "f16": {"bw": 0.95, "compute": 0.32},
+        "q8": {"bw": 0.95, "compute": 0.33},
+        "kquant": {"bw": 0.95, "compute": 0.40},
+        "quant": {"bw": 0.95, "compute": 0.42},
+        "_": {"layer_s": 25e-6, "token_s": 150e-6},
+    },
+}
+# Attention (QK^T, softmax, xV) against the quantized matmuls, per backend: GPUs run it in fused
+# flash-attention kernels near matmul efficiency; ggml-cpu runs it in F16/F32 kernels without
+# the int8 dot-product paths, at about 0.3 of them (rigbench sweeps of synthetic models on Zen4,
+# pp512 at depth 0 vs 1024).
+ATTN_RATIO = {"cuda": 1.0, "metal": 1.0, "rocm": 1.0, "vulkan": 1.0, "cpu": 0.3}
+# Generation attends with one query: on CPUs that runs about 5x below prefill attention (the
+# same sweeps: tg at depth 512-1024 adds 12-16 GFLOPS-worth of time on 2 Zen4 threads, pp 62).
+TG_ATTN_RATIO = {"cuda": 1.0, "metal": 1.0, "rocm": 1.0, "vulkan": 1.0, "cpu": 0.2}
+# MoE expert matmuls (ggml's mul_mat_id: scattered expert slices, a few tokens per expert) run
+# below dense matmuls on CPUs: 0.75-0.8 of the dense rate in rigbench's qwen3moe sweeps, tg and
+# pp alike. On GPUs the published prefill runs set the prior's k_moe_matmul instead (CUDA 0.74:
+# gpt-oss and Qwen3-30B-A3B on a DGX Spark and an RTX 4090 prefill at 0.4-0.7 of the dense
+# prediction); their generation is costed by the MoE layers' fixed cost (MOE_EXTRA_NODES).
+MOE_RATIO = {"cuda": 1.0, "metal": 1.0, "rocm": 1.0, "vulkan": 1.0, "cpu": 0.75}
+# An MoE layer runs more graph nodes than a dense one: build_moe_ffn (src/llama-graph.cpp) adds
+# the router matmul, its softmax or sigmoid, the top-k argsort, the gather of the chosen
+# weights, their normalisation (sum_rows, clamp, div), three mul_mat_id, the weighting mul, and
+# one add per used expert to sum them: ~12 + n_expert_used nodes where a dense FFN has ~6, in a
+# layer of ~20 (norms, q/k/v/o matmuls, rope, attention, FFN, residual adds). Its fixed cost
+# starts at that share of the backend's layer_s; the prior's k_moe corrects it, fitted on
+# published MoE generation (scripts/bench_lomo.py: one factor for every backend).
+MOE_EXTRA_NODES = 12 - 6
+LAYER_NODES = 20
+# What one core streams from DRAM: 16.8 GB/s per thread on this project's 2-core EPYC runner;
+# Zen 4 desktops and Apple P-cores read more (ik_llama.cpp discussion #164: a 7950X's tg128 at
+# 2 threads reads ~26 GB/s a thread): the CPU prior's k_thread, fitted leave-one-machine-out.
+PER_THREAD_BW = 16 * GB
+# A measured STREAM-like read reaches about 80 % of a DDR spec figure; the CPU efficiencies
+# above are against what can be read, so a spec bandwidth is scaled down by this first.
+SPEC_TO_ACHIEVABLE = 0.80
+PCIE_DEFAULT_BW = 25 * GB  # effective PCIe 4.0 x16
+PCIE_GEN_BW = {3: 12 * GB, 4: 25 * GB, 5: 50 * GB}  # effective x16, scaled by width
+HOP_LATENCY_S = 10e-6
+DEFAULT_GPU_FLOPS = 10e12  # a GPU neither its driver nor the catalog gives a figure for
+# One token's mat-vec reads are latency-bound per SM: llama.cpp reaches about 5 bytes per SM per
+# clock on data-centre parts, far below their HBM rate (CUDA scoreboard #15013, LLaMA 2 7B Q4_0
+# tg128 less ~0.7 ms of per-layer cost: H100 SXM 1.25 TB/s = 4.8 B per SM-cycle of 132 SMs x
+# 1.98 GHz, A100 0.84 TB/s = 5.5 of 108 x 1.41). Applied where SMs x clock are known
+# (GpuInfo.spec_mmq_flops / 512); a GDDR card's own bandwidth binds first.
+BYTES_PER_SM_CYCLE = 5.0
+
+
+GPU_BACKENDS = ("cuda", "rocm", "metal", "vulkan")
+# SpeedPrediction.inputs["sides_s"]: both sides of each max in the terms (seconds, summed over
+# devices and ubatches): tg weights and KV reads at the stream rate and at the per-SM cap, the
+# KV cache's attention compute, score traffic; pp matmul, expert-matmul, attention and score
+# time (the compute side) against weight and KV reads (the memory side).
+SIDES = (
+    "tg_weights_stream",
+    "tg_weights_cap",
+    "tg_kv_stream",
+    "tg_kv_cap",
+    "tg_kv_compute",
+    "tg_scores",
+    "pp_compute",
+    "pp_moe_compute",
+    "pp_attention",
+    "pp_scores",
+    "pp_read",
+)
