@@ -344,6 +344,11 @@ def test_op_offload_at_ngl_0_and_nopo() -> None:
     assert offload.pp_tokens_per_s > 2 * nopo.pp_tokens_per_s
     assert nopo.pp_tokens_per_s == pytest.approx(cpu_build.pp_tokens_per_s, rel=0.05)
     assert offload.tg_tokens_per_s == pytest.approx(nopo.tg_tokens_per_s)  # generation: CPU
+    # offloaded, a ubatch waits for the PCIe copy (which reads host memory) and the GPU's
+    # matmuls: no host-side read on top
+    assert offload.pp_terms_s["weights"] == 0 and offload.pp_terms_s["compute"] > 0
+    bytes_moved = sum(t.n_bytes for t in LLAMA.tensors if not t.name.startswith("token_embd"))
+    assert offload.pp_terms_s["host_hop"] == pytest.approx(bytes_moved / (25 * GB), rel=0.01)
 
 
 def test_an_unmodelled_architecture_gets_no_speed_guess() -> None:

@@ -448,6 +448,10 @@ def predict_speed(
             # deep in the context is bound by reading the cache, as one generated token is)
             kv = kv_read(spec, where, i, depth, cfg)
             read = (weights_read + kv) / (d.bw * bw_e)
+            if runs_on is not d:
+                # offloaded: the GPU computes on weights the PCIe copy brings (t_xfer, which
+                # reads them from host memory), so there is no host read to wait for as well
+                read = 0.0
             sides["pp_read"] += read
             if mm + xmm + at >= read:
                 t_comp += mm
