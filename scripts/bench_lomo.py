@@ -2,11 +2,14 @@
 """`make bench` for predictions on machines rigbench has never seen (issue 14).
 
 Every published llama-bench row in tests/fixtures/published/ is predicted with the machine's
-rows held out: the per-backend priors (bandwidth, compute, attention and overhead factors, see
+rows held out: the per-backend priors (bandwidth, per-thread bandwidth, compute, attention,
+overhead and MoE expert-matmul factors, and the MoE-layer factor every backend shares; see
 bench/predictor/_priors.py PRIORS) are fitted on the other machines' rows only, every machine
-weighing the same, then the held-out machine is predicted (leave-one-machine-out). GPU rows of
-builds before CURRENT_FROM are history: reported, never fitted or judged. Reported beside it,
-on the same rows:
+weighing the same, then the held-out machine is predicted (leave-one-machine-out); model()
+rebuilds the predictor's terms from both sides of each of its maxes (SpeedPrediction.inputs
+"sides_s"). The 80 % intervals are calibrated on held-out machines too (calibrated_tails). GPU
+rows of builds before CURRENT_FROM are history: reported, never fitted or judged. Reported
+beside it, on the same rows:
   - table: the starting efficiencies alone (no prior);
   - llmfit: generation = bandwidth / model bytes x 0.55 (the rule llmfit and others use);
   - roofline: tg = a x bandwidth / bytes read per token, pp = c x peak FLOPS / (2 x active
