@@ -169,17 +169,13 @@ class Report:
         for kind in ("pp", "tg"):
             errs = [abs(r.error) for r in self.rows if r.kind == kind and r.error is not None]
             banded = [
-                r
+                (r.interval, r.measured)
                 for r in self.rows
                 if r.kind == kind and r.error is not None and r.interval and r.measured
             ]
             out[kind] = {
                 "with_interval": len(banded),
-                "inside_interval": sum(
-                    1
-                    for r in banded
-                    if r.interval and r.measured and r.interval[0] <= r.measured <= r.interval[1]
-                ),
+                "inside_interval": sum(1 for (lo, hi), m in banded if lo <= m <= hi),
                 "points": len(errs),
                 # Counted, never averaged in: a failed or skipped point has no error.
                 "failed": sum(1 for r in self.rows if r.kind == kind and r.status == "failed"),

@@ -28,6 +28,7 @@ import math
 import statistics
 import sys
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -217,29 +218,33 @@ def fit(rows: list[Row], k_moe: float = 1.0) -> K:
         for i, sub in enumerate(subsets):
             if not sub:
                 continue
-            meas = np.log([r.measured for r in sub])
-            w = _machine_weights(sub)
 
-            def loss(
-                x: float,
-                i: int = i,
-                sub: list[Row] = sub,
-                meas: np.ndarray = meas,
-                w: np.ndarray = w,
-            ) -> float:
-                kk = list(k)
-                kk[i] = x
-                pred = model(sub, (kk[0], kk[1], kk[2], kk[3], kk[4], kk[5], kk[6]))
-                e = np.abs(meas - np.log(pred))
-                if i == 0:  # the bandwidth factor: robust to a few machines far off (HUBER_BW)
-                    e2 = np.where(e <= HUBER_BW, e**2, 2 * HUBER_BW * e - HUBER_BW**2)
-                else:
-                    e2 = e**2
-                # SHRINK pseudo-machines at the table's value: few machines move a factor little
-                return float(np.sum(w * e2) + SHRINK * math.log(x) ** 2)
+            def at(x: float, i: int = i, sub: list[Row] = sub) -> np.ndarray:
+                return model(sub, (*k[:i], x, *k[i + 1 :]))
 
-            k[i] = _golden(loss)
-    return (k[0], k[1], k[2], k[3], k[4], k[5], k[6])
+            # the bandwidth factor: robust to a few machines far off
+            k[i] = _fit_factor(sub, at, huber=HUBER_BW if i == 0 else None)
+    return tuple(k)
+
+
+def _fit_factor(
+    sub: list[Row],
+    predicted: Callable[[float], np.ndarray],
+    center: float = 1.0,
+    huber: float | None = None,
+) -> float:
+    """The factor x whose predictions ``predicted(x)`` of ``sub`` minimise the squared (or
+    Huber) log error, every machine weighing the same, plus SHRINK pseudo-machines at
+    ``center``: few machines move a factor little."""
+    meas = np.log([r.measured for r in sub])
+    w = _machine_weights(sub)
+
+    def loss(x: float) -> float:
+        e = np.abs(meas - np.log(predicted(x)))
+        e2 = e**2 if huber is None else np.where(e <= huber, e**2, 2 * huber * e - huber**2)
+        return float(np.sum(w * e2) + SHRINK * math.log(x / center) ** 2)
+
+    return _golden(loss)
 
 
 def fit_moe(rows: list[Row], ks: dict[str, K]) -> float:
@@ -248,14 +253,12 @@ def fit_moe(rows: list[Row], ks: dict[str, K]) -> float:
     sub = [r for r in rows if r.terms.get("moe", 0) > 0.05 * sum(r.terms.values())]
     if not sub:
         return 1.0
-    meas = np.log([r.measured for r in sub])
-    w = _machine_weights(sub)
-
-    def loss(x: float) -> float:
-        pred = [model([r], (*ks[r.group][:MOE], x, ks[r.group][MOE + 1]))[0] for r in sub]
-        return float(np.sum(w * (meas - np.log(pred)) ** 2) + SHRINK * math.log(x) ** 2)
-
-    return _golden(loss)
+    return _fit_factor(
+        sub,
+        lambda x: np.array(
+            [model([r], (*ks[r.group][:MOE], x, *ks[r.group][MOE + 1 :]))[0] for r in sub]
+        ),
+    )
 
 
 def fit_compute(rows: list[Row], k: K) -> K:
@@ -264,14 +267,7 @@ def fit_compute(rows: list[Row], k: K) -> K:
     sub = [r for r in rows if r.kind == "pp"]
     if not sub:
         return k
-    meas = np.log([r.measured for r in sub])
-    w = _machine_weights(sub)
-
-    def loss(x: float) -> float:
-        pred = model(sub, (k[0], x, *k[2:]))
-        return float(np.sum(w * (meas - np.log(pred)) ** 2) + SHRINK * math.log(x / k[1]) ** 2)
-
-    return (k[0], _golden(loss), *k[2:])
+    return (k[0], _fit_factor(sub, lambda x: model(sub, (k[0], x, *k[2:])), center=k[1]), *k[2:])
 
 
 def fit_all(rows: list[Row]) -> dict[str, K]:

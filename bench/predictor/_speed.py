@@ -363,12 +363,15 @@ def predict_speed(
     # Both sides of every max the terms take, summed over devices (and ubatches, for pp):
     # scripts/bench_lomo.py refits the priors from them, so it needs the side that lost too.
     sides: dict[str, float] = dict.fromkeys(SIDES, 0.0)
+    moe_s = [0.0] * len(devs)  # each device's MoE routing cost per token (and per ubatch)
     for i, d in enumerate(devs):
         bw_e, _, layer_s = _eff(d, family, cals.get(d.backend))
-        t_moe += moe_layers[i] * layer_s * moe_share * _prior(d).k_moe
+        moe_s[i] = moe_layers[i] * layer_s * moe_share * _prior(d).k_moe
+        t_moe += moe_s[i]
         kv = kv_read(spec, where, i, tg_depth, cfg)
         attn_flops = 4 * attn_work(spec, where, i, tg_depth)
-        stream = min(d.bw * bw_e, d.stream_cap)
+        rate, cap = d.bw * bw_e, d.stream_cap
+        stream = min(rate, cap)
         t_w += read_tg[i] / stream
         t_experts += xread_tg[i] / stream
         # Attending to the cache: reading it, or computing on it, whichever is slower.
@@ -376,15 +379,14 @@ def predict_speed(
             d.flops * _attn_eff(d, family, cals.get(d.backend)) * TG_ATTN_RATIO[d.backend]
         )
         t_kv += max(kv / stream, kv_compute)
-        scores = 0.0 if cfg.flash_attn else score_bytes(spec, where, i, tg_depth) / (d.bw * bw_e)
+        scores = 0.0 if cfg.flash_attn else score_bytes(spec, where, i, tg_depth) / rate
         t_kv += scores
         t_over += layers[i] * layer_s
         ceil_tg += (read_tg[i] + kv) / d.ceiling_bw
-        cap = d.stream_cap
-        sides["tg_weights_stream"] += read_tg[i] / (d.bw * bw_e)
-        sides["tg_weights_cap"] += read_tg[i] / cap if math.isfinite(cap) else 0.0
-        sides["tg_kv_stream"] += kv / (d.bw * bw_e)
-        sides["tg_kv_cap"] += kv / cap if math.isfinite(cap) else 0.0
+        sides["tg_weights_stream"] += read_tg[i] / rate
+        sides["tg_weights_cap"] += read_tg[i] / cap  # 0 where no cap (inf)
+        sides["tg_kv_stream"] += kv / rate
+        sides["tg_kv_cap"] += kv / cap
         sides["tg_kv_compute"] += kv_compute
         sides["tg_scores"] += scores
     t_over += _token_s(main)
@@ -460,7 +462,7 @@ def predict_speed(
             else:
                 t_read += read
             t_pover += layers[i] * layer_s
-            t_pmoe += moe_layers[i] * layer_s * moe_share * _prior(d).k_moe
+            t_pmoe += moe_s[i]
             ceil_pp += max(
                 matmul / runs_on.matmul_flops(family) + attn / runs_on.flops,
                 (weights_read + kv) / d.ceiling_bw,
