@@ -251,7 +251,7 @@ def _profile(e: Entry) -> HostProfile:
                 {"AVX512_F": True, "AVX512_BW": True, "AVX512_VL": True, "AVX512_VNNI": True}
             )
     else:
-        flags = {"NEON": True, "DOTPROD": True}
+        flags = {"NEON": True, "DOTPROD": c.dotprod}
     gpus = tuple(
         GpuInfo(
             index=i,
@@ -301,6 +301,8 @@ def _profile(e: Entry) -> HostProfile:
             0,
             0,
             spec_bandwidth_bytes_per_s=e.ram_bw_gbs * 1e9,
+            measured_read_bytes_per_s=e.ram_read_gbs * 1e9 if e.ram_read_gbs else None,
+            measure_method="published (catalog sources)" if e.ram_read_gbs else None,
         ),
         gpus=gpus,
         disks=(),

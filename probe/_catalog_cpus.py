@@ -62,15 +62,22 @@ CPU_HOSTS: tuple[Entry, ...] = (
     Entry(
         "raspberry-pi-4b",
         "Raspberry Pi 4 Model B, LPDDR4-3200",
-        Cpu("Broadcom BCM2711 (Cortex-A72)", 4, 4, 1.8, 16, "aarch64", "ARM"),
+        Cpu("Broadcom BCM2711 (Cortex-A72)", 4, 4, 1.8, 16, "aarch64", "ARM", dotprod=False),
         4,
         12.8,
         (),
         (
             "Raspberry Pi 4 Model B product brief: BCM2711 quad Cortex-A72 @ 1.8 GHz, LPDDR4-3200 "
-            "32-bit = 12.8 GB/s; A72: 2 x 128-bit NEON FMA = 16 FLOP/cycle; RAM size not "
+            "32-bit = 12.8 GB/s; A72: 2 x 128-bit NEON FMA = 16 FLOP/cycle, ARMv8.0-A without "
+            "the dot product (Arm Cortex-A72 TRM: no FEAT_DotProd); RAM size not "
             "published with the results: 4 GB (fits every model run)",
+            "read bandwidth 4.05 GB/s, a third of the spec: Roy Longbottom's BusSpeed 'Read All' "
+            "at 16-64 MB on a 4 GB Pi 4, ten runs at 4050-4065 MB/s (github.com/EntityFX/anybench "
+            "results/broadcom-arm-bcm2711-raspberry_pi4_4gb/busSpeed.txt); one-thread STREAM "
+            "copy 5.5 GB/s counting reads and writes (sci-pi.org.uk/bench/stream.html). The "
+            "BCM2711's memory path, not the LPDDR4, binds: planned as the measured read",
         ),
+        ram_read_gbs=4.05,
     ),
     Entry(
         "macbook-pro-2014-i5-4278u",

@@ -23,6 +23,9 @@ class Cpu:
     flop_per_cycle: int  # FP32 per core: AVX-512 2xFMA 64, AVX2 2xFMA 32, NEON 4x128 FMA 32
     arch: str = "x86_64"
     vendor: str = "AMD"
+    # Arm: the SDOT/UDOT int8 dot product (ARMv8.2 FEAT_DotProd; Cortex-A55/A75 on, Apple,
+    # Neoverse). ARMv8.0 cores such as the Cortex-A72 lack it.
+    dotprod: bool = True
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,6 +51,9 @@ class Entry:
     ram_bw_gbs: float
     gpus: tuple[Gpu, ...]
     sources: tuple[str, ...]
+    # A published measurement of what the CPU reads from RAM (GB/s, pure reads), where the
+    # spec figure is known to be far off (sources name it): planned as a measured bandwidth.
+    ram_read_gbs: float | None = None
 
 
 RYZEN_7950X = Cpu("AMD Ryzen 9 7950X", 16, 32, 5.1, 64)

@@ -87,6 +87,13 @@ class Row:
     # CPU rows: (bandwidth the terms used, the socket's, the threads' at k_thread 1), bytes/s
     cap: tuple[float, float, float] = (0.0, 0.0, 0.0)
     sides: dict[str, float] | None = None  # both sides of each max (SpeedPrediction.inputs)
+    board: str | None = None  # a GPU hung off a single-board computer (PublishedRow.host_board)
+    socket_measured: bool = False  # CPU rows: the socket's bandwidth is a measured one (no k_bw)
+
+    @property
+    def fits(self) -> bool:
+        """Fits priors and (first-hand) is judged: a current build on a host the model knows."""
+        return self.current and self.board is None
 
 
 def load() -> list[Row]:
@@ -114,7 +121,8 @@ def load() -> list[Row]:
         per_token = weight * (r.spec.n_expert_used / r.spec.n_expert if r.spec.n_expert else 1)
         out.append(
             Row(
-                r.machine,
+                # a board-hosted GPU is a machine of its own: its rows share the board's errors
+                f"{r.machine}@{r.host_board}" if r.host_board else r.machine,
                 backend,
                 _speed.prior_group(backend, gpu.name if gpu else None, gpu.vendor if gpu else None),
                 r.kind,
@@ -135,6 +143,8 @@ def load() -> list[Row]:
                 if backend == "cpu"
                 else (0.0, 0.0, 0.0),
                 dict(p.inputs["sides_s"]),
+                r.host_board,
+                p.inputs["host_bandwidth"] == "measured",
             )
         )
     return out
@@ -156,7 +166,8 @@ def model(rows: list[Row], k: K) -> np.ndarray:
     for r in rows:
         t, sd = r.terms, r.sides or {}
         used, socket, thread = r.cap
-        kb = min(socket * kbw, thread * kt) / used if used else kbw
+        reach = socket * (1.0 if r.socket_measured else kbw)
+        kb = min(reach, thread * kt) / used if used else kbw
         # the MoE term is charged at layer_s, which the overhead factor scales too
         fixed = t["overhead"] * ko + t["moe"] * ko * km + t["host_hop"]
         if r.kind == "tg":
@@ -297,7 +308,7 @@ def lomo(rows: list[Row]) -> dict[str, np.ndarray]:
     for m in machines:
         test = [i for i, r in enumerate(rows) if r.machine == m]
         # second-hand rows train, never judge; rows of old builds do neither
-        train = [r for r in rows if r.machine != m and r.current]
+        train = [r for r in rows if r.machine != m and r.fits]
         fits = fit_all(train)
         k_moe = next(iter(fits.values()))[MOE] if fits else 1.0
         for b in {rows[i].group for i in test}:
@@ -365,14 +376,14 @@ def _inside(
     """Per group and test kind: (rows inside, rows) of first-hand rows in an interval made
     without their machine, at the given tails or (None) at tails calibrated without it too."""
     count: dict[tuple[str, str], list[int]] = defaultdict(lambda: [0, 0])
-    for m in sorted({r.machine for r in rows if not r.secondary and r.current}):
-        others = [i for i, r in enumerate(rows) if r.machine != m and r.current]
+    for m in sorted({r.machine for r in rows if not r.secondary and r.fits}):
+        others = [i for i, r in enumerate(rows) if r.machine != m and r.fits]
         rest = [rows[i] for i in others]
         t = calibrated_tails(rest, pred[others]) if tails is None else tails
         spread = spreads(rest, pred[others], t)
         for r, p in zip(rows, pred, strict=True):
             key = _spread_key(spread, r)
-            if r.machine != m or r.secondary or not r.current or key not in spread:
+            if r.machine != m or r.secondary or not r.fits or key not in spread:
                 continue
             lo, hi = spread[key]
             count[key][1] += 1
@@ -416,7 +427,7 @@ def summary(rows: list[Row], pred: np.ndarray, keep: list[bool]) -> dict[str, fl
 def main() -> int:
     rows = load()
     if "--fit" in sys.argv:
-        fits = fit_all([r for r in rows if r.current])
+        fits = fit_all([r for r in rows if r.fits])
         for b in GROUPS:
             k = fits[b]
             thread = f", k_thread={k[4]:.3f}" if k[4] != 1.0 else ""
@@ -425,7 +436,7 @@ def main() -> int:
                 f"k_moe={k[5]:.3f}, k_moe_matmul={k[6]:.3f}),"
             )
         held = lomo(rows)["rigbench"]
-        cur = [i for i, r in enumerate(rows) if r.current]
+        cur = [i for i, r in enumerate(rows) if r.fits]
         tails = calibrated_tails(rows, held)
         for (b, kind), (lo, hi) in spreads([rows[i] for i in cur], held[cur], tails).items():
             t = tails.get((b, kind), 0.10)
@@ -440,12 +451,12 @@ def main() -> int:
         for b in (*BACKENDS, "all"):
             for kind in ("pp", "tg"):
                 keep = [
-                    (b in ("all", r.backend)) and r.kind == kind and not r.secondary and r.current
+                    (b in ("all", r.backend)) and r.kind == kind and not r.secondary and r.fits
                     for r in rows
                 ]
                 table[method][f"{b} {kind}"] = summary(rows, values, keep)
             deep = [
-                (b in ("all", r.backend)) and r.deep and not r.secondary and r.current for r in rows
+                (b in ("all", r.backend)) and r.deep and not r.secondary and r.fits for r in rows
             ]
             table[method][f"{b} deep"] = summary(rows, values, deep)
             for kind in ("pp", "tg"):
@@ -453,7 +464,7 @@ def main() -> int:
                     (b in ("all", r.backend))
                     and r.kind == kind
                     and not r.secondary
-                    and r.current
+                    and r.fits
                     and not r.small_ubatch
                     for r in rows
                 ]
@@ -461,10 +472,14 @@ def main() -> int:
         second = [r.secondary for r in rows]
         table[method]["secondary"] = summary(rows, values, second)
         for kind in ("pp", "tg"):
-            old = [not r.secondary and not r.current and r.kind == kind for r in rows]
+            old = [
+                not r.secondary and not r.current and r.kind == kind and not r.board for r in rows
+            ]
             table[method][f"history {kind}"] = summary(rows, values, old)
+            board = [r.board is not None and r.kind == kind for r in rows]
+            table[method][f"boards {kind}"] = summary(rows, values, board)
     machines = len({r.machine for r in rows if not r.secondary})
-    judged = [r for r in rows if not r.secondary and r.current]
+    judged = [r for r in rows if not r.secondary and r.fits]
     save(
         "lomo",
         {
@@ -508,6 +523,13 @@ def main() -> int:
         if h.get("rows"):
             print(
                 f"info  history (builds before CURRENT_FROM, not judged) {kind}: "
+                f"{h['median']:.0%}/{h['p90']:.0%} ({h['rows']})"
+            )
+    for kind in ("tg", "pp"):
+        h = table["rigbench"][f"boards {kind}"]
+        if h.get("rows"):
+            print(
+                f"info  GPUs on single-board hosts (host not modelled, not judged) {kind}: "
                 f"{h['median']:.0%}/{h['p90']:.0%} ({h['rows']})"
             )
     print(

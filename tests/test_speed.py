@@ -574,3 +574,90 @@ def test_a_group_with_few_machines_takes_the_pooled_interval() -> None:
     assert p.tg_interval_tokens_per_s == pytest.approx(
         (p.tg_tokens_per_s * lo, p.tg_tokens_per_s * hi)
     )
+
+
+def test_a_published_host_board_must_be_a_short_name(tmp_path: Path) -> None:
+    # The board names a machine key in make bench: a hostile file must not smuggle a path in.
+    src = Path(__file__).parent / "fixtures" / "published"
+    data = json.loads((src / "geerlingguy-ai-benchmarks-issue29-arc-a310.json").read_text())
+    assert data["results"][0]["host_board"] == "raspberry-pi-500-plus"
+    data["results"][0]["host_board"] = "../../etc/passwd"
+    (tmp_path / "x.json").write_text(json.dumps(data))
+    with pytest.raises(ValueError, match="host_board"):
+        published_rows(tmp_path)
+
+
+def _lomo(monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
+    import importlib
+
+    monkeypatch.syspath_prepend(str(Path(__file__).parents[1] / "scripts"))
+    return importlib.import_module("bench_lomo")
+
+
+def test_gpus_on_single_board_hosts_are_machines_of_their_own_and_fit_nothing(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # geerlingguy's RX 9070 XT on a Raspberry Pi 5 (PCIe x1, the Pi's CPU driving it) runs at
+    # ~0.3x of the same card in a desktop: its rows must neither pull the Vulkan priors down
+    # nor be held out together with the desktop card's rows.
+    lomo = _lomo(monkeypatch)
+    saved = dict(PRIORS)
+    try:
+        rows = lomo.load()
+    finally:
+        PRIORS.clear()
+        PRIORS.update(saved)
+    board = [r for r in rows if r.board]
+    assert {r.machine for r in board} >= {
+        "rx9070xt@raspberry-pi-5",
+        "arc-a310@raspberry-pi-500-plus",
+    }
+    assert not any(r.fits for r in board)
+    assert any(r.machine == "rx9070xt" and r.fits for r in rows)  # the desktop card's rows
+    # Held-out predictions of every other row are the same with or without the board rows.
+    pick = {"rx9070xt", "rx5700xt", "rtx4090", "rtx2080ti", "rx9070xt@raspberry-pi-5"}
+    sub = [r for r in rows if r.machine in pick and r.backend == "vulkan"]
+    with_boards = lomo.lomo(sub)["rigbench"]
+    kept = [i for i, r in enumerate(sub) if not r.board]
+    without = lomo.lomo([sub[i] for i in kept])["rigbench"]
+    assert list(with_boards[kept]) == pytest.approx(list(without))
+
+
+def test_a_pi4_reads_its_measured_memory_path_not_the_lpddr4_spec() -> None:
+    # The BCM2711 reads ~4 GB/s (BusSpeed, catalog source) of a 12.8 GB/s spec: a catalog
+    # figure measured by others plans like one this machine measured (no spec prior on it).
+    h = host("raspberry-pi-4b")
+    assert h.memory is not None and h.memory.measured_read_bytes_per_s == pytest.approx(4.05 * GB)
+    spec = spec_from_shape("llama-3.2-1b", "Q4_0")
+    p = predict_speed(spec, h, RunConfig(n_prompt=0, n_gen=128, n_threads=4), backend="cpu")
+    assert p.inputs["host_bandwidth"] == "measured"
+    assert p.inputs["host_bytes_per_s"] == pytest.approx(4.05 * GB)
+    spec_only = dataclasses.replace(
+        h, memory=dataclasses.replace(h.memory, measured_read_bytes_per_s=None)
+    )
+    q = predict_speed(spec, spec_only, RunConfig(n_prompt=0, n_gen=128, n_threads=4), backend="cpu")
+    assert q.tg_tokens_per_s > 1.5 * p.tg_tokens_per_s
+
+
+def test_arm_cores_without_dot_products_prefill_quantized_weights_at_a_third() -> None:
+    # Cortex-A72 (Pi 4) has no SDOT: ggml-cpu's int8 dot product falls back to six NEON
+    # instructions (NO_DOTPROD_RATIO); F16 weights take no int8 path and are not slowed.
+    from bench.predictor._efficiency import NO_DOTPROD_RATIO
+
+    pi4 = host("raspberry-pi-4b")
+    assert pi4.cpu is not None and pi4.cpu.isa_flags["DOTPROD"] is False
+    pi5 = host("raspberry-pi-5-8gb")
+    assert pi5.cpu is not None and pi5.cpu.isa_flags["DOTPROD"] is True
+    with_dot = dataclasses.replace(
+        pi4, cpu=dataclasses.replace(pi4.cpu, isa_flags={**pi4.cpu.isa_flags, "DOTPROD": True})
+    )
+    cfg = RunConfig(n_prompt=512, n_gen=0, n_threads=4)
+    for quant, ratio in (
+        ("Q4_0", 1 / NO_DOTPROD_RATIO),
+        ("Q4_K_M", 1 / NO_DOTPROD_RATIO),
+        ("F16", 1.0),
+    ):
+        spec = spec_from_shape("llama-3.2-1b", quant)
+        slow = predict_speed(spec, pi4, cfg, backend="cpu").pp_terms_s["compute"]
+        fast = predict_speed(spec, with_dot, cfg, backend="cpu").pp_terms_s["compute"]
+        assert slow == pytest.approx(ratio * fast), quant

@@ -76,6 +76,13 @@ TG_ATTN_RATIO = {"cuda": 1.0, "metal": 1.0, "rocm": 1.0, "vulkan": 1.0, "cpu": 0
 # pp alike. On GPUs the published prefill runs set the prior's k_moe_matmul instead (CUDA 0.74:
 # gpt-oss and Qwen3-30B-A3B on a DGX Spark and an RTX 4090 prefill at 0.4-0.7 of the dense
 # prediction); their generation is costed by the MoE layers' fixed cost (MOE_EXTRA_NODES).
+# Arm cores without the int8 dot product (ARMv8.0: Cortex-A72, the Raspberry Pi 4): ggml-cpu
+# multiplies quantized blocks through ggml_vdotq_s32's fallback (ggml-cpu-impl.h: two vmull_s8,
+# two vpaddlq_s16 and two vaddq_s32 where SDOT is one instruction), and the repacked Q4_0/IQ4_NL
+# GEMMs need the dot product: the int8 inner loop takes ~6x the instructions, the block scales
+# and dequantisation around it do not change, so quantized matmuls run at about a third of
+# the rate the CPU compute efficiencies (measured on cores with int8 dot products) assume.
+NO_DOTPROD_RATIO = 1 / 3
 MOE_RATIO = {"cuda": 1.0, "metal": 1.0, "rocm": 1.0, "vulkan": 1.0, "cpu": 0.75}
 # An MoE layer runs more graph nodes than a dense one: build_moe_ffn (src/llama-graph.cpp) adds
 # the router matmul, its softmax or sigmoid, the top-k argsort, the gather of the chosen

@@ -46,6 +46,10 @@ class PublishedRow:
     measured: float  # tokens/s
     test: str
     measured_on: str = ""  # YYYY-MM of the llama.cpp build (or of the post, if none is named)
+    # a GPU run whose host is not the catalog machine's desktop: a single-board computer over
+    # a one-lane PCIe link (Raspberry Pi 5/CM5, a RISC-V board). The host's CPU and link are
+    # not modelled, so these rows are a machine of their own and judge nothing.
+    host_board: str | None = None
 
 
 def published_rows(folder: Path, files: Iterable[str] | None = None) -> list[PublishedRow]:
@@ -80,9 +84,12 @@ def published_rows(folder: Path, files: Iterable[str] | None = None) -> list[Pub
             if (r["shape"], r["quant"]) not in specs:
                 specs[r["shape"], r["quant"]] = spec_from_shape(r["shape"], r["quant"])
             host, spec = hosts[r["machine"]], specs[r["shape"], r["quant"]]
+            board = r.get("host_board")
+            if board is not None and not re.fullmatch(r"[a-z0-9][a-z0-9-]{0,39}", str(board)):
+                raise ValueError(f"{f.name}: host_board {board!r} is not a short lowercase name")
             row = PublishedRow(
                 f.stem, r["machine"], r.get("backend"), host, spec, cfg, kind,
-                float(r["tokens_per_s"]), test, month,
+                float(r["tokens_per_s"]), test, month, board,
             )  # fmt: skip
             out.append(row)
     return out

@@ -30,6 +30,7 @@ from bench.predictor._efficiency import (
     LAYER_NODES,
     MOE_EXTRA_NODES,
     MOE_RATIO,
+    NO_DOTPROD_RATIO,
     PCIE_DEFAULT_BW,
     PCIE_GEN_BW,
     PER_THREAD_BW,
@@ -125,6 +126,7 @@ class _Dev:
     # with the CPU prior applied in _devices): the prior's bandwidth factor is not applied again
     reached_bw: bool = False
     raw_bw: float = 0.0  # bw before any prior (the CPU's caps at factor 1); 0: bw itself
+    int8_dot: bool = True  # a CPU with int8 dot products (Arm without them: NO_DOTPROD_RATIO)
 
     @property
     def ceiling_bw(self) -> float:
@@ -146,6 +148,8 @@ class _Dev:
         cuBLAS at the FP16 tensor peak."""
         if self.backend == "cuda" and family != "f16" and self.mmq_flops:
             return self.mmq_flops
+        if not self.int8_dot and family != "f16":
+            return self.flops * NO_DOTPROD_RATIO
         return self.flops
 
 
@@ -182,6 +186,13 @@ def host_bandwidth(host: HostProfile) -> tuple[float, str]:
     return 50 * GB, "unknown: 50 GB/s assumed (run probe detect --measure)"
 
 
+def _lacks_dotprod(host: HostProfile) -> bool:
+    """An Arm CPU known to lack the int8 dot product (its flags say DOTPROD: false)."""
+    cpu = host.cpu
+    arm = cpu is not None and (cpu.arch or "").lower() in ("aarch64", "arm64", "armv8")
+    return arm and cpu is not None and cpu.isa_flags.get("DOTPROD") is False
+
+
 def _devices(
     host: HostProfile, threads: int, backend: str
 ) -> tuple[_Dev, list[_Dev], dict[str, Any]]:
@@ -202,6 +213,7 @@ def _devices(
         math.inf,
         reached_bw=True,
         raw_bw=min(bw, threads * PER_THREAD_BW),
+        int8_dot=not _lacks_dotprod(host),
     )
     gpus = []
     unknown_flops: list[str] = []
