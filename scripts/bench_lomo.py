@@ -129,7 +129,7 @@ def load() -> list[Row]:
                 r.cfg.n_depth >= 8192,
                 r.cfg.n_ubatch < 512,
                 "SECONDARY" in r.source,
-                r.measured_on >= CURRENT_FROM.get(backend, ""),
+                r.measured_on >= CURRENT_FROM.get(backend, "") and not r.superseded_by,
                 r.measured,
                 float(r.cfg.n_prompt or 1),
                 dict(terms),
@@ -178,7 +178,9 @@ def model(rows: list[Row], k: K) -> np.ndarray:
         else:
             compute = (sd["pp_compute"] + sd["pp_moe_compute"] / kx) / kc
             compute += sd["pp_attention"] / (kc * ka) + sd["pp_scores"] / kb
-            s = max(compute, sd["pp_read"] / kb) + fixed
+            # a GPU's tile loads and matmuls add up, a CPU's overlap (_speed.predict_speed)
+            read = sd["pp_read"] / kb
+            s = (compute + read if r.backend != "cpu" else max(compute, read)) + fixed
         out.append(r.n / s)
     return np.array(out)
 

@@ -661,3 +661,36 @@ def test_arm_cores_without_dot_products_prefill_quantized_weights_at_a_third() -
         slow = predict_speed(spec, pi4, cfg, backend="cpu").pp_terms_s["compute"]
         fast = predict_speed(spec, with_dot, cfg, backend="cpu").pp_terms_s["compute"]
         assert slow == pytest.approx(ratio * fast), quant
+
+
+def test_a_row_whose_kernel_a_later_change_replaced_is_history(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # PR 17505's master column times Volta before its mma flash attention existed: today's
+    # llama.cpp runs another kernel there, so those rows neither fit nor judge the priors.
+    rows = published_rows(Path(__file__).parent / "fixtures" / "published")
+    gone = [r for r in rows if r.superseded_by]
+    assert gone and {r.machine for r in gone} == {"v100-pcie-32gb"}
+    lomo = _lomo(monkeypatch)
+    saved = dict(PRIORS)
+    try:
+        judged = lomo.load()
+    finally:
+        PRIORS.clear()
+        PRIORS.update(saved)
+    marked = {r.test for r in gone}
+    for r, p in zip(judged, rows, strict=True):
+        if p.test in marked and p.machine == "v100-pcie-32gb" and p.superseded_by:
+            assert not r.current and not r.fits
+
+
+def test_a_gpu_ubatch_waits_for_its_weight_tiles_and_its_math() -> None:
+    # MMQ and mul_mm load a weight tile, synchronise, then multiply: on a GPU a ubatch's weight
+    # read and its matmuls add up; a CPU's prefetchers overlap them (the larger one counts).
+    cfg = RunConfig(n_prompt=512, n_gen=0, n_ubatch=32)
+    g = predict_speed(LLAMA, host("rtx3090"), cfg, backend="cuda")
+    assert g.pp_terms_s["compute"] > 0 and g.pp_terms_s["weights"] > 0
+    sides = g.inputs["sides_s"]
+    assert g.pp_terms_s["weights"] == pytest.approx(sides["pp_read"])
+    c = predict_speed(LLAMA, host("desktop-7950x-cpu"), cfg, backend="cpu")
+    assert c.pp_terms_s["weights"] == 0 or c.pp_terms_s["compute"] == 0

@@ -50,6 +50,9 @@ class PublishedRow:
     # a one-lane PCIe link (Raspberry Pi 5/CM5, a RISC-V board). The host's CPU and link are
     # not modelled, so these rows are a machine of their own and judge nothing.
     host_board: str | None = None
+    # the llama.cpp change that replaced the kernels this row measured (a PR's own 'master'
+    # column, timed just before the PR rewrote that path): history, not today's llama.cpp
+    superseded_by: str | None = None
 
 
 def published_rows(folder: Path, files: Iterable[str] | None = None) -> list[PublishedRow]:
@@ -87,9 +90,12 @@ def published_rows(folder: Path, files: Iterable[str] | None = None) -> list[Pub
             board = r.get("host_board")
             if board is not None and not re.fullmatch(r"[a-z0-9][a-z0-9-]{0,39}", str(board)):
                 raise ValueError(f"{f.name}: host_board {board!r} is not a short lowercase name")
+            gone = r.get("superseded_by")
+            if gone is not None and not isinstance(gone, str):
+                raise ValueError(f"{f.name}: superseded_by must name the change that did it")
             row = PublishedRow(
                 f.stem, r["machine"], r.get("backend"), host, spec, cfg, kind,
-                float(r["tokens_per_s"]), test, month, board,
+                float(r["tokens_per_s"]), test, month, board, gone,
             )  # fmt: skip
             out.append(row)
     return out
