@@ -89,6 +89,7 @@ class Row:
     sides: dict[str, float] | None = None  # both sides of each max (SpeedPrediction.inputs)
     board: str | None = None  # a GPU hung off a single-board computer (PublishedRow.host_board)
     socket_measured: bool = False  # CPU rows: the socket's bandwidth is a measured one (no k_bw)
+    uma: bool = False  # a GPU sharing an APU's memory, not under Metal (Prior.k_uma)
 
     @property
     def fits(self) -> bool:
@@ -145,26 +146,31 @@ def load() -> list[Row]:
                 dict(p.inputs["sides_s"]),
                 r.host_board,
                 p.inputs["host_bandwidth"] == "measured",
+                _speed.shares_apu_memory(backend, gpu),
             )
         )
     return out
 
 
-K = tuple[float, ...]  # (bw, compute, attention, overhead, thread, MoE layer, MoE matmul)
-NO_K: K = (1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0)
+# (bw, compute, attention, overhead, thread, MoE layer, MoE matmul, APU compute)
+K = tuple[float, ...]
+NO_K: K = (1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0)
 MOE = 5  # the index of the shared MoE-layer factor in K
+UMA = 7  # the index of the shared APU compute factor in K
 
 
 def model(rows: list[Row], k: K) -> np.ndarray:
     """The predictor's tokens/s with priors k = (bw, compute, attention, overhead, per-thread
-    bandwidth, MoE layers' fixed cost, MoE expert matmuls), from both sides of each of its maxes
+    bandwidth, MoE layers' fixed cost, MoE expert matmuls, an APU GPU's compute), from both
+    sides of each of its maxes
     at prior 1 (Row.sides), every piece scaled by its own factor as _speed.py applies them: on
     CPUs the bandwidth pieces with the lower of the socket's bandwidth times k_bw and what the
     threads stream times k_thread (_speed._devices); a CUDA stream cap is no bandwidth factor's."""
-    kbw, kc, ka, ko, kt, km, kx = k
+    kbw, kc0, ka, ko, kt, km, kx, ku = k
     out = []
     for r in rows:
         t, sd = r.terms, r.sides or {}
+        kc = kc0 * ku if r.uma else kc0
         used, socket, thread = r.cap
         reach = socket * (1.0 if r.socket_measured else kbw)
         kb = min(reach, thread * kt) / used if used else kbw
@@ -210,13 +216,13 @@ def _machine_weights(rows: list[Row]) -> np.ndarray:
     return np.array([1.0 / per_machine[r.machine] for r in rows])
 
 
-def fit(rows: list[Row], k_moe: float = 1.0) -> K:
+def fit(rows: list[Row], k_moe: float = 1.0, k_uma: float = 1.0) -> K:
     """Least squares on log(measured / predicted) (Huber for the bandwidth factor), by
     coordinate descent, each factor on the rows it governs: bandwidth on generation, compute on
     prefill, attention and the fixed overhead on the rows where they take a fifth of the time or
     more, the per-thread bandwidth on CPU generation."""
     if not rows:
-        return (*NO_K[:MOE], k_moe, 1.0)
+        return (*NO_K[:MOE], k_moe, 1.0, k_uma)
     subsets = [
         [r for r in rows if r.kind == "tg"],
         [r for r in rows if r.kind == "pp"],
@@ -225,8 +231,9 @@ def fit(rows: list[Row], k_moe: float = 1.0) -> K:
         [r for r in rows if r.kind == "tg" and r.cap[0]],  # CPUs: the thread cap
         [],  # the MoE layers' factor: shared by every group (fit_moe)
         [r for r in rows if r.terms.get("moe_compute", 0) > 0.2 * sum(r.terms.values())],
+        [],  # the APU compute factor: shared by every group (fit_shared)
     ]
-    k = [*NO_K[:MOE], k_moe, 1.0]
+    k = [*NO_K[:MOE], k_moe, 1.0, k_uma]
     for _ in range(4):
         for i, sub in enumerate(subsets):
             if not sub:
@@ -260,16 +267,20 @@ def _fit_factor(
     return _golden(loss)
 
 
-def fit_moe(rows: list[Row], ks: dict[str, K]) -> float:
-    """The MoE layers' cost factor, one for every group (few machines publish MoE runs), on the
-    rows where that cost is a twentieth of the time or more, each row at its group's factors."""
-    sub = [r for r in rows if r.terms.get("moe", 0) > 0.05 * sum(r.terms.values())]
+def fit_shared(rows: list[Row], ks: dict[str, K], i: int) -> float:
+    """A factor every group shares, each row at its group's other factors: the MoE layers'
+    cost (i = MOE; few machines publish MoE runs) on the rows where that cost is a twentieth
+    of the time or more, or an APU GPU's compute (i = UMA) on the APUs' prefill rows."""
+    if i == MOE:
+        sub = [r for r in rows if r.terms.get("moe", 0) > 0.05 * sum(r.terms.values())]
+    else:
+        sub = [r for r in rows if r.uma and r.kind == "pp"]
     if not sub:
         return 1.0
     return _fit_factor(
         sub,
         lambda x: np.array(
-            [model([r], (*ks[r.group][:MOE], x, *ks[r.group][MOE + 1 :]))[0] for r in sub]
+            [model([r], (*ks[r.group][:i], x, *ks[r.group][i + 1 :]))[0] for r in sub]
         ),
     )
 
@@ -284,22 +295,24 @@ def fit_compute(rows: list[Row], k: K) -> K:
 
 
 def fit_all(rows: list[Row]) -> dict[str, K]:
-    """Every group's factors, and the MoE factor they share: the groups fitted at the table's
-    MoE cost, the MoE factor at their values, the groups again at it. A compute subgroup
-    (COMPUTE_SUBGROUPS) is fitted with its parent; then each has its own compute factor."""
+    """Every group's factors, and the two they share (MoE layers, APU compute): the groups
+    fitted at the table's values of those, the shared factors at the groups' values, the groups
+    again at them. A compute subgroup (COMPUTE_SUBGROUPS) is fitted with its parent; then each
+    has its own compute factor."""
     parent = {r.group: COMPUTE_SUBGROUPS.get(r.group, r.group) for r in rows}
     groups = sorted(set(parent.values()))
-    k_moe = 1.0
+    k_moe = k_uma = 1.0
     ks: dict[str, K] = {}
     for last in (False, True):
-        ks = {g: fit([r for r in rows if parent[r.group] == g], k_moe) for g in groups}
+        ks = {g: fit([r for r in rows if parent[r.group] == g], k_moe, k_uma) for g in groups}
         for sub, par in COMPUTE_SUBGROUPS.items():
             if par in ks:
                 both = ks[par]
                 ks[sub] = fit_compute([r for r in rows if r.group == sub], both)
                 ks[par] = fit_compute([r for r in rows if r.group == par], both)
         if not last:
-            k_moe = fit_moe(rows, ks)
+            k_moe = fit_shared(rows, ks, MOE)
+            k_uma = fit_shared(rows, ks, UMA)
     return ks
 
 
@@ -312,13 +325,13 @@ def lomo(rows: list[Row]) -> dict[str, np.ndarray]:
         # second-hand rows train, never judge; rows of old builds do neither
         train = [r for r in rows if r.machine != m and r.fits]
         fits = fit_all(train)
-        k_moe = next(iter(fits.values()))[MOE] if fits else 1.0
+        k_moe, k_uma = (next(iter(fits.values()))[i] for i in (MOE, UMA)) if fits else (1.0, 1.0)
         for b in {rows[i].group for i in test}:
             idx = [i for i in test if rows[i].group == b]
             held = [rows[i] for i in idx]
             # a group without training rows takes its parent's or backend's, as _speed._prior
             parent = COMPUTE_SUBGROUPS.get(b, b.split("-")[0])
-            k = fits.get(b) or fits.get(parent) or fit([], k_moe)
+            k = fits.get(b) or fits.get(parent) or fit([], k_moe, k_uma)
             pred["rigbench"][idx] = model(held, k)
             pred["table"][idx] = model(held, NO_K)
             pred["llmfit"][idx] = [r.llmfit for r in held]
@@ -433,9 +446,11 @@ def main() -> int:
         for b in GROUPS:
             k = fits[b]
             thread = f", k_thread={k[4]:.3f}" if k[4] != 1.0 else ""
+            # the APU factor: GPUs of APUs under CUDA, ROCm and Vulkan (shares_apu_memory)
+            apu = f", k_uma={k[7]:.3f}" if b.split("-")[0] in ("cuda", "rocm", "vulkan") else ""
             print(
                 f'    "{b}": Prior({k[0]:.3f}, {k[1]:.3f}, {k[2]:.3f}, {k[3]:.3f}{thread}, '
-                f"k_moe={k[5]:.3f}, k_moe_matmul={k[6]:.3f}),"
+                f"k_moe={k[5]:.3f}, k_moe_matmul={k[6]:.3f}{apu}),"
             )
         held = lomo(rows)["rigbench"]
         cur = [i for i, r in enumerate(rows) if r.fits]

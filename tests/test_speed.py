@@ -560,7 +560,7 @@ def test_bench_lomo_refits_the_predictor_it_judges(monkeypatch: pytest.MonkeyPat
         pri = PRIORS.get(r.group) or PRIORS[r.backend]
         thread = PRIORS["cpu"].k_thread if r.backend == "cpu" else 1.0
         k = (pri.k_bw, pri.k_compute, pri.k_attn, pri.k_overhead, thread, pri.k_moe,
-             pri.k_moe_matmul)  # fmt: skip
+             pri.k_moe_matmul, pri.k_uma)  # fmt: skip
         q = predict_speed(p.spec, p.host, p.cfg, None, backend=p.backend)
         want = q.pp_tokens_per_s if r.kind == "pp" else q.tg_tokens_per_s
         assert lomo.model([r], k)[0] == pytest.approx(want, rel=0.01), (r.machine, p.test)
@@ -694,3 +694,28 @@ def test_a_gpu_ubatch_waits_for_its_weight_tiles_and_its_math() -> None:
     assert g.pp_terms_s["weights"] == pytest.approx(sides["pp_read"])
     c = predict_speed(LLAMA, host("desktop-7950x-cpu"), cfg, backend="cpu")
     assert c.pp_terms_s["weights"] == 0 or c.pp_terms_s["compute"] == 0
+
+
+def test_an_apu_gpu_reaches_the_shared_apu_share_of_its_compute(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Strix Halo (Vulkan, ROCm) and DGX Spark's GB10 (CUDA) prefill below the discrete cards of
+    # their backend: one shared factor scales their compute; Apple under Metal is left to
+    # Metal's own priors, and tg (bandwidth) does not move.
+    from bench.predictor._speed import shares_apu_memory
+
+    strix, spark, mac = host("ryzen-ai-max-395-128gb"), host("dgx-spark"), host("m2-ultra-192gb")
+    assert shares_apu_memory("vulkan", strix.gpus[0]) and shares_apu_memory("cuda", spark.gpus[0])
+    assert not shares_apu_memory("metal", mac.gpus[0])
+    assert not shares_apu_memory("cuda", host("rtx4090").gpus[0])
+    cfg = RunConfig(n_prompt=512, n_gen=128)
+    for h, backend in ((strix, "vulkan"), (strix, "rocm"), (spark, "cuda"), (mac, "metal")):
+        base = predict_speed(LLAMA, h, cfg, backend=backend)
+        shipped = PRIORS[base.inputs["prior"]].k_uma
+        for group in {backend, base.inputs["prior"]}:
+            monkeypatch.setitem(PRIORS, group, dataclasses.replace(PRIORS[group], k_uma=0.5))
+        half = predict_speed(LLAMA, h, cfg, backend=backend)
+        ratio = shipped / 0.5 if backend != "metal" else 1.0
+        assert half.pp_terms_s["compute"] == pytest.approx(ratio * base.pp_terms_s["compute"])
+        assert half.tg_tokens_per_s == pytest.approx(base.tg_tokens_per_s)
+        monkeypatch.undo()

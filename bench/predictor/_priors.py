@@ -26,6 +26,10 @@ class Prior:
     k_moe: float = 1.0
     # MoE expert matmuls in prefill (mul_mat_id) against the dense matmul rate
     k_moe_matmul: float = 1.0
+    # GPUs of an APU, sharing the CPU's LPDDR5X and power budget (Strix Halo, GB10, Strix
+    # Point; _speed.shares_apu_memory): the compute share of their peak they reach against the
+    # discrete cards of their backend; one value for every backend (each has one or two APUs)
+    k_uma: float = 1.0
 
 
 NO_PRIOR = Prior()
@@ -33,22 +37,26 @@ NO_PRIOR = Prior()
 # rows of 44 first-hand machines and the second-hand scoreboard copies), each factor on the
 # rows it governs, every machine weighing the same, shrunk toward the table by one
 # pseudo-machine, the bandwidth factor with a Huber loss (bench_lomo.py HUBER_BW), the MoE-layer
-# factor shared by every group; CUDA and Vulkan rows of builds before 2025, ROCm rows before
-# 2025-12 (bench_lomo.py CURRENT_FROM: those kernels were rewritten since), rows a later change
-# superseded (PublishedRow.superseded_by) and GPUs hung off a single-board computer
-# (PublishedRow.host_board: the host is not modelled) left out. Held-out error of this
-# procedure (make bench, leave-one-machine-out, 471 judged rows): tg median 16 %, pp 27 %;
-# Metal pp 10 %, CUDA tg 11 %, ROCm tg 10 %; the closing notes of issue 14 have the table.
+# and APU factors shared by every group; CUDA and Vulkan rows of builds before 2025, ROCm rows
+# before 2025-12 (bench_lomo.py CURRENT_FROM: those kernels were rewritten since), rows a
+# later change superseded (PublishedRow.superseded_by) and GPUs hung off a single-board
+# computer (PublishedRow.host_board: the host is not modelled) left out. Held-out error of this
+# procedure (make bench, leave-one-machine-out, 471 judged rows): tg median 16 %, pp 25 %;
+# Metal pp 10 %, CUDA tg 11 %, ROCm tg 10 %; the closing notes of issue 14 have the table. The
+# APU factor k_uma is shared like k_moe: held out, DGX Spark's is fitted on Strix Halo's rows
+# and the Radeon 890M's, Strix Halo's on the other two.
 PRIORS: dict[str, Prior] = {
-    "cuda": Prior(1.090, 1.764, 0.834, 1.000, k_moe=1.336, k_moe_matmul=0.740),
-    "rocm": Prior(0.935, 0.874, 0.759, 1.000, k_moe=1.336, k_moe_matmul=1.000),
-    "vulkan": Prior(1.172, 0.756, 1.051, 1.464, k_moe=1.336, k_moe_matmul=0.829),
+    "cuda": Prior(1.090, 1.791, 0.875, 1.000, k_moe=1.336, k_moe_matmul=0.767, k_uma=0.800),
+    "rocm": Prior(0.935, 0.937, 0.791, 1.000, k_moe=1.336, k_moe_matmul=1.000, k_uma=0.800),
+    "vulkan": Prior(1.172, 0.773, 1.063, 1.464, k_moe=1.336, k_moe_matmul=0.859, k_uma=0.800),
     "metal": Prior(1.055, 1.171, 1.000, 1.000, k_moe=1.336, k_moe_matmul=1.000),
     "cpu": Prior(0.622, 1.291, 1.206, 1.000, k_thread=1.003, k_moe=1.336, k_moe_matmul=0.689),
     # Apple Ultra chips (prior_group): bandwidth factor 0.77 of the table, as two dies imply
     "metal-ultra": Prior(0.769, 1.102, 1.004, 1.200, k_moe=1.336, k_moe_matmul=1.029),
     # NVIDIA under Vulkan (prior_group: coopmat2 matmuls): Vulkan's factors, its own compute
-    "vulkan-nvidia": Prior(1.172, 1.507, 1.051, 1.464, k_moe=1.336, k_moe_matmul=0.829),
+    "vulkan-nvidia": Prior(
+        1.172, 1.507, 1.063, 1.464, k_moe=1.336, k_moe_matmul=0.859, k_uma=0.800
+    ),
 }
 # measured / predicted over the held-out predictions above, per group and test: the 80 %
 # interval of an uncalibrated prediction. Its quantile tails (in the comments) are the
@@ -60,10 +68,10 @@ PRIORS: dict[str, Prior] = {
 # every group's rows. Wide where machines disagree: CPU rows span a Raspberry Pi 4 to
 # a Zen 4, Vulkan prefill Intel's scalar paths to NVIDIA's coopmat2.
 PRIOR_SPREAD: dict[tuple[str, str], tuple[float, float]] = {
-    ("cuda", "pp"): (0.57, 1.35),  # 4% / 96%
+    ("cuda", "pp"): (0.68, 1.31),  # 6% / 94%
     ("cuda", "tg"): (0.76, 1.17),  # 5% / 95%
-    ("rocm", "pp"): (0.31, 1.82),  # 1% / 99%
-    ("vulkan", "pp"): (0.44, 1.89),  # 21% / 79%
+    ("rocm", "pp"): (0.35, 1.67),  # 1% / 99%
+    ("vulkan", "pp"): (0.43, 1.67),  # 24% / 76%
     ("vulkan", "tg"): (0.84, 1.18),  # 25% / 75%
     ("metal", "pp"): (0.85, 1.12),  # 1% / 99%
     ("metal", "tg"): (0.69, 1.20),  # 1% / 99%
@@ -73,7 +81,7 @@ PRIOR_SPREAD: dict[tuple[str, str], tuple[float, float]] = {
     ("metal-ultra", "tg"): (0.70, 1.23),  # 5% / 95%
     ("vulkan-nvidia", "pp"): (0.51, 2.35),  # 11% / 89%
     ("vulkan-nvidia", "tg"): (0.37, 1.42),  # 1% / 99%
-    ("*", "pp"): (0.71, 1.41),  # 10% / 90%
+    ("*", "pp"): (0.71, 1.39),  # 10% / 90%
     ("*", "tg"): (0.74, 1.18),  # 10% / 90%
 }
 PRIOR_SPREAD_GROUPS = {b for b, _ in PRIOR_SPREAD}

@@ -56,7 +56,7 @@ from bench.records import (
     RunConfig,
     SpeedPrediction,
 )
-from probe import HostProfile
+from probe import GpuInfo, HostProfile
 from probe.errors import UserError
 
 PREDICTOR = SPEED_PREDICTOR
@@ -127,6 +127,7 @@ class _Dev:
     reached_bw: bool = False
     raw_bw: float = 0.0  # bw before any prior (the CPU's caps at factor 1); 0: bw itself
     int8_dot: bool = True  # a CPU with int8 dot products (Arm without them: NO_DOTPROD_RATIO)
+    apu: bool = False  # a GPU sharing an APU's memory and power (shares_apu_memory)
 
     @property
     def ceiling_bw(self) -> float:
@@ -186,6 +187,13 @@ def host_bandwidth(host: HostProfile) -> tuple[float, str]:
     return 50 * GB, "unknown: 50 GB/s assumed (run probe detect --measure)"
 
 
+def shares_apu_memory(backend: str, gpu: GpuInfo | None) -> bool:
+    """A GPU built into an APU with the CPU's memory (Strix Halo, Strix Point, DGX Spark's
+    GB10), under a backend other than Metal: the priors' shared k_uma scales its compute.
+    Apple silicon is the exception: Metal's own priors are fitted on Apple chips alone."""
+    return gpu is not None and backend != "metal" and bool(gpu.unified_memory)
+
+
 def _lacks_dotprod(host: HostProfile) -> bool:
     """An Arm CPU known to lack the int8 dot product (its flags say DOTPROD: false)."""
     cpu = host.cpu
@@ -242,6 +250,7 @@ def _devices(
                 pcie,
                 prior_group(backend, g.name, g.vendor),
                 mmq,
+                apu=shares_apu_memory(backend, g),
             )
         )
     inputs = {
@@ -276,7 +285,7 @@ def _eff(d: _Dev, family: str, cal: Calibration | None) -> tuple[float, float, f
     # The prior's bandwidth factor corrects spec figures (fitted on catalog machines); a device
     # whose bw already is what it reaches (_Dev.reached_bw) does not take it again.
     k_bw = (cal.k_bw if cal else 1.0) * (1.0 if d.reached_bw else prior.k_bw)
-    k_c = (cal.k_compute if cal else 1.0) * prior.k_compute
+    k_c = (cal.k_compute if cal else 1.0) * prior.k_compute * (prior.k_uma if d.apu else 1.0)
     return e["bw"] * k_bw, e["compute"] * k_c, table["_"]["layer_s"] * prior.k_overhead
 
 
