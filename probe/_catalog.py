@@ -246,7 +246,7 @@ def _profile(e: Entry) -> HostProfile:
     c = e.cpu
     if c.arch == "x86_64":
         flags = {f: True for f in _X86_FLAGS}
-        if c.avx512 or (c.avx512 is None and c.flop_per_cycle >= 64):
+        if c.flop_per_cycle >= 64:
             flags.update(
                 {"AVX512_F": True, "AVX512_BW": True, "AVX512_VL": True, "AVX512_VNNI": True}
             )

@@ -20,17 +20,12 @@ class Cpu:
     cores: int
     threads: int
     ghz: float
-    # FP32 per core and cycle: two 512-bit FMA pipes 64 (Sapphire Rapids, Zen 5 desktop), two
-    # 256-bit 32 (AVX2 cores, and Zen 4, which splits each AVX-512 op over its 256-bit pipes),
-    # NEON 4x128-bit FMA 32
-    flop_per_cycle: int
+    flop_per_cycle: int  # FP32 per core: AVX-512 2xFMA 64, AVX2 2xFMA 32, NEON 4x128 FMA 32
     arch: str = "x86_64"
     vendor: str = "AMD"
     # Arm: the SDOT/UDOT int8 dot product (ARMv8.2 FEAT_DotProd; Cortex-A55/A75 on, Apple,
     # Neoverse). ARMv8.0 cores such as the Cortex-A72 lack it.
     dotprod: bool = True
-    # x86: AVX-512 (F, BW, VL, VNNI); None: where the FMA pipes are 512 bits wide
-    avx512: bool | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,12 +56,10 @@ class Entry:
     ram_read_gbs: float | None = None
 
 
-# Zen 4 runs AVX-512 on two 256-bit FMA pipes, each 512-bit op in two halves (AMD's Zen 4
-# disclosures, Hot Chips 2023): 32 FP32 FLOP a cycle, with AVX-512's instructions (VNNI, BF16)
-RYZEN_7950X = Cpu("AMD Ryzen 9 7950X", 16, 32, 5.1, 32, avx512=True)
+RYZEN_7950X = Cpu("AMD Ryzen 9 7950X", 16, 32, 5.1, 64)
 I9_13900K = Cpu("Intel Core i9-13900K", 24, 32, 5.8, 32, vendor="Intel")
 XEON_8480 = Cpu("Intel Xeon Platinum 8480+", 56, 112, 3.8, 64, vendor="Intel")
-EPYC_9654 = Cpu("AMD EPYC 9654", 96, 192, 3.7, 32, avx512=True)  # Zen 4: as the 7950X
+EPYC_9654 = Cpu("AMD EPYC 9654", 96, 192, 3.7, 64)
 
 NV = "NVIDIA product pages and architecture whitepapers (Ampere GA102, Ada, Blackwell, Hopper)"
 AMD = "AMD product pages (radeon/instinct specifications)"

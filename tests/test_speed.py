@@ -719,19 +719,3 @@ def test_an_apu_gpu_reaches_the_shared_apu_share_of_its_compute(
         assert half.pp_terms_s["compute"] == pytest.approx(ratio * base.pp_terms_s["compute"])
         assert half.tg_tokens_per_s == pytest.approx(base.tg_tokens_per_s)
         monkeypatch.undo()
-
-
-def test_zen4_counts_its_avx512_at_the_256_bit_rate() -> None:
-    # Zen 4 splits each AVX-512 op over two 256-bit FMA pipes: 32 FP32 FLOP a cycle, with the
-    # AVX-512 instructions; a probed CPU with AVX-512 but no AMX gets the same, a Xeon with AMX 64.
-    from bench.predictor._speed import cpu_peak_flops
-
-    zen4 = host("desktop-7950x-cpu")
-    assert zen4.cpu is not None and zen4.cpu.isa_flags["AVX512_F"]
-    assert zen4.cpu.spec_fp32_flops == pytest.approx(16 * 5.1e9 * 32)
-    probed = dataclasses.replace(zen4.cpu, spec_fp32_flops=None, max_clock_mhz=3000.0)
-    flops, _ = cpu_peak_flops(dataclasses.replace(zen4, cpu=probed), 2)
-    assert flops == pytest.approx(2 * 3e9 * 32)
-    amx = dataclasses.replace(probed, isa_flags={**probed.isa_flags, "AMX_BF16": True})
-    flops, _ = cpu_peak_flops(dataclasses.replace(zen4, cpu=amx), 2)
-    assert flops == pytest.approx(2 * 3e9 * 64)

@@ -17,8 +17,8 @@ GB = 1e9
 # own runner: tg of a 500M Q8_0 at 96 % of the measured read bandwidth).
 # compute — XiongjieDai/GPU-Benchmarks-on-LLM-Inference, LLaMA 2 7B table (Dec 2023): RTX 30/40
 # reach 0.43-0.69 of dense FP16 tensor peak, Apple M2 Ultra/M3 Max 0.58-0.69 of ALU peak;
-# RDNA3 WMMA about 0.35-0.40; CPUs about 0.7-0.8 of their FMA peak (ik_llama.cpp PR #54,
-# mainline columns: Ryzen 7950X 1.9 of 2.6 TFLOPS, Zen 4's two 256-bit FMA pipes). layer_s — order of magnitude of one kernel launch per op (~15 us CUDA with
+# RDNA3 WMMA and CPUs about 0.35-0.40 (ik_llama.cpp PR #54, mainline columns: Ryzen 7950X 1.9
+# of 5.2 TFLOPS). layer_s — order of magnitude of one kernel launch per op (~15 us CUDA with
 # graphs, ~20 us Metal/HIP/Vulkan); on CPUs ~20 ops a layer with a thread barrier each.
 # token_s — fixed cost of one graph (build, schedule, synchronise): on CPUs 150 us + 25 us a
 # layer fits both a 4-layer synthetic model (265-350 us/token against 79 us of weight reads)
@@ -56,10 +56,10 @@ EFFICIENCY: dict[str, dict[str, dict[str, float]]] = {
     # one 250M synthetic shape in four quants, pp512 on 2 Zen4 threads, medians of 3 rounds —
     # Q8_0 0.82x, Q4_0 1.06x, F16 0.80x the Q4_K_M rate.
     "cpu": {
-        "f16": {"bw": 0.95, "compute": 0.64},
-        "q8": {"bw": 0.95, "compute": 0.66},
-        "kquant": {"bw": 0.95, "compute": 0.80},
-        "quant": {"bw": 0.95, "compute": 0.84},
+        "f16": {"bw": 0.95, "compute": 0.32},
+        "q8": {"bw": 0.95, "compute": 0.33},
+        "kquant": {"bw": 0.95, "compute": 0.40},
+        "quant": {"bw": 0.95, "compute": 0.42},
         "_": {"layer_s": 25e-6, "token_s": 150e-6},
     },
 }

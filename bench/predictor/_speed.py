@@ -162,14 +162,11 @@ def cpu_peak_flops(host: HostProfile, threads: int) -> tuple[float, str]:
     if cpu and cpu.spec_fp32_flops:
         return cpu.spec_fp32_flops * used / cores, "spec"
     flags = cpu.isa_flags if cpu else {}
-    # Two 512-bit FMA pipes (64 FP32 FLOP a cycle) only where AMX says a Xeon of Sapphire
-    # Rapids or later; AVX-512 alone is no proof: Zen 4 splits it over 256-bit pipes and Intel's
-    # client cores have one 512-bit FMA, 32 either way, as AVX2's two 256-bit pipes.
     per_cycle = (
         64
-        if flags.get("AMX_BF16") or flags.get("AMX_INT8")
+        if flags.get("AVX512_F")
         else 32
-        if flags.get("AVX512_F") or flags.get("AVX2")
+        if flags.get("AVX2")
         else 16
         if (flags.get("NEON") or flags.get("SVE"))
         else 8
