@@ -535,20 +535,15 @@ def main() -> int:
                 f"info  {b:6s} rigbench pp at ubatch >= 512: {s['median']:.0%}/{s['p90']:.0%} "
                 f"({s['rows']}); rows at depth >= 8192: {at_depth}"
             )
-    for kind in ("tg", "pp"):
-        h = table["rigbench"][f"history {kind}"]
-        if h.get("rows"):
-            print(
-                f"info  history (builds before CURRENT_FROM, not judged) {kind}: "
-                f"{h['median']:.0%}/{h['p90']:.0%} ({h['rows']})"
-            )
-    for kind in ("tg", "pp"):
-        h = table["rigbench"][f"boards {kind}"]
-        if h.get("rows"):
-            print(
-                f"info  GPUs on single-board hosts (host not modelled, not judged) {kind}: "
-                f"{h['median']:.0%}/{h['p90']:.0%} ({h['rows']})"
-            )
+    apart = (
+        ("history", "history (builds before CURRENT_FROM or superseded, not judged)"),
+        ("boards", "GPUs on single-board hosts (host not modelled, not judged)"),
+    )
+    for key, label in apart:
+        for kind in ("tg", "pp"):
+            h = table["rigbench"][f"{key} {kind}"]
+            if h.get("rows"):
+                print(f"info  {label} {kind}: {h['median']:.0%}/{h['p90']:.0%} ({h['rows']})")
     print(
         "info  80 % intervals (PRIOR_SPREAD): per group and test, the quantile tails of held-out "
         "ratios that cover 80 % of a held-out machine's rows (calibrated_tails): "

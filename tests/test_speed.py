@@ -543,17 +543,7 @@ def test_a_small_ubatch_deep_in_the_context_reads_the_kv_cache() -> None:
 def test_bench_lomo_refits_the_predictor_it_judges(monkeypatch: pytest.MonkeyPatch) -> None:
     """scripts/bench_lomo.py fits the priors through its own model() of the predictor's terms:
     with the shipped priors it must give what predict_speed gives, on every published row."""
-    import importlib
-
-    scripts = Path(__file__).parents[1] / "scripts"
-    monkeypatch.syspath_prepend(str(scripts))  # bench_lomo imports its sibling _goals
-    saved = dict(PRIORS)
-    try:
-        lomo = importlib.import_module("bench_lomo")
-        rows = lomo.load()  # clears PRIORS: the terms at prior 1
-    finally:
-        PRIORS.clear()
-        PRIORS.update(saved)
+    lomo, rows = _lomo(monkeypatch)  # the terms at prior 1
     published = published_rows(lomo.FOLDER)
     assert len(rows) == len(published) > 800
     for r, p in zip(rows, published, strict=True):
@@ -588,10 +578,18 @@ def test_a_published_host_board_must_be_a_short_name(tmp_path: Path) -> None:
 
 
 def _lomo(monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
+    """scripts/bench_lomo.py and its rows (load() clears PRIORS for the terms at prior 1: the
+    shipped priors are put back)."""
     import importlib
 
     monkeypatch.syspath_prepend(str(Path(__file__).parents[1] / "scripts"))
-    return importlib.import_module("bench_lomo")
+    lomo = importlib.import_module("bench_lomo")
+    saved = dict(PRIORS)
+    try:
+        return lomo, lomo.load()
+    finally:
+        PRIORS.clear()
+        PRIORS.update(saved)
 
 
 def test_gpus_on_single_board_hosts_are_machines_of_their_own_and_fit_nothing(
@@ -600,13 +598,7 @@ def test_gpus_on_single_board_hosts_are_machines_of_their_own_and_fit_nothing(
     # geerlingguy's RX 9070 XT on a Raspberry Pi 5 (PCIe x1, the Pi's CPU driving it) runs at
     # ~0.3x of the same card in a desktop: its rows must neither pull the Vulkan priors down
     # nor be held out together with the desktop card's rows.
-    lomo = _lomo(monkeypatch)
-    saved = dict(PRIORS)
-    try:
-        rows = lomo.load()
-    finally:
-        PRIORS.clear()
-        PRIORS.update(saved)
+    lomo, rows = _lomo(monkeypatch)
     board = [r for r in rows if r.board]
     assert {r.machine for r in board} >= {
         "rx9070xt@raspberry-pi-5",
@@ -671,13 +663,7 @@ def test_a_row_whose_kernel_a_later_change_replaced_is_history(
     rows = published_rows(Path(__file__).parent / "fixtures" / "published")
     gone = [r for r in rows if r.superseded_by]
     assert gone and {r.machine for r in gone} == {"v100-pcie-32gb"}
-    lomo = _lomo(monkeypatch)
-    saved = dict(PRIORS)
-    try:
-        judged = lomo.load()
-    finally:
-        PRIORS.clear()
-        PRIORS.update(saved)
+    _, judged = _lomo(monkeypatch)
     marked = {r.test for r in gone}
     for r, p in zip(judged, rows, strict=True):
         if p.test in marked and p.machine == "v100-pcie-32gb" and p.superseded_by:
