@@ -31,9 +31,11 @@ PREDICTION_SCHEMA_VERSION = 1
 # 3 — the CPU prior's bandwidth factor scales the socket's bandwidth only, its per-thread
 # factor the threads' (a CPU calibration fitted under 2 combined them); MoE layers' fixed cost
 # and expert-matmul rate (Prior.k_moe, k_moe_matmul); a small ubatch reads only the experts its
-# tokens route to, and the KV cache it attends to; priors refitted.
+# tokens route to, and the KV cache it attends to; priors refitted; 4 — GPU prefill adds a
+# ubatch's weight reads to its matmuls (a factor fitted under 3 counted them overlapped); an
+# APU GPU's compute factor (Prior.k_uma); Arm without SDOT; priors refitted.
 SPEED_PREDICTOR = "rigbench-speed"
-SPEED_PREDICTOR_VERSION = "3"
+SPEED_PREDICTOR_VERSION = "4"
 
 STATUSES = ("ok", "failed", "skipped")
 FAILURE_CLASSES = ("oom", "timeout", "crash", "unsupported")

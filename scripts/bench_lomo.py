@@ -3,12 +3,16 @@
 
 Every published llama-bench row in tests/fixtures/published/ is predicted with the machine's
 rows held out: the per-backend priors (bandwidth, per-thread bandwidth, compute, attention,
-overhead and MoE expert-matmul factors, and the MoE-layer factor every backend shares; see
+overhead and MoE expert-matmul factors, and the MoE-layer and APU-compute factors every
+backend shares; see
 bench/predictor/_priors.py PRIORS) are fitted on the other machines' rows only, every machine
 weighing the same, then the held-out machine is predicted (leave-one-machine-out); model()
 rebuilds the predictor's terms from both sides of each of its maxes (SpeedPrediction.inputs
-"sides_s"). The 80 % intervals are calibrated on held-out machines too (calibrated_tails). GPU
-rows of builds before CURRENT_FROM are history: reported, never fitted or judged. Reported
+"sides_s"; every published row has all its layers on one device, which model() assumes). The
+80 % intervals are calibrated on held-out machines too (calibrated_tails). GPU rows of builds
+before CURRENT_FROM, and rows a later change superseded (PublishedRow.superseded_by), are
+history: reported, never fitted or judged; so are GPUs hung off a single-board computer
+(PublishedRow.host_board), each a machine of its own ("gpu@board"). Reported
 beside it, on the same rows:
   - table: the starting efficiencies alone (no prior);
   - llmfit: generation = bandwidth / model bytes x 0.55 (the rule llmfit and others use);
@@ -52,10 +56,10 @@ MIN_MACHINES = 4  # a group's own 80 % interval needs held-out rows of this many
 SHRINK = 1.0  # the weight, in machines, of the starting table's value in every fit
 # The bandwidth factor is fitted with a Huber loss on log(measured / predicted): quadratic up to
 # a factor e^0.5 = 1.65, linear beyond. Published generation rows include set-ups the model does
-# not describe (GPUs hung off a Raspberry Pi or RISC-V board over PCIe x1, experimental
-# drivers, an issue filed because its numbers were anomalous) at 0.3-0.5x of the rest; squared,
-# four such machines held Vulkan's bandwidth factor at 0.84 while 14 of 18 machines ran 1.2-1.9x
-# its predictions. Held out (make bench), tg median 30 -> 23 %, p90 142 -> 130 %.
+# not describe (experimental drivers, an issue filed because its numbers were anomalous, MLA
+# models far off) at 0.3-0.5x of the rest; squared, such machines (with the board-hosted GPUs,
+# which now fit nothing: PublishedRow.host_board) held Vulkan's bandwidth factor at 0.84 while
+# 14 of 18 machines ran 1.2-1.9x its predictions. Held out then, tg median 30 -> 23 %.
 HUBER_BW = 0.5
 # The llama.cpp the predictor predicts is today's (the vendored build, 2026). On the GPU
 # backends whose matmul kernels were rewritten since, rows measured on builds before 2025 are
@@ -78,7 +82,8 @@ class Row:
     deep: bool
     small_ubatch: bool  # a microbatch sweep below llama-bench's default 512 (PR tables)
     secondary: bool
-    current: bool  # measured on a llama.cpp build from its CURRENT_FROM on (the one predicted)
+    # measured on a llama.cpp build from its CURRENT_FROM on (the one predicted), not superseded
+    current: bool
     measured: float
     n: float  # tokens the test times (n_prompt for pp, 1 per generated token)
     terms: dict[str, float]  # seconds at prior 1: the predictor's own terms
@@ -162,10 +167,12 @@ UMA = 7  # the index of the shared APU compute factor in K
 def model(rows: list[Row], k: K) -> np.ndarray:
     """The predictor's tokens/s with priors k = (bw, compute, attention, overhead, per-thread
     bandwidth, MoE layers' fixed cost, MoE expert matmuls, an APU GPU's compute), from both
-    sides of each of its maxes
-    at prior 1 (Row.sides), every piece scaled by its own factor as _speed.py applies them: on
-    CPUs the bandwidth pieces with the lower of the socket's bandwidth times k_bw and what the
-    threads stream times k_thread (_speed._devices); a CUDA stream cap is no bandwidth factor's."""
+    sides of each of its maxes at prior 1 (Row.sides), every piece scaled by its own factor as
+    _speed.py applies them: on CPUs the bandwidth pieces with the lower of the socket's
+    bandwidth times k_bw (a measured socket: as is) and what the threads stream times k_thread
+    (_speed._devices); a CUDA stream cap is no bandwidth factor's; a GPU row's prefill adds its
+    reads to its compute, a CPU row's takes the larger (a GPU row with layers on the CPU would
+    mix both: no published row has one)."""
     kbw, kc0, ka, ko, kt, km, kx, ku = k
     out = []
     for r in rows:

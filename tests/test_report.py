@@ -17,6 +17,7 @@ from click.testing import CliRunner
 import probe
 from bench import Measurement, Prediction, RunConfig, SpeedPrediction, Store
 from bench import store as _store
+from bench.records import SPEED_PREDICTOR_VERSION
 from report import _compare
 from report.cli import cli
 from tests._browser import browse
@@ -153,9 +154,10 @@ def test_other_predictor_versions_are_not_compared(
 ) -> None:
     db = make_db(tmp_path / "r.db", machine, monkeypatch)
     conn = sqlite3.connect(db)
+    current = f'"predictor_version": "{SPEED_PREDICTOR_VERSION}"'
     conn.execute(
-        "UPDATE points SET prediction_json = replace(prediction_json, "
-        '\'"predictor_version": "3"\', \'"predictor_version": "0"\') WHERE id = 1'
+        "UPDATE points SET prediction_json = replace(prediction_json, ?, ?) WHERE id = 1",
+        (current, '"predictor_version": "0"'),
     )
     conn.commit()
     res = CliRunner().invoke(cli, ["--db", str(db), "--format", "md"])

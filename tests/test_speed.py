@@ -566,6 +566,29 @@ def test_a_group_with_few_machines_takes_the_pooled_interval() -> None:
     )
 
 
+@pytest.mark.parametrize(
+    ("field", "value", "error"),
+    [
+        ("host_board", "../../etc/passwd", "host_board"),
+        ("host_board", 5, "host_board"),
+        ("superseded_by", "", "superseded_by"),
+        ("superseded_by", "x" * 201, "superseded_by"),
+        ("superseded_by", 17505, "superseded_by"),
+    ],
+)
+def test_a_published_rows_marks_are_checked(
+    tmp_path: Path, field: str, value: object, error: str
+) -> None:
+    # An empty superseded_by would count the row as today's again; a number as board name
+    # would become a machine key: both refused, as every field of an outside file.
+    src = Path(__file__).parent / "fixtures" / "published"
+    data = json.loads((src / "geerlingguy-ai-benchmarks-issue29-arc-a310.json").read_text())
+    data["results"][0][field] = value
+    (tmp_path / "x.json").write_text(json.dumps(data))
+    with pytest.raises(ValueError, match=error):
+        published_rows(tmp_path)
+
+
 def test_a_published_host_board_must_be_a_short_name(tmp_path: Path) -> None:
     # The board names a machine key in make bench: a hostile file must not smuggle a path in.
     src = Path(__file__).parent / "fixtures" / "published"
@@ -678,6 +701,11 @@ def test_a_gpu_ubatch_waits_for_its_weight_tiles_and_its_math() -> None:
     assert g.pp_terms_s["compute"] > 0 and g.pp_terms_s["weights"] > 0
     sides = g.inputs["sides_s"]
     assert g.pp_terms_s["weights"] == pytest.approx(sides["pp_read"])
+    assert g.pp_terms_s["compute"] == pytest.approx(sides["pp_compute"])
+    # the ubatch's time is both, plus the fixed costs: the total the tokens/s come from
+    total = sides["pp_compute"] + sides["pp_attention"] + sides["pp_read"]
+    fixed = g.pp_terms_s["overhead"] + g.pp_terms_s["moe"] + g.pp_terms_s["host_hop"]
+    assert 512 / g.pp_tokens_per_s == pytest.approx(total + fixed)
     c = predict_speed(LLAMA, host("desktop-7950x-cpu"), cfg, backend="cpu")
     assert c.pp_terms_s["weights"] == 0 or c.pp_terms_s["compute"] == 0
 

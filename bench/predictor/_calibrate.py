@@ -24,6 +24,7 @@ from bench.predictor._speed import (
     SPEC_TO_ACHIEVABLE,
     host_bandwidth,
     predict_speed,
+    shares_apu_memory,
 )
 from bench.records import Calibration, RunConfig
 from bench.store import Store, fingerprint
@@ -101,7 +102,9 @@ def fit(points: list[Point], host: HostProfile, backend: str) -> CalibrationFit:
     # _speed._devices; a thread-bound CPU reads less, so the bound is the socket's)
     prior = PRIORS.get(backend, NO_PRIOR)
     max_bw *= 1.0 if measured_bw else prior.k_bw
-    max_c *= prior.k_compute
+    # an APU GPU's compute carries the shared APU factor too (_speed.shares_apu_memory)
+    apu = any(shares_apu_memory(backend, g) for g in host.gpus)
+    max_c *= prior.k_compute * (prior.k_uma if apu else 1.0)
 
     def loss(pts: list[Point], make: Callable[[float], Calibration]) -> Callable[[float], float]:
         return lambda k: sum(

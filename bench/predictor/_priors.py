@@ -34,7 +34,7 @@ class Prior:
 
 NO_PRIOR = Prior()
 # Fitted by `python scripts/bench_lomo.py --fit` on tests/fixtures/published/ (869 llama-bench
-# rows of 44 first-hand machines and the second-hand scoreboard copies), each factor on the
+# rows of 38 first-hand machines and the second-hand scoreboard copies), each factor on the
 # rows it governs, every machine weighing the same, shrunk toward the table by one
 # pseudo-machine, the bandwidth factor with a Huber loss (bench_lomo.py HUBER_BW), the MoE-layer
 # and APU factors shared by every group; CUDA and Vulkan rows of builds before 2025, ROCm rows

@@ -88,11 +88,17 @@ def published_rows(folder: Path, files: Iterable[str] | None = None) -> list[Pub
                 specs[r["shape"], r["quant"]] = spec_from_shape(r["shape"], r["quant"])
             host, spec = hosts[r["machine"]], specs[r["shape"], r["quant"]]
             board = r.get("host_board")
-            if board is not None and not re.fullmatch(r"[a-z0-9][a-z0-9-]{0,39}", str(board)):
+            if board is not None and not (
+                isinstance(board, str) and re.fullmatch(r"[a-z0-9][a-z0-9-]{0,39}", board)
+            ):
                 raise ValueError(f"{f.name}: host_board {board!r} is not a short lowercase name")
+            if board is not None and r.get("backend") == "cpu":
+                raise ValueError(f"{f.name}: host_board on a CPU row (it names a GPU's host)")
             gone = r.get("superseded_by")
-            if gone is not None and not isinstance(gone, str):
-                raise ValueError(f"{f.name}: superseded_by must name the change that did it")
+            if gone is not None and not (
+                isinstance(gone, str) and 0 < len(gone) <= 200 and gone.isprintable()
+            ):
+                raise ValueError(f"{f.name}: superseded_by must name the change (1-200 characters)")
             row = PublishedRow(
                 f.stem, r["machine"], r.get("backend"), host, spec, cfg, kind,
                 float(r["tokens_per_s"]), test, month, board, gone,

@@ -4,8 +4,10 @@ tg: every generated token reads the weights it uses (MoE: the used experts and t
 tensors) and the KV cache up to its position, from the device holding them; split models add
 a host/GPU hop per boundary; each layer adds a fixed launch/sync overhead.
 pp: each ubatch does 2 x active params FLOPs per token plus attention work that grows with
-depth, at the device's peak times an efficiency; a small ubatch is bound by reading the weights
-instead; with partial offload, host weights cross PCIe to the GPU once per ubatch.
+depth, at the device's peak times an efficiency; on a GPU the ubatch's weight reads add to
+that (tile loads, then matmuls), on a CPU the larger of the two counts, so a small ubatch is
+bound by reading the weights; with partial offload, host weights cross PCIe to the GPU once
+per ubatch. An APU's GPU reaches the shared APU share of its compute (Prior.k_uma).
 
 Efficiency factors start from the values in EFFICIENCY (sources there) and are refit per host
 and backend by ``bench calibrate``.
@@ -146,7 +148,8 @@ class _Dev:
     def matmul_flops(self, family: str) -> float:
         """The peak a matmul of weights of ``family`` runs against: on CUDA, quantized weights
         go through MMQ (int8 mma.sync, every quant type from Turing on), F16/BF16 through
-        cuBLAS at the FP16 tensor peak."""
+        cuBLAS at the FP16 tensor peak; an Arm CPU without SDOT multiplies quantized weights at
+        NO_DOTPROD_RATIO of its peak."""
         if self.backend == "cuda" and family != "f16" and self.mmq_flops:
             return self.mmq_flops
         if not self.int8_dot and family != "f16":
@@ -189,16 +192,27 @@ def host_bandwidth(host: HostProfile) -> tuple[float, str]:
 
 def shares_apu_memory(backend: str, gpu: GpuInfo | None) -> bool:
     """A GPU built into an APU with the CPU's memory (Strix Halo, Strix Point, DGX Spark's
-    GB10), under a backend other than Metal: the priors' shared k_uma scales its compute.
-    Apple silicon is the exception: Metal's own priors are fitted on Apple chips alone."""
-    return gpu is not None and backend != "metal" and bool(gpu.unified_memory)
+    GB10, Jetson), under CUDA, ROCm or Vulkan: the priors' shared k_uma scales its compute
+    (matmuls and attention). Apple silicon is the exception, under any backend: Metal's own
+    priors are fitted on Apple chips alone."""
+    return (
+        gpu is not None
+        and backend in ("cuda", "rocm", "vulkan")
+        and bool(gpu.unified_memory)
+        and (gpu.vendor or "").lower() != "apple"
+    )
 
 
 def _lacks_dotprod(host: HostProfile) -> bool:
-    """An Arm CPU known to lack the int8 dot product (its flags say DOTPROD: false)."""
+    """An Arm CPU known to lack the int8 dot product: its flags were read (NEON seen) and say
+    DOTPROD false. A probe that saw no flags (Windows on Arm) or an Apple chip (every one has
+    it, whatever an old macOS sysctl says) is not slowed."""
     cpu = host.cpu
-    arm = cpu is not None and (cpu.arch or "").lower() in ("aarch64", "arm64", "armv8")
-    return arm and cpu is not None and cpu.isa_flags.get("DOTPROD") is False
+    if cpu is None or (cpu.arch or "").lower() not in ("aarch64", "arm64", "armv8"):
+        return False
+    flags = cpu.isa_flags
+    apple = (cpu.vendor or "").lower() == "apple"
+    return bool(flags.get("NEON")) and flags.get("DOTPROD") is False and not apple
 
 
 def _devices(
