@@ -124,9 +124,6 @@ class _Dev:
     pcie: float  # bytes/s to the host (inf for unified memory)
     prior: str = ""  # the PRIORS group (prior_group); "" = the backend's own
     mmq_flops: float = 0.0  # quantized-matmul ceiling on CUDA (GpuInfo.spec_mmq_flops); 0: flops
-    # bw already is what the device reaches (a measured read, or a CPU's socket and thread caps
-    # with the CPU prior applied in _devices): the prior's bandwidth factor is not applied again
-    reached_bw: bool = False
     raw_bw: float = 0.0  # bw before any prior (the CPU's caps at factor 1); 0: bw itself
     int8_dot: bool = True  # a CPU with int8 dot products (Arm without them: NO_DOTPROD_RATIO)
     apu: bool = False  # a GPU sharing an APU's memory and power (shares_apu_memory)
@@ -233,7 +230,6 @@ def _devices(
         min(socket_bw, thread_bw),
         cpu_flops,
         math.inf,
-        reached_bw=True,
         raw_bw=min(bw, threads * PER_THREAD_BW),
         int8_dot=not _lacks_dotprod(host),
     )
@@ -296,9 +292,9 @@ def _eff(d: _Dev, family: str, cal: Calibration | None) -> tuple[float, float, f
     table = EFFICIENCY[d.backend]
     e = table[family]
     prior = _prior(d)
-    # The prior's bandwidth factor corrects spec figures (fitted on catalog machines); a device
-    # whose bw already is what it reaches (_Dev.reached_bw) does not take it again.
-    k_bw = (cal.k_bw if cal else 1.0) * (1.0 if d.reached_bw else prior.k_bw)
+    # The prior's bandwidth factor corrects spec figures (fitted on catalog machines); a CPU's bw
+    # already carries it (_devices: the socket's, unless measured, and the threads' caps).
+    k_bw = (cal.k_bw if cal else 1.0) * (1.0 if d.backend == "cpu" else prior.k_bw)
     k_c = (cal.k_compute if cal else 1.0) * prior.k_compute * (prior.k_uma if d.apu else 1.0)
     return e["bw"] * k_bw, e["compute"] * k_c, table["_"]["layer_s"] * prior.k_overhead
 
