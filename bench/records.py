@@ -33,9 +33,11 @@ PREDICTION_SCHEMA_VERSION = 1
 # and expert-matmul rate (Prior.k_moe, k_moe_matmul); a small ubatch reads only the experts its
 # tokens route to, and the KV cache it attends to; priors refitted; 4 — GPU prefill adds a
 # ubatch's weight reads to its matmuls (a factor fitted under 3 counted them overlapped); an
-# APU GPU's compute factor (Prior.k_uma); Arm without SDOT; priors refitted.
+# APU GPU's compute factor (Prior.k_uma); Arm without SDOT; priors refitted; 5 — a tied
+# output head (ModelSpec.ties_output) is read every generated token, and prefill multiplies
+# only the last token by the output head (llama-bench asks its logits alone); priors refitted.
 SPEED_PREDICTOR = "rigbench-speed"
-SPEED_PREDICTOR_VERSION = "4"
+SPEED_PREDICTOR_VERSION = "5"
 
 STATUSES = ("ok", "failed", "skipped")
 FAILURE_CLASSES = ("oom", "timeout", "crash", "unsupported")

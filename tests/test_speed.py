@@ -513,17 +513,20 @@ def test_a_small_moe_ubatch_reads_only_the_experts_its_tokens_route_to() -> None
     expert = sum(t.n_bytes for t in moe.tensors if t.is_expert)
     dense = sum(t.n_bytes for t in moe.tensors if not t.is_expert)
     dense -= sum(t.n_bytes for t in moe.tensors if t.name.startswith("token_embd"))
+    # the output head is read once a prompt, by the ubatch holding the last token (its logits)
+    head = sum(t.n_bytes for t in moe.tensors if t.name == "output.weight")
+    dense -= head
     eff = EFFICIENCY["cuda"]["kquant"]["bw"] * PRIORS["cuda"].k_bw * 1008 * GB
     for ub in (1, 4):
         p = predict_speed(moe, h, RunConfig(n_prompt=64, n_gen=0, n_ubatch=ub, n_batch=ub))
         assert p.pp_dominant == "weights"
         touched = 1 - (1 - 8 / 128) ** ub
-        per_ubatch = p.pp_terms_s["weights"] / (64 / ub)
+        per_ubatch = (p.pp_terms_s["weights"] - head / eff) / (64 / ub)
         # (plus the few cells of this prompt already cached, which the ubatch attends to)
         assert per_ubatch == pytest.approx((dense + expert * touched) / eff, rel=0.01)
     one = predict_speed(moe, h, RunConfig(n_prompt=64, n_gen=0, n_ubatch=1, n_batch=1))
     four = predict_speed(moe, h, RunConfig(n_prompt=64, n_gen=0, n_ubatch=4, n_batch=4))
-    assert four.pp_tokens_per_s > 2 * one.pp_tokens_per_s  # shared experts amortise
+    assert four.pp_tokens_per_s > 1.8 * one.pp_tokens_per_s  # shared experts amortise
 
 
 def test_a_small_ubatch_deep_in_the_context_reads_the_kv_cache() -> None:

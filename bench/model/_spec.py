@@ -137,6 +137,18 @@ class ModelSpec:
         return t.layer is None or not self.is_nextn(t.layer)
 
     @property
+    def ties_output(self) -> bool:
+        """Whether the output head is the token embedding: a file without ``output.weight``.
+        llama.cpp then creates the output from ``token_embd.weight`` with TENSOR_DUPLICATED
+        (llama-model.cpp, every architecture's load_tensors), and the loader puts a second copy
+        in the output layer's buffer when that is not the input's (llama-model-loader.cpp
+        create_tensor: a GPU holding the output holds the table too). Every generated token
+        multiplies by the whole table (Llama 3.2 1B: 263M of 1.24B weights; Gemma 3 4B: 671M
+        of 3.9B)."""
+        names = {t.name for t in self.tensors}
+        return "token_embd.weight" in names and "output.weight" not in names
+
+    @property
     def loaded_weight_bytes(self) -> int:
         """The weights llama.cpp allocates: the file's tensors less the NextN blocks'."""
         return sum(t.n_bytes for t in self.tensors if self.is_loaded(t))

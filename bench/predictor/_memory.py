@@ -204,6 +204,9 @@ def predict_formula(
         else:
             dev = where[il]
         weights[dev] += t.n_bytes
+        if t.name == "token_embd.weight" and spec.ties_output and where[spec.n_layer] != 0:
+            # the output head's copy of a tied table, in the output layer's buffer
+            weights[where[spec.n_layer]] += t.n_bytes
     for il in range(spec.n_layer):
         layers[where[il]] += 1
         kv[0 if cfg.no_kv_offload else where[il]] += kv_bytes_per_layer(spec, cfg, il)

@@ -351,11 +351,17 @@ def predict_speed(
     params = [0.0] * len(devs)  # active dense parameters (matmul FLOPs / 2 per token)
     xparams = [0.0] * len(devs)  # active expert parameters (mul_mat_id FLOPs / 2 per token)
     layers = [0] * len(devs)
+    head_read = [0.0] * len(devs)  # the output head's bytes: prefill reads it once
     expert_frac = spec.n_expert_used / spec.n_expert if spec.n_expert else 1.0
+    tied = spec.ties_output
     for t in spec.tensors:
         il = t.layer
-        if t.name.startswith("token_embd") or not spec.is_loaded(t):
+        if not spec.is_loaded(t) or (
+            t.name.startswith("token_embd") and not (tied and t.name == "token_embd.weight")
+        ):
             continue  # a lookup: one row per token; a NextN block: not loaded, not run
+        # a tied table is the output head too (ModelSpec.ties_output): read whole per token on
+        # the output layer's device, below (il is None)
         dev = (
             where[spec.n_layer]
             if il is None
@@ -368,6 +374,13 @@ def predict_speed(
         # them, below: host experts of a big ubatch run on the GPU).
         slow = 1 / MOE_RATIO[devs[dev].backend] if t.is_expert else 1.0
         read_tg[dev] += t.n_bytes * frac * slow
+        if t.name in ("output.weight", "token_embd.weight"):
+            # The output head: llama-bench's prompt wants the last token's logits only
+            # (llama_batch_get_one sets no logits: llama-batch.cpp outputs the last), and the
+            # last layer keeps only output rows (ggml_get_rows by inp_out_ids), so prefill
+            # multiplies one row by it, once: a read, no matmul worth counting.
+            head_read[dev] += t.n_bytes
+            continue
         if t.is_expert:
             xread_tg[dev] += t.n_bytes * frac * slow
             xread_pp[dev] += t.n_bytes
@@ -447,6 +460,8 @@ def predict_speed(
         touched = 1 - (1 - expert_frac) ** u if spec.n_expert else 1.0
         for i, d in enumerate(devs):
             weights_read = read_pp[i] + xread_pp[i] * touched
+            if k == n_ub - 1:
+                weights_read += head_read[i]
             if weights_read == 0 and layers[i] == 0:
                 continue
             bw_e, c_e, layer_s = _eff(d, family, cals.get(d.backend))
