@@ -167,6 +167,21 @@ def test_weights_go_where_llama_cpp_puts_them() -> None:
     assert nkvo.devices[1].kv_bytes == 0 and nkvo.host.kv_bytes == full.devices[1].kv_bytes
 
 
+def test_a_gpu_holding_the_output_holds_a_tied_table_too() -> None:
+    # no output.weight: llama.cpp makes the head from token_embd (TENSOR_DUPLICATED), a copy in
+    # the output layer's buffer; the CPU keeps the input table for the lookup
+    spec = fake_spec(n_layer=4)
+    tied = dataclasses.replace(
+        spec, tensors=tuple(t for t in _tensors(spec) if t.name != "output.weight")
+    )
+    assert tied.ties_output and not dataclasses.replace(spec, tensors=_tensors(spec)).ties_output
+    gpu = [Device("gpu0", "cuda", 1 << 40)]
+    full = predict_formula(tied, MemConfig(n_ctx=256), gpu)
+    assert full.host.weights_bytes == 1000 and full.devices[1].weights_bytes == 1000 + 4 * 100
+    cpu_only = predict_formula(tied, MemConfig(n_ctx=256, n_gpu_layers=0), gpu)
+    assert cpu_only.host.weights_bytes == 1000 + 4 * 100  # one buffer: one copy
+
+
 def test_breakdown_table_of_a_gpu_run() -> None:
     text = (
         "llama_memory_breakdown_print: | memory breakdown [MiB] | total   free     self   model"

@@ -736,3 +736,26 @@ def test_an_apu_gpu_reaches_the_shared_apu_share_of_its_compute(
         assert half.pp_terms_s["compute"] == pytest.approx(ratio * base.pp_terms_s["compute"])
         assert half.tg_tokens_per_s == pytest.approx(base.tg_tokens_per_s)
         monkeypatch.undo()
+
+
+def test_a_tied_head_is_read_per_token_and_prefill_multiplies_one_row_by_it() -> None:
+    # llama-3.2-1b ties its output head to token_embd: a generated token reads the table whole,
+    # as it would a separate output.weight of the same type; a prompt's matmuls leave the head
+    # out either way (llama-bench asks the last token's logits only)
+    tied = spec_from_shape("llama-3.2-1b", "Q8_0")
+    assert tied.ties_output
+    embd = next(t for t in tied.tensors if t.name == "token_embd.weight")
+    untied = dataclasses.replace(
+        tied, tensors=(*tied.tensors, dataclasses.replace(embd, name="output.weight"))
+    )
+    h, cfg = host("rtx4090"), RunConfig(n_prompt=512, n_gen=128)
+    a, b = predict_speed(tied, h, cfg), predict_speed(untied, h, cfg)
+    assert a.tg_terms_s["weights"] == pytest.approx(b.tg_terms_s["weights"], rel=1e-9)
+    assert a.pp_terms_s["compute"] == pytest.approx(b.pp_terms_s["compute"], rel=1e-9)
+    # against the layers alone (no table at all), a token reads the table's bytes more
+    headless = dataclasses.replace(tied, tensors=tuple(t for t in tied.tensors if t is not embd))
+    body = sum(t.n_bytes for t in headless.tensors)
+    c = predict_speed(headless, h, cfg)
+    assert a.tg_terms_s["weights"] == pytest.approx(
+        c.tg_terms_s["weights"] * (body + embd.n_bytes) / body, rel=1e-6
+    )
