@@ -43,8 +43,8 @@ NO_PRIOR = Prior()
 # computer (PublishedRow.host_board: the host is not modelled) left out. Held-out error of this
 # procedure (make bench, leave-one-machine-out, 427 judged rows): tg median 13 %, pp 23 %;
 # Metal pp 11 %, CUDA tg 9 %, ROCm tg 10 %, CPU tg 13 %; the closing notes of issue 14 have
-# the table. The APU factor k_uma is shared like k_moe: held out, DGX Spark's is fitted on Strix Halo's rows
-# and the Radeon 890M's, Strix Halo's on the other two.
+# the table. The APU factor k_uma is shared like k_moe: held out, DGX Spark's is fitted on
+# Strix Halo's rows and the Radeon 890M's, Strix Halo's on the other two.
 PRIORS: dict[str, Prior] = {
     "cuda": Prior(1.096, 1.742, 0.864, 1.000, k_moe=1.348, k_moe_matmul=0.707, k_uma=0.820),
     "rocm": Prior(0.935, 0.917, 0.799, 1.000, k_moe=1.348, k_moe_matmul=1.000, k_uma=0.820),
