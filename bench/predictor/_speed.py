@@ -187,6 +187,9 @@ def host_bandwidth(host: HostProfile) -> tuple[float, str]:
     return 50 * GB, "unknown: 50 GB/s assumed (run probe detect --measure)"
 
 
+APU_BACKENDS = ("cuda", "rocm", "vulkan")  # where an APU GPU takes Prior.k_uma
+
+
 def shares_apu_memory(backend: str, gpu: GpuInfo | None) -> bool:
     """A GPU built into an APU with the CPU's memory (Strix Halo, Strix Point, DGX Spark's
     GB10, Jetson), under CUDA, ROCm or Vulkan: the priors' shared k_uma scales its compute
@@ -194,7 +197,7 @@ def shares_apu_memory(backend: str, gpu: GpuInfo | None) -> bool:
     priors are fitted on Apple chips alone."""
     return (
         gpu is not None
-        and backend in ("cuda", "rocm", "vulkan")
+        and backend in APU_BACKENDS
         and bool(gpu.unified_memory)
         and (gpu.vendor or "").lower() != "apple"
     )
@@ -353,15 +356,13 @@ def predict_speed(
     layers = [0] * len(devs)
     head_read = [0.0] * len(devs)  # the output head's bytes: prefill reads it once
     expert_frac = spec.n_expert_used / spec.n_expert if spec.n_expert else 1.0
-    tied = spec.ties_output
+    # the output head: a tied table is it (ModelSpec.ties_output), read whole per token on the
+    # output layer's device (il is None, below)
+    head = "token_embd.weight" if spec.ties_output else "output.weight"
     for t in spec.tensors:
         il = t.layer
-        if not spec.is_loaded(t) or (
-            t.name.startswith("token_embd") and not (tied and t.name == "token_embd.weight")
-        ):
+        if not spec.is_loaded(t) or (t.name.startswith("token_embd") and t.name != head):
             continue  # a lookup: one row per token; a NextN block: not loaded, not run
-        # a tied table is the output head too (ModelSpec.ties_output): read whole per token on
-        # the output layer's device, below (il is None)
         dev = (
             where[spec.n_layer]
             if il is None
@@ -374,7 +375,7 @@ def predict_speed(
         # them, below: host experts of a big ubatch run on the GPU).
         slow = 1 / MOE_RATIO[devs[dev].backend] if t.is_expert else 1.0
         read_tg[dev] += t.n_bytes * frac * slow
-        if t.name in ("output.weight", "token_embd.weight"):
+        if t.name == head:
             # The output head: llama-bench's prompt wants the last token's logits only
             # (llama_batch_get_one sets no logits: llama-batch.cpp outputs the last), and the
             # last layer keeps only output rows (ggml_get_rows by inp_out_ids), so prefill
