@@ -35,9 +35,12 @@ PREDICTION_SCHEMA_VERSION = 1
 # ubatch's weight reads to its matmuls (a factor fitted under 3 counted them overlapped); an
 # APU GPU's compute factor (Prior.k_uma); Arm without SDOT; priors refitted; 5 — a tied
 # output head (ModelSpec.ties_output) is read every generated token, and prefill multiplies
-# only the last token by the output head (llama-bench asks its logits alone); priors refitted.
+# only the last token by the output head (llama-bench asks its logits alone); priors refitted;
+# 6 — a sliding-window layer's attention runs over what each backend's kernels scan of the
+# window's ring (the window and the ubatch's tokens on CUDA/HIP and without flash attention:
+# _work.swa_span), not the window alone; priors refitted.
 SPEED_PREDICTOR = "rigbench-speed"
-SPEED_PREDICTOR_VERSION = "5"
+SPEED_PREDICTOR_VERSION = "6"
 
 STATUSES = ("ok", "failed", "skipped")
 FAILURE_CLASSES = ("oom", "timeout", "crash", "unsupported")

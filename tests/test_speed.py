@@ -27,6 +27,7 @@ from bench.predictor import (
 )
 from bench.predictor._priors import PRIOR_SPREAD
 from bench.predictor._speed import LAYER_NODES, MOE_EXTRA_NODES
+from bench.predictor._work import swa_span
 from probe import UserError
 
 GB = 1e9
@@ -301,6 +302,33 @@ def test_sliding_window_layers_cap_the_cost_of_depth() -> None:
 
     (pp_swa, tg_swa), (pp_full, tg_full) = slowdown(swa), slowdown(full)
     assert pp_full < pp_swa < 1.0 and tg_full < tg_swa
+
+
+def test_a_sliding_window_ring_costs_what_each_backends_kernels_scan() -> None:
+    """llama.cpp keeps a window layer's cache in a ring of pad256(window + n_ubatch) cells:
+    CUDA's flash attention (and any backend without it) runs over the window and the ubatch's
+    earlier tokens, Metal's, Vulkan's and the CPU's skip the masked blocks."""
+    spec = spec_from_shape("gpt-oss-20b", "MXFP4")  # window 128 on half its layers
+    assert spec.sliding_window == 128
+    fa, no_fa = RunConfig(n_ubatch=2048), RunConfig(n_ubatch=2048, flash_attn=False)
+    assert swa_span(spec, "cuda", fa, 2048) == 128 + 1024
+    assert swa_span(spec, "rocm", fa, 2048) == 128 + 1024
+    assert swa_span(spec, "metal", fa, 2048) == swa_span(spec, "vulkan", fa, 2048) == 128
+    assert swa_span(spec, "cpu", fa, 2048) == 128
+    assert swa_span(spec, "metal", no_fa, 2048) == 128 + 1024
+    # a generated token: half of the ring past the window (ring = pad256(128 + 2048) = 2304)
+    assert swa_span(spec, "cuda", fa) == (128 + 2304) / 2
+    assert swa_span(spec_from_shape("llama3-8b", "Q4_0"), "cuda", fa) is None
+    # a big ubatch costs CUDA's prefill more attention than a small one, not Vulkan's
+    h = host("rtx4090")
+    vk = host("rtx4090:vulkan")
+
+    def attention(hw, ub):  # type: ignore[no-untyped-def]
+        cfg = RunConfig(n_prompt=4096, n_ubatch=ub, n_batch=ub)
+        return predict_speed(spec, hw, cfg).pp_terms_s["attention"]
+
+    assert attention(h, 2048) > 1.2 * attention(h, 512)
+    assert attention(vk, 2048) == pytest.approx(attention(vk, 512), rel=0.01)
 
 
 def test_predictions_carry_an_80_percent_interval() -> None:

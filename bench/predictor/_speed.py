@@ -50,7 +50,7 @@ from bench.predictor._priors import (
     Prior,
     prior_group,
 )
-from bench.predictor._work import attn_work, host_hops, kv_read, score_bytes
+from bench.predictor._work import attn_work, host_hops, kv_read, score_bytes, swa_span
 from bench.records import (
     SPEED_PREDICTOR,
     SPEED_PREDICTOR_VERSION,
@@ -413,8 +413,9 @@ def predict_speed(
         bw_e, _, layer_s = _eff(d, family, cals.get(d.backend))
         moe_s[i] = moe_layers[i] * layer_s * moe_share * _prior(d).k_moe
         t_moe += moe_s[i]
-        kv = kv_read(spec, where, i, tg_depth, cfg)
-        attn_flops = 4 * attn_work(spec, where, i, tg_depth)
+        span = swa_span(spec, d.backend, cfg)
+        kv = kv_read(spec, where, i, tg_depth, cfg, span)
+        attn_flops = 4 * attn_work(spec, where, i, tg_depth, span)
         rate, cap = d.bw * bw_e, d.stream_cap
         stream = min(rate, cap)
         t_w += read_tg[i] / stream
@@ -424,7 +425,7 @@ def predict_speed(
             d.flops * _attn_eff(d, family, cals.get(d.backend)) * TG_ATTN_RATIO[d.backend]
         )
         t_kv += max(kv / stream, kv_compute)
-        scores = 0.0 if cfg.flash_attn else score_bytes(spec, where, i, tg_depth) / rate
+        scores = 0.0 if cfg.flash_attn else score_bytes(spec, where, i, tg_depth, span) / rate
         t_kv += scores
         t_over += layers[i] * layer_s
         ceil_tg += (read_tg[i] + kv) / d.ceiling_bw
@@ -467,7 +468,8 @@ def predict_speed(
                 continue
             bw_e, c_e, layer_s = _eff(d, family, cals.get(d.backend))
             matmul = 2 * (params[i] + xparams[i]) * u
-            attn = 4 * attn_work(spec, where, i, depth) * u
+            span = swa_span(spec, d.backend, cfg, u)
+            attn = 4 * attn_work(spec, where, i, depth, span) * u
             runs_on = d
             if i == 0 and gpus and u >= 32 and weights_read > 0 and not cfg.no_op_offload:
                 # llama.cpp offloads host-weight matmuls of big batches to the GPU: the weights
@@ -486,7 +488,7 @@ def predict_speed(
             scores = (
                 0.0
                 if cfg.flash_attn
-                else u * score_bytes(spec, where, i, depth) / (runs_on.bw * bw_e)
+                else u * score_bytes(spec, where, i, depth, span) / (runs_on.bw * bw_e)
             )
             sides["pp_compute"] += mm
             sides["pp_moe_compute"] += xmm
@@ -495,7 +497,7 @@ def predict_speed(
             at += scores
             # memory side: the weights, and the KV cache the ubatch attends to (a small ubatch
             # deep in the context is bound by reading the cache, as one generated token is)
-            kv = kv_read(spec, where, i, depth, cfg)
+            kv = kv_read(spec, where, i, depth, cfg, span)
             read = (weights_read + kv) / (d.bw * bw_e)
             if runs_on is not d:
                 # offloaded: the GPU computes on weights the PCIe copy brings (t_xfer, which

@@ -11,17 +11,55 @@ from bench.predictor._memory import KV_TYPE_BYTES
 from bench.records import RunConfig
 
 
-def _cells(spec: ModelSpec, il: int, depth: float) -> float:
-    """The cache cells a query at ``depth`` attends to in layer ``il``: all of them, or at most
-    the window on a sliding-window layer."""
+# llama.cpp keeps a sliding-window layer's cache in a ring of n_swa + n_ubatch cells padded to
+# 256 (llama-kv-cache-iswa.cpp, size_swa): after each ubatch the cells that left the window are
+# freed, the next ubatch's tokens take cells after them, and attention runs over the cells from
+# the ring's start to the last one a query may see, the out-of-window ones masked. Metal's and
+# Vulkan's flash-attention kernels skip blocks whose mask is all -inf (ggml-metal fa_aux "blk",
+# vulkan-shaders flash_attn*.comp mask_opt) and ggml-cpu's skips masked cells one by one: the
+# window's work. CUDA's and HIP's trim only the masked tail (fattn-common.cuh
+# flash_attn_mask_to_KV_max) and, without flash attention, every backend multiplies all of it:
+# a query of a ubatch of u tokens runs over the window and the ubatch's tokens before it (u/2 on
+# average); a generated token over the cells up to where the ring's head happens to be, half of
+# the ring past the window on average.
+SWA_PAD = 256
+SKIPS_MASKED_BLOCKS = ("metal", "vulkan", "cpu")
+
+
+def swa_span(spec: ModelSpec, backend: str, cfg: RunConfig, u: int = 1) -> float | None:
+    """The cells a sliding-window layer's attention runs over for one query of a ubatch of
+    ``u`` tokens (1: a generated token) on ``backend``, deep in the context (None: the model has
+    no sliding window)."""
+    window = spec.sliding_window
+    if not window:
+        return None
+    if cfg.flash_attn and backend in SKIPS_MASKED_BLOCKS:
+        return float(window)
+    if u > 1:
+        return window + u / 2
+    ring = -(-(window + max(cfg.n_ubatch, 1)) // SWA_PAD) * SWA_PAD
+    return (window + ring) / 2
+
+
+def _cells(spec: ModelSpec, il: int, depth: float, span: float | None) -> float:
+    """The cache cells a query at ``depth`` attends to in layer ``il``: all of them, or on a
+    sliding-window layer at most ``span`` (swa_span; None: the window)."""
     if spec.swa_layers[il] and spec.sliding_window:
-        return min(depth, spec.sliding_window)
+        return min(depth, span or spec.sliding_window)
     return depth
 
 
-def kv_read(spec: ModelSpec, where: list[int], dev: int, depth: float, cfg: RunConfig) -> float:
+def kv_read(
+    spec: ModelSpec,
+    where: list[int],
+    dev: int,
+    depth: float,
+    cfg: RunConfig,
+    span: float | None = None,
+) -> float:
     """Bytes of KV cache (or recurrent state) one query at ``depth`` reads from device ``dev``:
-    every cached cell's K and V rows (MLA: the compressed latent and the rope part)."""
+    every cached cell's K and V rows (MLA: the compressed latent and the rope part); a
+    sliding-window layer's up to ``span`` cells (swa_span)."""
     total = 0.0
     for il in range(spec.n_layer - spec.n_layer_nextn):
         if where[il] != dev:
@@ -29,7 +67,7 @@ def kv_read(spec: ModelSpec, where: list[int], dev: int, depth: float, cfg: RunC
         if spec.is_recurrent(il):
             total += 2 * spec.recurrent_state_bytes  # the state is read and written back
             continue
-        cells = _cells(spec, il, depth)
+        cells = _cells(spec, il, depth, span)
         if spec.kv_lora_rank:
             width = (spec.kv_lora_rank + 64) * KV_TYPE_BYTES[cfg.type_k]
         else:
@@ -47,18 +85,22 @@ def kv_read(spec: ModelSpec, where: list[int], dev: int, depth: float, cfg: RunC
 SCORE_PASSES = 4
 
 
-def score_bytes(spec: ModelSpec, where: list[int], dev: int, depth: float) -> float:
+def score_bytes(
+    spec: ModelSpec, where: list[int], dev: int, depth: float, span: float | None = None
+) -> float:
     """Memory traffic of one query's attention scores without flash attention."""
     total = 0.0
     for il in range(spec.n_layer - spec.n_layer_nextn):
         if where[il] != dev or spec.is_recurrent(il):
             continue
-        cells = _cells(spec, il, depth)
+        cells = _cells(spec, il, depth, span)
         total += spec.n_head[il] * cells * 4 * SCORE_PASSES
     return total
 
 
-def attn_work(spec: ModelSpec, where: list[int], dev: int, depth: float) -> float:
+def attn_work(
+    spec: ModelSpec, where: list[int], dev: int, depth: float, span: float | None = None
+) -> float:
     """Sum over the device's layers of n_head x head_dim x the cells a query attends to (QK^T
     and softmax x V: 4 FLOPs each). A sliding-window layer attends to at most its window; a
     recurrent layer updates its fixed state instead."""
@@ -71,7 +113,7 @@ def attn_work(spec: ModelSpec, where: list[int], dev: int, depth: float) -> floa
             # token, whatever the depth: ~4 FLOPs an element, as attention's 4 per cell.
             total += spec.recurrent_state_bytes / 4
             continue
-        cells = _cells(spec, il, depth)
+        cells = _cells(spec, il, depth, span)
         total += spec.n_head[il] * spec.head_dim_k * cells
     return total
 
