@@ -10,7 +10,6 @@ from bench.model import ModelSpec
 from bench.predictor._memory import KV_TYPE_BYTES
 from bench.records import RunConfig
 
-
 # llama.cpp keeps a sliding-window layer's cache in a ring of n_swa + n_ubatch cells padded to
 # 256 (llama-kv-cache-iswa.cpp, size_swa): after each ubatch the cells that left the window are
 # freed, the next ubatch's tokens take cells after them, and attention runs over the cells from
