@@ -34,6 +34,27 @@ ARC_A310 = Gpu("Intel Arc A310 4GB", "intel", 4, 124, 24.6)
 RADEON_890M = Gpu("AMD Radeon 890M", "amd", 32, 120, 23.76, unified=True, usable_gib=24)
 
 
+# More RDNA2 (packed FP16: CUs x 64 lanes x 2 FMA x 2 = 256 FLOP/clk per CU) and RDNA3 (WMMA,
+# 512 FLOP/clk per CU) cards; CU counts, boost clocks and bandwidth from AMD's product pages.
+RX_6800 = Gpu("AMD Radeon RX 6800", "amd", 16, 512, 32.33)
+RX_6900XT = Gpu("AMD Radeon RX 6900 XT", "amd", 16, 512, 46.08)
+RX_6950XT = Gpu("AMD Radeon RX 6950 XT", "amd", 16, 576, 47.31)
+RX_7600 = Gpu("AMD Radeon RX 7600", "amd", 8, 288, 43.5)
+RX_7600XT = Gpu("AMD Radeon RX 7600 XT", "amd", 16, 288, 45.14)
+RX_7700XT = Gpu("AMD Radeon RX 7700 XT", "amd", 12, 432, 70.34)
+RX_7800XT = Gpu("AMD Radeon RX 7800 XT", "amd", 16, 624, 74.65)
+RX_7900GRE = Gpu("AMD Radeon RX 7900 GRE", "amd", 16, 576, 91.96)
+W7800 = Gpu("AMD Radeon PRO W7800", "amd", 32, 576, 90.5)
+# CDNA matrix cores: AMD's peak FP16 matrix figure, 1024 FLOP/clk per CU on CDNA1 and CDNA2.
+MI100 = Gpu("AMD Instinct MI100", "amd", 32, 1228.8, 184.6)
+MI210 = Gpu("AMD Instinct MI210", "amd", 64, 1638.4, 181.0)
+ARC_A750 = Gpu("Intel Arc A750", "intel", 8, 512, 117.6)
+# Intel gives the B570 203 INT8 TOPS at a 2.5 GHz graphics clock, as it gives the B580 233 TOPS
+# at 2.67 GHz: both imply a higher XMX clock (2.75 and 2.85 GHz); half the TOPS is stored, as
+# for the B580.
+ARC_B570 = Gpu("Intel Arc B570", "intel", 10, 380, 101.5)
+
+
 # AMD and Intel GPUs seen in published tables that name only the GPU; each becomes a machine
 # in the generic desktop host (_catalog_parts.gpu_box).
 AMD_INTEL_BOXES: tuple[tuple[Any, ...], ...] = (
@@ -58,4 +79,35 @@ AMD_INTEL_BOXES: tuple[tuple[Any, ...], ...] = (
      "Radeon 890M (Ryzen AI 9 HX 370 spec page): 16 CU RDNA3.5 at 2.9 GHz = 23.76 TFLOPS FP16 "
      "WMMA; LPDDR5X-7500 x 128-bit = 120 GB/s assumed (the published run names neither the "
      "laptop nor its memory; DDR5-5600 systems have 89.6 GB/s)"),
+    ("rx6800", RX_6800, AMD,
+     "RDNA2: 60 CU x 256 x 2.105 GHz = 32.33 TFLOPS FP16; 16 Gbps x 256-bit = 512 GB/s"),
+    ("rx6900xt", RX_6900XT, AMD,
+     "RDNA2: 80 CU x 256 x 2.25 GHz = 46.08 TFLOPS FP16; 16 Gbps x 256-bit = 512 GB/s"),
+    ("rx6950xt", RX_6950XT, AMD,
+     "RDNA2: 80 CU x 256 x 2.31 GHz = 47.31 TFLOPS FP16; 18 Gbps x 256-bit = 576 GB/s"),
+    ("rx7600", RX_7600, AMD,
+     "RDNA3: 32 CU x 512 x 2.655 GHz = 43.5; 8 GB, 18 Gbps x 128-bit = 288 GB/s"),
+    ("rx7600xt-16gb", RX_7600XT, AMD,
+     "RDNA3: 32 CU x 512 x 2.755 GHz = 45.14; 16 GB, 18 Gbps x 128-bit = 288 GB/s"),
+    ("rx7700xt", RX_7700XT, AMD,
+     "RDNA3: 54 CU x 512 x 2.544 GHz = 70.34; 12 GB, 18 Gbps x 192-bit = 432 GB/s"),
+    ("rx7800xt", RX_7800XT, AMD,
+     "RDNA3: 60 CU x 512 x 2.43 GHz = 74.65; 16 GB, 19.5 Gbps x 256-bit = 624 GB/s"),
+    ("rx7900gre", RX_7900GRE, AMD,
+     "RDNA3: 80 CU x 512 x 2.245 GHz = 91.96; 16 GB, 18 Gbps x 256-bit = 576 GB/s"),
+    ("radeon-pro-w7800", W7800, AMD,
+     "Radeon PRO W7800 (32 GB): 70 CU, 18 Gbps x 256-bit = 576 GB/s; 90.5 TFLOPS peak FP16, "
+     "AMD's figure as huggingface.co/hardware/pro-w7800 carries it (= 70 CU x 512 x 2.525 "
+     "GHz). The 48 GB board (384-bit, 864 GB/s, same GPU) is not modelled"),
+    ("mi100", MI100, AMD,
+     "Instinct MI100: 120 CU, 1502 MHz, 184.6 TFLOPS FP16 matrix (120 x 1024 x 1.502); 32 GB "
+     "HBM2, 2.4 Gbps x 4096-bit = 1228.8 GB/s"),
+    ("mi210", MI210, AMD,
+     "Instinct MI210: 104 CU, 1700 MHz, 181 TFLOPS FP16 matrix (104 x 1024 x 1.7); 64 GB "
+     "HBM2e, 3.2 Gbps x 4096-bit = 1638.4 GB/s"),
+    ("arc-a750", ARC_A750, INTEL,
+     "Arc A750: 28 Xe x 2048 x 2.05 GHz = 117.6; 8 GB, 16 Gbps x 256-bit = 512 GB/s"),
+    ("arc-b570", ARC_B570, INTEL,
+     "Arc B570: 18 Xe2, 203 INT8 TOPS / 2 = 101.5 (18 x 2048 x 2.75 GHz); 10 GB, 19 Gbps x "
+     "160-bit = 380 GB/s"),
 )  # fmt: skip

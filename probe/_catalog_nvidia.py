@@ -55,6 +55,50 @@ JETSON_AGX_ORIN = Gpu(
 )
 
 
+# More GeForce cards (half-rate FP16/FP32-accumulate tensor math, as above): SMs = CUDA cores /
+# 128; boost clocks and memory from NVIDIA's spec pages (40 SUPER bandwidth from their launch
+# release). NVML names the 3080 10GB and 12GB alike ("NVIDIA GeForce RTX 3080"); _gpu_key drops
+# the size, so a probed 3080 keeps the 10GB card's figures (listed first in the catalog). The
+# RTX 4060 Ti 8GB shares its key with the 16GB card and every figure but memory size.
+RTX_3050 = Gpu("NVIDIA GeForce RTX 3050 8GB", "nvidia", 8, 224, 18.2)
+RTX_3060TI = Gpu("NVIDIA GeForce RTX 3060 Ti", "nvidia", 8, 448, 32.4)
+RTX_3080_12GB = Gpu("NVIDIA GeForce RTX 3080 12GB", "nvidia", 12, 912, 61.3)
+RTX_4060 = Gpu("NVIDIA GeForce RTX 4060", "nvidia", 8, 272, 30.2)
+RTX_4060TI_8GB = Gpu("NVIDIA GeForce RTX 4060 Ti 8GB", "nvidia", 8, 288, 44.1)
+RTX_4070_SUPER = Gpu("NVIDIA GeForce RTX 4070 SUPER", "nvidia", 12, 504, 71.0)
+RTX_4070TI_SUPER = Gpu("NVIDIA GeForce RTX 4070 Ti SUPER", "nvidia", 16, 672, 88.2)
+RTX_4080_SUPER = Gpu("NVIDIA GeForce RTX 4080 SUPER", "nvidia", 16, 736, 104.4)
+RTX_5060 = Gpu("NVIDIA GeForce RTX 5060", "nvidia", 8, 448, 38.4)
+RTX_5070 = Gpu("NVIDIA GeForce RTX 5070", "nvidia", 12, 672, 61.7)
+# Workstation and data-centre parts run FP16 with FP32 accumulate at full rate: fp16_tflops is
+# the datasheet's dense FP16 tensor figure (sparse figures halved; the RTX 6000 Ada's FP8 sparse
+# one quartered), which is SMs x 1024 x boost clock on Turing/Ampere GA10x/Ada (x 2048 on the
+# A100's GA100, x 4096 on Hopper); mmq_tflops = SMs x 512 x boost clock, as for the H100/A100/
+# L40S above (the clock from the datasheet's FP32 figure = CUDA cores x 2 x clock).
+RTX_A4000 = Gpu("NVIDIA RTX A4000", "nvidia", 16, 448, 76.7, mmq_tflops=38.3)
+RTX_A5000 = Gpu("NVIDIA RTX A5000", "nvidia", 24, 768, 111.1, mmq_tflops=55.5)
+RTX_A6000 = Gpu("NVIDIA RTX A6000", "nvidia", 48, 768, 154.8, mmq_tflops=77.4)
+RTX_6000_ADA = Gpu("NVIDIA RTX 6000 Ada Generation", "nvidia", 48, 960, 364.2, mmq_tflops=182.1)
+L4 = Gpu("NVIDIA L4", "nvidia", 24, 300, 121, mmq_tflops=60.6)
+A10 = Gpu("NVIDIA A10", "nvidia", 24, 600, 125, mmq_tflops=62.5)
+A40 = Gpu("NVIDIA A40", "nvidia", 48, 696, 149.7, mmq_tflops=74.8)
+T4 = Gpu("NVIDIA Tesla T4", "nvidia", 16, 320, 65, mmq_tflops=32.6)
+H200 = Gpu("NVIDIA H200 141GB HBM3e (SXM5)", "nvidia", 141, 4800, 989.4, mmq_tflops=133.8)
+# The PCIe boards under the names their drivers report ("NVIDIA H100 PCIe", "NVIDIA
+# A100-PCIE-40GB"): their _gpu_key keeps "pcie" (another board than the SXM parts: fewer SMs or
+# lower clocks), so a probed PCIe card gets these figures. The A100 80GB PCIe shares the 40GB
+# board's key and compute (108 SM at 1.41 GHz); only its bandwidth differs, which a probe
+# measures rather than takes from here.
+H100_PCIE = Gpu("NVIDIA H100 PCIe", "nvidia", 80, 2000, 756.5, mmq_tflops=102.4)
+A100_PCIE_40GB = Gpu("NVIDIA A100-PCIE-40GB", "nvidia", 40, 1555, 312, mmq_tflops=78.0)
+# Pascal GP100 has no tensor cores but runs FP16 at twice its FP32 rate (3584 cores x 2 FLOP x
+# 2 x 1.303 GHz = 18.7 TFLOPS, the datasheet's figure). Compute capability 6.0 has no dp4a, so
+# llama.cpp's MMQ is off (it needs 6.1) and quantized batches are dequantized to FP16 for a
+# cuBLAS GEMM with FP16 compute (fast_fp16_hardware_available holds for 6.0): the FP16 vector
+# rate is what llama.cpp runs at, and what is stored, as the P40 stores its own.
+TESLA_P100 = Gpu("NVIDIA Tesla P100 PCIe 16GB", "nvidia", 16, 732, 18.7)
+
+
 # NVIDIA GPUs seen in published tables (llama.cpp PRs, scoreboards) that name only the GPU;
 # each becomes a machine in the generic desktop host (_catalog_parts.gpu_box).
 NVIDIA_BOXES: tuple[tuple[Any, ...], ...] = (
@@ -80,4 +124,71 @@ NVIDIA_BOXES: tuple[tuple[Any, ...], ...] = (
      "2048-core Ampere GPU with 64 tensor cores at 1.3 GHz, 170 sparse INT8 TOPS (GPU); "
      "unified memory, about 58 GiB left to the GPU. The generic desktop host stands in for the "
      "Orin's own 12-core Cortex-A78AE CPU (every layer offloaded)"),
+    ("rtx3050", RTX_3050, NV,
+     "RTX 3050 8GB (desktop): 20 SM x 512 x 1.777 GHz = 18.2; 14 Gbps x 128-bit = 224 GB/s"),
+    ("rtx3060ti", RTX_3060TI, NV,
+     "RTX 3060 Ti (GDDR6): 38 SM x 512 x 1.665 GHz = 32.4; 14 Gbps x 256-bit = 448 GB/s "
+     "(the later GDDR6X board: 19 Gbps = 608 GB/s)"),
+    ("rtx3080-12gb", RTX_3080_12GB, NV,
+     "RTX 3080 12GB: 70 SM x 512 x 1.71 GHz = 61.3; 19 Gbps x 384-bit = 912 GB/s"),
+    ("rtx4060", RTX_4060, NV,
+     "RTX 4060 8GB: 24 SM x 512 x 2.46 GHz = 30.2; 17 Gbps x 128-bit = 272 GB/s"),
+    ("rtx4060ti-8gb", RTX_4060TI_8GB, NV,
+     "RTX 4060 Ti 8GB: 34 SM x 512 x 2.535 GHz = 44.1; 18 Gbps x 128-bit = 288 GB/s"),
+    ("rtx4070-super", RTX_4070_SUPER, NV,
+     "RTX 4070 SUPER: 56 SM x 512 x 2.475 GHz = 71.0; 21 Gbps x 192-bit = 504 GB/s"),
+    ("rtx4070ti-super", RTX_4070TI_SUPER, NV,
+     "RTX 4070 Ti SUPER: 66 SM x 512 x 2.61 GHz = 88.2; 21 Gbps x 256-bit = 672 GB/s"),
+    ("rtx4080-super", RTX_4080_SUPER, NV,
+     "RTX 4080 SUPER: 80 SM x 512 x 2.55 GHz = 104.4; 23 Gbps x 256-bit = 736 GB/s"),
+    ("rtx5060", RTX_5060, NV,
+     "RTX 5060 8GB: 30 SM x 512 x 2.497 GHz = 38.4; 28 Gbps x 128-bit = 448 GB/s"),
+    ("rtx5070", RTX_5070, NV,
+     "RTX 5070: 48 SM x 512 x 2.512 GHz = 61.7; 28 Gbps x 192-bit = 672 GB/s"),
+    ("rtx-a4000", RTX_A4000,
+     "NVIDIA RTX A4000 datasheet: 16 GB GDDR6, 448 GB/s (14 Gbps x 256-bit), 19.2 TFLOPS FP32 "
+     "(6144 cores x 2 x 1.56 GHz), 153.4 tensor TFLOPS sparse: 48 SM x 1024 x 1.56 = 76.7 dense; "
+     "mmq 48 x 512 x 1.56 = 38.3"),
+    ("rtx-a5000", RTX_A5000,
+     "NVIDIA RTX A5000 datasheet: 24 GB GDDR6, 768 GB/s (16 Gbps x 384-bit), 27.8 TFLOPS FP32 "
+     "(8192 x 2 x 1.695 GHz), 222.2 tensor TFLOPS sparse: 64 SM x 1024 x 1.695 = 111.1 dense; "
+     "mmq 64 x 512 x 1.695 = 55.5"),
+    ("rtx-a6000", RTX_A6000,
+     "NVIDIA RTX A6000 datasheet / GA102 whitepaper: 48 GB GDDR6, 768 GB/s, 38.7 TFLOPS FP32 "
+     "(10752 x 2 x 1.8 GHz), 154.8 FP16 TFLOPS FP32-acc dense (309.7 sparse) = 84 SM x 1024 x "
+     "1.8; mmq 84 x 512 x 1.8 = 77.4"),
+    ("rtx-6000-ada", RTX_6000_ADA,
+     "NVIDIA RTX 6000 Ada Generation datasheet: 48 GB GDDR6, 960 GB/s (20 Gbps x 384-bit), "
+     "91.1 TFLOPS FP32 (18176 x 2 x 2.505 GHz), 1457 tensor TFLOPS (FP8 sparse) / 4 = 364.2 "
+     "FP16 dense = 142 SM x 1024 x 2.505; mmq 142 x 512 x 2.505 = 182.1"),
+    ("l4", L4,
+     "NVIDIA L4 datasheet: 24 GB GDDR6, 300 GB/s, 30.3 TFLOPS FP32 (7424 x 2 x 2.04 GHz), "
+     "242 FP16 tensor TFLOPS sparse / 2 = 121 (58 SM x 1024 x 2.04 = 121.2); mmq 58 x 512 x "
+     "2.04 = 60.6"),
+    ("a10", A10,
+     "NVIDIA A10 datasheet: 24 GB GDDR6, 600 GB/s (12.5 Gbps x 384-bit), 31.2 TFLOPS FP32 "
+     "(9216 x 2 x 1.695 GHz), 125 FP16 tensor TFLOPS dense (250 sparse) = 72 SM x 1024 x "
+     "1.695; mmq 72 x 512 x 1.695 = 62.5"),
+    ("a40", A40,
+     "NVIDIA A40 datasheet: 48 GB GDDR6, 696 GB/s (14.5 Gbps x 384-bit), 37.4 TFLOPS FP32 "
+     "(10752 x 2 x 1.74 GHz), 149.7 FP16 tensor TFLOPS dense (299.4 sparse) = 84 SM x 1024 "
+     "x 1.74; mmq 84 x 512 x 1.74 = 74.8"),
+    ("t4", T4,
+     "NVIDIA T4 datasheet: 16 GB GDDR6, 320 GB/s (10 Gbps x 256-bit), 8.1 TFLOPS FP32, 65 "
+     "TFLOPS FP16/FP32 mixed precision = 40 SM x 1024 x 1.59 GHz (Turing, full rate); mmq "
+     "40 x 512 x 1.59 = 32.6"),
+    ("h100-pcie", H100_PCIE,
+     "NVIDIA H100 PCIe datasheet / product brief: 80 GB HBM2e, 2 TB/s, 1513 FP16 tensor "
+     "TFLOPS sparse / 2 = 756.5 dense; 51 TFLOPS FP32 = 114 SM x 128 x 2 x 1.755 GHz: mmq "
+     "114 x 512 x 1.755 = 102.4"),
+    ("h200", H200,
+     "NVIDIA H200 datasheet (SXM): 141 GB HBM3e, 4.8 TB/s, 1979 FP16 tensor TFLOPS sparse; "
+     "the H100 SXM5's GH100 (132 SM) at its clocks: 989.4 dense and mmq 133.8 as stored for it"),
+    ("a100-40gb-pcie", A100_PCIE_40GB,
+     "NVIDIA A100 datasheet (40GB PCIe): 40 GB HBM2, 1555 GB/s, 312 FP16 tensor TFLOPS dense "
+     "= 108 SM x 2048 x 1.41 GHz; mmq 108 x 512 x 1.41 = 78.0"),
+    ("tesla-p100-16gb", TESLA_P100,
+     "NVIDIA Tesla P100 PCIe datasheet: 16 GB HBM2, 732 GB/s, 9.3 TFLOPS FP32, 18.7 TFLOPS "
+     "FP16 (3584 x 2 x 2 x 1.303 GHz); no tensor cores and no dp4a (cc 6.0): llama.cpp runs "
+     "batches as FP16 cuBLAS GEMMs at that vector rate, which is stored"),
 )  # fmt: skip

@@ -242,8 +242,8 @@ def test_a_gpu_the_catalog_does_not_know_keeps_no_figure(machine) -> None:  # ty
     [
         ("NVIDIA H100 80GB HBM3", 989.4),  # NVML's SXM5 name
         ("NVIDIA A100-SXM4-80GB", 312),
-        ("NVIDIA H100 PCIe", None),  # another board than the catalog's SXM5: no figure
-        ("NVIDIA A100 80GB PCIe", None),
+        ("NVIDIA H100 PCIe", 756.5),  # another board than the SXM5: its own figures
+        ("NVIDIA A100 80GB PCIe", 312),  # the 40GB PCIe board's compute
         ("Tesla V100-PCIE-32GB", 112),
         ("NVIDIA RTX PRO 6000 Blackwell Workstation Edition", 503.8),
         ("Intel(R) Arc(TM) A770 Graphics", 137.6),
