@@ -514,19 +514,24 @@ def test_moe_prefill_runs_expert_matmuls_at_the_priors_rate(
     assert slow.pp_tokens_per_s < base.pp_tokens_per_s
 
 
-def test_nvidia_under_vulkan_has_its_own_compute_factor_only(
-    monkeypatch: pytest.MonkeyPatch,
+@pytest.mark.parametrize(
+    ("gpu", "group"), [("rtx4090", "vulkan-nvidia"), ("arc-a770-16gb", "vulkan-intel")]
+)
+def test_nvidia_and_intel_under_vulkan_have_their_own_compute_factor_only(
+    monkeypatch: pytest.MonkeyPatch, gpu: str, group: str
 ) -> None:
-    """NVIDIA's Vulkan driver runs ggml-vulkan's coopmat2 matmuls: prefill gets the
-    vulkan-nvidia compute factor, every other term Vulkan's; AMD under Vulkan keeps Vulkan's."""
+    """NVIDIA's Vulkan driver runs ggml-vulkan's coopmat2 matmuls, Arc A cards its scalar
+    shaders (no cooperative matrices): prefill gets the group's compute factor, every other term
+    Vulkan's; AMD under Vulkan keeps Vulkan's."""
     cfg = RunConfig(n_prompt=512, n_gen=128)
-    nv = predict_speed(LLAMA, host("rtx4090"), cfg, backend="vulkan")
+    nv = predict_speed(LLAMA, host(gpu), cfg, backend="vulkan")
     amd = predict_speed(LLAMA, host("rx7900xtx"), cfg, backend="vulkan")
-    assert nv.inputs["prior"] == "vulkan-nvidia" and amd.inputs["prior"] == "vulkan"
-    sub, vk = PRIORS["vulkan-nvidia"], PRIORS["vulkan"]
+    assert nv.inputs["prior"] == group and amd.inputs["prior"] == "vulkan"
+    sub, vk = PRIORS[group], PRIORS["vulkan"]
+    assert sub.k_compute != vk.k_compute
     assert dataclasses.replace(sub, k_compute=vk.k_compute) == vk
-    monkeypatch.delitem(PRIORS, "vulkan-nvidia")  # falls back to the backend's factors
-    plain = predict_speed(LLAMA, host("rtx4090"), cfg, backend="vulkan")
+    monkeypatch.delitem(PRIORS, group)  # falls back to the backend's factors
+    plain = predict_speed(LLAMA, host(gpu), cfg, backend="vulkan")
     assert nv.tg_tokens_per_s == pytest.approx(plain.tg_tokens_per_s)
     assert nv.pp_terms_s["compute"] == pytest.approx(
         plain.pp_terms_s["compute"] * vk.k_compute / sub.k_compute

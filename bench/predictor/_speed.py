@@ -535,8 +535,11 @@ def predict_speed(
     pp_tps = n_p / pp_time if pp_time else 0.0
     tg_tps = 1 / tg_time if tg_time else 0.0
     used = [cals[b] for b in {d.backend for d in devs} if b in cals]
-    group = gpus[0].prior if main != "cpu" and gpus[0].prior in PRIOR_SPREAD_GROUPS else main
-    intervals = {k: _interval(group, k, v, used) for k, v in (("pp", pp_tps), ("tg", tg_tps))}
+    # the PRIORS group the main device's factors came from; its interval is the group's own
+    # spread where it has one, else its backend's
+    group = gpus[0].prior or main if main != "cpu" else main
+    spread = group if group in PRIOR_SPREAD_GROUPS else main
+    intervals = {k: _interval(spread, k, v, used) for k, v in (("pp", pp_tps), ("tg", tg_tps))}
     return SpeedPrediction(
         pp_tokens_per_s=pp_tps,
         tg_tokens_per_s=tg_tps,
