@@ -304,8 +304,8 @@ def fit_compute(rows: list[Row], k: K) -> K:
 def fit_all(rows: list[Row]) -> dict[str, K]:
     """Every group's factors, and the two they share (MoE layers, APU compute): the groups
     fitted at the table's values of those, the shared factors at the groups' values, the groups
-    again at them, four rounds. A compute subgroup (COMPUTE_SUBGROUPS) is fitted with its parent; then each
-    has its own compute factor."""
+    again at them, four rounds. A compute subgroup (COMPUTE_SUBGROUPS) is fitted with its
+    parent; then each has its own compute factor."""
     parent = {r.group: COMPUTE_SUBGROUPS.get(r.group, r.group) for r in rows}
     groups = sorted(set(parent.values()))
     k_moe = k_uma = 1.0
