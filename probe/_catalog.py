@@ -11,12 +11,14 @@ import functools
 import re
 from dataclasses import replace
 
-from probe._catalog_amd import AMD_INTEL_BOXES, MI300X, RX_7900XTX
+from probe._catalog_amd import AMD_INTEL_BOXES, MI300X, RADEON_780M, RADEON_8050S, RX_7900XTX
 from probe._catalog_apple import APPLE_HOSTS
 from probe._catalog_cpus import CPU_HOSTS
 from probe._catalog_nvidia import (
     A100,
     H100,
+    JETSON_AGX_THOR,
+    JETSON_ORIN_NANO_SUPER,
     L40S,
     NVIDIA_BOXES,
     RTX_3060,
@@ -232,6 +234,68 @@ CATALOG: tuple[Entry, ...] = (
         (
             "AMD Ryzen AI Max+ 395 spec page: 256-bit LPDDR5X-8000 = 256 GB/s; RDNA3.5 40 CU x "
             "512 FP16 FLOP/clk x 2.9 GHz = 59.4 TFLOPS; usable: GTT raised to 120 GiB",
+        ),
+    ),
+    Entry(
+        "ryzen-ai-max-385-32gb",
+        "AMD Ryzen AI Max 385 (Strix Halo), 32 GB LPDDR5X-8000",
+        Cpu("AMD Ryzen AI Max 385", 8, 16, 5.0, 64),
+        32,
+        256,
+        (RADEON_8050S,),
+        (
+            "AMD Ryzen AI Max 385 spec page: 8 Zen 5 cores / 16 threads, up to 5.0 GHz boost; "
+            "Radeon 8050S, 32 CU at 2.8 GHz: RDNA3.5 32 x 512 FP16 FLOP/clk x 2.8 = 45.88 "
+            "TFLOPS; 256-bit LPDDR5X-8000 = 8000 MT/s x 32 B = 256 GB/s; 32 GB (Framework "
+            "Desktop's 385 configuration); usable: GTT raised to 24 GiB (8 GiB to the OS, as "
+            "the 395 entry leaves)",
+        ),
+    ),
+    Entry(
+        "radeon-780m",
+        "Ryzen 7 8700G + Radeon 780M (12 CU), 64 GB DDR5-5200",
+        Cpu("AMD Ryzen 7 8700G", 8, 16, 5.1, 64),
+        64,
+        83.2,
+        (RADEON_780M,),
+        (
+            "AMD Ryzen 7 8700G spec page: 8 Zen 4 cores / 16 threads, 5.1 GHz max boost "
+            "(AVX-512, entered at 64 FLOP/cycle as the Zen 4 7950X), Radeon 780M 12 CU at "
+            "2.9 GHz: RDNA3 12 x 512 FP16 FLOP/clk x 2.9 = 17.82 TFLOPS; memory up to "
+            "DDR5-5200 dual channel = 5200 MT/s x 2 x 8 B = 83.2 GB/s; 64 GB, a quarter kept by "
+            "the OS (usable 48 GiB, as the radeon-890m's 32 GB keeps 8)",
+        ),
+    ),
+    Entry(
+        "jetson-orin-nano-super-8gb",
+        "NVIDIA Jetson Orin Nano Super Developer Kit, 8 GB LPDDR5 unified",
+        Cpu("NVIDIA Orin Nano (6x Cortex-A78AE)", 6, 6, 1.7, 16, "aarch64", "NVIDIA"),
+        8,
+        102.4,
+        (JETSON_ORIN_NANO_SUPER,),
+        (
+            "NVIDIA Jetson Orin Nano Super Developer Kit datasheet (JetPack 6.2, MAXN SUPER): "
+            "1024-core Ampere GPU with 32 tensor cores (8 SM) at 1.02 GHz, 67 sparse INT8 TOPS "
+            "= 8 x 4096 x 1.02 x 2; FP16 dense 8 x 2048 x 1.02 = 16.71 TFLOPS, mmq 8 x 512 x "
+            "1.02 = 4.18; 8 GB 128-bit LPDDR5 at 6400 MT/s x 16 B = 102.4 GB/s (NVIDIA: 102 "
+            "GB/s); CPU 6x Cortex-A78AE at 1.7 GHz, 2 x 128-bit NEON FMA = 16 FLOP/cycle "
+            "(ARMv8.2, dot product); usable 6.5 GiB: 7620 MB visible to Linux, ~0.9 GB kept by "
+            "a headless L4T",
+        ),
+    ),
+    Entry(
+        "jetson-agx-thor",
+        "NVIDIA Jetson AGX Thor Developer Kit (T5000), 128 GB LPDDR5X unified",
+        Cpu("NVIDIA Thor (14x Neoverse-V3AE)", 14, 14, 2.6, 32, "aarch64", "NVIDIA"),
+        128,
+        273,
+        (JETSON_AGX_THOR,),
+        (
+            "NVIDIA Jetson Thor technical brief (TB-12572-001): T5000 2560-core Blackwell GPU, "
+            "10 TPCs = 20 SM (CUDA reports 20), 1.57 GHz max; 2070 TFLOPS FP4 sparse, 258 "
+            "FP16 dense (= 20 SM x 8192 x 1.57 = 257); mmq 20 x 512 x 1.57 = 16.08; 128 GB "
+            "256-bit LPDDR5X, 273 GB/s (8533 MT/s x 32 B); 14-core Neoverse-V3AE at 2.6 GHz, "
+            "4 x 128-bit SVE2/NEON FMA = 32 FLOP/cycle; usable 119 GiB as the DGX Spark's",
         ),
     ),
     *APPLE_HOSTS,

@@ -32,6 +32,16 @@ ARC_A310 = Gpu("Intel Arc A310 4GB", "intel", 4, 124, 24.6)
 # memory is the laptop's: LPDDR5X-7500 on a 128-bit bus (the Ryzen AI 9 HX 370's fastest
 # supported memory) assumed, 32 GB with a quarter kept by the OS.
 RADEON_890M = Gpu("AMD Radeon 890M", "amd", 32, 120, 23.76, unified=True, usable_gib=24)
+# Phoenix iGPU (gfx1103) of the desktop Ryzen 7 8700G: RDNA3 12 CU x 512 FP16 FLOP/clk x 2.9 GHz
+# = 17.82 TFLOPS; dual-channel DDR5-5200 (the 8700G's fastest supported memory) = 83.2 GB/s; 64 GB
+# with a quarter kept by the OS, as for the 890M.
+RADEON_780M = Gpu("AMD Radeon 780M", "amd", 64, 83.2, 17.82, unified=True, usable_gib=48)
+# Strix Halo's 32 CU bin (gfx1151) in the Ryzen AI Max 385: RDNA3.5 32 CU x 512 x 2.8 GHz = 45.9
+# TFLOPS; 256-bit LPDDR5X-8000 = 256 GB/s, as the 395's 8060S; 32 GB, GTT raised to all but the
+# 8 GiB the 395 entry leaves the OS.
+RADEON_8050S = Gpu(
+    "AMD Radeon 8050S (gfx1151, 32 CU)", "amd", 32, 256, 45.88, unified=True, usable_gib=24
+)
 
 
 # More RDNA2 (packed FP16: CUs x 64 lanes x 2 FMA x 2 = 256 FLOP/clk per CU) and RDNA3 (WMMA,

@@ -38,4 +38,21 @@ APPLE_HOSTS: tuple[Entry, ...] = (
     apple("m4-32gb", "Apple M4", 4, 6, 10, 1.578, 32, 120),
     apple("m4-pro-16c-64gb", "Apple M4 Pro", 8, 4, 16, 1.578, 64, 273),
     apple("m4-max-32c-36gb", "Apple M4 Max", 10, 4, 32, 1.578, 36, 410),
+    # The 8-core-GPU bins of the base chips, at 16 GB (the MacBook Air's base memory since the
+    # 2024 M3 refresh and on the M4 Air): 8 cores x 128 x 2 x clock, as for their 10-core bins.
+    apple("m3-8c-16gb", "Apple M3", 4, 4, 8, 1.398, 16, 102.4),
+    apple("m4-8c-16gb", "Apple M4", 4, 6, 8, 1.578, 16, 120),
+    # M5 family (M5: Oct 2025; M5 Pro and M5 Max: Mar 2026), each at the most memory Apple sells
+    # it with (Apple newsroom / tech specs: M5 10-core GPU, 153 GB/s, up to 32 GB; M5 Pro up to
+    # 20-core GPU, 307 GB/s, up to 64 GB; M5 Max up to 40-core GPU, 614 GB/s, up to 128 GB). The
+    # Pro and Max CPU is 6 super + 12 performance cores (entered as P + E). Apple publishes no
+    # GPU clock: M5 1.74 GHz (hmc-tech.com's 10-core M5: 1740 MHz, 4.45 TFLOPS FP32 = 10 x 128 x
+    # 2 x 1.74); M5 Max 1.62 GHz (powermetrics' GPU clock under load on a 40-core M5 Max,
+    # github.com/feedback-assistant/reports#830); the M5 Pro's clock is unpublished and the M5
+    # Max's is assumed (one clock per Pro/Max generation, as the M1-M4 entries use). Each M5 GPU
+    # core also has a Neural Accelerator for matrix math, whose rate Apple does not publish: not
+    # counted, so these FP16 figures are the FP32 vector rate like every Apple entry's.
+    apple("m5-32gb", "Apple M5", 4, 6, 10, 1.74, 32, 153),
+    apple("m5-pro-64gb", "Apple M5 Pro", 6, 12, 20, 1.62, 64, 307),
+    apple("m5-max-128gb", "Apple M5 Max", 6, 12, 40, 1.62, 128, 614),
 )

@@ -117,4 +117,113 @@ CPU_HOSTS: tuple[Entry, ...] = (
             "RAM as tested: 8 GB (geerlingguy/sbc-reviews#108 'Board specs (as tested): 8GB RAM')",
         ),
     ),
+    # Current desktop, server and Arm CPUs people publish CPU-only llama.cpp runs for. Clock: the
+    # maximum boost, as the catalog's other CPUs (13900K 5.8, EPYC 9654 3.7, 5975WX 4.5); Intel
+    # hybrids count every core at the P-core turbo, as the 13900K does.
+    Entry(
+        "ryzen-9950x-cpu",
+        "Ryzen 9 9950X, 64 GB DDR5-5600, CPU only",
+        Cpu("AMD Ryzen 9 9950X", 16, 32, 5.7, 64),
+        64,
+        89.6,
+        (),
+        (
+            "AMD Ryzen 9 9950X spec page: 16 Zen 5 cores / 32 threads, 5.7 GHz max boost; Zen 5 "
+            "desktop runs AVX-512 on full 512-bit datapaths: 2 FMA x 16 FP32 x 2 = 64 FLOP/cycle; "
+            "DDR5-5600 dual channel = 5600 MT/s x 2 x 8 B = 89.6 GB/s",
+        ),
+    ),
+    Entry(
+        "i9-14900k-cpu",
+        "Core i9-14900K, 64 GB DDR5-5600, CPU only",
+        Cpu("Intel Core i9-14900K", 24, 32, 6.0, 32, vendor="Intel"),
+        64,
+        89.6,
+        (),
+        (
+            "Intel ARK: i9-14900K (Raptor Lake Refresh) 8P + 16E cores / 32 threads, 6.0 GHz max "
+            "turbo, AVX2 + FMA (2 x 256-bit FMA = 32 FLOP/cycle, no AVX-512); DDR5-5600 dual "
+            "channel = 5600 MT/s x 2 x 8 B = 89.6 GB/s (ARK's max memory bandwidth)",
+        ),
+    ),
+    Entry(
+        "core-ultra-9-285k-cpu",
+        "Core Ultra 9 285K, 64 GB DDR5-6400, CPU only",
+        Cpu("Intel Core Ultra 9 285K", 24, 24, 5.7, 32, vendor="Intel"),
+        64,
+        102.4,
+        (),
+        (
+            "Intel ARK: Core Ultra 9 285K (Arrow Lake-S) 8P + 16E cores / 24 threads (no "
+            "Hyper-Threading), 5.7 GHz max turbo, AVX2 + FMA = 32 FLOP/cycle, no AVX-512; "
+            "DDR5-6400 dual channel = 6400 MT/s x 2 x 8 B = 102.4 GB/s",
+        ),
+    ),
+    Entry(
+        "epyc-9755-cpu",
+        "EPYC 9755, 768 GB DDR5-6400 (12 channels), CPU only",
+        Cpu("AMD EPYC 9755", 128, 256, 4.1, 64),
+        768,
+        614.4,
+        (),
+        (
+            "AMD EPYC 9755 spec page: 128 Zen 5 cores / 256 threads, up to 4.1 GHz boost, "
+            "full 512-bit AVX-512 datapaths = 64 FLOP/cycle; 12 x DDR5-6400 = 6400 MT/s x 12 x "
+            "8 B = 614.4 GB/s (AMD: 614 GB/s per socket); 768 GB = 12 x 64 GB",
+        ),
+    ),
+    Entry(
+        "xeon-6980p-cpu",
+        "Xeon 6980P, 768 GB DDR5-6400 (12 channels), CPU only",
+        Cpu("Intel Xeon 6980P", 128, 256, 3.9, 64, vendor="Intel"),
+        768,
+        614.4,
+        (),
+        (
+            "Intel ARK: Xeon 6980P (Granite Rapids-AP) 128 cores / 256 threads, 3.9 GHz max "
+            "turbo, AVX-512 with 2 FMA units = 64 FLOP/cycle (its AMX tile units are not "
+            "modelled); 12 x DDR5-6400 = 6400 MT/s x 12 x 8 B = 614.4 GB/s (MRDIMM-8800, "
+            "844.8 GB/s, not modelled); 768 GB = 12 x 64 GB",
+        ),
+    ),
+    Entry(
+        "graviton4-c8g-24xl",
+        "AWS c8g.24xlarge: 96 Graviton4 cores, 192 GB DDR5",
+        Cpu("AWS Graviton4 (Neoverse-V2)", 96, 96, 2.8, 32, "aarch64", "ARM"),
+        192,
+        537.6,
+        (),
+        (
+            "AWS Graviton4: 96 Neoverse-V2 cores at 2.8 GHz, 4 x 128-bit SVE2/NEON FMA = 32 "
+            "FLOP/cycle; 12 x DDR5-5600 = 5600 MT/s x 12 x 8 B = 537.6 GB/s; c8g.24xlarge: "
+            "96 vCPUs (one socket), 192 GiB",
+        ),
+    ),
+    Entry(
+        "snapdragon-x-elite-cpu",
+        "Snapdragon X Elite X1E-84-100, 32 GB LPDDR5X-8448, CPU only",
+        Cpu("Qualcomm Snapdragon X Elite X1E-84-100", 12, 12, 4.2, 32, "aarch64", "Qualcomm"),
+        32,
+        135.2,
+        (),
+        (
+            "Qualcomm Snapdragon X Elite X1E-84-100 product brief: 12 Oryon cores, 3.8 GHz all-"
+            "core, 4.2 GHz dual-core boost (entered: the max boost), 4 x 128-bit NEON FMA = 32 "
+            "FLOP/cycle; LPDDR5X-8448 on 128 bits = 8448 MT/s x 16 B = 135.2 GB/s (Qualcomm: 135 "
+            "GB/s); RAM 32 GB (the common laptop configuration)",
+        ),
+    ),
+    Entry(
+        "ampere-altra-max-cpu",
+        "Ampere Altra Max M128-30, 256 GB DDR4-3200 (8 channels), CPU only",
+        Cpu("Ampere Altra Max M128-30 (Neoverse-N1)", 128, 128, 3.0, 16, "aarch64", "Ampere"),
+        256,
+        204.8,
+        (),
+        (
+            "Ampere Altra Max product brief: M128-30, 128 Neoverse-N1 cores at 3.0 GHz, 2 x "
+            "128-bit NEON FMA = 16 FLOP/cycle (ARMv8.2 with the dot product); 8 x DDR4-3200 = "
+            "3200 MT/s x 8 x 8 B = 204.8 GB/s; 256 GB = 8 x 32 GB",
+        ),
+    ),
 )

@@ -53,6 +53,37 @@ JETSON_AGX_ORIN = Gpu(
     usable_gib=58,
     mmq_tflops=10.6,
 )
+# Jetson Orin Nano Super 8GB (the Orin Nano 8GB module in JetPack 6.2's MAXN SUPER mode): the same
+# GA10B at 8 SM (1024 cores, 32 tensor cores) and 1.02 GHz, 67 sparse INT8 TOPS = 8 x 4096 x 1.02
+# x 2; 128-bit LPDDR5 at 6400 MT/s = 102.4 GB/s (NVIDIA: 102 GB/s). FP16 dense = 8 x 2048 x 1.02 =
+# 16.71 and mmq_tflops = 8 x 512 x 1.02 = 4.18, as for the AGX Orin. Usable: Linux sees 7620 MB of
+# the 8 GB (tegrastats "RAM x/7620MB"), of which a headless L4T keeps about 0.9 GB: 6.5 GiB.
+JETSON_ORIN_NANO_SUPER = Gpu(
+    "NVIDIA Jetson Orin Nano Super 8GB",
+    "nvidia",
+    8,
+    102.4,
+    16.71,
+    unified=True,
+    usable_gib=6.5,
+    mmq_tflops=4.18,
+)
+# Jetson AGX Thor (T5000 module; NVML names it "NVIDIA Thor"): Blackwell GPU of 20 SM (10 TPCs,
+# 2560 cores) at 1.57 GHz max, 128 GB 256-bit LPDDR5X at 273 GB/s shared with the 14-core
+# Neoverse-V3AE CPU (Jetson Thor technical brief TB-12572-001: 2070 TFLOPS FP4 sparse, 258 FP16
+# dense). Thor's SM is the data-centre Blackwell SM (tcgen05 tensor cores, full-rate FP32
+# accumulate): 20 x 8192 x 1.57 = 257 = the brief's 258, stored; mmq_tflops = 20 x 512 x 1.57 =
+# 16.08. Usable: 119 GiB, as the DGX Spark's GB10 with the same 128 GB.
+JETSON_AGX_THOR = Gpu(
+    "NVIDIA Thor (Jetson AGX Thor T5000)",
+    "nvidia",
+    128,
+    273,
+    258,
+    unified=True,
+    usable_gib=119,
+    mmq_tflops=16.08,
+)
 
 
 # More GeForce cards (half-rate FP16/FP32-accumulate tensor math, as above): SMs = CUDA cores /
