@@ -38,7 +38,8 @@ PREDICTION_SCHEMA_VERSION = 1
 # only the last token by the output head (llama-bench asks its logits alone); priors refitted;
 # 6 — a sliding-window layer's attention runs over what each backend's kernels scan of the
 # window's ring (the window and the ubatch's tokens on CUDA/HIP and without flash attention:
-# _work.swa_span), not the window alone; priors refitted.
+# _work.swa_span), not the window alone; Intel GPUs under Vulkan take a compute factor of
+# their own (prior_group "vulkan-intel"); priors refitted.
 SPEED_PREDICTOR = "rigbench-speed"
 SPEED_PREDICTOR_VERSION = "6"
 
