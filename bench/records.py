@@ -39,7 +39,8 @@ PREDICTION_SCHEMA_VERSION = 1
 # 6 — a sliding-window layer's attention runs over what each backend's kernels scan of the
 # window's ring (the window and the ubatch's tokens on CUDA/HIP and without flash attention:
 # _work.swa_span), not the window alone; Intel GPUs under Vulkan take a compute factor of
-# their own (prior_group "vulkan-intel"); priors refitted.
+# their own (prior_group "vulkan-intel"), and Vulkan GPUs without cooperative matrices multiply
+# quantized weights at their DP4A rate (_speed.vulkan_dp4a_gain); priors refitted.
 SPEED_PREDICTOR = "rigbench-speed"
 SPEED_PREDICTOR_VERSION = "6"
 

@@ -25,6 +25,7 @@ from bench.predictor import (
     predict_speed,
     published_rows,
 )
+from bench.predictor._efficiency import vulkan_dp4a_gain
 from bench.predictor._priors import PRIOR_SPREAD
 from bench.predictor._speed import LAYER_NODES, MOE_EXTRA_NODES
 from bench.predictor._work import swa_span
@@ -535,6 +536,43 @@ def test_nvidia_and_intel_under_vulkan_have_their_own_compute_factor_only(
     assert nv.tg_tokens_per_s == pytest.approx(plain.tg_tokens_per_s)
     assert nv.pp_terms_s["compute"] == pytest.approx(
         plain.pp_terms_s["compute"] * vk.k_compute / sub.k_compute
+    )
+
+
+@pytest.mark.parametrize(
+    ("name", "vendor", "gfx", "gain"),
+    [
+        ("AMD Radeon RX 6800 XT", "amd", None, 2.0),  # RDNA2: V_DOT4_I32_I8
+        ("AMD Radeon Graphics", "amd", "gfx1035", 2.0),  # Rembrandt 680M, by its gfx target
+        ("AMD Radeon RX 5700 XT", "amd", None, 1.0),  # RDNA1: no dot4, the FP16 shaders
+        ("AMD Radeon RX 7900 XTX", "amd", "gfx1100", 1.0),  # RDNA3: cooperative matrices
+        ("AMD Radeon RX 580 8GB", "amd", None, 1.0),
+        ("Intel(R) Arc(TM) A770 Graphics", "intel", None, 0.5),  # DP4A on the vector engines
+        ("Intel Arc B580", "intel", None, 1.0),  # Xe2: cooperative matrices (XMX)
+        ("NVIDIA GeForce RTX 3090", "nvidia", None, 1.0),
+    ],
+)
+def test_vulkan_runs_quantized_matmuls_through_dp4a_without_cooperative_matrices(
+    name: str, vendor: str, gfx: str | None, gain: float
+) -> None:
+    g = probe.GpuInfo(index=0, vendor=vendor, name=name, source="x", gfx_target=gfx)
+    assert vulkan_dp4a_gain(g) == gain
+
+
+def test_the_dp4a_ceiling_speeds_vulkan_prefill_of_quantized_weights_only() -> None:
+    """An RX 6800 XT under Vulkan multiplies Q4_0 through DP4A at twice its packed-FP16 rate
+    (PR 12135: 1846 against 921 t/s on the FP16 shaders); F16 weights and ROCm are unchanged."""
+    h = host("rx6800xt")
+    cfg = RunConfig(n_prompt=512, n_gen=0)
+    f16 = spec_from_shape("llama3-8b", "F16")
+    vk = predict_speed(LLAMA, h, cfg, backend="vulkan")
+    vk16 = predict_speed(f16, h, cfg, backend="vulkan")
+    flat = dataclasses.replace(h, gpus=(dataclasses.replace(h.gpus[0], name="AMD GPU"),))
+    assert predict_speed(LLAMA, flat, cfg, backend="vulkan").pp_terms_s["compute"] == pytest.approx(
+        2 * vk.pp_terms_s["compute"]
+    )
+    assert predict_speed(f16, flat, cfg, backend="vulkan").pp_terms_s["compute"] == pytest.approx(
+        vk16.pp_terms_s["compute"]
     )
 
 

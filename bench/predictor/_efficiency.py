@@ -4,6 +4,10 @@ what llama.cpp's kernels reach per backend and quant family before the published
 
 from __future__ import annotations
 
+import re
+
+from probe import GpuInfo
+
 GB = 1e9
 
 # Per-backend starting efficiencies, by quant family:
@@ -130,3 +134,32 @@ SIDES = (
     "pp_scores",
     "pp_read",
 )
+
+
+# ggml-vulkan multiplies quantized weights with its DP4A MMQ shaders (PR 12135) on a device with
+# integer dot products and no cooperative matrices (ggml_vk_khr_cooperative_matrix_support):
+# AMD RDNA2 and Vega 20 run V_DOT4_I32_I8, four int8 multiply-adds a lane and clock, twice the
+# packed-FP16 rate the catalog stores for them (PR 12135's RX 6800 XT: 1846 t/s pp512 of LLaMA 3
+# 8B Q4_0 on that path, 921 on the FP16 shaders before it); Intel's Arc A (Xe1) cards run DP4A
+# on their vector engines, 4x their FP32 rate = half the XMX rate the catalog stores. RDNA1 has
+# no dot4 (PR 13324's RX 5700 XT prints "int dot: 0"), RDNA3/4 and Arc B take the cooperative
+# matrices, NVIDIA coopmat2: the stored figure.
+VULKAN_DP4A_GAIN = {"amd": 2.0, "intel": 0.5}
+_AMD_DP4A_GFX = ("gfx103", "gfx906")  # RDNA2 (Navi 2x, Rembrandt), Vega 20
+_AMD_DP4A_NAME = re.compile(
+    r"\bRX\s*6\d{3}\b|\bW6\d{3}\b|\b6[0-9]0M\b|RADEON VII|\bPRO VII\b|\bMI(50|60)\b", re.I
+)
+_INTEL_XE1_NAME = re.compile(r"\bArc(\(TM\))?\s+(Pro\s+)?A\d{2,3}", re.I)
+
+
+def vulkan_dp4a_gain(gpu: GpuInfo) -> float:
+    """What a GPU's quantized matmuls reach under Vulkan against its catalog FP16 figure when
+    ggml-vulkan runs them through DP4A (VULKAN_DP4A_GAIN); 1 on the other paths."""
+    vendor, name = (gpu.vendor or "").lower(), gpu.name or ""
+    if vendor == "amd":
+        gfx = (gpu.gfx_target or "").lower()
+        hit = gfx.startswith(_AMD_DP4A_GFX) if gfx else bool(_AMD_DP4A_NAME.search(name))
+        return VULKAN_DP4A_GAIN["amd"] if hit else 1.0
+    if vendor == "intel" and _INTEL_XE1_NAME.search(name):
+        return VULKAN_DP4A_GAIN["intel"]
+    return 1.0

@@ -39,6 +39,7 @@ from bench.predictor._efficiency import (
     SIDES,
     SPEC_TO_ACHIEVABLE,
     TG_ATTN_RATIO,
+    vulkan_dp4a_gain,
 )
 from bench.predictor._memory import Device, layer_devices
 from bench.predictor._priors import (
@@ -126,6 +127,7 @@ class _Dev:
     mmq_flops: float = 0.0  # quantized-matmul ceiling on CUDA (GpuInfo.spec_mmq_flops); 0: flops
     raw_bw: float = 0.0  # bw before any prior (the CPU's caps at factor 1); 0: bw itself
     int8_dot: bool = True  # a CPU with int8 dot products (Arm without them: NO_DOTPROD_RATIO)
+    dp4a_gain: float = 1.0  # Vulkan's DP4A quantized matmuls against flops (vulkan_dp4a_gain)
     apu: bool = False  # a GPU sharing an APU's memory and power (shares_apu_memory)
 
     @property
@@ -146,11 +148,14 @@ class _Dev:
         """The peak a matmul of weights of ``family`` runs against: on CUDA, quantized weights
         go through MMQ (int8 mma.sync, every quant type from Turing on), F16/BF16 through
         cuBLAS at the FP16 tensor peak; an Arm CPU without SDOT multiplies quantized weights at
-        NO_DOTPROD_RATIO of its peak."""
+        NO_DOTPROD_RATIO of its peak; under Vulkan, a GPU without cooperative matrices runs them
+        through DP4A (vulkan_dp4a_gain)."""
         if self.backend == "cuda" and family != "f16" and self.mmq_flops:
             return self.mmq_flops
         if not self.int8_dot and family != "f16":
             return self.flops * NO_DOTPROD_RATIO
+        if family != "f16":
+            return self.flops * self.dp4a_gain
         return self.flops
 
 
@@ -264,6 +269,7 @@ def _devices(
                 prior_group(backend, g.name, g.vendor),
                 mmq,
                 apu=shares_apu_memory(backend, g),
+                dp4a_gain=vulkan_dp4a_gain(g) if backend == "vulkan" else 1.0,
             )
         )
     inputs = {
