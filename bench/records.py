@@ -37,10 +37,10 @@ PREDICTION_SCHEMA_VERSION = 1
 # output head (ModelSpec.ties_output) is read every generated token, and prefill multiplies
 # only the last token by the output head (llama-bench asks its logits alone); priors refitted;
 # 6 — a sliding-window layer's attention runs over what each backend's kernels scan of the
-# window's ring (the window and the ubatch's tokens on CUDA/HIP and without flash attention:
+# window's cache ring (all of it without flash attention and on CUDA/HIP below a ubatch of 1024:
 # _work.swa_span), not the window alone; Intel GPUs under Vulkan take a compute factor of
 # their own (prior_group "vulkan-intel"), and Vulkan GPUs without cooperative matrices multiply
-# quantized weights at their DP4A rate (_speed.vulkan_dp4a_gain); priors refitted.
+# quantized weights at their DP4A rate (_efficiency.vulkan_dp4a_gain); priors refitted.
 SPEED_PREDICTOR = "rigbench-speed"
 SPEED_PREDICTOR_VERSION = "6"
 

@@ -313,12 +313,14 @@ def fit_all(rows: list[Row]) -> dict[str, K]:
     # four rounds: with two, the shared APU factor stopped at 0.82 where the joint fit is 0.77
     # (each group's compute factor had first absorbed its APUs' share at k_uma = 1)
     for last in (False, False, False, True):
-        ks = {g: fit([r for r in rows if parent[r.group] == g], k_moe, k_uma) for g in groups}
+        joint = {g: fit([r for r in rows if parent[r.group] == g], k_moe, k_uma) for g in groups}
+        ks = dict(joint)
+        # each subgroup, and its parent's own rows, refit their compute around the joint fit
         for sub, par in COMPUTE_SUBGROUPS.items():
-            if par in ks:
-                both = ks[par]
-                ks[sub] = fit_compute([r for r in rows if r.group == sub], both)
-                ks[par] = fit_compute([r for r in rows if r.group == par], both)
+            if par in joint:
+                ks[sub] = fit_compute([r for r in rows if r.group == sub], joint[par])
+        for par in {p for p in COMPUTE_SUBGROUPS.values() if p in joint}:
+            ks[par] = fit_compute([r for r in rows if r.group == par], joint[par])
         if not last:
             k_moe = fit_shared(rows, ks, MOE)
             k_uma = fit_shared(rows, ks, UMA)
@@ -390,8 +392,12 @@ def spreads(
 
 
 def _spread_key(spread: dict[tuple[str, str], tuple[float, float]], r: Row) -> tuple[str, str]:
-    """The PRIOR_SPREAD entry a row's prediction takes (as _speed._interval looks it up)."""
-    return (r.group, r.kind) if (r.group, r.kind) in spread else ("*", r.kind)
+    """The PRIOR_SPREAD entry a row's prediction takes, as predict_speed looks it up: its
+    group's, else its backend's, else every group's ("*")."""
+    for key in ((r.group, r.kind), (r.backend, r.kind)):
+        if key in spread:
+            return key
+    return ("*", r.kind)
 
 
 def _inside(

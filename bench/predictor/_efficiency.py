@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 
+from bench.model import ModelSpec
 from probe import GpuInfo
 
 GB = 1e9
@@ -147,8 +148,29 @@ SIDES = (
 VULKAN_DP4A_GAIN = {"amd": 2.0, "intel": 0.5}
 _AMD_DP4A_GFX = ("gfx103", "gfx906")  # RDNA2 (Navi 2x, Rembrandt), Vega 20
 _AMD_DP4A_NAME = re.compile(
-    r"\bRX\s*6\d{3}\b|\bW6\d{3}\b|\b6[0-9]0M\b|RADEON VII|\bPRO VII\b|\bMI(50|60)\b", re.I
+    r"\bRX\s*6\d{3}[MS]?\b|\bW6\d{3}M?\b|\b6[0-9]0M\b|RADEON VII|\bPRO VII\b|\bMI(50|60)\b"
+    r"|\bNAVI\s*2\d\b|REMBRANDT|VANGOGH|RAPHAEL|MENDOCINO",  # RADV's codenames, RDNA2
+    re.I,
 )
+# The weight types ggml-vulkan has DP4A MMQ shaders for (ggml-vulkan.cpp, the integer-dot
+# matmul pipelines without cooperative matrices); other types (IQ1/IQ2, IQ3_XXS, IQ4_NL, TQ)
+# take the FP16 shaders.
+VULKAN_DP4A_TYPES = frozenset(
+    {"Q2_0", "Q4_0", "Q4_1", "Q5_0", "Q5_1", "Q8_0", "MXFP4", "IQ3_S", "IQ4_XS"}
+    | {"Q2_K", "Q3_K", "Q4_K", "Q5_K", "Q6_K"}
+)
+
+
+def dp4a_runs(spec: ModelSpec) -> bool:
+    """Whether the type of the bulk of a model's matrix bytes has a DP4A shader
+    (VULKAN_DP4A_TYPES)."""
+    by: dict[str, int] = {}
+    for t in spec.tensors:
+        if len(t.shape) > 1:
+            by[t.type.upper()] = by.get(t.type.upper(), 0) + t.n_bytes
+    return bool(by) and max(by, key=lambda k: by[k]) in VULKAN_DP4A_TYPES
+
+
 _INTEL_XE1_NAME = re.compile(r"\bArc(\(TM\))?\s+(Pro\s+)?A\d{2,3}", re.I)
 
 

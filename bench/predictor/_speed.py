@@ -15,6 +15,7 @@ and backend by ``bench calibrate``.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from dataclasses import dataclass
 from typing import Any
@@ -39,6 +40,7 @@ from bench.predictor._efficiency import (
     SIDES,
     SPEC_TO_ACHIEVABLE,
     TG_ATTN_RATIO,
+    dp4a_runs,
     vulkan_dp4a_gain,
 )
 from bench.predictor._memory import Device, layer_devices
@@ -345,6 +347,8 @@ def predict_speed(
         host.cpu.physical_cores if host.cpu and host.cpu.physical_cores else 1
     )
     cpu, gpus, inputs = _devices(host, threads, choose_backend(host, backend))
+    if not dp4a_runs(spec):  # no DP4A shader for the bulk of the weights
+        gpus = [dataclasses.replace(g, dp4a_gain=1.0) for g in gpus]
     devs = [cpu, *gpus]
     mem = cfg.mem_config()
     where = layer_devices(spec, mem, [Device(g.name, g.backend, None) for g in gpus])

@@ -11,33 +11,33 @@ from bench.predictor._memory import KV_TYPE_BYTES
 from bench.records import RunConfig
 
 # llama.cpp keeps a sliding-window layer's cache in a ring of n_swa + n_ubatch cells padded to
-# 256 (llama-kv-cache-iswa.cpp, size_swa): after each ubatch the cells that left the window are
-# freed, the next ubatch's tokens take cells after them, and attention runs over the cells from
-# the ring's start to the last one a query may see, the out-of-window ones masked. Metal's and
-# Vulkan's flash-attention kernels skip blocks whose mask is all -inf (ggml-metal fa_aux "blk",
-# vulkan-shaders flash_attn*.comp mask_opt) and ggml-cpu's skips masked cells one by one: the
-# window's work. CUDA's and HIP's trim only the masked tail (fattn-common.cuh
-# flash_attn_mask_to_KV_max) and, without flash attention, every backend multiplies all of it:
-# a query of a ubatch of u tokens runs over the window and the ubatch's tokens before it (u/2 on
-# average); a generated token over the cells up to where the ring's head happens to be, half of
-# the ring past the window on average.
+# 256 (llama-kv-cache-iswa.cpp, size_swa). A new token takes the cell of one that left the
+# window (find_slot reuses masked cells), so once the ring has wrapped every cell stays in use
+# and attention runs over all of it (get_n_kv: used_max_p1), the out-of-window cells masked.
+# Metal's and Vulkan's flash-attention kernels skip blocks whose mask is all -inf (ggml-metal
+# fa_aux "blk", vulkan-shaders flash_attn*.comp) and ggml-cpu's skips masked cells one by one:
+# the window's work. Without flash attention every backend multiplies the whole ring, and so
+# does CUDA's/HIP's below a ubatch of 1024 queries; from 1024 on it trims each query tile's
+# masked tail (fattn-common.cuh flash_attn_mask_to_KV_max), leaving at least the window and the
+# ubatch's earlier tokens (u/2 on average) to scan.
 SWA_PAD = 256
 SKIPS_MASKED_BLOCKS = ("metal", "vulkan", "cpu")
+TRIMS_MASKED_TAIL = ("cuda", "rocm")
+TRIM_MIN_QUERIES = 1024
 
 
 def swa_span(spec: ModelSpec, backend: str, cfg: RunConfig, u: int = 1) -> float | None:
     """The cells a sliding-window layer's attention runs over for one query of a ubatch of
-    ``u`` tokens (1: a generated token) on ``backend``, deep in the context (None: the model has
-    no sliding window)."""
+    ``u`` tokens (1: a generated token) on ``backend`` once its ring has filled (None: the
+    model has no sliding window)."""
     window = spec.sliding_window
     if not window:
         return None
     if cfg.flash_attn and backend in SKIPS_MASKED_BLOCKS:
         return float(window)
-    if u > 1:
+    if cfg.flash_attn and backend in TRIMS_MASKED_TAIL and u >= TRIM_MIN_QUERIES:
         return window + u / 2
-    ring = -(-(window + max(cfg.n_ubatch, 1)) // SWA_PAD) * SWA_PAD
-    return (window + ring) / 2
+    return float(-(-(window + max(cfg.n_ubatch, 1)) // SWA_PAD) * SWA_PAD)
 
 
 def _cells(spec: ModelSpec, il: int, depth: float, span: float | None) -> float:
@@ -101,8 +101,8 @@ def attn_work(
     spec: ModelSpec, where: list[int], dev: int, depth: float, span: float | None = None
 ) -> float:
     """Sum over the device's layers of n_head x head_dim x the cells a query attends to (QK^T
-    and softmax x V: 4 FLOPs each). A sliding-window layer attends to at most its window; a
-    recurrent layer updates its fixed state instead."""
+    and softmax x V: 4 FLOPs each). A sliding-window layer runs over at most ``span`` cells
+    (swa_span; None: its window); a recurrent layer updates its fixed state instead."""
     total = 0.0
     for il in range(spec.n_layer - spec.n_layer_nextn):
         if where[il] != dev:
