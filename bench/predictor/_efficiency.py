@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import re
 
-from bench.model import ModelSpec
 from probe import GpuInfo
 
 GB = 1e9
@@ -159,16 +158,6 @@ VULKAN_DP4A_TYPES = frozenset(
     {"Q2_0", "Q4_0", "Q4_1", "Q5_0", "Q5_1", "Q8_0", "MXFP4", "IQ3_S", "IQ4_XS"}
     | {"Q2_K", "Q3_K", "Q4_K", "Q5_K", "Q6_K"}
 )
-
-
-def dp4a_runs(spec: ModelSpec) -> bool:
-    """Whether the type of the bulk of a model's matrix bytes has a DP4A shader
-    (VULKAN_DP4A_TYPES)."""
-    by: dict[str, int] = {}
-    for t in spec.tensors:
-        if len(t.shape) > 1:
-            by[t.type.upper()] = by.get(t.type.upper(), 0) + t.n_bytes
-    return bool(by) and max(by, key=lambda k: by[k]) in VULKAN_DP4A_TYPES
 
 
 _INTEL_XE1_NAME = re.compile(r"\bArc(\(TM\))?\s+(Pro\s+)?A\d{2,3}", re.I)

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -40,7 +41,7 @@ from bench.predictor._efficiency import (
     SIDES,
     SPEC_TO_ACHIEVABLE,
     TG_ATTN_RATIO,
-    dp4a_runs,
+    VULKAN_DP4A_TYPES,
     vulkan_dp4a_gain,
 )
 from bench.predictor._memory import Device, layer_devices
@@ -108,14 +109,18 @@ def quant_family(type_name: str) -> str:
     return "quant"
 
 
-def model_family(spec: ModelSpec) -> str:
-    """The family of the bulk of the weight bytes."""
+def _bulk(spec: ModelSpec, key: Callable[[str], str]) -> str | None:
+    """The ``key`` of a tensor type that holds the bulk of the matrix bytes (None: no matrix)."""
     by: dict[str, int] = {}
     for t in spec.tensors:
         if len(t.shape) > 1:
-            fam = quant_family(t.type)
-            by[fam] = by.get(fam, 0) + t.n_bytes
-    return max(by, key=lambda k: by[k]) if by else "f16"
+            by[key(t.type)] = by.get(key(t.type), 0) + t.n_bytes
+    return max(by, key=lambda k: by[k]) if by else None
+
+
+def model_family(spec: ModelSpec) -> str:
+    """The family of the bulk of the weight bytes."""
+    return _bulk(spec, quant_family) or "f16"
 
 
 @dataclass(frozen=True, slots=True)
@@ -347,7 +352,7 @@ def predict_speed(
         host.cpu.physical_cores if host.cpu and host.cpu.physical_cores else 1
     )
     cpu, gpus, inputs = _devices(host, threads, choose_backend(host, backend))
-    if not dp4a_runs(spec):  # no DP4A shader for the bulk of the weights
+    if _bulk(spec, str.upper) not in VULKAN_DP4A_TYPES:  # no DP4A shader for the bulk
         gpus = [dataclasses.replace(g, dp4a_gain=1.0) for g in gpus]
     devs = [cpu, *gpus]
     mem = cfg.mem_config()
@@ -547,7 +552,7 @@ def predict_speed(
     used = [cals[b] for b in {d.backend for d in devs} if b in cals]
     # the PRIORS group the main device's factors came from; its interval is the group's own
     # spread where it has one, else its backend's
-    group = gpus[0].prior or main if main != "cpu" else main
+    group = gpus[0].prior if main != "cpu" else main
     spread = group if group in PRIOR_SPREAD_GROUPS else main
     intervals = {k: _interval(spread, k, v, used) for k, v in (("pp", pp_tps), ("tg", tg_tps))}
     return SpeedPrediction(
