@@ -87,7 +87,11 @@ def test_mla_caches_the_latent() -> None:
     assert spec.n_ff_shexp == 2048 and sum(1 for t in spec.tensors if "_exps" in t.name) == 58 * 3
 
 
-GLM = [f for f in FIXTURE["gguf_files"] if str(f["model"]).startswith("glm-")]
+GLM = [
+    f
+    for f in FIXTURE["gguf_files"]
+    if str(f["model"]).startswith(("glm-", "gemma-4", "qwen3-next"))
+]
 
 
 @pytest.mark.parametrize("f", GLM, ids=lambda f: f"{f['model']}-{f['quant']}-{f['repo'][:8]}")
@@ -155,8 +159,27 @@ def test_config_json_from_a_path_and_from_the_hub(tmp_path: Path, hub: LocalHub)
 @pytest.mark.parametrize(
     ("config", "words"),
     [
-        ({"model_type": "qwen3_next", "hidden_size": 2048}, "qwen3next is not modelled"),
-        ({"model_type": "gemma4_text"}, "gemma4 is not modelled"),
+        (
+            {
+                "model_type": "qwen3_next",
+                "hidden_size": 2048,
+                "num_hidden_layers": 4,
+                "num_attention_heads": 16,
+                "vocab_size": 300,
+            },
+            "linear_num_value_heads = None is not a count",
+        ),
+        (
+            {
+                "model_type": "gemma4_text",
+                "hidden_size": 64,
+                "num_hidden_layers": 4,
+                "num_attention_heads": 2,
+                "num_key_value_heads": 1,
+                "num_kv_shared_layers": 3,
+            },
+            "KV-shared layers need a window layer then a full layer",
+        ),
         (
             {
                 "model_type": "nemotron_h",

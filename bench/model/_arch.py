@@ -1,13 +1,11 @@
 """Architectures as llama.cpp lays them out: every tensor a GGUF of that architecture holds, with
-llama.cpp's names and shapes, and the type its quantizer gives each one.
+llama.cpp's names and shapes (the types its quantizer gives them: ``_quant_rules``).
 
 Tensor layouts follow each model's ``load_arch_tensors`` in llama.cpp's ``src/models/*.cpp``
 (the tree vendored in llama-cpp-python 0.3.36): ``openai-moe.cpp`` (gpt-oss), ``gemma3.cpp``,
-``deepseek2.cpp``, ``qwen3moe.cpp``, ``glm4-moe.cpp``, ``llama.cpp``/``qwen2.cpp``/``qwen3.cpp``.
-Types follow
-``llama_tensor_get_type_impl`` and ``tensor_type_fallback`` in ``src/llama-quant.cpp`` of that
-tree, and the F32 rules of ``conversion/base.py`` (1-D tensors, norms, biases and the MoE router
-stay F32). Shapes are ggml's ``ne`` order: ``(columns, rows[, experts])``.
+``gemma4.cpp``, ``deepseek2.cpp``, ``qwen3moe.cpp``, ``glm4-moe.cpp``, ``qwen35*.cpp``,
+``qwen3next.cpp``, ``nemotron-h.cpp``, ``llama.cpp``/``qwen2.cpp``/``qwen3.cpp``. Shapes are
+ggml's ``ne`` order: ``(columns, rows[, experts])``.
 """
 
 from __future__ import annotations
@@ -15,12 +13,11 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass
 
-from bench.model._gguf import tensor_nbytes
 from probe.errors import UserError
 
-RECURRENT_ARCHES = ("qwen35", "qwen35moe", "nemotron_h")
+RECURRENT_ARCHES = ("qwen35", "qwen35moe", "qwen3next", "nemotron_h")
 ARCHITECTURES: tuple[str, ...] = ("llama", "qwen2", "qwen3", "qwen3moe", "gpt-oss", "gemma3")
-ARCHITECTURES += ("deepseek2", "glm4moe", *RECURRENT_ARCHES)
+ARCHITECTURES += ("gemma4", "deepseek2", "glm4moe", *RECURRENT_ARCHES)
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,6 +66,16 @@ class Hparams:
     ssm_d_state: int = 0
     ssm_dt_rank: int = 0  # qwen35: value heads; nemotron_h: Mamba heads
     ssm_n_group: int = 0  # qwen35: key heads
+    # Gemma 4 (gemma4.cpp; conversion/gemma.py Gemma4Model): the full-attention layers have
+    # their own head width and KV heads (global_head_dim, num_global_key_value_heads; head_dim
+    # and n_head_kv above are the window layers'), and the layer kinds come as a list.
+    head_dim_global: int = 0  # 0: head_dim
+    n_head_kv_global: int = 0  # 0: n_head_kv
+    swa_layers: tuple[bool, ...] = ()  # () : every swa_pattern-th layer global
+    k_eq_v: bool = False  # full-attention layers without v_proj: V is K (attention_k_eq_v)
+    n_kv_shared: int = 0  # the last layers reuse earlier layers' KV (E2B/E4B)
+    n_embd_per_layer: int = 0  # per-layer embeddings (E2B/E4B), this wide per layer
+    double_wide_shared: bool = False  # use_double_wide_mlp: KV-shared layers' FFN twice as wide
     name: str = ""
     source: str = ""
 
@@ -91,6 +98,34 @@ class Hparams:
 
     def is_recurrent(self, il: int) -> bool:
         return bool(self.recurrent) and self.recurrent[il]
+
+    def is_swa(self, il: int) -> bool:
+        """Whether layer ``il`` attends over the sliding window (llama.cpp's is_swa)."""
+        if self.swa_layers:
+            return il < len(self.swa_layers) and self.swa_layers[il]
+        return bool(self.swa_pattern and self.sliding_window) and (il + 1) % self.swa_pattern != 0
+
+    def head_k(self, il: int) -> int:
+        """Layer ``il``'s K (and Q) head width: Gemma 4's full layers are wider."""
+        return (
+            self.head_dim_global if self.head_dim_global and not self.is_swa(il) else self.head_dim
+        )
+
+    def heads_kv(self, il: int) -> int:
+        return (
+            self.n_head_kv_global
+            if self.n_head_kv_global and not self.is_swa(il)
+            else self.n_head_kv
+        )
+
+    def has_kv(self, il: int) -> bool:
+        """Whether layer ``il`` keeps its own KV (Gemma 4's last n_kv_shared layers do not)."""
+        return il < self.n_layer - self.n_kv_shared
+
+    def ff_width(self, il: int) -> int:
+        if self.double_wide_shared and not self.has_kv(il):
+            return 2 * self.n_ff
+        return self.n_ff
 
     @property
     def conv_channels(self) -> int:
@@ -121,6 +156,27 @@ class Hparams:
             raise UserError(f"{self.name or self.arch}: experts used must be 1..{self.n_expert}")
         if not 0 <= self.n_nextn <= 16:
             raise UserError(f"{self.name or self.arch}: {self.n_nextn} NextN layers (0..16)")
+        if self.arch == "gemma4" and (
+            (self.swa_layers and len(self.swa_layers) != self.n_layer)
+            or not 0 <= self.n_kv_shared < self.n_layer
+            or (self.n_head_kv_global and self.n_head % self.n_head_kv_global)
+            or self.n_embd_per_layer > 1 << 16
+        ):
+            raise UserError(f"{self.name or 'gemma4'}: the layer kinds or KV sharing do not fit")
+        first = self.n_layer - self.n_kv_shared  # llama-model.cpp create_memory's reuse rule:
+        if (
+            self.arch == "gemma4"
+            and self.n_kv_shared
+            and (  # full layers share first - 1's KV,
+                first < 2
+                or self.is_swa(first - 1)
+                or not self.is_swa(first - 2)  # window ones - 2's
+            )
+        ):
+            raise UserError(
+                f"{self.name or 'gemma4'}: KV-shared layers need a window layer then a full "
+                f"layer before layer {first}"
+            )
         if self.arch == "deepseek2" and not (self.kv_lora_rank and self.rope_dim):
             raise UserError(f"{self.name or 'deepseek2'}: MLA needs kv_lora_rank and rope_dim")
         if self.arch in RECURRENT_ARCHES:
@@ -175,7 +231,8 @@ def _mla(h: Hparams, b: str) -> list[Tensor]:
 
 
 def _gated_delta_net(h: Hparams, b: str) -> list[Tensor]:
-    """qwen35's linear-attention layers (qwen35.cpp / qwen35moe.cpp, load_block_trunk)."""
+    """qwen35's and qwen3next's linear-attention layers (qwen35.cpp / qwen35moe.cpp /
+    qwen3next.cpp, load_block_trunk)."""
     e, key, value, nv = h.n_embd, h.ssm_d_state * h.ssm_n_group, h.ssm_d_inner, h.ssm_dt_rank
     conv = 2 * key + value
     return [
@@ -184,8 +241,12 @@ def _gated_delta_net(h: Hparams, b: str) -> list[Tensor]:
         (f"{b}.ssm_conv1d.weight", (h.ssm_d_conv, conv)),
         (f"{b}.ssm_dt.bias", (nv,)),
         (f"{b}.ssm_a", (nv,)),
-        (f"{b}.ssm_beta.weight", (e, nv)),
-        (f"{b}.ssm_alpha.weight", (e, nv)),
+        # qwen3next.cpp: beta and alpha in one projection; qwen35*: two
+        *(
+            [(f"{b}.ssm_ba.weight", (e, 2 * nv))]
+            if h.arch == "qwen3next"
+            else [(f"{b}.ssm_beta.weight", (e, nv)), (f"{b}.ssm_alpha.weight", (e, nv))]
+        ),
         (f"{b}.ssm_norm.weight", (h.ssm_d_state,)),
         (f"{b}.ssm_out.weight", (value, e)),
     ]
@@ -242,6 +303,60 @@ def _layer(h: Hparams, il: int) -> list[Tensor]:
         (f"{b}.ffn_up_shexp.weight", (e, s)),
         (f"{b}.ffn_down_shexp.weight", (s, e)),
     ]
+
+
+def _gemma4_layer(h: Hparams, il: int) -> list[Tensor]:
+    """One Gemma 4 layer (gemma4.cpp load_arch_tensors): full layers' wider heads and, with
+    attention_k_eq_v, no V projection; a dense FFN in every layer
+    and, in the MoE model, the experts beside it; per-layer embedding gates (E2B/E4B)."""
+    b, e, hk, kv = f"blk.{il}", h.n_embd, h.head_k(il), h.heads_kv(il)
+    out: list[Tensor] = [
+        (f"{b}.attn_norm.weight", (e,)),
+        (f"{b}.attn_q.weight", (e, h.n_head * hk)),
+    ]
+    # KV-shared layers keep their K/V projections in the file (the E2B/E4B parameter counts,
+    # 4.65 B and 7.52 B in llama.cpp's logs, include them); llama.cpp loads and never runs them.
+    out.append((f"{b}.attn_k.weight", (e, kv * hk)))
+    if not (h.k_eq_v and not h.is_swa(il)):
+        out.append((f"{b}.attn_v.weight", (e, kv * hk)))
+    out += [(f"{b}.attn_output.weight", (h.n_head * hk, e)), (f"{b}.attn_q_norm.weight", (hk,))]
+    out.append((f"{b}.attn_k_norm.weight", (hk,)))
+    out += [(f"{b}.post_attention_norm.weight", (e,)), (f"{b}.layer_output_scale.weight", (1,))]
+    out += [(f"{b}.ffn_norm.weight", (e,)), *_dense_ffn(b, e, h.ff_width(il))]
+    out.append((f"{b}.post_ffw_norm.weight", (e,)))
+    if h.is_moe:
+        f, x = h.n_ff_exp, h.n_expert
+        out += [
+            (f"{b}.ffn_gate_inp.weight", (e, x)),
+            (f"{b}.ffn_gate_inp.scale", (e,)),
+            (f"{b}.pre_ffw_norm_2.weight", (e,)),
+            (f"{b}.post_ffw_norm_1.weight", (e,)),
+            (f"{b}.post_ffw_norm_2.weight", (e,)),
+            (f"{b}.ffn_gate_exps.weight", (e, f, x)),
+            (f"{b}.ffn_up_exps.weight", (e, f, x)),
+            (f"{b}.ffn_down_exps.weight", (f, e, x)),
+            (f"{b}.ffn_down_exps.scale", (x,)),
+        ]
+    if h.n_embd_per_layer:
+        p = h.n_embd_per_layer
+        out += [(f"{b}.inp_gate.weight", (e, p)), (f"{b}.proj.weight", (p, e))]
+        out.append((f"{b}.post_norm.weight", (e,)))
+    return out
+
+
+def _gemma4_globals(h: Hparams) -> list[Tensor]:
+    """Gemma 4's tensors outside the layers: the full layers' shared rope_freqs (proportional
+    RoPE, Gemma4Model.generate_extra_tensors) and the per-layer embedding table, projection and
+    norm (E2B/E4B)."""
+    out: list[Tensor] = [("rope_freqs.weight", ((h.head_dim_global or h.head_dim) // 2,))]
+    if h.n_embd_per_layer:
+        p = h.n_embd_per_layer * h.n_layer
+        out += [
+            ("per_layer_token_embd.weight", (p, h.n_vocab)),
+            ("per_layer_model_proj.weight", (h.n_embd, p)),
+            ("per_layer_proj_norm.weight", (h.n_embd_per_layer,)),
+        ]
+    return out
 
 
 def _dense_ffn(b: str, e: int, ff: int) -> list[Tensor]:
@@ -301,6 +416,9 @@ def layout(h: Hparams) -> list[Tensor]:
     out: list[Tensor] = [("token_embd.weight", (e, h.n_vocab)), ("output_norm.weight", (e,))]
     if not h.tied_embeddings:
         out.append(("output.weight", (e, h.n_vocab)))
+    if h.arch == "gemma4":
+        out += _gemma4_globals(h)
+        return out + [t for il in range(h.n_layer) for t in _gemma4_layer(h, il)]
     for il in range(h.n_layer_all):
         if h.arch in RECURRENT_ARCHES:
             out += _layer(h, il)
@@ -326,149 +444,3 @@ def layout(h: Hparams) -> list[Tensor]:
         if il >= h.n_layer:
             out += _nextn(h, b)
     return out
-
-
-# -- the quantizer's choices -----------------------------------------------------------------
-
-# ftype name -> the default ggml type of its 2-D weights (llama-quant.cpp, llama_ftype_get_
-# default_type). "MXFP4" is LLAMA_FTYPE_MOSTLY_MXFP4_MOE.
-DEFAULT_TYPE = {
-    "F32": "F32",
-    "F16": "F16",
-    "BF16": "BF16",
-    "Q8_0": "Q8_0",
-    "Q6_K": "Q6_K",
-    "Q5_K_M": "Q5_K",
-    "Q5_K_S": "Q5_K",
-    "Q4_K_M": "Q4_K",
-    "Q4_K_S": "Q4_K",
-    "Q3_K_L": "Q3_K",
-    "Q3_K_M": "Q3_K",
-    "Q3_K_S": "Q3_K",
-    "Q2_K": "Q2_K",
-    "Q4_0": "Q4_0",
-    "Q4_1": "Q4_1",
-    "Q5_0": "Q5_0",
-    "Q5_1": "Q5_1",
-    "IQ4_NL": "IQ4_NL",
-    "IQ4_XS": "IQ4_XS",
-    "MXFP4": "MXFP4",
-}
-FLOAT_TYPES = ("F32", "F16", "BF16")
-BLOCK = {"Q4_K": 256, "Q5_K": 256, "Q6_K": 256, "Q3_K": 256, "Q2_K": 256, "IQ4_XS": 256}
-# tensor_type_fallback: a 256-block type on rows that are not a multiple of 256.
-FALLBACK = {"Q2_K": "Q4_0", "Q3_K": "Q4_0", "Q4_K": "Q5_0", "Q5_K": "Q5_1", "Q6_K": "Q8_0"}
-FALLBACK["IQ4_XS"] = "IQ4_NL"
-
-
-def _more_bits(i: int, n: int) -> bool:
-    return i < n // 8 or i >= 7 * n // 8 or (i - n // 8) % 3 == 2
-
-
-def _stays_float(name: str, ne: tuple[int, ...]) -> bool:
-    """What llama-quantize never quantizes: 1-D tensors, norms, biases and the MoE router."""
-    return (
-        len(ne) < 2
-        or not name.endswith("weight")
-        or name.endswith("_norm.weight")
-        or "ffn_gate_inp.weight" in name
-        or "ssm_conv1d" in name
-    )
-
-
-@dataclass
-class _Counters:
-    """llama-quant.cpp's running counters: attn_v tensors seen so far and in all."""
-
-    n_attn_v: int
-    i_attn_v: int = 0
-
-
-def _choose(h: Hparams, quant: str, name: str, ne: tuple[int, ...], c: _Counters) -> str:
-    """llama_tensor_get_type_impl for the ftypes above (no imatrix)."""
-    t = DEFAULT_TYPE[quant]
-    layer = int(name.split(".")[1]) if name.startswith("blk.") else -1
-    # n_ffn_down = n_layer_all: the NextN blocks count (llama-quant.cpp, llama_model_quantize_impl)
-    n, gqa = h.n_layer_all, h.n_head // h.n_head_kv
-    if name == "output.weight" or (h.tied_embeddings and name == "token_embd.weight"):
-        if quant == "MXFP4" or ne[0] % BLOCK.get(t, 32):
-            return "Q8_0"
-        return t if t == "Q8_0" else "Q6_K"
-    if quant == "MXFP4":
-        return "MXFP4" if len(ne) > 2 and ne[2] > 1 and "_exps." in name else "Q8_0"
-    if name == "token_embd.weight":
-        return t
-    if ".attn_v.weight" in name or ".attn_qkv.weight" in name:  # category_is_attn_v
-        i = c.i_attn_v
-        c.i_attn_v += 1
-        if quant == "Q2_K":
-            t = "Q4_K" if gqa >= 4 else "Q3_K"
-        elif quant == "Q3_K_M":
-            t = "Q5_K" if i < 2 else "Q4_K"
-        elif quant == "Q3_K_L" or (quant in ("IQ4_NL", "IQ4_XS") and gqa >= 4):
-            t = "Q5_K"
-        elif quant in ("Q4_K_M", "Q5_K_M") and _more_bits(i, c.n_attn_v):
-            t = "Q6_K"
-        elif quant == "Q4_K_S" and i < 4:
-            t = "Q5_K"
-        if h.arch == "llama" and h.n_layer == 80 and t in ("Q3_K", "Q4_K"):
-            t = "Q5_K"  # LLM_TYPE_70B: 8 heads share each attn_v
-        return "Q8_0" if h.n_expert == 8 else t
-    if ".attn_k.weight" in name and h.n_expert == 8:
-        return "Q8_0"
-    if ".ffn_down" in name:
-        if quant == "Q2_K":
-            return "Q3_K"
-        if quant == "Q3_K_M":
-            return "Q5_K" if layer < n // 16 else "Q4_K"
-        if quant == "Q3_K_L":
-            return "Q5_K"
-        if quant in ("Q4_K_M", "Q5_K_M") and _more_bits(layer, n):
-            return "Q6_K"
-        if quant in ("IQ4_NL", "IQ4_XS") and layer < n // 8:
-            return "Q5_K"
-        if quant == "Q4_K_S" and layer < n // 8:
-            return "Q5_K"
-        return t
-    if ".attn_output.weight" in name:
-        if h.n_expert == 8:
-            eight = ("Q2_K", "Q3_K_S", "Q3_K_M", "IQ4_NL", "Q4_K_S", "Q4_K_M", "IQ4_XS")
-            return "Q5_K" if quant in eight else t
-        return {"Q2_K": "Q3_K", "Q3_K_M": "Q4_K", "Q3_K_L": "Q5_K"}.get(quant, t)
-    return t
-
-
-def tensor_types(h: Hparams, quant: str) -> list[tuple[str, tuple[int, ...], str]]:
-    """(name, ne, type) of every tensor in a ``quant`` file, as llama-quantize writes it from
-    an F16 conversion. gpt-oss uploads keep the experts MXFP4 in every quant (its checkpoint is
-    MXFP4: ggml-org and unsloth files are 11.6-13.8 GB from Q4_K_M to F16, not 13-41 GB)."""
-    if quant not in DEFAULT_TYPE:
-        raise UserError(
-            f"no size rules for quant {quant} yet", hint=f"choose one of {', '.join(DEFAULT_TYPE)}"
-        )
-    tensors = layout(h)
-    counters = _Counters(
-        sum(1 for name, _ in tensors if ".attn_v.weight" in name or ".attn_qkv.weight" in name)
-    )
-    out = []
-    for name, ne in tensors:
-        if _stays_float(name, ne):
-            t = "F32"
-        elif h.arch == "gpt-oss" and "_exps.weight" in name:
-            t = "MXFP4"
-        elif quant in FLOAT_TYPES:
-            t = quant
-        else:
-            t = _choose(h, quant, name, ne, counters)
-            if t not in FLOAT_TYPES and ne[0] % BLOCK.get(t, 32):
-                t = FALLBACK.get(t, t)
-                if ne[0] % BLOCK.get(t, 32):
-                    t = "F16"
-        out.append((name, ne, t))
-    return out
-
-
-def nbytes(type_name: str, ne: tuple[int, ...]) -> int:
-    from gguf.constants import GGMLQuantizationType
-
-    return tensor_nbytes(int(GGMLQuantizationType[type_name]), ne)

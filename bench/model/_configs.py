@@ -37,14 +37,13 @@ MODEL_TYPES = {
     "qwen3_5_text": "qwen35",
     "qwen3_5": "qwen35",
     "nemotron_h": "nemotron_h",
-}
-# Recognised but not modelled yet: their recurrent (linear-attention, Mamba) state or extra
-# layers are not in the memory and speed formulas.
-NOT_MODELLED = {
-    "qwen3_next": "qwen3next",
+    "qwen3_next": "qwen3next",  # Qwen3-Next-80B-A3B and Qwen3-Coder-Next (conversion/qwen.py)
     "gemma4_text": "gemma4",
     "gemma4": "gemma4",
 }
+# Recognised but not modelled yet: their recurrent (linear-attention, Mamba) state or extra
+# layers are not in the memory and speed formulas.
+NOT_MODELLED: dict[str, str] = {}
 # Gemma3TextConfig's defaults (transformers configuration_gemma3.py), for configs that omit them.
 GEMMA3_DEFAULTS = {
     "num_attention_heads": 8,
@@ -53,6 +52,20 @@ GEMMA3_DEFAULTS = {
     "vocab_size": 262208,
     "max_position_embeddings": 131072,
     "sliding_window": 4096,
+    "tie_word_embeddings": True,
+}
+
+# Gemma4TextConfig's defaults (transformers configuration_gemma4.py, commit 008e574), for
+# configs that omit them; the 26B-A4B and 31B configs set hidden_size_per_layer_input 0.
+GEMMA4_DEFAULTS = {
+    "num_attention_heads": 8,
+    "num_key_value_heads": 4,
+    "head_dim": 256,
+    "global_head_dim": 512,
+    "vocab_size": 262144,
+    "max_position_embeddings": 131072,
+    "sliding_window": 512,
+    "hidden_size_per_layer_input": 256,
     "tie_word_embeddings": True,
 }
 
@@ -92,8 +105,9 @@ def hparams_from_config(config: dict[str, Any], name: str = "", source: str = ""
             f"{name or 'config.json'}: unknown model_type {model_type!r}",
             hint=f"modelled: {', '.join(sorted(MODEL_TYPES))}",
         )
-    if arch == "gemma3":
-        cfg = {**GEMMA3_DEFAULTS, **{k: v for k, v in cfg.items() if v is not None}}
+    if arch in ("gemma3", "gemma4"):
+        defaults = GEMMA3_DEFAULTS if arch == "gemma3" else GEMMA4_DEFAULTS
+        cfg = {**defaults, **{k: v for k, v in cfg.items() if v is not None}}
     n_embd = _int(cfg, "hidden_size")
     n_head = _int(cfg, "num_attention_heads")
     head_dim = _int(cfg, "head_dim", n_embd // max(n_head, 1))
@@ -153,7 +167,9 @@ def hparams_from_config(config: dict[str, Any], name: str = "", source: str = ""
             if model_type == "glm4_moe_lite"
             else 0,
         }
-    elif arch in ("qwen35", "qwen35moe"):
+    elif arch == "gemma4":
+        common |= _gemma4(cfg, common["n_layer"], common["n_head_kv"])
+    elif arch in ("qwen35", "qwen35moe", "qwen3next"):
         common |= _qwen35(cfg, arch)
     elif arch == "nemotron_h":
         common |= _nemotron_h(cfg)
@@ -184,6 +200,46 @@ def _glm4moe(cfg: dict[str, Any], head_dim: int) -> dict[str, Any]:
     }
 
 
+def _gemma4(cfg: dict[str, Any], n_layer: int, n_head_kv: int) -> dict[str, Any]:
+    """Gemma 4 (conversion/gemma.py Gemma4Model, transformers Gemma4TextConfig): layer_types
+    (default: every 6th layer full, the last always), full layers global_head_dim wide with
+    num_global_key_value_heads when attention_k_eq_v (else the window layers' count), the last
+    num_kv_shared_layers on an earlier layer's KV, per-layer embeddings, and 26B-A4B's experts
+    beside the dense MLP (enable_moe_block)."""
+    kinds = cfg.get("layer_types")
+    if isinstance(kinds, list) and len(kinds) == n_layer:
+        swa = tuple(k == "sliding_attention" for k in kinds)
+    else:
+        swa = tuple((il + 1) % 6 != 0 and il != n_layer - 1 for il in range(n_layer))
+    full = dict(cfg)
+    per_layer = cfg.get("per_layer_config")  # newer transformers fold the two keys in here
+    if isinstance(per_layer, dict) and "global_head_dim" not in cfg:
+        fulls = [v for k, v in per_layer.items() if str(k).isdigit() and isinstance(v, dict)
+                 and int(k) < n_layer and not swa[int(k)]]  # fmt: skip
+        first = fulls[0] if fulls else {}
+        full |= {"global_head_dim": first.get("head_dim"),
+                 "num_global_key_value_heads": first.get("num_key_value_heads")}  # fmt: skip
+    k_eq_v = bool(cfg.get("attention_k_eq_v", False))
+    out: dict[str, Any] = {
+        "swa_layers": swa,
+        "sliding_window": _int(cfg, "sliding_window"),
+        "head_dim_global": _int(full, "global_head_dim", 512),
+        "n_head_kv_global": _int(full, "num_global_key_value_heads", n_head_kv) if k_eq_v else 0,
+        "k_eq_v": k_eq_v,
+        "n_kv_shared": _int(cfg, "num_kv_shared_layers", 0),
+        "n_embd_per_layer": _int(cfg, "hidden_size_per_layer_input", 0),
+        "double_wide_shared": bool(cfg.get("use_double_wide_mlp", False)),
+        "tied_embeddings": True,  # Gemma4ForConditionalGeneration ties them; no output.weight
+    }
+    if cfg.get("enable_moe_block"):
+        out |= {
+            "n_expert": _int(cfg, "num_experts"),
+            "n_expert_used": _int(cfg, "top_k_experts"),
+            "n_ff_exp": _int(cfg, "moe_intermediate_size"),
+        }
+    return out
+
+
 def _qwen35(cfg: dict[str, Any], arch: str) -> dict[str, Any]:
     """Qwen3.5/3.6: gated delta net layers, every full_attention_interval-th one full attention
     (qwen35moe.cpp load_arch_hparams); the converter maps linear_* keys to ssm.* ones."""
@@ -204,7 +260,7 @@ def _qwen35(cfg: dict[str, Any], arch: str) -> dict[str, Any]:
         "ssm_dt_rank": heads_v,
         "ssm_n_group": _int(cfg, "linear_num_key_heads"),
     }
-    if arch == "qwen35moe":
+    if arch in ("qwen35moe", "qwen3next"):
         out |= {
             "n_expert": _int(cfg, "num_experts"),
             "n_expert_used": _int(cfg, "num_experts_per_tok"),
@@ -300,6 +356,48 @@ PUBLISHED: dict[str, tuple[dict[str, Any], str]] = {
         f"{HF}/google/gemma-3-4b-it/blob/main/config.json (text_config; heads 8, KV heads 4, "
         "head_dim 256 and vocab 262208 are Gemma3TextConfig defaults)",
     ),
+    # Gemma 4: no verbatim config.json could be read here; every key below is in llama.cpp's
+    # load logs of the published GGUFs (print_info / GGUF metadata) and in transcriptions of
+    # the configs, cross-checked in tests/fixtures/shapes/published.json.
+    "gemma-4-31b": (
+        {"model_type": "gemma4_text", "hidden_size": 5376, "num_hidden_layers": 60,
+         "num_attention_heads": 32, "num_key_value_heads": 16, "num_global_key_value_heads": 4,
+         "head_dim": 256, "global_head_dim": 512, "attention_k_eq_v": True,
+         "intermediate_size": 21504, "sliding_window": 1024, "hidden_size_per_layer_input": 0,
+         "vocab_size": 262144, "max_position_embeddings": 262144},
+        f"{HF}/google/gemma-4-31B-it/blob/main/config.json (text_config; read from llama.cpp "
+        "logs: kyuz0/amd-strix-halo-toolboxes issue 89, llama.cpp PR 21760)",
+    ),
+    "gemma-4-26b-a4b": (
+        {"model_type": "gemma4_text", "hidden_size": 2816, "num_hidden_layers": 30,
+         "num_attention_heads": 16, "num_key_value_heads": 8, "num_global_key_value_heads": 2,
+         "head_dim": 256, "global_head_dim": 512, "attention_k_eq_v": True,
+         "intermediate_size": 2112, "enable_moe_block": True, "num_experts": 128,
+         "top_k_experts": 8, "moe_intermediate_size": 704, "sliding_window": 1024,
+         "hidden_size_per_layer_input": 0, "vocab_size": 262144,
+         "max_position_embeddings": 262144},
+        f"{HF}/google/gemma-4-26B-A4B-it/blob/main/config.json (text_config; KV heads from "
+        "llama.cpp's KV lines, koboldcpp issue 2262)",
+    ),
+    "gemma-4-e4b": (
+        {"model_type": "gemma4_text", "hidden_size": 2560, "num_hidden_layers": 42,
+         "num_attention_heads": 8, "num_key_value_heads": 2, "head_dim": 256,
+         "global_head_dim": 512, "intermediate_size": 10240, "num_kv_shared_layers": 18,
+         "hidden_size_per_layer_input": 256, "sliding_window": 512, "vocab_size": 262144,
+         "max_position_embeddings": 131072},
+        f"{HF}/google/gemma-4-E4B-it/blob/main/config.json (text_config; llama.cpp issue "
+        "21730's print_info, ollama issue 18123's GGUF keys)",
+    ),
+    "gemma-4-e2b": (
+        {"model_type": "gemma4_text", "hidden_size": 1536, "num_hidden_layers": 35,
+         "num_attention_heads": 8, "num_key_value_heads": 1, "head_dim": 256,
+         "global_head_dim": 512, "intermediate_size": 6144, "use_double_wide_mlp": True,
+         "num_kv_shared_layers": 20, "hidden_size_per_layer_input": 256,
+         "layer_types": (["sliding_attention"] * 4 + ["full_attention"]) * 7,
+         "sliding_window": 512, "vocab_size": 262144, "max_position_embeddings": 131072},
+        f"{HF}/google/gemma-4-E2B-it/blob/main/config.json (text_config; an unsloth Q4_K_M "
+        "load log: n_ff 6144 x15 then 12288 x20, full layers 4, 9 .. 34)",
+    ),
     "deepseek-v3": (
         {"model_type": "deepseek_v3", "hidden_size": 7168, "num_hidden_layers": 61,
          "num_attention_heads": 128, "num_key_value_heads": 128, "intermediate_size": 18432,
@@ -350,6 +448,18 @@ PUBLISHED: dict[str, tuple[dict[str, Any], str]] = {
          "linear_num_value_heads": 32, "linear_value_head_dim": 128, "vocab_size": 248320,
          "max_position_embeddings": 262144, "tie_word_embeddings": False},
         f"{HF}/Qwen/Qwen3.5-35B-A3B/blob/main/config.json (text_config)",
+    ),
+    "qwen3-next-80b-a3b": (
+        {"model_type": "qwen3_next", "hidden_size": 2048, "num_hidden_layers": 48,
+         "num_attention_heads": 16, "num_key_value_heads": 2, "head_dim": 256,
+         "intermediate_size": 5120, "moe_intermediate_size": 512,
+         "shared_expert_intermediate_size": 512, "num_experts": 512, "num_experts_per_tok": 10,
+         "full_attention_interval": 4, "linear_conv_kernel_dim": 4, "linear_key_head_dim": 128,
+         "linear_num_key_heads": 16, "linear_num_value_heads": 32, "linear_value_head_dim": 128,
+         "vocab_size": 151936, "max_position_embeddings": 262144, "tie_word_embeddings": False},
+        f"{HF}/Qwen/Qwen3-Next-80B-A3B-Instruct/blob/main/config.json (read from llama.cpp's "
+        "GGUF keys in llama.cpp issue 17578 and print_info in PR 16095; vocab and untied head "
+        "from transformers' Qwen3NextConfig; Qwen3-Coder-Next has the same shape)",
     ),
     "qwen3.5-27b": (
         {"model_type": "qwen3_5_text", "hidden_size": 5120, "num_hidden_layers": 64,

@@ -5,8 +5,9 @@ machine without downloading or writing it.
 
 from __future__ import annotations
 
-from bench.model._arch import FLOAT_TYPES, Hparams, _more_bits, nbytes, tensor_types
+from bench.model._arch import Hparams
 from bench.model._configs import PUBLISHED, hparams_from_config
+from bench.model._quant_rules import FLOAT_TYPES, _more_bits, nbytes, tensor_types
 from bench.model._spec import ModelSpec, TensorSpec
 from bench.model._synthetic import MOE_ARCHES, SynthSpec, tensor_shapes, validate
 from probe.errors import UserError
@@ -109,8 +110,7 @@ def spec_from_hparams(h: Hparams, quant: str) -> ModelSpec:
         tensors.append(TensorSpec(name, t, ne, n_bytes, offset))
         offset += -(-n_bytes // 32) * 32
     n = h.n_layer_all  # block_count: the NextN layers are blocks of the file too
-    swa = tuple(bool(h.swa_pattern and h.sliding_window) and (il + 1) % h.swa_pattern != 0
-                for il in range(n))  # fmt: skip
+    swa = tuple(h.is_swa(il) for il in range(n))
     ff = (h.n_ff or h.n_ff_exp,) * n  # feed_forward_length as the converters write it
     metadata: dict[str, object] = {"general.architecture": h.arch}
     heads_kv, head_k, head_v = h.n_head_kv, h.head_dim, h.v_dim
@@ -128,6 +128,12 @@ def spec_from_hparams(h: Hparams, quant: str) -> ModelSpec:
     if h.arch == "nemotron_h":  # per layer: KV heads on attention layers, a width on MLP ones
         kv_heads = tuple(heads_kv if k == "*" else 0 for k in h.layer_kinds)
         ff = tuple(h.n_ff if k == "-" else 0 for k in h.layer_kinds)
+    head_swa = 0
+    if h.arch == "gemma4":  # conversion/gemma.py Gemma4Model.set_gguf_parameters
+        kv_heads = tuple(h.heads_kv(il) for il in range(n))
+        ff = tuple(h.ff_width(il) for il in range(n))
+        head_k = head_v = h.head_dim_global or h.head_dim
+        head_swa = h.head_dim
     return ModelSpec(
         architecture=h.arch,
         name=h.name or f"{h.arch} shape",
@@ -154,6 +160,10 @@ def spec_from_hparams(h: Hparams, quant: str) -> ModelSpec:
         metadata=metadata,
         recurrent_layers=recurrent,
         recurrent_state_bytes=h.state_bytes if recurrent else 0,
+        head_dim_k_swa=head_swa,
+        head_dim_v_swa=head_swa,
+        n_layer_kv=n - h.n_kv_shared if h.n_kv_shared else 0,
+        n_embd_per_layer=h.n_embd_per_layer,
     )
 
 

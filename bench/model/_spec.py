@@ -22,7 +22,10 @@ from probe.errors import UserError
 #   1 — first version (rigbench 0.1).
 #   2 — recurrent_layers and recurrent_state_bytes (Qwen3.5 linear attention, Mamba-2); a
 #       version 1 spec reads as one without recurrent layers.
-SCHEMA_VERSION = 2
+#   3 — head_dim_k_swa/head_dim_v_swa, n_layer_kv and n_embd_per_layer (Gemma 4: wider heads on
+#       full layers, KV shared by the last layers, per-layer embeddings); older specs read as
+#       ones with every layer's heads alike, every layer's own KV and no per-layer embeddings.
+SCHEMA_VERSION = 3
 # Bounds on header counts, each well past the largest published model, so a hostile header is
 # refused before anything is sized from it. llama.cpp itself stops at LLAMA_MAX_LAYERS = 512
 # and LLAMA_MAX_EXPERTS = 1024 (src/llama-hparams.h, llama-cpp-python 0.3.36's llama.cpp).
@@ -97,10 +100,34 @@ class ModelSpec:
     # for one sequence (f32 convolution and recurrent state, llama_memory_recurrent).
     recurrent_layers: tuple[bool, ...] = ()
     recurrent_state_bytes: int = 0
+    # Sliding-window layers' head widths when they differ from the full layers' (llama.cpp's
+    # n_embd_head_k_swa, {arch}.attention.key_length_swa; 0: the same), the layers from the
+    # start that keep their own KV (n_layer_kv_from_start; 0: all) and the per-layer embedding
+    # width (Gemma 4 E2B/E4B: embedding_length_per_layer_input).
+    head_dim_k_swa: int = 0
+    head_dim_v_swa: int = 0
+    n_layer_kv: int = 0
+    n_embd_per_layer: int = 0
     schema_version: int = SCHEMA_VERSION
 
     def is_recurrent(self, il: int) -> bool:
         return bool(self.recurrent_layers) and self.recurrent_layers[il]
+
+    def head_k(self, il: int) -> int:
+        """Layer ``il``'s K and Q head width (llama_hparams::n_embd_head_k(il))."""
+        return (
+            self.head_dim_k_swa if self.head_dim_k_swa and self.swa_layers[il] else self.head_dim_k
+        )
+
+    def head_v(self, il: int) -> int:
+        return (
+            self.head_dim_v_swa if self.head_dim_v_swa and self.swa_layers[il] else self.head_dim_v
+        )
+
+    def has_kv(self, il: int) -> bool:
+        """Whether layer ``il`` caches its own K and V; the later ones attend over an earlier
+        layer's cache (llama_hparams::has_kv, Gemma 4's shared_kv_layers)."""
+        return not self.n_layer_kv or il < self.n_layer_kv
 
     @property
     def weight_bytes(self) -> int:
@@ -135,6 +162,14 @@ class ModelSpec:
     def is_loaded(self, t: TensorSpec) -> bool:
         """Whether llama.cpp allocates the tensor (every one but a NextN block's)."""
         return t.layer is None or not self.is_nextn(t.layer)
+
+    def is_run(self, t: TensorSpec) -> bool:
+        """Whether the graph reads the tensor: every loaded one but a KV-shared layer's K and V
+        projections (in the file and loaded; gemma4.cpp builds those layers' attention from an
+        earlier layer's cache)."""
+        if t.layer is not None and not self.has_kv(t.layer):
+            return not t.name.endswith((".attn_k.weight", ".attn_v.weight", ".attn_k_norm.weight"))
+        return self.is_loaded(t)
 
     @property
     def ties_output(self) -> bool:
@@ -306,6 +341,7 @@ def model_spec(
     ftype = meta.get("general.file_type")
     name = meta.get("general.name")
     n_ff = _per_layer(meta, f"{arch}.feed_forward_length", n_layer, label, MAX_WIDTH)
+    shared = num("attention.shared_kv_layers", n_layer - 1)
     return ModelSpec(
         architecture=arch,
         name=name if isinstance(name, str) else None,
@@ -336,6 +372,10 @@ def model_spec(
         quant=quant,
         metadata={key: _summarise(v) for key, v in meta.items()},
         **_recurrent(arch, n_layer, n_head_kv, n_ff, num),
+        head_dim_k_swa=num("attention.key_length_swa", MAX_WIDTH),
+        head_dim_v_swa=num("attention.value_length_swa", MAX_WIDTH),
+        n_layer_kv=n_layer - shared if shared else 0,
+        n_embd_per_layer=num("embedding_length_per_layer_input", MAX_WIDTH),
     )
 
 
@@ -345,7 +385,7 @@ def _recurrent(
     """Which layers are recurrent, as llama.cpp decides (qwen35*: all but every
     full_attention_interval-th; nemotron_h: layers with neither KV heads nor an FFN), and the
     state one keeps (llama_hparams::n_embd_r + n_embd_s, f32)."""
-    if arch not in ("qwen35", "qwen35moe", "nemotron_h"):
+    if arch not in ("qwen35", "qwen35moe", "qwen3next", "nemotron_h"):
         return {}
     if arch == "nemotron_h":
         recurrent = tuple(n_head_kv[il] == 0 and n_ff[il] == 0 for il in range(n_layer))
@@ -370,7 +410,8 @@ def model_spec_from_dict(data: dict[str, Any]) -> ModelSpec:
         TensorSpec(**{**t, "shape": tuple(t["shape"])}) for t in data["tensors"]
     )
     data["files"] = tuple(FileFact(**f) for f in data["files"])
-    data["schema_version"] = SCHEMA_VERSION  # 1 -> 2: no recurrent layers, the defaults
+    # 1 -> 2: no recurrent layers; 2 -> 3: uniform heads, own KV everywhere (the defaults)
+    data["schema_version"] = SCHEMA_VERSION
     for key in ("n_head", "n_head_kv", "n_ff", "swa_layers", "recurrent_layers"):
         data[key] = tuple(data.get(key, ()))
     return ModelSpec(**data)

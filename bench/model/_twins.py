@@ -2,7 +2,7 @@
 gpt-oss, gemma3, deepseek2, qwen3moe, qwen2 …, random weights written straight in their quant
 blocks (``_blocks``), so llama-bench and llama-cpp-python load and run them at true speed.
 
-The tensor types are the ones ``_arch.tensor_types`` gives a file of that quant (llama.cpp's
+The tensor types are the ones ``_quant_rules.tensor_types`` gives a file of that quant (llama.cpp's
 quantizer rules, gpt-oss experts in MXFP4); the file is written tensor by tensor, so a 12 GB
 twin needs about one tensor of memory. Twins are cached by their spec like ``bench synth``'s.
 """
@@ -18,8 +18,9 @@ from typing import Any
 
 import numpy as np
 
-from bench.model._arch import ARCHITECTURES, Hparams, nbytes, tensor_types
+from bench.model._arch import ARCHITECTURES, Hparams
 from bench.model._blocks import FLOATS, Payload
+from bench.model._quant_rules import nbytes, tensor_types
 from bench.model._shapes import SHAPES
 from bench.model._synthetic import (
     ARCHES,
@@ -57,11 +58,20 @@ SMALL = {
     "glm4moe": Hparams("glm4moe", 4, 512, 8, 2, 64, 1536, 2048, 4096, 8, 2, 256,
                        n_expert_shared=1, n_dense_lead=1, n_nextn=1, rope_dim=32,
                        attn_bias=True),
+    # Gemma 4 26B-A4B's proportions: five window layers per full one, the full layers' heads
+    # twice as wide with one KV head and V = K, a dense FFN beside the experts in every layer.
+    "gemma4": Hparams("gemma4", 6, 512, 4, 2, 128, 1024, 2048, 8192, 8, 2, 256,
+                      sliding_window=1024, swa_pattern=6, tied_embeddings=True,
+                      head_dim_global=256, n_head_kv_global=1, k_eq_v=True),
     "qwen3": Hparams("qwen3", 4, 512, 8, 2, 64, 1536, 2048, 4096),
     "qwen2": Hparams("qwen2", 4, 512, 8, 2, 64, 1536, 2048, 4096, attn_bias=True),
     # Qwen3.5 and Nemotron-H proportions: 3 linear-attention layers per full one; Mamba-2,
     # attention and MLP layers in the Nano's order.
     "qwen35moe": Hparams("qwen35moe", 4, 512, 4, 2, 128, 0, 2048, 4096, 8, 2, 256,
+                         n_ff_shexp=256, attn_gate=True, recurrent=(True, True, True, False),
+                         ssm_d_conv=4, ssm_d_inner=512, ssm_d_state=64, ssm_dt_rank=8,
+                         ssm_n_group=4),
+    "qwen3next": Hparams("qwen3next", 4, 512, 4, 2, 128, 0, 2048, 4096, 8, 2, 256,
                          n_ff_shexp=256, attn_gate=True, recurrent=(True, True, True, False),
                          ssm_d_conv=4, ssm_d_inner=512, ssm_d_state=64, ssm_dt_rank=8,
                          ssm_n_group=4),
@@ -128,9 +138,11 @@ def _metadata(w: object, h: Hparams, quant: str) -> None:
     add.add_head_count(h.n_head)  # type: ignore[attr-defined]
     add.add_layer_norm_rms_eps(1e-5)  # type: ignore[attr-defined]
     add.add_vocab_size(h.n_vocab)  # type: ignore[attr-defined]
-    if h.arch != "nemotron_h":  # per layer there, with the other recurrent keys
+    if h.arch not in ("nemotron_h", "gemma4"):  # per layer there (_recurrent/_gemma4_metadata)
         add.add_feed_forward_length(h.n_ff or h.n_ff_exp)  # type: ignore[attr-defined]
-    if h.arch == "deepseek2":
+    if h.arch == "gemma4":
+        pass  # heads and widths per layer kind: _gemma4_metadata
+    elif h.arch == "deepseek2":
         # MLA as the converter writes it: one shared latent KV head of kv_lora_rank + rope.
         add.add_head_count_kv(1)  # type: ignore[attr-defined]
         add.add_key_length(h.kv_lora_rank + h.rope_dim)  # type: ignore[attr-defined]
@@ -166,6 +178,8 @@ def _metadata(w: object, h: Hparams, quant: str) -> None:
         add.add_sliding_window(h.sliding_window)  # type: ignore[attr-defined]
     if h.recurrent:
         _recurrent_metadata(w, h)
+    if h.arch == "gemma4":
+        _gemma4_metadata(w, h)
     add.add_file_type(QUANTS.get(quant, 1))  # type: ignore[attr-defined]
 
 
@@ -178,6 +192,25 @@ def _glm4moe_metadata(w: Any, h: Hparams) -> None:
     w.add_expert_gating_func(ExpertGatingFuncType.SIGMOID)
     w.add_expert_weights_scale(1.0)
     w.add_expert_weights_norm(True)
+
+
+def _gemma4_metadata(w: Any, h: Hparams) -> None:
+    """The keys gemma4.cpp's load_arch_hparams reads, as Gemma4Model.set_gguf_parameters
+    writes them: the full layers' head width as key_length, the window layers' as *_swa, KV
+    heads and FFN widths per layer, the layer kinds as an array."""
+    n, full = h.n_layer, h.head_dim_global or h.head_dim
+    w.add_key_length(full)
+    w.add_value_length(full)
+    w.add_key_length_swa(h.head_dim)
+    w.add_value_length_swa(h.head_dim)
+    w.add_rope_dimension_count(full)
+    w.add_rope_dimension_count_swa(h.head_dim)
+    w.add_head_count_kv([h.heads_kv(il) for il in range(n)])
+    w.add_feed_forward_length([h.ff_width(il) for il in range(n)])
+    w.add_sliding_window_pattern([h.is_swa(il) for il in range(n)])
+    w.add_shared_kv_layers(h.n_kv_shared)
+    w.add_embedding_length_per_layer_input(h.n_embd_per_layer)
+    w.add_final_logit_softcapping(30.0)
 
 
 def _recurrent_metadata(w: Any, h: Hparams) -> None:

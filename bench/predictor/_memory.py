@@ -26,6 +26,15 @@ EXACT_PREDICTOR = "llama-fit-params"
 FIT_RETRIES = 12  # runs of ~0.2 s; at the cut rate measured below, all 12 cut about 1 in 10^7
 MIB = 1024 * 1024
 KV_PAD = 256  # llama.cpp pads the KV cache to a multiple of 256 cells (llama-context.cpp)
+# Tables llama.cpp looks rows up in and keeps in host memory (the input layer,
+# LLM_TENSOR_LAYER_INPUT in llama-arch.cpp): the token embeddings and Gemma 4's per-layer ones.
+INPUT_TABLES = ("token_embd", "per_layer_token_embd")
+# Architectures whose load_arch_tensors create the tied output (TENSOR_DUPLICATED) before the
+# token embeddings: the loader's same-buffer check (llama-model-loader.cpp create_tensor) only
+# finds an original created earlier, so the table is allocated twice even on the CPU
+# (src/models/gemma4.cpp, gemma3n.cpp; measured: a Gemma 4 twin's host model buffer is its file
+# plus the table, tests/test_twins.py).
+OUTPUT_FIRST = ("gemma4", "gemma3n")
 # Bytes per element of the KV-cache types llama.cpp accepts for -ctk/-ctv.
 KV_TYPE_BYTES = {
     "f32": 4.0,
@@ -155,8 +164,8 @@ def kv_bytes_per_layer(spec: ModelSpec, cfg: MemConfig, il: int) -> int:
     compressed latent plus the RoPE part as K and no separate V. A NextN/MTP block keeps none
     (llama-model.cpp create_memory filters il < n_layer() without an MTP context).
     """
-    if spec.is_nextn(il):
-        return 0
+    if spec.is_nextn(il) or not spec.has_kv(il):
+        return 0  # a KV-shared layer (Gemma 4 E2B/E4B) attends over an earlier layer's cache
     if spec.is_recurrent(il):
         # A recurrent layer keeps its state, f32 whatever -ctk/-ctv say, one per sequence
         # (llama_memory_recurrent, mem_size = max(1, n_seq_max)); llama-bench runs one.
@@ -168,8 +177,8 @@ def kv_bytes_per_layer(spec: ModelSpec, cfg: MemConfig, il: int) -> int:
         rope = int(spec.metadata.get(f"{spec.architecture}.rope.dimension_count", 64) or 64)
         k_elems, v_elems = spec.kv_lora_rank + rope, 0
     else:
-        k_elems = spec.n_head_kv[il] * spec.head_dim_k
-        v_elems = spec.n_head_kv[il] * spec.head_dim_v
+        k_elems = spec.n_head_kv[il] * spec.head_k(il)
+        v_elems = spec.n_head_kv[il] * spec.head_v(il)
     k = k_elems * KV_TYPE_BYTES[cfg.type_k]
     v = v_elems * KV_TYPE_BYTES[cfg.type_v]
     return int(cells * (k + v))
@@ -195,7 +204,7 @@ def predict_formula(
         il = t.layer
         if not spec.is_loaded(t):
             continue  # a NextN block's: skipped at load ("model has unused tensor")
-        if t.name.startswith("token_embd"):
+        if t.name.startswith(INPUT_TABLES):
             dev = 0  # llama.cpp keeps the input embeddings on the CPU
         elif il is None:
             dev = where[spec.n_layer]  # output norm and output head go with the output layer
@@ -204,7 +213,11 @@ def predict_formula(
         else:
             dev = where[il]
         weights[dev] += t.n_bytes
-        if t.name == "token_embd.weight" and spec.ties_output and where[spec.n_layer] != 0:
+        if (
+            t.name == "token_embd.weight"
+            and spec.ties_output
+            and (where[spec.n_layer] != 0 or spec.architecture in OUTPUT_FIRST)
+        ):
             # the output head's copy of a tied table, in the output layer's buffer
             weights[where[spec.n_layer]] += t.n_bytes
     for il in range(spec.n_layer):

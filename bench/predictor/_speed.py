@@ -44,7 +44,7 @@ from bench.predictor._efficiency import (
     VULKAN_DP4A_TYPES,
     vulkan_dp4a_gain,
 )
-from bench.predictor._memory import Device, layer_devices
+from bench.predictor._memory import INPUT_TABLES, Device, layer_devices
 from bench.predictor._priors import (
     NO_PRIOR,
     PRIOR_SPREAD,
@@ -376,7 +376,7 @@ def predict_speed(
     head = "token_embd.weight" if spec.ties_output else "output.weight"
     for t in spec.tensors:
         il = t.layer
-        if not spec.is_loaded(t) or (t.name.startswith("token_embd") and t.name != head):
+        if not spec.is_run(t) or (t.name.startswith(INPUT_TABLES) and t.name != head):
             continue  # a lookup: one row per token; a NextN block: not loaded, not run
         dev = (
             where[spec.n_layer]

@@ -71,8 +71,8 @@ def kv_read(
             width = (spec.kv_lora_rank + 64) * KV_TYPE_BYTES[cfg.type_k]
         else:
             width = spec.n_head_kv[il] * (
-                spec.head_dim_k * KV_TYPE_BYTES[cfg.type_k]
-                + spec.head_dim_v * KV_TYPE_BYTES[cfg.type_v]
+                spec.head_k(il) * KV_TYPE_BYTES[cfg.type_k]
+                + spec.head_v(il) * KV_TYPE_BYTES[cfg.type_v]
             )
         total += cells * width
     return total
@@ -113,7 +113,7 @@ def attn_work(
             total += spec.recurrent_state_bytes / 4
             continue
         cells = _cells(spec, il, depth, span)
-        total += spec.n_head[il] * spec.head_dim_k * cells
+        total += spec.n_head[il] * spec.head_k(il) * cells
     return total
 
 
