@@ -40,9 +40,12 @@ PREDICTION_SCHEMA_VERSION = 1
 # window's cache ring (all of it without flash attention and on CUDA/HIP below a ubatch of 1024:
 # _work.swa_span), not the window alone; Intel GPUs under Vulkan take a compute factor of
 # their own (prior_group "vulkan-intel"), and Vulkan GPUs without cooperative matrices multiply
-# quantized weights at their DP4A rate (_efficiency.vulkan_dp4a_gain); priors refitted.
+# quantized weights at their DP4A rate (_efficiency.vulkan_dp4a_gain); priors refitted;
+# 7 — a layer's fixed cost scales with the compute nodes its architecture's graph runs
+# (_efficiency.LAYER_NODES_BY_ARCH, measured on twins: gated delta net, MLA and Gemma 4 layers
+# run 1.5-2.5 llama layers' nodes); Gemma 4 and Qwen3-Next are modelled; priors refitted.
 SPEED_PREDICTOR = "rigbench-speed"
-SPEED_PREDICTOR_VERSION = "6"
+SPEED_PREDICTOR_VERSION = "7"
 
 STATUSES = ("ok", "failed", "skipped")
 FAILURE_CLASSES = ("oom", "timeout", "crash", "unsupported")

@@ -56,12 +56,12 @@ GEMMA3_DEFAULTS = {
 }
 
 # Gemma4TextConfig's defaults (transformers configuration_gemma4.py, commit 008e574), for
-# configs that omit them; the 26B-A4B and 31B configs set hidden_size_per_layer_input 0.
+# configs that omit them (global_head_dim: 512, in _gemma4); the 26B-A4B and 31B configs set
+# hidden_size_per_layer_input 0.
 GEMMA4_DEFAULTS = {
     "num_attention_heads": 8,
     "num_key_value_heads": 4,
     "head_dim": 256,
-    "global_head_dim": 512,
     "vocab_size": 262144,
     "max_position_embeddings": 131072,
     "sliding_window": 512,

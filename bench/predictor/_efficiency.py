@@ -96,7 +96,44 @@ MOE_RATIO = {"cuda": 1.0, "metal": 1.0, "rocm": 1.0, "vulkan": 1.0, "cpu": 0.75}
 # starts at that share of the backend's layer_s; the prior's k_moe corrects it, fitted on
 # published MoE generation (scripts/bench_lomo.py: one factor for every backend).
 MOE_EXTRA_NODES = 12 - 6
-LAYER_NODES = 20
+LAYER_NODES = 19  # a llama layer's compute nodes (LAYER_NODES_BY_ARCH)
+# Compute nodes one layer runs (views and reshapes, which no backend dispatches, left out),
+# measured on rigbench's twins with llama.cpp 0c1e570's scheduler print (GGML_SCHED_DEBUG=2
+# llama-fit-params -v, CPU; the nodes of a 2N-layer twin less an N-layer one's, over N; MoE
+# twins at 2 experts used, less their routing's MOE_EXTRA_NODES + 2, which the MoE term
+# costs): llama 19, qwen2 22 (biases), qwen3/qwen3moe 23-24 (q/k norms), gpt-oss 25, gemma3 28,
+# gemma4 29 (E2B/E4B 34: per-layer embeddings; 26B-A4B 47: a dense MLP and four norms beside
+# the experts), glm4moe 31, deepseek2 33 (MLA), qwen35 37 and qwen35moe 46 (three gated delta
+# net layers per attention one), qwen3next 48.5, nemotron_h 17 (Mamba-2, attention and MLP
+# layers in the Nano's order). A layer's fixed cost is its backend's layer_s, fitted on the
+# published rows, times its nodes over a llama layer's.
+LAYER_NODES_BY_ARCH = {
+    "llama": 19.0,
+    "qwen2": 22.0,
+    "qwen3": 23.0,
+    "qwen3moe": 24.0,
+    "gpt-oss": 25.0,
+    "gemma3": 28.0,
+    "gemma4": 29.0,
+    "glm4moe": 31.0,
+    "deepseek2": 33.0,
+    "qwen35": 37.25,
+    "qwen35moe": 46.25,
+    "qwen3next": 48.5,
+    "nemotron_h": 17.4,
+}
+GEMMA4_PLE_NODES = 34.0  # E2B/E4B twin
+GEMMA4_MOE_NODES = 46.8  # 26B-A4B twin, routing out
+
+
+def layer_node_weight(arch: str, is_moe: bool, per_layer_embd: bool) -> float:
+    """A layer's fixed cost in llama layers (LAYER_NODES_BY_ARCH; unknown architectures: 1)."""
+    nodes = LAYER_NODES_BY_ARCH.get(arch, LAYER_NODES)
+    if arch == "gemma4":
+        nodes = GEMMA4_MOE_NODES if is_moe else GEMMA4_PLE_NODES if per_layer_embd else nodes
+    return nodes / LAYER_NODES
+
+
 # What one core streams from DRAM: 16.8 GB/s per thread on this project's 2-core EPYC runner;
 # Zen 4 desktops and Apple P-cores read more (ik_llama.cpp discussion #164: a 7950X's tg128 at
 # 2 threads reads ~26 GB/s a thread): the CPU prior's k_thread, fitted leave-one-machine-out.

@@ -42,6 +42,7 @@ from bench.predictor._efficiency import (
     SPEC_TO_ACHIEVABLE,
     TG_ATTN_RATIO,
     VULKAN_DP4A_TYPES,
+    layer_node_weight,
     vulkan_dp4a_gain,
 )
 from bench.predictor._memory import INPUT_TABLES, Device, layer_devices
@@ -321,8 +322,8 @@ def _attn_eff(d: _Dev, family: str, cal: Calibration | None) -> float:
     return _eff(d, family, cal)[1] * ATTN_RATIO[d.backend] * k_a
 
 
-def _token_s(backend: str) -> float:
-    return EFFICIENCY[backend]["_"]["token_s"] * PRIORS.get(backend, NO_PRIOR).k_overhead
+def _token_s(d: _Dev) -> float:
+    return EFFICIENCY[d.backend]["_"]["token_s"] * _prior(d).k_overhead
 
 
 def predict_speed(
@@ -416,6 +417,7 @@ def predict_speed(
         if il < trunk:
             moe_layers[0 if il < cfg.n_cpu_moe else where[il]] += 1
     moe_share = (MOE_EXTRA_NODES + spec.n_expert_used) / LAYER_NODES
+    nodes_w = layer_node_weight(spec.architecture, spec.is_moe, spec.n_embd_per_layer > 0)
     # tg: the average context a generated token attends to.
     tg_depth = cfg.n_depth + cfg.n_gen / 2
     t_w = t_kv = t_over = t_moe = t_experts = 0.0
@@ -442,7 +444,7 @@ def predict_speed(
         t_kv += max(kv / stream, kv_compute)
         scores = 0.0 if cfg.flash_attn else score_bytes(spec, where, i, tg_depth, span) / rate
         t_kv += scores
-        t_over += layers[i] * layer_s
+        t_over += layers[i] * layer_s * nodes_w
         ceil_tg += (read_tg[i] + kv) / d.ceiling_bw
         sides["tg_weights_stream"] += read_tg[i] / rate
         sides["tg_weights_cap"] += read_tg[i] / cap  # 0 where no cap (inf)
@@ -450,7 +452,7 @@ def predict_speed(
         sides["tg_kv_cap"] += kv / cap
         sides["tg_kv_compute"] += kv_compute
         sides["tg_scores"] += scores
-    t_over += _token_s(main)
+    t_over += _token_s(devs[where[spec.n_layer]])
     hops = host_hops(where, cfg, spec)
     pcie = min((g.pcie for g in gpus), default=math.inf)
     t_hop = hops * (HOP_LATENCY_S + spec.n_embd * 4 / pcie) if gpus else 0.0
@@ -529,13 +531,13 @@ def predict_speed(
                 t_attn += at
             if runs_on.backend != "cpu" or mm + xmm + at < read:
                 t_read += read
-            t_pover += layers[i] * layer_s
+            t_pover += layers[i] * layer_s * nodes_w
             t_pmoe += moe_s[i]
             ceil_pp += max(
                 matmul / runs_on.matmul_flops(family) + attn / runs_on.flops,
                 (weights_read + kv) / d.ceiling_bw,
             )
-    t_pover += n_ub * _token_s(main)
+    t_pover += n_ub * _token_s(devs[where[spec.n_layer]])
     pp_terms = {
         "compute": t_comp,
         "moe_compute": t_xcomp,
