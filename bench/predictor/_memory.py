@@ -35,6 +35,11 @@ INPUT_TABLES = ("token_embd", "per_layer_token_embd")
 # (src/models/gemma4.cpp, gemma3n.cpp; measured: a Gemma 4 twin's host model buffer is its file
 # plus the table, tests/test_twins.py).
 OUTPUT_FIRST = ("gemma4", "gemma3n")
+# A per-layer embedding table over 4 GiB is read row by row from the mapped file, never made
+# resident (llama-model-loader.cpp lazy_read::add, --lazy-mode auto, the default: "on, but
+# only for tensors larger than 4 GiB"): Gemma 4 E4B's at BF16 is 5.6 GB, at Q8_0 3.0 GB.
+LAZY_TABLE = "per_layer_token_embd.weight"
+LAZY_MIN_BYTES = 4 << 30
 # Bytes per element of the KV-cache types llama.cpp accepts for -ctk/-ctv.
 KV_TYPE_BYTES = {
     "f32": 4.0,
@@ -202,8 +207,8 @@ def predict_formula(
     layers = [0] * n_dev
     for t in spec.tensors:
         il = t.layer
-        if not spec.is_loaded(t):
-            continue  # a NextN block's: skipped at load ("model has unused tensor")
+        if not spec.is_loaded(t) or (t.name == LAZY_TABLE and t.n_bytes > LAZY_MIN_BYTES):
+            continue  # a NextN block's: skipped at load; a lazy table: read from the file
         if t.name.startswith(INPUT_TABLES):
             dev = 0  # llama.cpp keeps the input embeddings on the CPU
         elif il is None:
