@@ -18,7 +18,7 @@ from bench.predictor import predict_exact, predict_formula
 from bench.run import run_llama_bench
 
 ARCHES = ["gpt-oss", "gemma3", "deepseek2", "qwen3moe", "qwen3", "qwen2", "qwen35moe", "qwen35"]
-ARCHES += ["nemotron_h", "glm4moe", "gemma4", "gemma4-e", "qwen3next"]
+ARCHES += ["nemotron_h", "glm4moe", "gemma4", "gemma4-e", "qwen3next", "nemotron_h_moe"]
 FIELDS = ("n_layer", "n_embd", "n_head", "n_head_kv", "head_dim_k", "head_dim_v", "n_vocab")
 FIELDS += ("n_expert", "n_expert_used", "n_ff_exp", "n_ff_shexp", "sliding_window")
 FIELDS += ("swa_layers", "kv_lora_rank", "recurrent_layers", "recurrent_state_bytes")
@@ -76,7 +76,7 @@ def test_llama_cpp_python_runs_the_gpt_oss_twin() -> None:
 
 
 MEMORY_ARCHES = ["gpt-oss", "gemma3", "deepseek2", "qwen3moe", "qwen35moe", "nemotron_h"]
-MEMORY_ARCHES += ["glm4moe", "gemma4", "gemma4-e", "qwen3next"]
+MEMORY_ARCHES += ["glm4moe", "gemma4", "gemma4-e", "qwen3next", "nemotron_h_moe"]
 GRID = [
     MemConfig(n_ctx=c, type_k=t, type_v=t, n_gpu_layers=ngl)
     for c in (4096, 32768)

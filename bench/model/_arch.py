@@ -15,7 +15,8 @@ from dataclasses import dataclass
 
 from probe.errors import UserError
 
-RECURRENT_ARCHES = ("qwen35", "qwen35moe", "qwen3next", "nemotron_h")
+RECURRENT_ARCHES = ("qwen35", "qwen35moe", "qwen3next", "nemotron_h", "nemotron_h_moe")
+NEMOTRON = ("nemotron_h", "nemotron_h_moe")
 ARCHITECTURES: tuple[str, ...] = ("llama", "qwen2", "qwen3", "qwen3moe", "gpt-oss", "gemma3")
 ARCHITECTURES += ("gemma4", "deepseek2", "glm4moe", *RECURRENT_ARCHES)
 
@@ -58,7 +59,8 @@ class Hparams:
     attn_gate: bool = False  # qwen35: a gated attention output (the Q projection twice as wide)
     n_ff_shexp: int = 0  # one shared expert this wide (qwen35moe); 0: n_expert_shared x n_ff_exp
     # Recurrent layers (qwen35: gated delta net; nemotron_h: Mamba-2) keep a fixed state instead
-    # of a KV cache; nemotron_h's other layers are attention or a plain MLP ("M", "*", "-").
+    # of a KV cache; nemotron_h's other layers are attention or a plain MLP ("M", "*", "-"),
+    # nemotron_h_moe's attention or experts with a shared one ("M", "*", "E").
     recurrent: tuple[bool, ...] = ()
     layer_kinds: str = ""
     ssm_d_conv: int = 0
@@ -185,7 +187,7 @@ class Hparams:
                 for v in (self.ssm_d_conv, self.ssm_d_inner, self.ssm_d_state, self.ssm_dt_rank)
             ):
                 raise UserError(f"{self.name or self.arch}: the recurrent layers are not described")
-            if self.arch == "nemotron_h" and len(self.layer_kinds) != self.n_layer:
+            if self.arch in NEMOTRON and len(self.layer_kinds) != self.n_layer:
                 raise UserError(f"{self.name or self.arch}: one layer kind (M, *, -) per layer")
 
 
@@ -283,12 +285,23 @@ def _layer(h: Hparams, il: int) -> list[Tensor]:
     """One layer of the recurrent hybrids."""
     b, e = f"blk.{il}", h.n_embd
     out: list[Tensor] = [(f"{b}.attn_norm.weight", (e,))]
-    if h.arch == "nemotron_h":
+    if h.arch in NEMOTRON:
         kind = h.layer_kinds[il]
         if kind == "M":
             return out + _mamba2(h, b)
         if kind == "*":
             return out + _attention(h, b)
+        if kind == "E":  # nemotron-h.cpp: routed experts (up/down, relu^2) and a shared one
+            f, x, s = h.n_ff_exp, h.n_expert, h.n_ff_shexp
+            return [
+                *out,
+                (f"{b}.ffn_gate_inp.weight", (e, x)),
+                (f"{b}.exp_probs_b.bias", (x,)),
+                (f"{b}.ffn_up_exps.weight", (e, f, x)),
+                (f"{b}.ffn_down_exps.weight", (f, e, x)),
+                (f"{b}.ffn_up_shexp.weight", (e, s)),
+                (f"{b}.ffn_down_shexp.weight", (s, e)),
+            ]
         return [*out, (f"{b}.ffn_up.weight", (e, h.n_ff)), (f"{b}.ffn_down.weight", (h.n_ff, e))]
     out.append((f"{b}.post_attention_norm.weight", (e,)))
     out += _gated_delta_net(h, b) if h.is_recurrent(il) else _qwen35_attention(h, b)

@@ -385,9 +385,9 @@ def _recurrent(
     """Which layers are recurrent, as llama.cpp decides (qwen35*: all but every
     full_attention_interval-th; nemotron_h: layers with neither KV heads nor an FFN), and the
     state one keeps (llama_hparams::n_embd_r + n_embd_s, f32)."""
-    if arch not in ("qwen35", "qwen35moe", "qwen3next", "nemotron_h"):
+    if arch not in ("qwen35", "qwen35moe", "qwen3next", "nemotron_h", "nemotron_h_moe"):
         return {}
-    if arch == "nemotron_h":
+    if arch in ("nemotron_h", "nemotron_h_moe"):
         recurrent = tuple(n_head_kv[il] == 0 and n_ff[il] == 0 for il in range(n_layer))
     else:
         interval = max(num("full_attention_interval", 1 << 10, 4), 1)

@@ -78,6 +78,11 @@ SMALL = {
     "qwen35": Hparams("qwen35", 4, 512, 4, 2, 128, 1536, 2048, 4096, attn_gate=True,
                       recurrent=(True, True, True, False), ssm_d_conv=4, ssm_d_inner=512,
                       ssm_d_state=64, ssm_dt_rank=8, ssm_n_group=4),
+    # Nemotron 3 Nano's: Mamba-2, attention and expert layers (relu^2 experts, one shared)
+    "nemotron_h_moe": Hparams("nemotron_h_moe", 8, 512, 8, 2, 64, 0, 2048, 4096, 8, 2, 256,
+                              n_ff_shexp=512, recurrent=tuple(k == "M" for k in "MEM*EMEM"),
+                              layer_kinds="MEM*EMEM", ssm_d_conv=4, ssm_d_inner=1024,
+                              ssm_d_state=64, ssm_dt_rank=16, ssm_n_group=4),
     "nemotron_h": Hparams("nemotron_h", 8, 512, 8, 2, 64, 1536, 2048, 4096,
                           recurrent=tuple(k == "M" for k in "M-M*M-M-"), layer_kinds="M-M*M-M-",
                           ssm_d_conv=4, ssm_d_inner=1024, ssm_d_state=64, ssm_dt_rank=16,
@@ -138,7 +143,7 @@ def _metadata(w: object, h: Hparams, quant: str) -> None:
     add.add_head_count(h.n_head)  # type: ignore[attr-defined]
     add.add_layer_norm_rms_eps(1e-5)  # type: ignore[attr-defined]
     add.add_vocab_size(h.n_vocab)  # type: ignore[attr-defined]
-    if h.arch not in ("nemotron_h", "gemma4"):  # per layer there (_recurrent/_gemma4_metadata)
+    if h.arch not in ("nemotron_h", "nemotron_h_moe", "gemma4"):  # per layer there
         add.add_feed_forward_length(h.n_ff or h.n_ff_exp)  # type: ignore[attr-defined]
     if h.arch == "gemma4":
         pass  # heads and widths per layer kind: _gemma4_metadata
@@ -159,7 +164,7 @@ def _metadata(w: object, h: Hparams, quant: str) -> None:
 
         add.add_expert_gating_func(ExpertGatingFuncType.SIGMOID)  # type: ignore[attr-defined]
     else:
-        if h.arch != "nemotron_h":
+        if h.arch not in ("nemotron_h", "nemotron_h_moe"):
             add.add_head_count_kv(h.n_head_kv)  # type: ignore[attr-defined]
         add.add_key_length(h.head_dim)  # type: ignore[attr-defined]
         add.add_value_length(h.v_dim)  # type: ignore[attr-defined]
@@ -221,11 +226,16 @@ def _recurrent_metadata(w: Any, h: Hparams) -> None:
     w.add_ssm_state_size(h.ssm_d_state)
     w.add_ssm_time_step_rank(h.ssm_dt_rank)
     w.add_ssm_group_count(h.ssm_n_group)
-    if h.arch == "nemotron_h":
-        # per layer: KV heads only on attention layers, FFN width only on MLP layers
+    if h.arch in ("nemotron_h", "nemotron_h_moe"):
+        # per layer: KV heads only on attention layers, FFN width only on MLP/expert layers
+        width = h.n_ff_exp if h.is_moe else h.n_ff
         w.add_head_count_kv([h.n_head_kv if k == "*" else 0 for k in h.layer_kinds])
-        w.add_feed_forward_length([h.n_ff if k == "-" else 0 for k in h.layer_kinds])
+        w.add_feed_forward_length([width if k in "-E" else 0 for k in h.layer_kinds])
         w.add_layer_norm_eps(1e-5)
+        if h.is_moe:  # conversion/nemotron.py NemotronHModel.set_gguf_parameters
+            w.add_expert_shared_count(1)
+            w.add_expert_weights_norm(True)
+            w.add_expert_weights_scale(1.0)
         return
     w.add_full_attention_interval(h.recurrent.index(False) + 1)
     w.add_rope_dimension_sections([h.head_dim // 8, h.head_dim // 8, h.head_dim // 8, 0])

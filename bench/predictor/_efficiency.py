@@ -105,8 +105,9 @@ LAYER_NODES = 19  # a llama layer's compute nodes (LAYER_NODES_BY_ARCH)
 # gemma4 29 (E2B/E4B 34: per-layer embeddings; 26B-A4B 47: a dense MLP and four norms beside
 # the experts), glm4moe 31, deepseek2 33 (MLA), qwen35 37 and qwen35moe 46 (three gated delta
 # net layers per attention one), qwen3next 48.5, nemotron_h 17 (Mamba-2, attention and MLP
-# layers in the Nano's order). A layer's fixed cost is its backend's layer_s, fitted on the
-# published rows, times its nodes over a llama layer's.
+# layers in the Nano's order), nemotron_h_moe 20 (Mamba-2, attention and expert layers). A
+# layer's fixed cost is its backend's layer_s, fitted on the published rows, times its nodes
+# over a llama layer's.
 LAYER_NODES_BY_ARCH = {
     "llama": 19.0,
     "qwen2": 22.0,
@@ -121,6 +122,7 @@ LAYER_NODES_BY_ARCH = {
     "qwen35moe": 46.25,
     "qwen3next": 48.5,
     "nemotron_h": 17.4,
+    "nemotron_h_moe": 20.0,
 }
 GEMMA4_PLE_NODES = 34.0  # E2B/E4B twin
 GEMMA4_MOE_NODES = 46.8  # 26B-A4B twin, routing out
