@@ -13,9 +13,11 @@ import pytest
 import probe
 from bench import MemConfig, RunConfig, resolve_model
 from bench.model import SHAPES, spec_from_shape
+from bench.model._published_configs import PUBLISHED as SHAPES_CONFIG
 from bench.model._spec import model_spec_from_dict
 from bench.predictor import predict_formula, predict_speed
 from bench.predictor._efficiency import layer_node_weight
+from probe import UserError
 
 MIB = 2**20
 Q8: dict[str, object] = {"type_k": "q8_0", "type_v": "q8_0"}
@@ -144,3 +146,64 @@ def test_a_per_layer_table_over_4_gib_stays_in_the_file() -> None:
         resident = spec.weight_bytes + tied.n_bytes - (table.n_bytes if lazy else 0)
         assert host.weights_bytes == resident
         assert (table.n_bytes > 4 << 30) == lazy
+
+
+def test_an_integrated_gpu_keeps_the_whole_table_resident() -> None:
+    """--lazy-mode auto turns itself off when a device cannot map files: integrated GPUs under
+    Vulkan or CUDA/HIP (Strix Halo, DGX Spark); Apple's Metal maps them."""
+    from bench.predictor._memory import Device
+
+    spec = spec_from_shape("gemma-4-e4b", "BF16")
+    table = next(t for t in spec.tensors if t.name == "per_layer_token_embd.weight")
+    cfg = MemConfig(n_ctx=4096)
+
+    def total(backend: str) -> int:
+        gpu = Device("apu", backend, None, unified=True)
+        return sum(d.weights_bytes for d in predict_formula(spec, cfg, [gpu]).devices)
+
+    assert total("vulkan") - total("metal") == table.n_bytes
+
+
+def test_a_stored_spec_from_before_gemma4_was_modelled_is_refused() -> None:
+    """A schema-2 spec of a GGUF of gemma4 kept no window heads or shared KV: refused in one
+    line rather than planned as if every layer were a full one."""
+    data = spec_from_shape("gemma-4-e4b", "Q4_K_M").to_dict()
+    for key in ("head_dim_k_swa", "head_dim_v_swa", "n_layer_kv", "n_embd_per_layer"):
+        data.pop(key)
+    data["schema_version"] = 2
+    with pytest.raises(UserError, match="predates rigbench's model"):
+        model_spec_from_dict(data)
+
+
+@pytest.mark.parametrize(
+    ("extra", "words"),
+    [
+        ({"layer_types": ["sliding_attention"] * 5}, "layer_types has 5 entries for 6 layers"),
+        ({"per_layer_config": {"²": {"head_dim": 256}}}, None),  # not a layer: ignored
+        ({"hidden_size_per_layer_input": None}, None),
+    ],
+)
+def test_gemma4_configs_are_read_as_the_converter_reads_them(
+    tmp_path: Path, extra: dict[str, object], words: str | None
+) -> None:
+    cfg = {
+        "model_type": "gemma4_text", "hidden_size": 512, "num_hidden_layers": 6,
+        "num_attention_heads": 4, "num_key_value_heads": 2, "head_dim": 128,
+        "intermediate_size": 1024, "vocab_size": 4096, **extra,
+    }  # fmt: skip
+    path = tmp_path / "config.json"
+    path.write_text(json.dumps(cfg))
+    if words:
+        with pytest.raises(UserError, match=words):
+            resolve_model(f"config:{path}:Q8_0")
+        return
+    (resolved,) = resolve_model(f"config:{path}:Q8_0")
+    assert resolved.spec.n_embd_per_layer == (0 if "hidden_size_per_layer_input" in extra else 256)
+
+
+def test_a_latent_moe_nemotron_is_refused_in_one_line(tmp_path: Path) -> None:
+    cfg = dict(SHAPES_CONFIG["nemotron-3-nano-30b-a3b"][0], moe_latent_size=1024)
+    path = tmp_path / "config.json"
+    path.write_text(json.dumps(cfg))
+    with pytest.raises(UserError, match="latent MoE"):
+        resolve_model(f"config:{path}:Q4_K_M")

@@ -148,3 +148,26 @@ def test_the_headline_repos_are_served_as_twins(
     assert quants["F16"]["size_bytes"] < 2 * quants["Q2_K"]["size_bytes"]
     dry = CliRunner().invoke(cli, ["sweep", "--model", "ggml-org/gpt-oss-20b-GGUF", "--dry-run"])
     assert dry.exit_code == 0 and "ggml-org/gpt-oss-20b-GGUF:MXFP4" in dry.stderr
+
+
+def test_without_flash_attention_every_v_row_takes_the_widest_layers_width(
+    llama_bench: Path,
+) -> None:
+    """Gemma 4's window layers (4 KV heads of 128) and full ones (1 of 256): without flash
+    attention llama.cpp pads each layer's transposed V cache to the widest (llama-kv-cache.cpp
+    [TAG_V_CACHE_VARIABLE]); with it each keeps its own."""
+    import dataclasses
+
+    from bench.model._twins import SMALL
+
+    fit_params = llama_bench.parent / "llama-fit-params"
+    h = dataclasses.replace(SMALL["gemma4"], n_head=8, n_head_kv=4, n_layer=12)
+    path = make_twin(TwinSpec(h, "Q8_0")).path
+    model = load_local(path)
+    kv = {}
+    for fa in (True, False):
+        cfg = MemConfig(n_ctx=32768, flash_attn=fa)
+        exact = predict_exact(fit_params, path, cfg, weight_bytes=model.loaded_weight_bytes)
+        kv[fa] = predict_formula(model, cfg).host.kv_bytes
+        assert kv[fa] == exact.host.kv_bytes
+    assert kv[False] > kv[True]

@@ -152,6 +152,10 @@ class Hparams:
             value = getattr(self, name)
             if not 0 < value <= 1 << 20:
                 raise UserError(f"{self.name or self.arch}: {name} = {value} is out of range")
+        for name in ("head_dim_global", "n_head_kv_global", "n_kv_shared", "n_embd_per_layer"):
+            value = getattr(self, name)
+            if not 0 <= value <= 1 << 20:
+                raise UserError(f"{self.name or self.arch}: {name} = {value} is out of range")
         if self.n_head % self.n_head_kv:
             raise UserError(f"{self.name or self.arch}: n_head_kv must divide n_head")
         if self.is_moe and not 0 < self.n_expert_used <= self.n_expert:

@@ -8,6 +8,7 @@ config keys become which GGUF keys, per ``model_type``.
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -102,6 +103,9 @@ def hparams_from_config(config: dict[str, Any], name: str = "", source: str = ""
             f"{name or 'config.json'}: unknown model_type {model_type!r}",
             hint=f"modelled: {', '.join(sorted(MODEL_TYPES))}",
         )
+    if arch == "gemma4" and "hidden_size_per_layer_input" in cfg:
+        # the converter reads it as `get(...) or 0`: an explicit null is no per-layer table
+        cfg["hidden_size_per_layer_input"] = cfg["hidden_size_per_layer_input"] or 0
     if arch in ("gemma3", "gemma4"):
         defaults = GEMMA3_DEFAULTS if arch == "gemma3" else GEMMA4_DEFAULTS
         cfg = {**defaults, **{k: v for k, v in cfg.items() if v is not None}}
@@ -199,22 +203,37 @@ def _glm4moe(cfg: dict[str, Any], head_dim: int) -> dict[str, Any]:
     }
 
 
+def _layer_types(cfg: dict[str, Any], n_layer: int) -> list[Any] | None:
+    """``layer_types`` if the config has it, one entry per layer (the converters refuse any
+    other length), else None."""
+    kinds = cfg.get("layer_types")
+    if kinds is None:
+        return None
+    if not isinstance(kinds, list) or len(kinds) != n_layer:
+        n = len(kinds) if isinstance(kinds, list) else "no list of"
+        raise UserError(
+            f"config.json: layer_types has {n} entries for {n_layer} layers",
+            hint="give the model's own config.json",
+        )
+    return kinds
+
+
 def _gemma4(cfg: dict[str, Any], n_layer: int, n_head_kv: int) -> dict[str, Any]:
     """Gemma 4 (conversion/gemma.py Gemma4Model, transformers Gemma4TextConfig): layer_types
     (default: every 6th layer full, the last always), full layers global_head_dim wide with
     num_global_key_value_heads when attention_k_eq_v (else the window layers' count), the last
     num_kv_shared_layers on an earlier layer's KV, per-layer embeddings, and 26B-A4B's experts
     beside the dense MLP (enable_moe_block)."""
-    kinds = cfg.get("layer_types")
-    if isinstance(kinds, list) and len(kinds) == n_layer:
+    kinds = _layer_types(cfg, n_layer)
+    if kinds is not None:
         swa = tuple(k == "sliding_attention" for k in kinds)
     else:
         swa = tuple((il + 1) % 6 != 0 and il != n_layer - 1 for il in range(n_layer))
     full = dict(cfg)
     per_layer = cfg.get("per_layer_config")  # newer transformers fold the two keys in here
     if isinstance(per_layer, dict) and "global_head_dim" not in cfg:
-        fulls = [v for k, v in per_layer.items() if str(k).isdigit() and isinstance(v, dict)
-                 and int(k) < n_layer and not swa[int(k)]]  # fmt: skip
+        fulls = [v for k, v in per_layer.items() if re.fullmatch(r"[0-9]{1,6}", str(k))
+                 and isinstance(v, dict) and int(k) < n_layer and not swa[int(k)]]  # fmt: skip
         first = fulls[0] if fulls else {}
         full |= {"global_head_dim": first.get("head_dim"),
                  "num_global_key_value_heads": first.get("num_key_value_heads")}  # fmt: skip
@@ -244,8 +263,8 @@ def _qwen35(cfg: dict[str, Any], arch: str) -> dict[str, Any]:
     (qwen35moe.cpp load_arch_hparams); the converter maps linear_* keys to ssm.* ones."""
     n_layer = _int(cfg, "num_hidden_layers")
     interval = _int(cfg, "full_attention_interval", 4)
-    kinds = cfg.get("layer_types")
-    if isinstance(kinds, list) and len(kinds) == n_layer:
+    kinds = _layer_types(cfg, n_layer)
+    if kinds is not None:
         recurrent = tuple(k == "linear_attention" for k in kinds)
     else:
         recurrent = tuple((il + 1) % max(interval, 1) != 0 for il in range(n_layer))
@@ -283,6 +302,11 @@ def _nemotron_h(cfg: dict[str, Any]) -> dict[str, Any]:
             f"config.json: hybrid_override_pattern {pattern[:80]!r} does not give {n_layer} "
             f"layers of {', '.join(kinds)}",
             hint="give the model's own config.json",
+        )
+    if cfg.get("moe_latent_size"):
+        raise UserError(
+            "config.json: a latent MoE (moe_latent_size: Nemotron 3 Super) is not modelled yet",
+            hint="a GGUF of it can still be planned from its tensor list",
         )
     heads, head_dim = _int(cfg, "mamba_num_heads"), _int(cfg, "mamba_head_dim")
     experts: dict[str, Any] = {}

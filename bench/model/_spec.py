@@ -26,6 +26,10 @@ from probe.errors import UserError
 #       full layers, KV shared by the last layers, per-layer embeddings); older specs read as
 #       ones with every layer's heads alike, every layer's own KV and no per-layer embeddings.
 SCHEMA_VERSION = 3
+# Architectures a schema 1-2 spec cannot describe (read before rigbench modelled them: their
+# window heads, shared KV or recurrent layers were not kept, and the stored metadata
+# summarises the long arrays they would be rebuilt from): such specs are refused.
+REMODELLED = ("gemma4", "gemma3n", "qwen3next", "nemotron_h_moe")
 # Bounds on header counts, each well past the largest published model, so a hostile header is
 # refused before anything is sized from it. llama.cpp itself stops at LLAMA_MAX_LAYERS = 512
 # and LLAMA_MAX_EXPERTS = 1024 (src/llama-hparams.h, llama-cpp-python 0.3.36's llama.cpp).
@@ -404,6 +408,13 @@ def model_spec_from_dict(data: dict[str, Any]) -> ModelSpec:
         raise UserError(
             f"model spec schema {version!r} is newer than this rigbench reads ({SCHEMA_VERSION})",
             hint="upgrade rigbench: pip install -U rigbench",
+        )
+    if version < 3 and data.get("architecture") in REMODELLED:
+        raise UserError(
+            f"a stored model spec of {data.get('architecture')} (schema {version}) predates "
+            "rigbench's model of that architecture: its per-layer heads, shared KV and "
+            "recurrent layers were not recorded",
+            hint="read the GGUF again (bench plan --model PATH) or sweep it again",
         )
     data = dict(data)
     data["tensors"] = tuple(

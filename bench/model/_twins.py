@@ -215,7 +215,7 @@ def _gemma4_metadata(w: Any, h: Hparams) -> None:
     w.add_sliding_window_pattern([h.is_swa(il) for il in range(n)])
     w.add_shared_kv_layers(h.n_kv_shared)
     w.add_embedding_length_per_layer_input(h.n_embd_per_layer)
-    w.add_final_logit_softcapping(30.0)
+    w.add_final_logit_softcapping(30.0)  # every Gemma 4 config's final_logit_softcapping
 
 
 def _recurrent_metadata(w: Any, h: Hparams) -> None:
@@ -232,9 +232,9 @@ def _recurrent_metadata(w: Any, h: Hparams) -> None:
         w.add_head_count_kv([h.n_head_kv if k == "*" else 0 for k in h.layer_kinds])
         w.add_feed_forward_length([width if k in "-E" else 0 for k in h.layer_kinds])
         w.add_layer_norm_eps(1e-5)
-        if h.is_moe:  # conversion/nemotron.py NemotronHModel.set_gguf_parameters
-            w.add_expert_shared_count(1)
-            w.add_expert_weights_norm(True)
+        if h.is_moe:  # the keys NemotronHModel.set_gguf_parameters writes (conversion/nemotron.py;
+            w.add_expert_shared_count(1)  # it writes routed_scaling_factor as the scale, 2.5
+            w.add_expert_weights_norm(True)  # for the Nano: a value, no size or speed effect)
             w.add_expert_weights_scale(1.0)
         return
     w.add_full_attention_interval(h.recurrent.index(False) + 1)

@@ -8,6 +8,7 @@ that would make any efficiency exceed 1 (faster than the hardware's spec) is ref
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import math
 import statistics
@@ -29,6 +30,7 @@ from bench.predictor._speed import (
 from bench.records import Calibration, RunConfig
 from bench.store import Store, fingerprint
 from probe import HostProfile
+from probe.errors import UserError
 
 K_MIN, K_MAX = 0.05, 20.0
 
@@ -157,13 +159,20 @@ def fit(points: list[Point], host: HostProfile, backend: str) -> CalibrationFit:
     )
 
 
-def points_from_store(store: Store, fp: str) -> list[Point]:
-    """Every ok point measured on the host ``fp``, with its sweep's ModelSpec."""
+def points_from_store(store: Store, fp: str, skipped: list[str] | None = None) -> list[Point]:
+    """Every ok point measured on the host ``fp``, with its sweep's ModelSpec; a sweep whose
+    stored spec can no longer be read (model_spec_from_dict refuses it) is left out, its
+    reason appended to ``skipped``."""
     out = []
     for sweep in store.sweeps(fp=fp):
         if not sweep.model_spec:
             continue
-        spec = model_spec_from_dict(sweep.model_spec)
+        try:
+            spec = model_spec_from_dict(sweep.model_spec)
+        except UserError as exc:
+            if skipped is not None:
+                skipped.append(f"sweep {sweep.id} left out: {exc}")
+            continue
         for pt in store.points(sweep_id=sweep.id, status="ok"):
             if pt.measurement.avg_ts:
                 out.append(Point(spec, pt.config, float(pt.measurement.avg_ts), pt.kind))
@@ -177,8 +186,11 @@ def measured_backends(store: Store, fp: str) -> list[str]:
 
 def calibrate(store: Store, host: HostProfile, fp: str, backend: str) -> CalibrationFit:
     """CalibrationFit and store the calibration of (host, backend) from its stored measurements."""
-    points = points_from_store(store, fp)
+    skipped: list[str] = []
+    points = points_from_store(store, fp, skipped)
     result = fit(points, host, backend)
+    if skipped:
+        result = dataclasses.replace(result, warnings=(*result.warnings, *skipped))
     if result.calibration.n_points:
         store.save_calibration(fp, backend, result.calibration, PREDICTOR_VERSION)
     return result

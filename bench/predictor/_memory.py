@@ -32,12 +32,15 @@ INPUT_TABLES = ("token_embd", "per_layer_token_embd")
 # Architectures whose load_arch_tensors create the tied output (TENSOR_DUPLICATED) before the
 # token embeddings: the loader's same-buffer check (llama-model-loader.cpp create_tensor) only
 # finds an original created earlier, so the table is allocated twice even on the CPU
-# (src/models/gemma4.cpp, gemma3n.cpp; measured: a Gemma 4 twin's host model buffer is its file
-# plus the table, tests/test_twins.py).
+# (src/models/gemma4.cpp, gemma3n.cpp; measured: llama-fit-params gives a Gemma 4 twin's host
+# model buffer as its file plus the table, tests/test_twins.py). With mmap on the CPU both copies
+# may map the same pages; the planner counts what llama-fit-params counts.
 OUTPUT_FIRST = ("gemma4", "gemma3n")
 # A per-layer embedding table over 4 GiB is read row by row from the mapped file, never made
 # resident (llama-model-loader.cpp lazy_read::add, --lazy-mode auto, the default: "on, but
-# only for tensors larger than 4 GiB"): Gemma 4 E4B's at BF16 is 5.6 GB, at Q8_0 3.0 GB.
+# only for tensors larger than 4 GiB"): Gemma 4 E4B's at BF16 is 5.6 GB, at Q8_0 3.0 GB. Auto
+# turns it off when a device cannot map files (llama-model.cpp, #28160): integrated GPUs under
+# CUDA/HIP and Vulkan (ggml-cuda.cu, ggml-vulkan.cpp mmap_support = !integrated).
 LAZY_TABLE = "per_layer_token_embd.weight"
 LAZY_MIN_BYTES = 4 << 30
 # Bytes per element of the KV-cache types llama.cpp accepts for -ctk/-ctv.
@@ -161,7 +164,15 @@ def compute_bytes(spec: ModelSpec, cfg: MemConfig, has_layers: bool, has_output:
     return max(attn, out)
 
 
-def kv_bytes_per_layer(spec: ModelSpec, cfg: MemConfig, il: int) -> int:
+def v_width_max(spec: ModelSpec) -> int:
+    """The widest layer's V row (llama_hparams::n_embd_v_gqa_max): without flash attention the
+    V cache is stored transposed and every layer's is padded to it (llama-kv-cache.cpp,
+    [TAG_V_CACHE_VARIABLE]: Gemma 4 31B's full layers, 4 x 512, take 16 x 256 like the window
+    layers')."""
+    return max((n * spec.head_v(il) for il, n in enumerate(spec.n_head_kv)), default=0)
+
+
+def kv_bytes_per_layer(spec: ModelSpec, cfg: MemConfig, il: int, v_max: int | None = None) -> int:
     """KV cache of one layer: cells x (K width x K type size + V width x V type size).
 
     Cells: the context padded to 256; a sliding-window layer keeps only
@@ -184,6 +195,8 @@ def kv_bytes_per_layer(spec: ModelSpec, cfg: MemConfig, il: int) -> int:
     else:
         k_elems = spec.n_head_kv[il] * spec.head_k(il)
         v_elems = spec.n_head_kv[il] * spec.head_v(il)
+        if not cfg.flash_attn:  # the transposed V cache, padded to the widest layer's
+            v_elems = v_width_max(spec) if v_max is None else v_max
     k = k_elems * KV_TYPE_BYTES[cfg.type_k]
     v = v_elems * KV_TYPE_BYTES[cfg.type_v]
     return int(cells * (k + v))
@@ -202,12 +215,13 @@ def predict_formula(
             )
     where = layer_devices(spec, cfg, gpus)
     n_dev = 1 + len(gpus)
+    lazy = not any(g.unified and g.backend in ("cuda", "rocm", "vulkan") for g in gpus)
     weights = [0] * n_dev
     kv = [0] * n_dev
     layers = [0] * n_dev
     for t in spec.tensors:
         il = t.layer
-        if not spec.is_loaded(t) or (t.name == LAZY_TABLE and t.n_bytes > LAZY_MIN_BYTES):
+        if not spec.is_loaded(t) or (lazy and t.name == LAZY_TABLE and t.n_bytes > LAZY_MIN_BYTES):
             continue  # a NextN block's: skipped at load; a lazy table: read from the file
         if t.name.startswith(INPUT_TABLES):
             dev = 0  # llama.cpp keeps the input embeddings on the CPU
@@ -225,9 +239,10 @@ def predict_formula(
         ):
             # the output head's copy of a tied table, in the output layer's buffer
             weights[where[spec.n_layer]] += t.n_bytes
+    v_max = v_width_max(spec)
     for il in range(spec.n_layer):
         layers[where[il]] += 1
-        kv[0 if cfg.no_kv_offload else where[il]] += kv_bytes_per_layer(spec, cfg, il)
+        kv[0 if cfg.no_kv_offload else where[il]] += kv_bytes_per_layer(spec, cfg, il, v_max)
     out_dev = where[spec.n_layer]
     devices = []
     for i in range(n_dev):

@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from bench.model import ModelSpec
-from bench.predictor._memory import kv_bytes_per_layer, predict_formula
+from bench.predictor._memory import kv_bytes_per_layer, predict_formula, v_width_max
 from bench.predictor._speed import predict_speed
 from bench.records import Calibration, MemConfig, RunConfig
 from probe import HostProfile
@@ -101,7 +101,8 @@ class ServingPrediction:
 
 def serving_memory(spec: ModelSpec, mem: MemConfig, n_slots: int) -> ServingMemory:
     """KV bytes of ``mem.n_ctx`` cells and each slot's share of them."""
-    kv = sum(kv_bytes_per_layer(spec, mem, il) for il in range(spec.n_layer))
+    v_max = v_width_max(spec)
+    kv = sum(kv_bytes_per_layer(spec, mem, il, v_max) for il in range(spec.n_layer))
     pred = predict_formula(spec, mem)
     slots = max(n_slots, 1)
     return ServingMemory(
