@@ -207,3 +207,26 @@ def test_a_latent_moe_nemotron_is_refused_in_one_line(tmp_path: Path) -> None:
     path.write_text(json.dumps(cfg))
     with pytest.raises(UserError, match="latent MoE"):
         resolve_model(f"config:{path}:Q4_K_M")
+
+
+def test_the_per_layer_projection_lives_with_layer_0() -> None:
+    """llama.cpp creates per_layer_model_proj with layer 0's buffer (LAYER_REPEATING, bid 0):
+    with the last layers offloaded it stays in host memory, not with the output layer."""
+    from bench.predictor._memory import Device, home_layer
+
+    spec = spec_from_shape("gemma-4-e4b", "Q8_0")
+    proj = next(t for t in spec.tensors if t.name == "per_layer_model_proj.weight")
+    rope = next(t for t in spec.tensors if t.name == "rope_freqs.weight")
+    assert home_layer(spec, proj) == 0 and home_layer(spec, rope) == 5  # the first full layer
+    gpu = Device("gpu", "cuda", None)
+    host = predict_formula(spec, MemConfig(n_ctx=4096, n_gpu_layers=41), [gpu]).host
+    on_host = (
+        "token_embd.",
+        "per_layer_token_embd.",
+        "per_layer_model_proj.",
+        "per_layer_proj_norm.",
+    )
+    expected = sum(
+        t.n_bytes for t in spec.tensors if t.layer in (0, 1) or t.name.startswith(on_host)
+    )
+    assert host.weights_bytes == expected  # layers 0-1 (-ngl 41 of 43) and the input tables

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from bench.model import ModelSpec
+from bench.model import ModelSpec, TensorSpec
 from bench.records import DeviceMemory, MemConfig
 from probe.errors import UserError
 
@@ -164,6 +164,20 @@ def compute_bytes(spec: ModelSpec, cfg: MemConfig, has_layers: bool, has_output:
     return max(attn, out)
 
 
+def home_layer(spec: ModelSpec, t: TensorSpec) -> int | None:
+    """The layer whose buffer holds the tensor: its blk.N, or for tensors llama.cpp creates
+    with a layer though their names carry none (llama-arch.cpp LAYER_REPEATING, created with
+    bid 0 in gemma4.cpp) Gemma 4's per-layer projection and its norm with layer 0, the full
+    layers' shared rope_freqs with the first full layer; None: the output layer's."""
+    if t.layer is not None:
+        return t.layer
+    if t.name.startswith(("per_layer_model_proj.", "per_layer_proj_norm.")):
+        return 0
+    if t.name.startswith("rope_freqs."):
+        return next((il for il, swa in enumerate(spec.swa_layers) if not swa), 0)
+    return None
+
+
 def v_width_max(spec: ModelSpec) -> int:
     """The widest layer's V row (llama_hparams::n_embd_v_gqa_max): without flash attention the
     V cache is stored transposed and every layer's is padded to it (llama-kv-cache.cpp,
@@ -220,7 +234,7 @@ def predict_formula(
     kv = [0] * n_dev
     layers = [0] * n_dev
     for t in spec.tensors:
-        il = t.layer
+        il = home_layer(spec, t)
         if not spec.is_loaded(t) or (lazy and t.name == LAZY_TABLE and t.n_bytes > LAZY_MIN_BYTES):
             continue  # a NextN block's: skipped at load; a lazy table: read from the file
         if t.name.startswith(INPUT_TABLES):

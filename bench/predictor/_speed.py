@@ -45,7 +45,7 @@ from bench.predictor._efficiency import (
     layer_node_weight,
     vulkan_dp4a_gain,
 )
-from bench.predictor._memory import INPUT_TABLES, Device, layer_devices
+from bench.predictor._memory import INPUT_TABLES, Device, home_layer, layer_devices
 from bench.predictor._priors import (
     NO_PRIOR,
     PRIOR_SPREAD,
@@ -376,7 +376,7 @@ def predict_speed(
     # output layer's device (il is None, below)
     head = "token_embd.weight" if spec.ties_output else "output.weight"
     for t in spec.tensors:
-        il = t.layer
+        il = home_layer(spec, t)
         if not spec.is_run(t) or (t.name.startswith(INPUT_TABLES) and t.name != head):
             continue  # a lookup: one row per token; a NextN block: not loaded, not run
         dev = (
