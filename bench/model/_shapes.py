@@ -5,7 +5,7 @@ machine without downloading or writing it.
 
 from __future__ import annotations
 
-from bench.model._arch import Hparams
+from bench.model._arch import NEMOTRON, Hparams
 from bench.model._configs import hparams_from_config
 from bench.model._published_configs import PUBLISHED
 from bench.model._quant_rules import FLOAT_TYPES, _more_bits, nbytes, tensor_types
@@ -126,7 +126,7 @@ def spec_from_hparams(h: Hparams, quant: str) -> ModelSpec:
         heads_kv, head_k, head_v = 1, h.kv_lora_rank + h.rope_dim, h.kv_lora_rank
         metadata[f"{h.arch}.rope.dimension_count"] = h.rope_dim
     kv_heads = (heads_kv,) * n
-    if h.arch in ("nemotron_h", "nemotron_h_moe"):  # per layer: KV heads on attention
+    if h.arch in NEMOTRON:  # per layer: KV heads on attention
         kv_heads = tuple(heads_kv if k == "*" else 0 for k in h.layer_kinds)  # layers, widths
         width = h.n_ff_exp if h.is_moe else h.n_ff  # on MLP/MoE ones (the converter's arrays)
         ff = tuple(width if k in "-E" else 0 for k in h.layer_kinds)

@@ -15,6 +15,7 @@ from typing import Any
 
 import numpy as np
 
+from bench.model._arch import NEMOTRON, RECURRENT_ARCHES
 from bench.model._gguf import ARRAY_KEEP, GGUFHeader, LongArray, type_name
 from probe.errors import UserError
 
@@ -389,9 +390,9 @@ def _recurrent(
     """Which layers are recurrent, as llama.cpp decides (qwen35*: all but every
     full_attention_interval-th; nemotron_h: layers with neither KV heads nor an FFN), and the
     state one keeps (llama_hparams::n_embd_r + n_embd_s, f32)."""
-    if arch not in ("qwen35", "qwen35moe", "qwen3next", "nemotron_h", "nemotron_h_moe"):
+    if arch not in RECURRENT_ARCHES:
         return {}
-    if arch in ("nemotron_h", "nemotron_h_moe"):
+    if arch in NEMOTRON:
         recurrent = tuple(n_head_kv[il] == 0 and n_ff[il] == 0 for il in range(n_layer))
     else:
         interval = max(num("full_attention_interval", 1 << 10, 4), 1)

@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from bench.model._arch import ARCHITECTURES, Hparams
+from bench.model._arch import ARCHITECTURES, NEMOTRON, Hparams
 from bench.model._blocks import FLOATS, Payload
 from bench.model._quant_rules import nbytes, tensor_types
 from bench.model._shapes import SHAPES
@@ -143,7 +143,7 @@ def _metadata(w: object, h: Hparams, quant: str) -> None:
     add.add_head_count(h.n_head)  # type: ignore[attr-defined]
     add.add_layer_norm_rms_eps(1e-5)  # type: ignore[attr-defined]
     add.add_vocab_size(h.n_vocab)  # type: ignore[attr-defined]
-    if h.arch not in ("nemotron_h", "nemotron_h_moe", "gemma4"):  # per layer there
+    if h.arch not in (*NEMOTRON, "gemma4"):  # per layer there
         add.add_feed_forward_length(h.n_ff or h.n_ff_exp)  # type: ignore[attr-defined]
     if h.arch == "gemma4":
         pass  # heads and widths per layer kind: _gemma4_metadata
@@ -164,7 +164,7 @@ def _metadata(w: object, h: Hparams, quant: str) -> None:
 
         add.add_expert_gating_func(ExpertGatingFuncType.SIGMOID)  # type: ignore[attr-defined]
     else:
-        if h.arch not in ("nemotron_h", "nemotron_h_moe"):
+        if h.arch not in NEMOTRON:
             add.add_head_count_kv(h.n_head_kv)  # type: ignore[attr-defined]
         add.add_key_length(h.head_dim)  # type: ignore[attr-defined]
         add.add_value_length(h.v_dim)  # type: ignore[attr-defined]
@@ -226,7 +226,7 @@ def _recurrent_metadata(w: Any, h: Hparams) -> None:
     w.add_ssm_state_size(h.ssm_d_state)
     w.add_ssm_time_step_rank(h.ssm_dt_rank)
     w.add_ssm_group_count(h.ssm_n_group)
-    if h.arch in ("nemotron_h", "nemotron_h_moe"):
+    if h.arch in NEMOTRON:
         # per layer: KV heads only on attention layers, FFN width only on MLP/expert layers
         width = h.n_ff_exp if h.is_moe else h.n_ff
         w.add_head_count_kv([h.n_head_kv if k == "*" else 0 for k in h.layer_kinds])
