@@ -1,10 +1,10 @@
 #!/usr/bin/env python3
 """`make bench` for the speed predictor (issue 5).
 
-1. Sweep a 250M Q4_K_M synthetic model with llama-bench over depth, ubatch and threads; fit
-   this host's calibration on it.
-2. Predict two other models — 500M Q8_0 (dense) and a ~300M qwen3moe Q4_K_M — with and without
-   that calibration, and measure them fresh in the same run.
+1. Sweep a 250M Q4_K_M synthetic model with llama-bench over depth and ubatch; fit this host's
+   calibration on it.
+2. Predict two other models — 500M Q8_0 (dense) and a ~180M qwen3moe Q4_K_M — with and without
+   that calibration, and measure them in the same run, in rounds interleaved with step 1's.
 3. The uncalibrated predictor on the published results in tests/fixtures/published/.
 
 Goals: calibrated median |error| <= 10 % (tg) and <= 20 % (pp) on the new models; published:
@@ -39,6 +39,7 @@ from bench.predictor import (
 from bench.run import find_llama_bench, inspect_llama_bench, sweep
 
 SCHEMA_VERSION = 1  # 1: first version
+ROUNDS = 3  # interleaved rounds of calibration and validation (main)
 
 ORIGINAL = (
     "ik-llama-pr54-cpu.json",
@@ -63,7 +64,8 @@ def main() -> int:
     store = Store.open(tmp / "calibration.db")
     fp = store.add_host(host)
     b = budget(host)
-    base = synthesize(spec_for_params(parse_params("250M"), quant="Q4_K_M")).path
+    base_path = synthesize(spec_for_params(parse_params("250M"), quant="Q4_K_M")).path
+    base = load_local(base_path)
     # All cores, as the validation runs and as users run; fewer threads would mix in the
     # per-core streaming limit, which the calibration does not fit.
     axes = Axes(
@@ -73,25 +75,6 @@ def main() -> int:
         n_ubatch=[128, 512],
         n_threads=[cores],
     )
-    print(f"calibrating on {base.name}: {len(axes.points(cores))} points", file=sys.stderr)
-    sweep(
-        store,
-        host,
-        fp,
-        load_local(base),
-        base,
-        {"file": base.name},
-        axes,
-        SweepOptions(repetitions=3),
-        info,
-        b,
-    )
-    fit = calibrate(store, host, fp, "cpu")
-    cal = load_calibrations(store, fp)
-    print(f"calibration: {fit.calibration}", file=sys.stderr)
-    for w in fit.warnings:
-        print(f"warning: {w}", file=sys.stderr)
-
     targets = {
         "500M Q8_0": spec_for_params(parse_params("500M"), quant="Q8_0"),
         "qwen3moe Q4_K_M": SynthSpec(
@@ -109,16 +92,32 @@ def main() -> int:
     }
     check = Axes(n_prompt=[512], n_gen=[64], n_depth=[0, 1024], n_threads=[cores])
     rows: list[dict[str, Any]] = []
-    # Each new model is measured in two rounds, interleaved, and the median kept: one round on
-    # this shared 2-core machine varies by up to 15 % for the same point.
+    # The calibration model and the new models are measured in interleaved rounds, the
+    # calibration fitted on every round's points and each new point's median kept: this shared
+    # 2-core machine drifts by up to 15 % within minutes (the same point, rounds apart), and a
+    # calibration timed in one block before the validation carried that drift into every
+    # calibrated prediction (stop 24: 500M tg fine, the MoE model 22-27 % under, in one run).
     measured: dict[tuple[str, str], list[float]] = {}
-    specs = {}
-    for round_ in range(2):
+    specs = {label: load_local(synthesize(spec).path) for label, spec in targets.items()}
+    n_points = len(axes.points(cores))
+    for round_ in range(ROUNDS):
+        print(f"round {round_ + 1}/{ROUNDS}: {base_path.name}, {n_points} points", file=sys.stderr)
+        sweep(
+            store,
+            host,
+            fp,
+            base,
+            base_path,
+            {"file": base_path.name},
+            axes,
+            SweepOptions(repetitions=1),
+            info,
+            b,
+        )
         vstore = Store.open(tmp / f"validation-{round_}.db")
         vfp = vstore.add_host(host)
-        for label, spec in targets.items():
-            path = synthesize(spec).path
-            specs[label] = mspec = load_local(path)
+        for label, mspec in specs.items():
+            path = synthesize(targets[label]).path
             s = sweep(
                 vstore,
                 host,
@@ -127,15 +126,19 @@ def main() -> int:
                 path,
                 {"file": path.name},
                 check,
-                SweepOptions(repetitions=5),
+                SweepOptions(repetitions=3),
                 info,
                 b,
-                cal,
             )
             for pt in s.points:
                 if pt.measurement.status == "ok" and pt.measurement.avg_ts is not None:
                     key = (label, json.dumps(dataclasses.asdict(pt.config), sort_keys=True))
                     measured.setdefault(key, []).append(pt.measurement.avg_ts)
+    fit = calibrate(store, host, fp, "cpu")
+    cal = load_calibrations(store, fp)
+    print(f"calibration: {fit.calibration}", file=sys.stderr)
+    for w in fit.warnings:
+        print(f"warning: {w}", file=sys.stderr)
     for (label, config_json), values in measured.items():
         cfg = RunConfig(**json.loads(config_json))
         kind = "pp" if cfg.n_prompt else "tg"
