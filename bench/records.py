@@ -44,8 +44,11 @@ PREDICTION_SCHEMA_VERSION = 1
 # 7 — a layer's fixed cost scales with the compute nodes its architecture's graph runs
 # (_efficiency.LAYER_NODES_BY_ARCH, measured on twins: gated delta net, MLA and Gemma 4 layers
 # run 1.5-2.5 llama layers' nodes); Gemma 4 and Qwen3-Next are modelled; priors refitted.
+# 8 — CPUs: generation reads the chosen experts at the dense rate, an MoE layer's nodes cost
+# 3.2x (_efficiency.MOE_NODE_COST), and what an x86 thread streams depends on the weight type
+# (_efficiency.THREAD_STREAM); all measured on twins; priors refitted.
 SPEED_PREDICTOR = "rigbench-speed"
-SPEED_PREDICTOR_VERSION = "7"
+SPEED_PREDICTOR_VERSION = "8"
 
 STATUSES = ("ok", "failed", "skipped")
 FAILURE_CLASSES = ("oom", "timeout", "crash", "unsupported")

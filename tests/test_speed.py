@@ -25,7 +25,7 @@ from bench.predictor import (
     predict_speed,
     published_rows,
 )
-from bench.predictor._efficiency import vulkan_dp4a_gain
+from bench.predictor._efficiency import MOE_NODE_COST, THREAD_STREAM, vulkan_dp4a_gain
 from bench.predictor._priors import PRIOR_SPREAD
 from bench.predictor._speed import LAYER_NODES, MOE_EXTRA_NODES
 from bench.predictor._work import swa_span
@@ -490,14 +490,45 @@ def test_moe_layers_add_their_routing_cost_to_every_token(monkeypatch: pytest.Mo
     cuda, cpu = PRIORS["cuda"], PRIORS["cpu"]
     layer_s = EFFICIENCY["cuda"]["_"]["layer_s"] * cuda.k_overhead
     assert p.tg_terms_s["moe"] == pytest.approx(48 * layer_s * share * cuda.k_moe)
-    # experts kept on the CPU (--n-cpu-moe) route there, at the CPU's per-layer cost
+    # experts kept on the CPU (--n-cpu-moe) route there, at the CPU's per-layer cost and the
+    # CPU's heavier MoE nodes (measured on twins: MOE_NODE_COST)
     part = predict_speed(moe, h, dataclasses.replace(one, n_cpu_moe=48))
-    cpu_layer_s = EFFICIENCY["cpu"]["_"]["layer_s"] * cpu.k_overhead
+    cpu_layer_s = EFFICIENCY["cpu"]["_"]["layer_s"] * cpu.k_overhead * MOE_NODE_COST["cpu"]
+    assert MOE_NODE_COST["cpu"] > MOE_NODE_COST["cuda"] == 1
     assert part.tg_terms_s["moe"] == pytest.approx(48 * cpu_layer_s * share * cpu.k_moe)
     monkeypatch.setitem(PRIORS, "cuda", dataclasses.replace(cuda, k_moe=2 * cuda.k_moe))
     slower = predict_speed(moe, h, one)
     assert slower.tg_terms_s["moe"] == pytest.approx(2 * p.tg_terms_s["moe"])
     assert slower.tg_tokens_per_s < p.tg_tokens_per_s
+
+
+def test_a_cpu_reads_the_chosen_experts_at_the_dense_rate() -> None:
+    # rigbench's twins: a qwen3moe twin's experts stream at the dense twins' 33 GB/s per added
+    # byte; what MoE costs more is its nodes' fixed cost (MOE_NODE_COST), not its bytes
+    moe = spec_from_shape("qwen3-30b-a3b", "Q4_K_M")
+    h = host("desktop-7950x-cpu")
+    p = predict_speed(moe, h, RunConfig(n_prompt=0, n_gen=1, n_threads=16))
+    active = sum(t.n_bytes for t in moe.tensors if t.is_expert) * 8 / 128
+    rate = p.inputs["host_bytes_per_s"] * EFFICIENCY["cpu"]["kquant"]["bw"]
+    assert p.inputs["tg_experts_s"] == pytest.approx(active / rate)
+    assert p.tg_terms_s["moe"] > 0
+
+
+def test_an_x86_thread_streams_each_weight_type_at_its_own_rate() -> None:
+    # one thread of a 2-core x86 laptop is thread-bound: its tg reads BF16 faster than the Q4_K_M
+    # mix, Q5_0 slower (THREAD_STREAM, measured on the runner at 1 thread); an Arm core is not
+    # scaled (its kernels rank the types otherwise)
+    one = RunConfig(n_prompt=0, n_gen=16, n_threads=1)
+
+    def reads(machine: str, quant: str) -> float:
+        p = predict_speed(spec_from_shape("llama3-8b", quant), host(machine), one)
+        return float(p.inputs["host_bytes_per_s"])
+
+    x86 = {q: reads("framework12-i3-1315u", q) for q in ("BF16", "Q4_K_M", "Q5_0")}
+    assert x86["BF16"] > x86["Q4_K_M"] > x86["Q5_0"]
+    assert x86["BF16"] / x86["Q5_0"] == pytest.approx(THREAD_STREAM["BF16"] / 0.6, rel=0.1)
+    arm = {q: reads("raspberry-pi-5-8gb", q) for q in ("BF16", "Q5_0")}
+    assert arm["BF16"] == arm["Q5_0"]
 
 
 def test_moe_prefill_runs_expert_matmuls_at_the_priors_rate(
@@ -763,11 +794,13 @@ def test_a_row_whose_kernel_a_later_change_replaced_is_history(
     # fit nor judge the priors (the PRs' own columns, where transcribed, do).
     rows = published_rows(Path(__file__).parent / "fixtures" / "published")
     gone = [r for r in rows if r.superseded_by]
-    # (and PR 19375's M2 Ultra master column, qwen3next before its graph was optimised)
+    # (and PR 19375's M2 Ultra master column, qwen3next before its graph was optimised; PR
+    # 16739's M4 Max CPU column before its arm64 q4_K repack)
     assert {r.machine for r in gone} == {
         "v100-pcie-32gb",
         "ryzen-ai-max-395-128gb",
         "m2-ultra-192gb",
+        "m4-max-128gb",
     }
     strix = {r.backend for r in gone if r.machine == "ryzen-ai-max-395-128gb"}
     assert strix == {"vulkan", "rocm"}

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import re
 
+from bench.model import ModelSpec
+from bench.predictor._memory import INPUT_TABLES
 from probe import GpuInfo
 
 GB = 1e9
@@ -75,11 +77,12 @@ ATTN_RATIO = {"cuda": 1.0, "metal": 1.0, "rocm": 1.0, "vulkan": 1.0, "cpu": 0.3}
 # Generation attends with one query: on CPUs that runs about 5x below prefill attention (the
 # same sweeps: tg at depth 512-1024 adds 12-16 GFLOPS-worth of time on 2 Zen4 threads, pp 62).
 TG_ATTN_RATIO = {"cuda": 1.0, "metal": 1.0, "rocm": 1.0, "vulkan": 1.0, "cpu": 0.2}
-# MoE expert matmuls (ggml's mul_mat_id: scattered expert slices, a few tokens per expert) run
-# below dense matmuls on CPUs: 0.75-0.8 of the dense rate in rigbench's qwen3moe sweeps, tg and
-# pp alike. On GPUs the published prefill runs set the prior's k_moe_matmul instead (CUDA 0.74:
-# gpt-oss and Qwen3-30B-A3B on a DGX Spark and an RTX 4090 prefill at 0.4-0.7 of the dense
-# prediction); their generation is costed by the MoE layers' fixed cost (MOE_EXTRA_NODES).
+# MoE expert matmuls in prefill (ggml's mul_mat_id: scattered expert slices, a few tokens per
+# expert) run below dense matmuls on CPUs: 0.75-0.8 of the dense rate in rigbench's qwen3moe
+# sweeps. (Generation reads the chosen experts at the dense rate: MOE_NODE_COST.) On GPUs the
+# published prefill runs set the prior's k_moe_matmul instead (CUDA 0.74: gpt-oss and
+# Qwen3-30B-A3B on a DGX Spark and an RTX 4090 prefill at 0.4-0.7 of the dense prediction);
+# their generation is costed by the MoE layers' fixed cost (MOE_EXTRA_NODES).
 # Arm cores without the int8 dot product (ARMv8.0: Cortex-A72, the Raspberry Pi 4): ggml-cpu
 # multiplies quantized blocks through ggml_vdotq_s32's fallback (ggml-cpu-impl.h: two vmull_s8,
 # two vpaddlq_s16 and two vaddq_s32 where SDOT is one instruction), and the repacked Q4_0/IQ4_NL
@@ -96,6 +99,16 @@ MOE_RATIO = {"cuda": 1.0, "metal": 1.0, "rocm": 1.0, "vulkan": 1.0, "cpu": 0.75}
 # starts at that share of the backend's layer_s; the prior's k_moe corrects it, fitted on
 # published MoE generation (scripts/bench_lomo.py: one factor for every backend).
 MOE_EXTRA_NODES = 12 - 6
+# Those nodes' cost against a dense layer's nodes, per backend. On CPUs each is a thread barrier
+# around real work (the router's argsort, get_rows, mul_mat_id's per-expert row grouping and
+# input conversion), measured on rigbench's twins (llama.cpp 0c1e570, llama-bench tg64 at 2
+# threads of this project's EPYC runner, medians of 9 runs): a 12-layer qwen3moe twin against a
+# llama twin of the same active FFN bytes generates 0.42-0.50 ms/token slower at 2 experts used
+# (of 8, 32 or 128: the count of experts does not matter) and 0.66-1.06 ms at 8 used (of 16,
+# 64 or 128) — 39 and 71 us an MoE layer, 3.1-3.2x the nodes' share of layer_s at k_moe 1.2
+# — while its experts stream at the dense rate (64 experts, 8 used, n_ff_exp 128 to 1024:
+# 33 GB/s per added byte, the dense twins' 32 GB/s). GPUs: the priors' k_moe alone.
+MOE_NODE_COST = {"cuda": 1.0, "metal": 1.0, "rocm": 1.0, "vulkan": 1.0, "cpu": 3.2}
 LAYER_NODES = 19  # a llama layer's compute nodes (LAYER_NODES_BY_ARCH)
 # Compute nodes one layer runs (views and reshapes, which no backend dispatches, left out),
 # measured on rigbench's twins with llama.cpp 0c1e570's scheduler print (GGML_SCHED_DEBUG=2
@@ -140,6 +153,38 @@ def layer_node_weight(arch: str, is_moe: bool, per_layer_embd: bool) -> float:
 # Zen 4 desktops and Apple P-cores read more (ik_llama.cpp discussion #164: a 7950X's tg128 at
 # 2 threads reads ~26 GB/s a thread): the CPU prior's k_thread, fitted leave-one-machine-out.
 PER_THREAD_BW = 16 * GB
+# What one x86 thread streams depends on the weight type it decodes: generation's mat-vec
+# kernels are bound by the per-block unpacking, not DRAM, one thread at a time. Measured on
+# this project's runner (EPYC, llama.cpp 0c1e570, 250M synthetic twins, llama-bench tg48 at 1
+# thread, 6 runs each, less 0.55 ms of fixed cost a token): F16 and BF16 27.2 GB/s, Q6_K 22.1,
+# Q8_0 21.9, Q4_K_M 19.1, Q4_0 19.0, IQ4_NL 18.7, Q5_K_M 16.0, Q3_K_M 14.1, Q2_K 13.9, IQ4_XS
+# 13.1, Q5_0 12.1, Q4_1 10.3; each type alone, taking the mixes' Q6_K/Q5_K/Q4_K/Q3_K parts
+# out: Q4_K 17.8, Q5_K 14.3, Q3_K 10.4, Q2_K 13.2. Stored against the Q4_K_M mix (19.1 GB/s,
+# the common case PER_THREAD_BW and the prior's k_thread were fitted on). Arm cores rank the
+# types differently (repacked Q4_0/IQ4_NL and Q8_0 lead: ik_llama.cpp discussion #164's M2 Max
+# at 4 threads reads Q8_0 at ~40 GB/s a thread, K-quants at ~20): not measured, 1 there.
+THREAD_STREAM = {
+    "F16": 1.42, "BF16": 1.42, "F32": 1.42, "Q6_K": 1.16, "Q8_0": 1.15, "Q4_K": 0.93,
+    "Q4_0": 0.95, "IQ4_NL": 0.96, "Q5_K": 0.75, "IQ4_XS": 0.61, "Q3_K": 0.54, "Q2_K": 0.69,
+    "Q5_0": 0.58, "Q4_1": 0.48,
+}  # fmt: skip
+
+
+def thread_stream_factor(arch: str | None, spec: ModelSpec) -> float:
+    """What a thread streams of the weights a token reads against the Q4_K_M mix (THREAD_STREAM,
+    x86 only): their bytes over the time each type takes at its own rate. The input tables are
+    lookups, not reads, unless one is the tied output head."""
+    if (arch or "").lower() not in ("x86_64", "amd64", "x86", "i686"):
+        return 1.0
+    tied = "token_embd.weight" if spec.ties_output else ""
+    total = time = 0.0
+    for t in spec.tensors:
+        if not t.name.startswith(INPUT_TABLES) or t.name == tied:
+            total += t.n_bytes
+            time += t.n_bytes / THREAD_STREAM.get(t.type.upper(), 1.0)
+    return total / time if time else 1.0
+
+
 # A measured STREAM-like read reaches about 80 % of a DDR spec figure; the CPU efficiencies
 # above are against what can be read, so a spec bandwidth is scaled down by this first.
 SPEC_TO_ACHIEVABLE = 0.80

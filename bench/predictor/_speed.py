@@ -33,6 +33,7 @@ from bench.predictor._efficiency import (
     HOP_LATENCY_S,
     LAYER_NODES,
     MOE_EXTRA_NODES,
+    MOE_NODE_COST,
     MOE_RATIO,
     NO_DOTPROD_RATIO,
     PCIE_DEFAULT_BW,
@@ -43,6 +44,7 @@ from bench.predictor._efficiency import (
     TG_ATTN_RATIO,
     VULKAN_DP4A_TYPES,
     layer_node_weight,
+    thread_stream_factor,
     vulkan_dp4a_gain,
 )
 from bench.predictor._memory import INPUT_TABLES, Device, home_layer, layer_devices
@@ -229,24 +231,25 @@ def _lacks_dotprod(host: HostProfile) -> bool:
 
 
 def _devices(
-    host: HostProfile, threads: int, backend: str
+    host: HostProfile, threads: int, backend: str, stream: float = 1.0
 ) -> tuple[_Dev, list[_Dev], dict[str, Any]]:
     bw, bw_how = host_bandwidth(host)
     cpu_flops, flops_how = cpu_peak_flops(host, threads)
     # Two caps on what the CPU reads: the socket's (the prior's bandwidth factor corrects a spec
     # figure; a bandwidth measured here already is what this machine reaches) and what the
-    # threads stream (the prior's per-thread factor): a few fast cores can read more of a
-    # desktop's DDR than its share, a socket of slow cores less.
+    # threads stream (the prior's per-thread factor; ``stream``: the weights' types against the
+    # Q4_K_M mix, thread_stream_factor): a few fast cores can read more of a desktop's DDR than
+    # its share, a socket of slow cores less.
     prior = PRIORS.get("cpu", NO_PRIOR)
     socket_bw = bw * (1.0 if bw_how == "measured" else prior.k_bw)
-    thread_bw = threads * PER_THREAD_BW * prior.k_thread
+    thread_bw = threads * PER_THREAD_BW * stream * prior.k_thread
     cpu = _Dev(
         "host",
         "cpu",
         min(socket_bw, thread_bw),
         cpu_flops,
         math.inf,
-        raw_bw=min(bw, threads * PER_THREAD_BW),
+        raw_bw=min(bw, threads * PER_THREAD_BW * stream),
         int8_dot=not _lacks_dotprod(host),
     )
     gpus = []
@@ -333,13 +336,10 @@ def predict_speed(
     calibrations: dict[str, Calibration] | None = None,
     backend: str | None = None,
 ) -> SpeedPrediction:
-    """Prompt-processing and generation tokens/s of one point, term by term.
+    """Prompt-processing and generation tokens/s of one point (``cfg``: llama-bench's fields) of
+    ``spec`` on ``host``, term by term, with this host's ``calibrations`` per backend.
 
     Args:
-        spec: The model (tensor shapes and types).
-        host: The machine.
-        cfg: The point (llama-bench's fields).
-        calibrations: Fitted corrections per backend (this host's).
         backend: The llama.cpp backend the GPUs run (``choose_backend``): cuda, rocm, metal,
             vulkan, or cpu for a CPU-only build; None picks the host's own.
     """
@@ -352,7 +352,8 @@ def predict_speed(
     threads = cfg.n_threads or (
         host.cpu.physical_cores if host.cpu and host.cpu.physical_cores else 1
     )
-    cpu, gpus, inputs = _devices(host, threads, choose_backend(host, backend))
+    stream = thread_stream_factor(host.cpu.arch if host.cpu else None, spec)
+    cpu, gpus, inputs = _devices(host, threads, choose_backend(host, backend), stream)
     if _bulk(spec, str.upper) not in VULKAN_DP4A_TYPES:  # no DP4A shader for the bulk
         gpus = [dataclasses.replace(g, dp4a_gain=1.0) for g in gpus]
     devs = [cpu, *gpus]
@@ -386,11 +387,9 @@ def predict_speed(
         )
         n = math.prod(t.shape)
         frac = expert_frac if t.is_expert else 1.0
-        # Experts read for one token count as 1/MOE_RATIO of their size: what they cost at dense
-        # speed on the device holding them (their FLOPs take the ratio of the device that runs
-        # them, below: host experts of a big ubatch run on the GPU).
-        slow = 1 / MOE_RATIO[devs[dev].backend] if t.is_expert else 1.0
-        read_tg[dev] += t.n_bytes * frac * slow
+        # The experts one token reads stream at the dense rate (MOE_NODE_COST: their fixed cost
+        # is the MoE term's); their prefill FLOPs take MOE_RATIO of the device running them.
+        read_tg[dev] += t.n_bytes * frac
         if t.name == head:
             # The output head: llama-bench's prompt wants the last token's logits only
             # (llama_batch_get_one sets no logits: llama-batch.cpp outputs the last), and the
@@ -399,7 +398,7 @@ def predict_speed(
             head_read[dev] += t.n_bytes
             continue
         if t.is_expert:
-            xread_tg[dev] += t.n_bytes * frac * slow
+            xread_tg[dev] += t.n_bytes * frac
             xread_pp[dev] += t.n_bytes
         else:
             read_pp[dev] += t.n_bytes
@@ -428,7 +427,7 @@ def predict_speed(
     moe_s = [0.0] * len(devs)  # each device's MoE routing cost per token (and per ubatch)
     for i, d in enumerate(devs):
         bw_e, _, layer_s = _eff(d, family, cals.get(d.backend))
-        moe_s[i] = moe_layers[i] * layer_s * moe_share * _prior(d).k_moe
+        moe_s[i] = moe_layers[i] * layer_s * moe_share * MOE_NODE_COST[d.backend] * _prior(d).k_moe
         t_moe += moe_s[i]
         span = swa_span(spec, d.backend, cfg)
         kv = kv_read(spec, where, i, tg_depth, cfg, span)
