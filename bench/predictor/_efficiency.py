@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 
 from bench.model import ModelSpec
-from bench.predictor._memory import INPUT_TABLES
+from bench.predictor._memory import read_per_token
 from probe import GpuInfo
 
 GB = 1e9
@@ -172,14 +172,13 @@ THREAD_STREAM = {
 
 def thread_stream_factor(arch: str | None, spec: ModelSpec) -> float:
     """What a thread streams of the weights a token reads against the Q4_K_M mix (THREAD_STREAM,
-    x86 only): their bytes over the time each type takes at its own rate. The input tables are
-    lookups, not reads, unless one is the tied output head."""
+    x86 only): their bytes over the time each type takes at its own rate (_memory.read_per_token
+    says which the predictor counts as read)."""
     if (arch or "").lower() not in ("x86_64", "amd64", "x86", "i686"):
         return 1.0
-    tied = "token_embd.weight" if spec.ties_output else ""
     total = time = 0.0
     for t in spec.tensors:
-        if not t.name.startswith(INPUT_TABLES) or t.name == tied:
+        if read_per_token(spec, t):
             total += t.n_bytes
             time += t.n_bytes / THREAD_STREAM.get(t.type.upper(), 1.0)
     return total / time if time else 1.0

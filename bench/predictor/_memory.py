@@ -164,6 +164,13 @@ def compute_bytes(spec: ModelSpec, cfg: MemConfig, has_layers: bool, has_output:
     return max(attn, out)
 
 
+def read_per_token(spec: ModelSpec, t: TensorSpec) -> bool:
+    """Whether generating a token reads ``t`` whole: not a NextN block (never run), and not an
+    input table (one row looked up) unless it is the tied output head."""
+    tied = spec.ties_output and t.name == "token_embd.weight"
+    return spec.is_run(t) and (not t.name.startswith(INPUT_TABLES) or tied)
+
+
 def home_layer(spec: ModelSpec, t: TensorSpec) -> int | None:
     """The layer whose buffer holds the tensor: its blk.N, or for tensors llama.cpp creates
     with a layer though their names carry none (llama-arch.cpp LAYER_REPEATING, created with

@@ -47,7 +47,7 @@ from bench.predictor._efficiency import (
     thread_stream_factor,
     vulkan_dp4a_gain,
 )
-from bench.predictor._memory import INPUT_TABLES, Device, home_layer, layer_devices
+from bench.predictor._memory import Device, home_layer, layer_devices, read_per_token
 from bench.predictor._priors import (
     NO_PRIOR,
     PRIOR_SPREAD,
@@ -378,7 +378,7 @@ def predict_speed(
     head = "token_embd.weight" if spec.ties_output else "output.weight"
     for t in spec.tensors:
         il = home_layer(spec, t)
-        if not spec.is_run(t) or (t.name.startswith(INPUT_TABLES) and t.name != head):
+        if not read_per_token(spec, t):
             continue  # a lookup: one row per token; a NextN block: not loaded, not run
         dev = (
             where[spec.n_layer]
