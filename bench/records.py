@@ -47,8 +47,10 @@ PREDICTION_SCHEMA_VERSION = 1
 # 8 — CPUs: generation reads the chosen experts at the dense rate, an MoE layer's nodes cost
 # 3.2x (_efficiency.MOE_NODE_COST), and what an x86 thread streams depends on the weight type
 # (_efficiency.THREAD_STREAM); all measured on twins; priors refitted.
+# 9 — what a CPU thread streams scales with its core's clock (_efficiency.thread_clock_factor);
+# Apple chips carry their P-cores' clocks; priors refitted.
 SPEED_PREDICTOR = "rigbench-speed"
-SPEED_PREDICTOR_VERSION = "8"
+SPEED_PREDICTOR_VERSION = "9"
 
 STATUSES = ("ok", "failed", "skipped")
 FAILURE_CLASSES = ("oom", "timeout", "crash", "unsupported")

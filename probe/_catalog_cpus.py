@@ -90,14 +90,17 @@ CPU_HOSTS: tuple[Entry, ...] = (
     ),
     Entry(
         "framework12-i3-1315u",
-        "Framework Laptop 12, Core i3-1315U, 16 GB DDR5, CPU only",
+        "Framework Laptop 12, Core i3-1315U, 16 GB DDR5-5200 (one SO-DIMM), CPU only",
         Cpu("Intel Core i3-1315U", 6, 8, 4.5, 32, vendor="Intel"),
         16,
-        83.2,
+        41.6,
         (),
         (
-            "Intel ARK: i3-1315U 2P+4E cores, P-core 4.5 GHz turbo, AVX2, 83.2 GB/s max; RAM size "
-            "not published with the results: 16 GB (fits every model run)",
+            "Intel ARK: i3-1315U 2P+4E cores, P-core 4.5 GHz turbo, AVX2, 83.2 GB/s max (two "
+            "channels); the Framework Laptop 12 has one DDR5-5200 SO-DIMM slot, 41.6 GB/s "
+            "(webcraftingcode.com's Laptop 12 review: dual-channel memory is promised for its "
+            "second generation); RAM size not published with the results: 16 GB (fits every "
+            "model run)",
         ),
     ),
     Entry(

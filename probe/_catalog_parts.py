@@ -72,6 +72,21 @@ APPLE = (
 )
 
 
+# The performance cores' top clock per chip (the CPU entry's GHz: cores x clock x width is its
+# FP32 peak, the clock scales what a thread streams, bench.predictor thread_clock_factor):
+# notebookcheck's chip pages and reviews — M1 Pro/Max/Ultra 3.22 GHz (M1 3.2), M2 Pro/Max/Ultra
+# up to 3.7 (the M2 Max page; M2 3.49), M3 family 4.05-4.056, M4 4.4, M4 Pro/Max 4.512 (the M4
+# Pro analysis), M5 4.61 in the MacBook Pro (multiplayer.it's Geekbench report); M5 Pro/Max
+# share the M5's cores (taken at its clock).
+APPLE_P_GHZ = {
+    "Apple M1": 3.2, "Apple M1 Pro": 3.22, "Apple M1 Max": 3.22, "Apple M1 Ultra": 3.22,
+    "Apple M2": 3.49, "Apple M2 Pro": 3.7, "Apple M2 Max": 3.7, "Apple M2 Ultra": 3.7,
+    "Apple M3": 4.05, "Apple M3 Pro": 4.056, "Apple M3 Max": 4.056, "Apple M3 Ultra": 4.056,
+    "Apple M4": 4.4, "Apple M4 Pro": 4.512, "Apple M4 Max": 4.512,
+    "Apple M5": 4.61, "Apple M5 Pro": 4.61, "Apple M5 Max": 4.61,
+}  # fmt: skip
+
+
 def apple(
     name: str,
     chip: str,
@@ -86,7 +101,7 @@ def apple(
     return Entry(
         name,
         f"{chip} ({gpu_cores}-core GPU), {ram_gib} GB unified memory",
-        Cpu(chip, cpu_p + cpu_e, cpu_p + cpu_e, 4.05, 32, arch="arm64", vendor="Apple"),
+        Cpu(chip, cpu_p + cpu_e, cpu_p + cpu_e, APPLE_P_GHZ[chip], 32, "arm64", "Apple"),
         ram_gib,
         bw,
         (

@@ -25,7 +25,13 @@ from bench.predictor import (
     predict_speed,
     published_rows,
 )
-from bench.predictor._efficiency import MOE_NODE_COST, THREAD_STREAM, vulkan_dp4a_gain
+from bench.predictor._efficiency import (
+    MOE_NODE_COST,
+    THREAD_CLOCK_GHZ,
+    THREAD_STREAM,
+    thread_clock_factor,
+    vulkan_dp4a_gain,
+)
 from bench.predictor._priors import PRIOR_SPREAD
 from bench.predictor._speed import LAYER_NODES, MOE_EXTRA_NODES
 from bench.predictor._work import swa_span
@@ -515,7 +521,7 @@ def test_a_cpu_reads_the_chosen_experts_at_the_dense_rate() -> None:
 
 
 def test_an_x86_thread_streams_each_weight_type_at_its_own_rate() -> None:
-    # one thread of a 2-core x86 laptop is thread-bound: its tg reads BF16 faster than the Q4_K_M
+    # one thread of an x86 desktop is thread-bound: its tg reads BF16 faster than the Q4_K_M
     # mix, Q5_0 slower (THREAD_STREAM, measured on the runner at 1 thread); an Arm core is not
     # scaled (its kernels rank the types otherwise)
     one = RunConfig(n_prompt=0, n_gen=16, n_threads=1)
@@ -524,11 +530,33 @@ def test_an_x86_thread_streams_each_weight_type_at_its_own_rate() -> None:
         p = predict_speed(spec_from_shape("llama3-8b", quant), host(machine), one)
         return float(p.inputs["host_bytes_per_s"])
 
-    x86 = {q: reads("framework12-i3-1315u", q) for q in ("BF16", "Q4_K_M", "Q5_0")}
+    x86 = {q: reads("desktop-7950x-cpu", q) for q in ("BF16", "Q4_K_M", "Q5_0")}
     assert x86["BF16"] > x86["Q4_K_M"] > x86["Q5_0"]
     assert x86["BF16"] / x86["Q5_0"] == pytest.approx(THREAD_STREAM["BF16"] / 0.6, rel=0.1)
     arm = {q: reads("raspberry-pi-5-8gb", q) for q in ("BF16", "Q5_0")}
     assert arm["BF16"] == arm["Q5_0"]
+
+
+def test_a_cpu_thread_streams_at_its_cores_clock() -> None:
+    # what a thread streams scales with its core's top clock (thread_clock_factor); a CPU whose
+    # clock is unknown (a VM) is taken at THREAD_CLOCK_GHZ, and a clock no CPU has is not believed
+    one = RunConfig(n_prompt=0, n_gen=16, n_threads=1)
+    spec = spec_from_shape("llama3-8b", "Q4_K_M")
+    base = host("desktop-7950x-cpu")
+    assert base.cpu is not None and base.cpu.max_clock_mhz == 5100
+
+    def thread_bw(mhz: float | None) -> float:
+        h = dataclasses.replace(base, cpu=dataclasses.replace(base.cpu, max_clock_mhz=mhz))
+        return float(predict_speed(spec, h, one).inputs["host_thread_bytes_per_s"])
+
+    assert thread_bw(2550) == pytest.approx(thread_bw(5100) / 2)
+    assert thread_bw(None) == pytest.approx(thread_bw(THREAD_CLOCK_GHZ * 1000))
+    assert thread_bw(50_000) == thread_bw(None)
+    # Apple chips carry their P-cores' clocks: an M4 Max thread streams more than an M2 Max's
+    m4, m2 = (host(m).cpu for m in ("m4-max-128gb", "m2-max-96gb"))
+    assert m4 is not None and m2 is not None
+    assert m4.max_clock_mhz == pytest.approx(4512) and m2.max_clock_mhz == pytest.approx(3700)
+    assert thread_clock_factor(m4) / thread_clock_factor(m2) == pytest.approx(4512 / 3700)
 
 
 def test_moe_prefill_runs_expert_matmuls_at_the_priors_rate(

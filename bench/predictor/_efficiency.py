@@ -8,7 +8,7 @@ import re
 
 from bench.model import ModelSpec
 from bench.predictor._memory import read_per_token
-from probe import GpuInfo
+from probe import CpuInfo, GpuInfo
 
 GB = 1e9
 
@@ -153,6 +153,26 @@ def layer_node_weight(arch: str, is_moe: bool, per_layer_embd: bool) -> float:
 # Zen 4 desktops and Apple P-cores read more (ik_llama.cpp discussion #164: a 7950X's tg128 at
 # 2 threads reads ~26 GB/s a thread): the CPU prior's k_thread, fitted leave-one-machine-out.
 PER_THREAD_BW = 16 * GB
+# ...at a core clock of THREAD_CLOCK_GHZ: generation's mat-vec kernels are bound by each
+# thread's block unpacking (THREAD_STREAM, below: the weight types differ by their decode work,
+# not their bytes), so what a thread streams scales with its clock (thread_clock_factor). The
+# published per-thread rates agree, per GHz of the catalog's P-core clock: a 7950X at 2-4
+# threads (ik_llama.cpp discussion #164, PR 54) ~5 GB/s per GHz, an M2 Max at 4 threads and an
+# M4 Max at 8 (#164; llama.cpp PRs 16739 and 18888) 5.4-5.9, where a flat per-thread figure
+# had the M4 Max 1.35x and the M2 Max 0.94x its held-out predictions. The prior's k_thread is
+# fitted on that scale; a CPU whose clock is not known (a VM's procfs) is taken at it.
+THREAD_CLOCK_GHZ = 4.0
+
+
+def thread_clock_factor(cpu: CpuInfo | None) -> float:
+    """What a thread of ``cpu`` streams against one at THREAD_CLOCK_GHZ: its top clock over it
+    (a clock outside 0.5-7 GHz, or none, is not believed: 1)."""
+    mhz = cpu.max_clock_mhz if cpu else None
+    if not mhz or not 500 <= mhz <= 7000:
+        return 1.0
+    return mhz / 1000 / THREAD_CLOCK_GHZ
+
+
 # What one x86 thread streams depends on the weight type it decodes: generation's mat-vec
 # kernels are bound by the per-block unpacking, not DRAM, one thread at a time. Measured on
 # this project's runner (EPYC, llama.cpp 0c1e570, 250M synthetic twins, llama-bench tg48 at 1

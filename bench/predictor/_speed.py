@@ -9,8 +9,7 @@ that (tile loads, then matmuls), on a CPU the larger of the two counts, so a sma
 bound by reading the weights; with partial offload, host weights cross PCIe to the GPU once
 per ubatch. An APU's GPU reaches the shared APU share of its compute (Prior.k_uma).
 
-Efficiency factors start from the values in EFFICIENCY (sources there) and are refit per host
-and backend by ``bench calibrate``.
+Efficiency factors start from EFFICIENCY (sources there); ``bench calibrate`` refits them per host.
 """
 
 from __future__ import annotations
@@ -44,6 +43,7 @@ from bench.predictor._efficiency import (
     TG_ATTN_RATIO,
     VULKAN_DP4A_TYPES,
     layer_node_weight,
+    thread_clock_factor,
     thread_stream_factor,
     vulkan_dp4a_gain,
 )
@@ -238,18 +238,19 @@ def _devices(
     # Two caps on what the CPU reads: the socket's (the prior's bandwidth factor corrects a spec
     # figure; a bandwidth measured here already is what this machine reaches) and what the
     # threads stream (the prior's per-thread factor; ``stream``: the weights' types against the
-    # Q4_K_M mix, thread_stream_factor): a few fast cores can read more of a desktop's DDR than
-    # its share, a socket of slow cores less.
+    # Q4_K_M mix, thread_stream_factor; their cores' clock, thread_clock_factor): a few fast
+    # cores can read more of a desktop's DDR than its share, a socket of slow cores less.
     prior = PRIORS.get("cpu", NO_PRIOR)
     socket_bw = bw * (1.0 if bw_how == "measured" else prior.k_bw)
-    thread_bw = threads * PER_THREAD_BW * stream * prior.k_thread
+    per_thread = PER_THREAD_BW * stream * thread_clock_factor(host.cpu)
+    thread_bw = threads * per_thread * prior.k_thread
     cpu = _Dev(
         "host",
         "cpu",
         min(socket_bw, thread_bw),
         cpu_flops,
         math.inf,
-        raw_bw=min(bw, threads * PER_THREAD_BW * stream),
+        raw_bw=min(bw, threads * per_thread),
         int8_dot=not _lacks_dotprod(host),
     )
     gpus = []
