@@ -823,12 +823,14 @@ def test_a_row_whose_kernel_a_later_change_replaced_is_history(
     rows = published_rows(Path(__file__).parent / "fixtures" / "published")
     gone = [r for r in rows if r.superseded_by]
     # (and PR 19375's M2 Ultra master column, qwen3next before its graph was optimised; PR
-    # 16739's M4 Max CPU column before its arm64 q4_K repack)
+    # 16739's M4 Max CPU column before its arm64 q4_K repack; issue 19255's first table, which
+    # its reporter found had run AMDVLK instead of RADV)
     assert {r.machine for r in gone} == {
         "v100-pcie-32gb",
         "ryzen-ai-max-395-128gb",
         "m2-ultra-192gb",
         "m4-max-128gb",
+        "rx7900xtx",
     }
     strix = {r.backend for r in gone if r.machine == "ryzen-ai-max-395-128gb"}
     assert strix == {"vulkan", "rocm"}
