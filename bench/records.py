@@ -48,7 +48,8 @@ PREDICTION_SCHEMA_VERSION = 1
 # 3.2x (_efficiency.MOE_NODE_COST), and what an x86 thread streams depends on the weight type
 # (_efficiency.THREAD_STREAM); all measured on twins; priors refitted.
 # 9 — what a CPU thread streams scales with its core's clock (_efficiency.thread_clock_factor);
-# Apple chips carry their P-cores' clocks; priors refitted.
+# Apple chips carry their P-cores' clocks; Arm CPUs prefill the types ggml-cpu repacks 2.2x
+# faster (_efficiency.arm_repack_gain); priors refitted.
 SPEED_PREDICTOR = "rigbench-speed"
 SPEED_PREDICTOR_VERSION = "9"
 

@@ -73,7 +73,11 @@ HUBER_FACTORS = (0, 2)  # the indices in K fitted with HUBER_BW: bandwidth and a
 # prefill on RDNA3 left the dequantize + rocBLAS GEMM path for WMMA MMQ kernels in PR 17576
 # (merged 2025-11; its own 'master' column is the old path): Strix Halo's July 2025 runs on
 # rocBLAS without tuned gfx1151 kernels prefill at a fifth of its 2026 builds (PR 18749: 0.7-0.9
-# of the prediction). CPU and Metal kernels of the stock quants changed little: all rows count.
+# of the prediction). Metal kernels of the stock quants changed little: all rows count. CPU
+# prefill changed type by type as ggml-cpu repacked weights for GEMM kernels (x86: Q4_0 PR 10446
+# 2024-12, Q4_K PR 12332 2025-03, IQ4_NL PR 14904 2025-08, MXFP4 PR 19738 2026-02; arm64: Q4_K
+# PR 16739 2025-11/12, Q8_0 PR 18096 2025-12, Q5_K/Q6_K PRs 18860/18888 2026-01): a CPU prefill
+# row measured before its type's repack reached its ISA is marked superseded_by in the fixtures.
 CURRENT_FROM = {"cuda": "2025-01", "vulkan": "2025-01", "rocm": "2025-12"}
 
 

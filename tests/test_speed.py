@@ -26,9 +26,11 @@ from bench.predictor import (
     published_rows,
 )
 from bench.predictor._efficiency import (
+    ARM_REPACK_GAIN,
     MOE_NODE_COST,
     THREAD_CLOCK_GHZ,
     THREAD_STREAM,
+    arm_repack_gain,
     thread_clock_factor,
     vulkan_dp4a_gain,
 )
@@ -559,6 +561,28 @@ def test_a_cpu_thread_streams_at_its_cores_clock() -> None:
     assert thread_clock_factor(m4) / thread_clock_factor(m2) == pytest.approx(4512 / 3700)
 
 
+def test_an_arm_core_prefills_the_types_ggml_cpu_repacks_faster() -> None:
+    # repacked weights (Q4_0, Q4_K, Q6_K, ...) run GEMM kernels on Arm cores with the int8 dot
+    # product, ARM_REPACK_GAIN faster than the per-row dot products of the others (Q5_0 here);
+    # x86 gets no gain, and an Arm core without the dot product neither (NO_DOTPROD_RATIO)
+    cfg = RunConfig(n_prompt=512, n_gen=0, n_threads=4)
+
+    def compute(machine: str, quant: str) -> float:
+        spec = spec_from_shape("llama3-8b", quant)
+        return predict_speed(spec, host(machine), cfg, backend="cpu").pp_terms_s["compute"]
+
+    for machine, gain in (("m2-max-96gb", ARM_REPACK_GAIN), ("desktop-7950x-cpu", 1.0)):
+        # (both files keep a Q6_K output head, which an Arm core repacks too)
+        assert compute(machine, "Q5_0") / compute(machine, "Q4_0") == pytest.approx(gain, rel=0.05)
+    pi4 = compute("raspberry-pi-4b", "Q5_0") / compute("raspberry-pi-4b", "Q4_0")
+    assert pi4 == pytest.approx(1.0, rel=0.01)
+    # a mix is weighed by its FLOPs: IQ4_XS (not repacked) with its Q6_K head and output parts
+    m2 = host("m2-max-96gb")
+    mixed = arm_repack_gain(m2.cpu, spec_from_shape("llama3-8b", "IQ4_XS"))
+    assert 1.0 < mixed < 1.2
+    assert arm_repack_gain(m2.cpu, spec_from_shape("llama3-8b", "Q4_0")) > 2.1
+
+
 def test_moe_prefill_runs_expert_matmuls_at_the_priors_rate(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
@@ -810,7 +834,9 @@ def test_arm_cores_without_dot_products_prefill_quantized_weights_at_a_third() -
         spec = spec_from_shape("llama-3.2-1b", quant)
         slow = predict_speed(spec, pi4, cfg, backend="cpu").pp_terms_s["compute"]
         fast = predict_speed(spec, with_dot, cfg, backend="cpu").pp_terms_s["compute"]
-        assert slow == pytest.approx(ratio * fast), quant
+        # (with the dot product, the types ggml-cpu repacks prefill faster still)
+        gain = arm_repack_gain(with_dot.cpu, spec)
+        assert slow == pytest.approx(ratio * fast * gain), quant
 
 
 def test_a_row_whose_kernel_a_later_change_replaced_is_history(
@@ -824,14 +850,23 @@ def test_a_row_whose_kernel_a_later_change_replaced_is_history(
     gone = [r for r in rows if r.superseded_by]
     # (and PR 19375's M2 Ultra master column, qwen3next before its graph was optimised; PR
     # 16739's M4 Max CPU column before its arm64 q4_K repack; issue 19255's first table, which
-    # its reporter found had run AMDVLK instead of RADV)
+    # its reporter found had run AMDVLK instead of RADV; CPU prefill rows measured before their
+    # type's repack reached their ISA)
     assert {r.machine for r in gone} == {
         "v100-pcie-32gb",
         "ryzen-ai-max-395-128gb",
         "m2-ultra-192gb",
         "m4-max-128gb",
         "rx7900xtx",
+        "desktop-7950x-cpu",
+        "threadripper-5975wx-cpu",
+        "framework12-i3-1315u",
+        "macbook-pro-2014-i5-4278u",
+        "m2-max-96gb",
+        "m4-pro-48gb",
     }
+    # a CPU row is history for its prefill only: generation reads the weights either way
+    assert all(r.kind == "pp" for r in gone if r.host.cpu and not r.host.gpus)
     strix = {r.backend for r in gone if r.machine == "ryzen-ai-max-395-128gb"}
     assert strix == {"vulkan", "rocm"}
     _, judged = _lomo(monkeypatch)

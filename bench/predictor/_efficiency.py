@@ -4,6 +4,7 @@ what llama.cpp's kernels reach per backend and quant family before the published
 
 from __future__ import annotations
 
+import math
 import re
 
 from bench.model import ModelSpec
@@ -190,17 +191,46 @@ THREAD_STREAM = {
 }  # fmt: skip
 
 
-def thread_stream_factor(arch: str | None, spec: ModelSpec) -> float:
+def thread_stream_factor(cpu: CpuInfo | None, spec: ModelSpec) -> float:
     """What a thread streams of the weights a token reads against the Q4_K_M mix (THREAD_STREAM,
     x86 only): their bytes over the time each type takes at its own rate (_memory.read_per_token
     says which the predictor counts as read)."""
-    if (arch or "").lower() not in ("x86_64", "amd64", "x86", "i686"):
+    if (cpu.arch if cpu else "").lower() not in ("x86_64", "amd64", "x86", "i686"):
         return 1.0
     total = time = 0.0
     for t in spec.tensors:
         if read_per_token(spec, t):
             total += t.n_bytes
             time += t.n_bytes / THREAD_STREAM.get(t.type.upper(), 1.0)
+    return total / time if time else 1.0
+
+
+# Arm cores with the int8 dot product prefill the weight types ggml-cpu repacks into
+# interleaved blocks (repack.cpp ggml_repack_get_optimal_repack_type, the vendored build: Q4_0,
+# Q4_K, Q5_K, Q6_K, Q8_0, IQ4_NL and MXFP4 with dotprod or i8mm) through GEMM kernels, the others
+# through per-row dot products. The gain is measured off the machines judged here: a Raspberry
+# Pi 5's pp512 with the repack off and on, llama.cpp PRs 19356 (Q5_K: 1.86x and 1.91x) and 19360
+# (Q6_K: 2.60x and 2.65x), geometric mean 2.2. On x86 the CPU efficiencies above already hold
+# the repacked Q4_K_M mix and Q4_0, and the non-repacked K-quants run no slower there (this
+# project's runner, llama.cpp 0c1e570, 250M twins, pp256 at 2 threads: Q4_K_M 254 GFLOPS,
+# Q4_0 242, IQ4_NL 248, Q6_K 289, Q5_K_M 345, IQ4_XS 353): no gain is applied. Rows measured
+# before a type's repack reached their ISA are history (PublishedRow.superseded_by).
+ARM_REPACKED = frozenset({"Q4_0", "Q4_K", "Q5_K", "Q6_K", "Q8_0", "IQ4_NL", "MXFP4"})
+ARM_REPACK_GAIN = 2.2
+
+
+def arm_repack_gain(cpu: CpuInfo | None, spec: ModelSpec) -> float:
+    """How much faster an Arm CPU with the int8 dot product multiplies ``spec``'s weights in
+    prefill than the CPU efficiencies assume: ARM_REPACK_GAIN on the matmul parameters of the
+    types it repacks (ARM_REPACKED), by their share of the FLOPs; 1 on other CPUs."""
+    if (cpu.arch if cpu else "").lower() not in ("aarch64", "arm64", "armv8"):
+        return 1.0
+    total = time = 0.0
+    for t in spec.tensors:
+        if len(t.shape) > 1 and read_per_token(spec, t):
+            n = math.prod(t.shape) * (spec.n_expert_used / spec.n_expert if t.is_expert else 1)
+            total += n
+            time += n / (ARM_REPACK_GAIN if t.type.upper() in ARM_REPACKED else 1.0)
     return total / time if time else 1.0
 
 

@@ -42,6 +42,7 @@ from bench.predictor._efficiency import (
     SPEC_TO_ACHIEVABLE,
     TG_ATTN_RATIO,
     VULKAN_DP4A_TYPES,
+    arm_repack_gain,
     layer_node_weight,
     thread_clock_factor,
     thread_stream_factor,
@@ -137,6 +138,7 @@ class _Dev:
     mmq_flops: float = 0.0  # quantized-matmul ceiling on CUDA (GpuInfo.spec_mmq_flops); 0: flops
     raw_bw: float = 0.0  # bw before any prior (the CPU's caps at factor 1); 0: bw itself
     int8_dot: bool = True  # a CPU with int8 dot products (Arm without them: NO_DOTPROD_RATIO)
+    repack: float = 1.0  # an Arm CPU's prefill GEMMs on repacked weights (arm_repack_gain)
     dp4a_gain: float = 1.0  # Vulkan's DP4A quantized matmuls against flops (vulkan_dp4a_gain)
     apu: bool = False  # a GPU sharing an APU's memory and power (shares_apu_memory)
 
@@ -158,15 +160,13 @@ class _Dev:
         """The peak a matmul of weights of ``family`` runs against: on CUDA, quantized weights
         go through MMQ (int8 mma.sync, every quant type from Turing on), F16/BF16 through
         cuBLAS at the FP16 tensor peak; an Arm CPU without SDOT multiplies quantized weights at
-        NO_DOTPROD_RATIO of its peak; under Vulkan, a GPU without cooperative matrices runs them
-        through DP4A (vulkan_dp4a_gain)."""
+        NO_DOTPROD_RATIO of its peak, one with it repacked ones faster (arm_repack_gain); under
+        Vulkan, a GPU without cooperative matrices runs them through DP4A (vulkan_dp4a_gain)."""
         if self.backend == "cuda" and family != "f16" and self.mmq_flops:
             return self.mmq_flops
         if not self.int8_dot and family != "f16":
             return self.flops * NO_DOTPROD_RATIO
-        if family != "f16":
-            return self.flops * self.dp4a_gain
-        return self.flops
+        return self.flops * self.dp4a_gain * self.repack if family != "f16" else self.flops
 
 
 def cpu_peak_flops(host: HostProfile, threads: int) -> tuple[float, str]:
@@ -208,8 +208,7 @@ APU_BACKENDS = ("cuda", "rocm", "vulkan")  # where an APU GPU takes Prior.k_uma
 def shares_apu_memory(backend: str, gpu: GpuInfo | None) -> bool:
     """A GPU built into an APU with the CPU's memory (Strix Halo, Strix Point, DGX Spark's
     GB10, Jetson), under CUDA, ROCm or Vulkan: the priors' shared k_uma scales its compute
-    (matmuls and attention). Apple silicon is the exception, under any backend: Metal's own
-    priors are fitted on Apple chips alone."""
+    (matmuls and attention). Not Apple silicon: Metal's priors are fitted on Apple chips alone."""
     return (
         gpu is not None
         and backend in APU_BACKENDS
@@ -231,18 +230,19 @@ def _lacks_dotprod(host: HostProfile) -> bool:
 
 
 def _devices(
-    host: HostProfile, threads: int, backend: str, stream: float = 1.0
+    host: HostProfile, threads: int, backend: str, spec: ModelSpec
 ) -> tuple[_Dev, list[_Dev], dict[str, Any]]:
     bw, bw_how = host_bandwidth(host)
     cpu_flops, flops_how = cpu_peak_flops(host, threads)
     # Two caps on what the CPU reads: the socket's (the prior's bandwidth factor corrects a spec
     # figure; a bandwidth measured here already is what this machine reaches) and what the
-    # threads stream (the prior's per-thread factor; ``stream``: the weights' types against the
-    # Q4_K_M mix, thread_stream_factor; their cores' clock, thread_clock_factor): a few fast
+    # threads stream (the prior's per-thread factor; the weights' types against the Q4_K_M
+    # mix, thread_stream_factor; their cores' clock, thread_clock_factor): a few fast
     # cores can read more of a desktop's DDR than its share, a socket of slow cores less.
     prior = PRIORS.get("cpu", NO_PRIOR)
     socket_bw = bw * (1.0 if bw_how == "measured" else prior.k_bw)
-    per_thread = PER_THREAD_BW * stream * thread_clock_factor(host.cpu)
+    c = host.cpu
+    per_thread = PER_THREAD_BW * thread_stream_factor(c, spec) * thread_clock_factor(c)
     thread_bw = threads * per_thread * prior.k_thread
     cpu = _Dev(
         "host",
@@ -252,6 +252,7 @@ def _devices(
         math.inf,
         raw_bw=min(bw, threads * per_thread),
         int8_dot=not _lacks_dotprod(host),
+        repack=arm_repack_gain(c, spec),  # without the dot product: NO_DOTPROD_RATIO instead
     )
     gpus = []
     unknown_flops: list[str] = []
@@ -353,8 +354,7 @@ def predict_speed(
     threads = cfg.n_threads or (
         host.cpu.physical_cores if host.cpu and host.cpu.physical_cores else 1
     )
-    stream = thread_stream_factor(host.cpu.arch if host.cpu else None, spec)
-    cpu, gpus, inputs = _devices(host, threads, choose_backend(host, backend), stream)
+    cpu, gpus, inputs = _devices(host, threads, choose_backend(host, backend), spec)
     if _bulk(spec, str.upper) not in VULKAN_DP4A_TYPES:  # no DP4A shader for the bulk
         gpus = [dataclasses.replace(g, dp4a_gain=1.0) for g in gpus]
     devs = [cpu, *gpus]
