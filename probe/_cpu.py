@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
+from probe._catalog_parts import APPLE_P_GHZ
 from probe._context import Collected, CommandFailed, ProbeContext, parse_cpu_list, parse_size
 from probe._records import CpuInfo
 
@@ -310,7 +311,8 @@ def parse_sysctl(values: dict[str, str], machine: str) -> CpuInfo:
         performance_cores=_int(values, "hw.perflevel0.physicalcpu") if apple else None,
         efficiency_cores=_int(values, "hw.perflevel1.physicalcpu") if apple else None,
         base_clock_mhz=base_hz / 1e6 if base_hz else None,
-        max_clock_mhz=top_hz / 1e6 if top_hz else None,
+        # Apple silicon publishes no hw.cpufrequency_max: its P-cores' clock from the catalog
+        max_clock_mhz=top_hz / 1e6 if top_hz else (APPLE_P_GHZ.get(brand or "", 0) * 1000 or None),
         l1d_cache_bytes=_int(values, "hw.perflevel0.l1dcachesize")
         or _int(values, "hw.l1dcachesize"),
         l2_cache_bytes=l2,
@@ -330,8 +332,7 @@ def from_py_cpuinfo(ctx: ProbeContext) -> CpuInfo:
     tokens = {str(f).lower() for f in info.get("flags", [])}
     arm = ctx.machine.lower() in ("aarch64", "arm64")
     table = ARM_FLAGS if arm else {**X86_FLAGS, "SSE3": "sse3"}
-    adv = info.get("hz_advertised") or [None]
-    top = info.get("hz_actual") or [None]
+    adv = info.get("hz_advertised") or [None]  # hz_actual is the current or TSC rate: no max
     return CpuInfo(
         vendor=X86_VENDORS.get(info.get("vendor_id_raw", ""), info.get("vendor_id_raw")),
         model=info.get("brand_raw"),
@@ -341,7 +342,7 @@ def from_py_cpuinfo(ctx: ProbeContext) -> CpuInfo:
         performance_cores=None,
         efficiency_cores=None,
         base_clock_mhz=adv[0] / 1e6 if adv[0] else None,
-        max_clock_mhz=top[0] / 1e6 if top[0] else None,
+        max_clock_mhz=None,
         l1d_cache_bytes=info.get("l1_data_cache_size"),
         l2_cache_bytes=info.get("l2_cache_size"),
         l3_cache_bytes=info.get("l3_cache_size"),

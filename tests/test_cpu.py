@@ -64,6 +64,8 @@ def test_strix_halo_zen5_flags(machine) -> None:  # type: ignore[no-untyped-def]
 def test_apple_sysctl(machine) -> None:  # type: ignore[no-untyped-def]
     cpu = cpu_of(machine("apple-m3-max"))
     assert (cpu.vendor, cpu.model, cpu.source) == ("Apple", "Apple M3 Max", "sysctl")
+    # Apple silicon publishes no hw.cpufrequency_max: the catalog's P-core clock stands in
+    assert cpu.max_clock_mhz == 4056
     assert (cpu.performance_cores, cpu.efficiency_cores, cpu.physical_cores) == (12, 4, 16)
     assert cpu.isa_flags == {"NEON": True, "SVE": False, "DOTPROD": True, "I8MM": True}
     assert cpu.l2_cache_bytes == 16 * MIB

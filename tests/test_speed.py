@@ -572,15 +572,28 @@ def test_an_arm_core_prefills_the_types_ggml_cpu_repacks_faster() -> None:
         return predict_speed(spec, host(machine), cfg, backend="cpu").pp_terms_s["compute"]
 
     for machine, gain in (("m2-max-96gb", ARM_REPACK_GAIN), ("desktop-7950x-cpu", 1.0)):
-        # (both files keep a Q6_K output head, which an Arm core repacks too)
-        assert compute(machine, "Q5_0") / compute(machine, "Q4_0") == pytest.approx(gain, rel=0.05)
+        assert compute(machine, "Q5_0") / compute(machine, "Q4_0") == pytest.approx(gain)
     pi4 = compute("raspberry-pi-4b", "Q5_0") / compute("raspberry-pi-4b", "Q4_0")
     assert pi4 == pytest.approx(1.0, rel=0.01)
-    # a mix is weighed by its FLOPs: IQ4_XS (not repacked) with its Q6_K head and output parts
+    # a mix is weighed by its FLOPs, the output head left out (prefill multiplies one row by
+    # it): Q5_0 and F16 files repack nothing, IQ4_XS its few Q5_K tensors, Q4_K_M all of it
     m2 = host("m2-max-96gb")
-    mixed = arm_repack_gain(m2.cpu, spec_from_shape("llama3-8b", "IQ4_XS"))
-    assert 1.0 < mixed < 1.2
-    assert arm_repack_gain(m2.cpu, spec_from_shape("llama3-8b", "Q4_0")) > 2.1
+
+    def gain_of(quant: str, shape: str = "llama3-8b") -> float:
+        return arm_repack_gain(m2.cpu, spec_from_shape(shape, quant))
+
+    assert gain_of("Q5_0") == gain_of("F16") == 1.0
+    assert 1.0 < gain_of("IQ4_XS") < 1.1
+    assert gain_of("Q4_0") == gain_of("Q4_K_M") == pytest.approx(ARM_REPACK_GAIN)
+    # an MoE file: the experts weigh by the share of them a token uses
+    assert 1.0 < gain_of("IQ4_XS", "qwen3-30b-a3b") < 1.1
+    # with a GPU backend loaded, CPU layers sit in its pinned host buffer: nothing is repacked
+    part = RunConfig(n_prompt=512, n_gen=0, n_threads=4, n_gpu_layers=0, no_op_offload=True)
+    on_cpu = predict_speed(spec_from_shape("llama3-8b", "Q4_0"), m2, part, backend="metal")
+    cpu_only = predict_speed(spec_from_shape("llama3-8b", "Q4_0"), m2, part, backend="cpu")
+    assert on_cpu.pp_terms_s["compute"] == pytest.approx(
+        cpu_only.pp_terms_s["compute"] * ARM_REPACK_GAIN
+    )
 
 
 def test_moe_prefill_runs_expert_matmuls_at_the_priors_rate(
@@ -834,8 +847,9 @@ def test_arm_cores_without_dot_products_prefill_quantized_weights_at_a_third() -
         spec = spec_from_shape("llama-3.2-1b", quant)
         slow = predict_speed(spec, pi4, cfg, backend="cpu").pp_terms_s["compute"]
         fast = predict_speed(spec, with_dot, cfg, backend="cpu").pp_terms_s["compute"]
-        # (with the dot product, the types ggml-cpu repacks prefill faster still)
+        # (with the dot product, the types ggml-cpu repacks prefill faster still; F16: none)
         gain = arm_repack_gain(with_dot.cpu, spec)
+        assert gain == (1.0 if quant == "F16" else pytest.approx(ARM_REPACK_GAIN)), quant
         assert slow == pytest.approx(ratio * fast * gain), quant
 
 

@@ -222,13 +222,19 @@ ARM_REPACK_GAIN = 2.2
 def arm_repack_gain(cpu: CpuInfo | None, spec: ModelSpec) -> float:
     """How much faster an Arm CPU with the int8 dot product multiplies ``spec``'s weights in
     prefill than the CPU efficiencies assume: ARM_REPACK_GAIN on the matmul parameters of the
-    types it repacks (ARM_REPACKED), by their share of the FLOPs; 1 on other CPUs."""
+    types it repacks (ARM_REPACKED), by their share of the FLOPs; 1 on other CPUs. (llama.cpp
+    repacks only weights in the CPU's own buffers: on a host whose GPU backend is loaded, CPU
+    layers sit in the GPU's pinned host buffer, llama-model.cpp make_cpu_buft_list, so the
+    caller applies it to CPU-only runs.)"""
     if (cpu.arch if cpu else "").lower() not in ("aarch64", "arm64", "armv8"):
         return 1.0
+    # the output head multiplies one row per prompt (_speed.predict_speed): no GEMM to count
+    head = "token_embd.weight" if spec.ties_output else "output.weight"
     total = time = 0.0
     for t in spec.tensors:
-        if len(t.shape) > 1 and read_per_token(spec, t):
-            n = math.prod(t.shape) * (spec.n_expert_used / spec.n_expert if t.is_expert else 1)
+        if len(t.shape) > 1 and t.name != head and read_per_token(spec, t):
+            used = spec.n_expert_used / spec.n_expert if t.is_expert and spec.n_expert else 1
+            n = math.prod(t.shape) * used
             total += n
             time += n / (ARM_REPACK_GAIN if t.type.upper() in ARM_REPACKED else 1.0)
     return total / time if time else 1.0

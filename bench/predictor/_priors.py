@@ -50,7 +50,7 @@ PRIORS: dict[str, Prior] = {
     "rocm": Prior(0.935, 0.927, 0.857, 1.000, k_moe=1.116, k_moe_matmul=1.000, k_uma=0.781),
     "vulkan": Prior(1.127, 0.971, 0.905, 1.160, k_moe=1.116, k_moe_matmul=0.816, k_uma=0.781),
     "metal": Prior(1.055, 1.144, 1.000, 1.000, k_moe=1.116, k_moe_matmul=1.000),
-    "cpu": Prior(0.672, 1.149, 1.059, 1.000, k_thread=1.309, k_moe=1.116, k_moe_matmul=0.810),
+    "cpu": Prior(0.672, 1.153, 1.058, 1.000, k_thread=1.309, k_moe=1.116, k_moe_matmul=0.809),
     # Apple Ultra chips (prior_group): bandwidth factor 0.77 of the table, as two dies imply
     "metal-ultra": Prior(0.775, 1.077, 1.002, 1.203, k_moe=1.116, k_moe_matmul=0.999),
     # NVIDIA under Vulkan (prior_group: coopmat2 matmuls): Vulkan's factors, its own compute
@@ -77,7 +77,7 @@ PRIOR_SPREAD: dict[tuple[str, str], tuple[float, float]] = {
     ("vulkan", "tg"): (0.88, 1.23),  # 29% / 71%
     ("metal", "pp"): (0.81, 1.11),  # 1% / 99%
     ("metal", "tg"): (0.69, 1.20),  # 1% / 99%
-    ("cpu", "pp"): (0.41, 1.67),  # 2% / 98%
+    ("cpu", "pp"): (0.30, 1.72),  # 1% / 99%
     ("cpu", "tg"): (0.76, 1.27),  # 22% / 78%
     ("metal-ultra", "pp"): (0.80, 1.26),  # 4% / 96%
     ("metal-ultra", "tg"): (0.72, 1.23),  # 5% / 95%

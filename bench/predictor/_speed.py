@@ -252,7 +252,7 @@ def _devices(
         math.inf,
         raw_bw=min(bw, threads * per_thread),
         int8_dot=not _lacks_dotprod(host),
-        repack=arm_repack_gain(c, spec),  # without the dot product: NO_DOTPROD_RATIO instead
+        repack=arm_repack_gain(c, spec) if backend == "cpu" or not host.gpus else 1.0,
     )
     gpus = []
     unknown_flops: list[str] = []
