@@ -189,6 +189,12 @@ class ModelSpec:
         return "token_embd.weight" in names and "output.weight" not in names
 
     @property
+    def output_head(self) -> str:
+        """The tensor the output head multiplies: the token embedding when tied (ties_output),
+        else ``output.weight``."""
+        return "token_embd.weight" if self.ties_output else "output.weight"
+
+    @property
     def loaded_weight_bytes(self) -> int:
         """The weights llama.cpp allocates: the file's tensors less the NextN blocks'."""
         return sum(t.n_bytes for t in self.tensors if self.is_loaded(t))

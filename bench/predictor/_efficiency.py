@@ -165,6 +165,16 @@ PER_THREAD_BW = 16 * GB
 THREAD_CLOCK_GHZ = 4.0
 
 
+def is_arm(cpu: CpuInfo | None) -> bool:
+    """An Arm CPU (its architecture as procfs, sysctl or the catalog spell it)."""
+    return ((cpu.arch if cpu else None) or "").lower() in ("aarch64", "arm64", "armv8")
+
+
+def is_x86(cpu: CpuInfo | None) -> bool:
+    """An x86 CPU (its architecture as procfs, sysctl, Windows or the catalog spell it)."""
+    return ((cpu.arch if cpu else None) or "").lower() in ("x86_64", "amd64", "x86", "i686")
+
+
 def thread_clock_factor(cpu: CpuInfo | None) -> float:
     """What a thread of ``cpu`` streams against one at THREAD_CLOCK_GHZ: its top clock over it
     (a clock outside 0.5-7 GHz, or none, is not believed: 1)."""
@@ -195,7 +205,7 @@ def thread_stream_factor(cpu: CpuInfo | None, spec: ModelSpec) -> float:
     """What a thread streams of the weights a token reads against the Q4_K_M mix (THREAD_STREAM,
     x86 only): their bytes over the time each type takes at its own rate (_memory.read_per_token
     says which the predictor counts as read)."""
-    if (cpu.arch if cpu else "").lower() not in ("x86_64", "amd64", "x86", "i686"):
+    if not is_x86(cpu):
         return 1.0
     total = time = 0.0
     for t in spec.tensors:
@@ -226,10 +236,9 @@ def arm_repack_gain(cpu: CpuInfo | None, spec: ModelSpec) -> float:
     repacks only weights in the CPU's own buffers: on a host whose GPU backend is loaded, CPU
     layers sit in the GPU's pinned host buffer, llama-model.cpp make_cpu_buft_list, so the
     caller applies it to CPU-only runs.)"""
-    if (cpu.arch if cpu else "").lower() not in ("aarch64", "arm64", "armv8"):
+    if not is_arm(cpu):
         return 1.0
-    # the output head multiplies one row per prompt (_speed.predict_speed): no GEMM to count
-    head = "token_embd.weight" if spec.ties_output else "output.weight"
+    head = spec.output_head  # multiplies one row per prompt (_speed.predict_speed): no GEMM
     total = time = 0.0
     for t in spec.tensors:
         if len(t.shape) > 1 and t.name != head and read_per_token(spec, t):

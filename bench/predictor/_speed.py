@@ -43,6 +43,7 @@ from bench.predictor._efficiency import (
     TG_ATTN_RATIO,
     VULKAN_DP4A_TYPES,
     arm_repack_gain,
+    is_arm,
     layer_node_weight,
     thread_clock_factor,
     thread_stream_factor,
@@ -222,7 +223,7 @@ def _lacks_dotprod(host: HostProfile) -> bool:
     DOTPROD false. A probe that saw no flags (Windows on Arm) or an Apple chip (every one has
     it, whatever an old macOS sysctl says) is not slowed."""
     cpu = host.cpu
-    if cpu is None or (cpu.arch or "").lower() not in ("aarch64", "arm64", "armv8"):
+    if cpu is None or not is_arm(cpu):
         return False
     flags = cpu.isa_flags
     apple = (cpu.vendor or "").lower() == "apple"
@@ -374,9 +375,8 @@ def predict_speed(
     layers = [0] * len(devs)
     head_read = [0.0] * len(devs)  # the output head's bytes: prefill reads it once
     expert_frac = spec.n_expert_used / spec.n_expert if spec.n_expert else 1.0
-    # the output head: a tied table is it (ModelSpec.ties_output), read whole per token on the
-    # output layer's device (il is None, below)
-    head = "token_embd.weight" if spec.ties_output else "output.weight"
+    # the output head (ModelSpec.output_head): read whole per token on the output layer's device
+    head = spec.output_head
     for t in spec.tensors:
         il = home_layer(spec, t)
         if not read_per_token(spec, t):
