@@ -96,7 +96,10 @@ def apple(
     ghz: float,
     ram_gib: int,
     bw: float,
+    flop_clk: int = 128 * 2,
 ) -> Entry:
+    """An Apple silicon machine; its GPU's FP16 matmul peak is cores x flop_clk x clock (the
+    FP32 vector rate, 128 ALUs x 2, unless the cores carry matrix units)."""
     usable = ram_gib * (2 / 3 if ram_gib <= 36 else 3 / 4)  # macOS default wired limit
     return Entry(
         name,
@@ -110,7 +113,7 @@ def apple(
                 "apple",
                 ram_gib,
                 bw,
-                gpu_cores * 128 * 2 * ghz / 1000,
+                gpu_cores * flop_clk * ghz / 1000,
                 unified=True,
                 usable_gib=usable,
             ),

@@ -41,24 +41,25 @@ def test_every_new_machine_is_in_the_catalog() -> None:
         assert any(any(ch.isdigit() for ch in s) for s in entry(n).sources)  # the arithmetic
 
 
-# (name, GPU cores, clock GHz, memory GB, bandwidth GB/s): FP16 = cores x 128 x 2 x clock.
+# (name, GPU cores, clock GHz, memory GB, bandwidth GB/s, FP16 FLOPs per core and clock):
+# FP16 = cores x 128 x 2 x clock, and 4x that per clock on the M5's Neural Accelerators.
 APPLE_FIGURES = [
-    ("m3-8c-16gb", 8, 1.398, 16, 102.4),
-    ("m4-8c-16gb", 8, 1.578, 16, 120),
-    ("m5-32gb", 10, 1.74, 32, 153),
-    ("m5-pro-64gb", 20, 1.62, 64, 307),
-    ("m5-max-128gb", 40, 1.62, 128, 614),
+    ("m3-8c-16gb", 8, 1.398, 16, 102.4, 256),
+    ("m4-8c-16gb", 8, 1.578, 16, 120, 256),
+    ("m5-32gb", 10, 1.74, 32, 153, 1024),
+    ("m5-pro-64gb", 20, 1.62, 64, 307, 1024),
+    ("m5-max-128gb", 40, 1.62, 128, 614, 1024),
 ]
 
 
-@pytest.mark.parametrize(("name", "cores", "ghz", "mem_gb", "bw"), APPLE_FIGURES)
+@pytest.mark.parametrize(("name", "cores", "ghz", "mem_gb", "bw", "per_clk"), APPLE_FIGURES)
 def test_apple_figures_are_the_source_arithmetic(
-    name: str, cores: int, ghz: float, mem_gb: int, bw: float
+    name: str, cores: int, ghz: float, mem_gb: int, bw: float, per_clk: int
 ) -> None:
     e = entry(name)
     (g,) = e.gpus
     assert g.vendor == "apple" and g.unified
-    assert g.fp16_tflops == pytest.approx(cores * 128 * 2 * ghz / 1000)
+    assert g.fp16_tflops == pytest.approx(cores * per_clk * ghz / 1000)
     assert (e.ram_gib, e.ram_bw_gbs, g.mem_gib, g.bw_gbs) == (mem_gb, bw, mem_gb, bw)
     assert f"({cores}-core GPU)" in e.title
     # macOS wires two thirds of 36 GB or less to the GPU, three quarters above
@@ -161,6 +162,17 @@ def test_each_new_machine_gets_a_prediction(name: str) -> None:
     assert p.tg_tokens_per_s <= p.tg_ceiling_tokens_per_s * 1.0001
     expected = {"apple": "metal", "nvidia": "cuda", "amd": "rocm"}
     assert p.backend == (expected[host.gpus[0].vendor] if host.gpus else "cpu")
+
+
+def test_an_m5s_neural_accelerators_speed_prefill_not_generation() -> None:
+    # the M5 Max and the M4 Max: both 40 GPU cores; the M5's matmuls run 4x per core and clock
+    # (Neural Accelerators through the tensor API), its memory 614 against 546 GB/s
+    spec, cfg = spec_from_shape("qwen3.5-27b", "Q4_K_M"), RunConfig()
+    m4, m5 = (
+        predict_speed(spec, probe.load_host(n), cfg) for n in ("m4-max-128gb", "m5-max-128gb")
+    )
+    assert m5.pp_tokens_per_s > 3 * m4.pp_tokens_per_s
+    assert m5.tg_tokens_per_s / m4.tg_tokens_per_s == pytest.approx(614 / 546, rel=0.05)
 
 
 def test_more_bandwidth_predicts_faster_generation() -> None:
