@@ -54,6 +54,8 @@ GROUPS = (*BACKENDS, "metal-ultra", *COMPUTE_SUBGROUPS)
 K_MIN, K_MAX = 0.05, 20.0
 MIN_MACHINES = 4  # a group's own 80 % interval needs held-out rows of this many machines
 SHRINK = 1.0  # the weight, in machines, of the starting table's value in every fit
+# ... but the GPUs' MoE-layer factor's (fit_moe): a twentieth of a machine
+MOE_SHRINK = 0.05
 # The bandwidth factor is fitted with a Huber loss on log(measured / predicted): quadratic up to
 # a factor e^0.5 = 1.65, linear beyond. Published generation rows include set-ups the model does
 # not describe (experimental drivers, an issue filed because its numbers were anomalous, MLA
@@ -168,7 +170,7 @@ def load() -> list[Row]:
 # (bw, compute, attention, overhead, thread, MoE layer, MoE matmul, APU compute)
 K = tuple[float, ...]
 NO_K: K = (1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0)
-MOE = 5  # the index of the shared MoE-layer factor in K
+MOE = 5  # the index of the MoE-layer factor in K (one per backend: fit_moe)
 UMA = 7  # the index of the shared APU compute factor in K
 
 
@@ -244,9 +246,9 @@ def fit(rows: list[Row], k_moe: float = 1.0, k_uma: float = 1.0) -> K:
         [r for r in rows if r.terms.get("attention", 0) > 0.2 * sum(r.terms.values())],
         [r for r in rows if r.terms.get("overhead", 0) > 0.2 * sum(r.terms.values())],
         [r for r in rows if r.kind == "tg" and r.cap[0]],  # CPUs: the thread cap
-        [],  # the MoE layers' factor: shared by every group (fit_moe)
+        [],  # the MoE layers' factor: one per backend (fit_moe)
         [r for r in rows if r.terms.get("moe_compute", 0) > 0.2 * sum(r.terms.values())],
-        [],  # the APU compute factor: shared by every group (fit_shared)
+        [],  # the APU compute factor: shared by every group (fit_uma)
     ]
     k = [*NO_K[:MOE], k_moe, 1.0, k_uma]
     for _ in range(4):
@@ -267,9 +269,10 @@ def _fit_factor(
     predicted: Callable[[float], np.ndarray],
     center: float = 1.0,
     huber: float | None = None,
+    shrink: float = SHRINK,
 ) -> float:
     """The factor x whose predictions ``predicted(x)`` of ``sub`` minimise the squared (or
-    Huber) log error, every machine weighing the same, plus SHRINK pseudo-machines at
+    Huber) log error, every machine weighing the same, plus ``shrink`` pseudo-machines at
     ``center``: few machines move a factor little."""
     meas = np.log([r.measured for r in sub])
     w = _machine_weights(sub)
@@ -277,27 +280,45 @@ def _fit_factor(
     def loss(x: float) -> float:
         e = np.abs(meas - np.log(predicted(x)))
         e2 = e**2 if huber is None else np.where(e <= huber, e**2, 2 * huber * e - huber**2)
-        return float(np.sum(w * e2) + SHRINK * math.log(x / center) ** 2)
+        return float(np.sum(w * e2) + shrink * math.log(x / center) ** 2)
 
     return _golden(loss)
 
 
-def fit_shared(rows: list[Row], ks: dict[str, K], i: int) -> float:
-    """A factor every group shares, each row at its group's other factors: the MoE layers'
-    cost (i = MOE; few machines publish MoE runs) on the rows where that cost is a twentieth
-    of the time or more, or an APU GPU's compute (i = UMA) on the APUs' prefill rows."""
-    if i == MOE:
-        sub = [r for r in rows if r.terms.get("moe", 0) > 0.05 * sum(r.terms.values())]
-    else:
-        sub = [r for r in rows if r.uma and r.kind == "pp"]
-    if not sub:
-        return 1.0
+def _fit_at(rows: list[Row], ks: dict[str, K], i: int, center: float, shrink: float) -> float:
+    """Factor i fitted on ``rows``, each row at its group's other factors."""
     return _fit_factor(
-        sub,
+        rows,
         lambda x: np.array(
-            [model([r], (*ks[r.group][:i], x, *ks[r.group][i + 1 :]))[0] for r in sub]
+            [model([r], (*ks[r.group][:i], x, *ks[r.group][i + 1 :]))[0] for r in rows]
         ),
+        center=center,
+        shrink=shrink,
     )
+
+
+def fit_uma(rows: list[Row], ks: dict[str, K]) -> float:
+    """The APU compute factor every group shares, on the APUs' prefill rows."""
+    sub = [r for r in rows if r.uma and r.kind == "pp"]
+    return _fit_at(sub, ks, UMA, 1.0, SHRINK) if sub else 1.0
+
+
+def fit_moe(rows: list[Row], ks: dict[str, K]) -> dict[str, float]:
+    """The MoE layers' factor per backend, on the rows where that cost is a twentieth of the
+    time or more. A GPU backend's is shrunk by MOE_SHRINK machines toward the one every GPU row
+    fits ("gpu"), itself weakly shrunk toward the table: the table's GPU cost is a count of
+    kernel launches, not a measurement (the held-out MoE generation of an RTX 4090, an RTX PRO
+    6000, an M2 Ultra and an M5 Max runs at 0.65-0.8 of it at the factor 1.2 a full-strength
+    shrink held). The CPU's is shrunk by SHRINK toward the table, whose MOE_NODE_COST was
+    measured on twins."""
+    moe = [r for r in rows if r.terms.get("moe", 0) > 0.05 * sum(r.terms.values())]
+    gpu_rows = [r for r in moe if r.backend != "cpu"]
+    out = {"gpu": _fit_at(gpu_rows, ks, MOE, 1.0, MOE_SHRINK) if gpu_rows else 1.0}
+    for b in sorted({r.backend for r in rows}):
+        own = [r for r in moe if r.backend == b]
+        center, shrink = (1.0, SHRINK) if b == "cpu" else (out["gpu"], MOE_SHRINK)
+        out[b] = _fit_at(own, ks, MOE, center, shrink) if own else center
+    return out
 
 
 def fit_compute(rows: list[Row], k: K) -> K:
@@ -310,18 +331,24 @@ def fit_compute(rows: list[Row], k: K) -> K:
 
 
 def fit_all(rows: list[Row]) -> dict[str, K]:
-    """Every group's factors, and the two they share (MoE layers, APU compute): the groups
-    fitted at the table's values of those, the shared factors at the groups' values, the groups
-    again at them, four rounds. A compute subgroup (COMPUTE_SUBGROUPS) is fitted with its
-    parent; then each has its own compute factor."""
+    """Every group's factors, the MoE layers' per backend (fit_moe) and the APU compute factor
+    every group shares: the groups fitted at the table's values of those, those at the groups'
+    values, the groups again at them, four rounds. A compute subgroup (COMPUTE_SUBGROUPS) is
+    fitted with its parent; then each has its own compute factor. The key "_shared" holds the
+    factors a group without rows of its own takes (MoE: every GPU's)."""
     parent = {r.group: COMPUTE_SUBGROUPS.get(r.group, r.group) for r in rows}
     groups = sorted(set(parent.values()))
-    k_moe = k_uma = 1.0
+    moe: dict[str, float] = {}
+    k_uma = 1.0
     ks: dict[str, K] = {}
+
+    def k_moe(group: str) -> float:
+        return moe.get(group.split("-")[0], moe.get("gpu", 1.0))
+
     # four rounds: with two, the shared APU factor stopped at 0.82 where the joint fit is 0.77
     # (each group's compute factor had first absorbed its APUs' share at k_uma = 1)
     for last in (False, False, False, True):
-        joint = {g: fit([r for r in rows if parent[r.group] == g], k_moe, k_uma) for g in groups}
+        joint = {g: fit([r for r in rows if parent[r.group] == g], k_moe(g), k_uma) for g in groups}
         ks = dict(joint)
         # each subgroup, and its parent's own rows, refit their compute around the joint fit
         for sub, par in COMPUTE_SUBGROUPS.items():
@@ -330,8 +357,9 @@ def fit_all(rows: list[Row]) -> dict[str, K]:
         for par in {p for p in COMPUTE_SUBGROUPS.values() if p in joint}:
             ks[par] = fit_compute([r for r in rows if r.group == par], joint[par])
         if not last:
-            k_moe = fit_shared(rows, ks, MOE)
-            k_uma = fit_shared(rows, ks, UMA)
+            moe = fit_moe(rows, ks)
+            k_uma = fit_uma(rows, ks)
+    ks["_shared"] = (*NO_K[:MOE], moe.get("gpu", 1.0), 1.0, k_uma)
     return ks
 
 
@@ -344,7 +372,8 @@ def lomo(rows: list[Row]) -> dict[str, np.ndarray]:
         # second-hand rows train, never judge; rows of old builds do neither
         train = [r for r in rows if r.machine != m and r.fits]
         fits = fit_all(train)
-        k_moe, k_uma = (next(iter(fits.values()))[i] for i in (MOE, UMA)) if fits else (1.0, 1.0)
+        shared = fits.pop("_shared", NO_K)
+        k_moe, k_uma = shared[MOE], shared[UMA]
         for b in {rows[i].group for i in test}:
             idx = [i for i in test if rows[i].group == b]
             held = [rows[i] for i in idx]

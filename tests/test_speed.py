@@ -737,6 +737,22 @@ def test_bench_lomo_refits_the_predictor_it_judges(monkeypatch: pytest.MonkeyPat
         assert lomo.model([r], k)[0] == pytest.approx(want, rel=0.01), (r.machine, p.test)
 
 
+def test_each_backend_fits_its_own_moe_layer_cost(monkeypatch: pytest.MonkeyPatch) -> None:
+    # published rows re-measured by the model itself at known MoE-layer factors per backend:
+    # the GPUs' come back (their shrink toward the table is weak), the CPU's stays at the table's
+    lomo, rows = _lomo(monkeypatch)
+    truth = {"cuda": 4.0, "metal": 2.5, "vulkan": 3.0, "cpu": 3.0}
+    moe = [r for r in rows if r.fits and r.terms["moe"] > 0.05 * sum(r.terms.values())]
+    assert {r.backend for r in moe} >= set(truth)
+    for r in moe:
+        r.measured = lomo.model([r], (*lomo.NO_K[:5], truth[r.backend], 1.0, 1.0))[0]
+    fitted = lomo.fit_moe(moe, {r.group: lomo.NO_K for r in moe})
+    for b in ("cuda", "metal", "vulkan"):
+        assert fitted[b] == pytest.approx(truth[b], rel=0.15), b
+    assert fitted["metal"] < fitted["vulkan"] < fitted["cuda"]
+    assert 1.0 < fitted["cpu"] < 1.5  # a full machine's shrink toward its measured table
+
+
 def test_a_group_with_few_machines_takes_the_pooled_interval() -> None:
     # ROCm generation has held-out rows of too few machines for its own spread: "*" applies
     assert ("rocm", "tg") not in PRIOR_SPREAD and ("*", "tg") in PRIOR_SPREAD

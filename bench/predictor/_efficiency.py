@@ -97,8 +97,9 @@ MOE_RATIO = {"cuda": 1.0, "metal": 1.0, "rocm": 1.0, "vulkan": 1.0, "cpu": 0.75}
 # weights, their normalisation (sum_rows, clamp, div), three mul_mat_id, the weighting mul, and
 # one add per used expert to sum them: ~12 + n_expert_used nodes where a dense FFN has ~6, in a
 # layer of ~20 (norms, q/k/v/o matmuls, rope, attention, FFN, residual adds). Its fixed cost
-# starts at that share of the backend's layer_s; the prior's k_moe corrects it, fitted on
-# published MoE generation (scripts/bench_lomo.py: one factor for every backend).
+# starts at that share of the backend's layer_s; the prior's k_moe corrects it, fitted per
+# backend on published MoE generation (scripts/bench_lomo.py fit_moe: GPUs run it at about 3
+# (CUDA, Vulkan) to 5 (Metal) times this launch count's share).
 MOE_EXTRA_NODES = 12 - 6
 # Those nodes' cost against a dense layer's nodes, per backend. On CPUs each is a thread barrier
 # around real work (the router's argsort, get_rows, mul_mat_id's per-expert row grouping and
