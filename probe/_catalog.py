@@ -405,13 +405,31 @@ def _gpus_by_key() -> dict[str, Gpu]:
     return out
 
 
+@functools.cache
+def _apple_rate_per_core() -> dict[str, float]:
+    """Each Apple chip's GPU FP16 rate per GPU core (TFLOPS), from its catalog entries: one
+    clock and one per-core rate per chip, whatever its bin (_catalog_parts.apple)."""
+    out: dict[str, float] = {}
+    for e in CATALOG:
+        for g in e.gpus:
+            m = re.fullmatch(r"(.+) \((\d+)-core GPU\)", g.name)
+            if g.vendor == "apple" and m:
+                out.setdefault(m.group(1), g.fp16_tflops / int(m.group(2)))
+    return out
+
+
 def with_figures(g: GpuInfo) -> GpuInfo:
     """A probed GPU with the catalog's FP16 and MMQ throughput, found by its name, when its
     profile has none (NVML and amdsmi report memory and clocks, not FLOPS; profiles written
-    before schema 3 lack them). Apple GPUs are left as they are: one chip name covers several
-    GPU-core counts."""
-    if g.spec_fp16_flops is not None or g.vendor == "apple" or not g.name:
+    before schema 3 lack them). An Apple GPU, whose chip name covers several GPU-core counts,
+    gets its chip's per-core rate times the cores the probe counted (ioreg)."""
+    if g.spec_fp16_flops is not None or not g.name:
         return g
+    if g.vendor == "apple":
+        per_core = _apple_rate_per_core().get(g.name)
+        if per_core is None or not g.multiprocessor_count:
+            return g
+        return replace(g, spec_fp16_flops=per_core * g.multiprocessor_count * T)
     known = _gpus_by_key().get(_gpu_key(g.name))
     if known is None:
         return g

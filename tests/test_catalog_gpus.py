@@ -128,7 +128,7 @@ def test_gpus_sharing_a_key_agree_unless_intended() -> None:
     by_key: dict[str, list[Gpu]] = {}
     for e in CATALOG:
         for g in e.gpus:
-            if g.vendor != "apple":  # with_figures leaves Apple GPUs alone
+            if g.vendor != "apple":  # Apple GPUs: by chip and core count (with_figures)
                 by_key.setdefault(_gpu_key(g.name), []).append(g)
     for key, gpus in by_key.items():
         differ = {(g.fp16_tflops, g.bw_gbs, g.mmq_tflops) for g in gpus}

@@ -194,3 +194,21 @@ def test_a_probed_thor_gets_the_catalog_figures_by_its_nvml_name() -> None:
     bare = with_figures(bare)
     assert bare.spec_fp16_flops == pytest.approx(258 * T)
     assert bare.spec_mmq_flops == pytest.approx(nv.JETSON_AGX_THOR.mmq_tflops * T)
+
+
+@pytest.mark.parametrize(
+    ("chip", "cores", "catalog"),
+    [("Apple M3 Max", 40, "m3-max-128gb"), ("Apple M3 Max", 30, "m3-max-30c-96gb")],
+)
+def test_a_probed_mac_gets_its_chips_rate_per_gpu_core(chip: str, cores: int, catalog: str) -> None:
+    # sysctl names the chip, ioreg counts the GPU cores: the catalog's bin of that chip and size
+    probed = probe.GpuInfo(
+        index=0, vendor="apple", name=chip, source="sysctl", multiprocessor_count=cores
+    )
+    got = with_figures(probed).spec_fp16_flops
+    assert got == pytest.approx(entry(catalog).gpus[0].fp16_tflops * T)
+    # a bin the catalog lacks (a 16-core M5 Pro) at its chip's per-core rate, Neural Accelerators
+    # included; a chip it does not know stays without a figure (the predictor says so)
+    m5 = replace(probed, name="Apple M5 Pro", multiprocessor_count=16)
+    assert with_figures(m5).spec_fp16_flops == pytest.approx(16 * 1024 * 1.62e9)
+    assert with_figures(replace(probed, name="Apple M9")).spec_fp16_flops is None
