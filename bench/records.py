@@ -51,7 +51,7 @@ PREDICTION_SCHEMA_VERSION = 1
 # Apple chips carry their P-cores' clocks; Arm CPUs prefill the types ggml-cpu repacks 2.2x
 # faster (_efficiency.arm_repack_gain); priors refitted.
 SPEED_PREDICTOR = "rigbench-speed"
-SPEED_PREDICTOR_VERSION = "11"
+SPEED_PREDICTOR_VERSION = "12"
 
 STATUSES = ("ok", "failed", "skipped")
 FAILURE_CLASSES = ("oom", "timeout", "crash", "unsupported")

@@ -43,14 +43,14 @@ sys.path.insert(0, str(REPO))
 import numpy as np
 
 from bench.predictor import _speed, choose_backend, predict_speed, published_rows
-from bench.predictor._priors import COMPUTE_SUBGROUPS
+from bench.predictor._priors import VENDOR_SUBGROUPS
 
 # out/bench-lomo.json schema history: 1 — first version.
 SCHEMA_VERSION = 1
 FOLDER = REPO / "tests" / "fixtures" / "published"
 BACKENDS = ("cuda", "rocm", "vulkan", "metal", "cpu")
 # the PRIORS groups (bench.predictor.prior_group): each fitted on its own rows
-GROUPS = (*BACKENDS, "metal-ultra", *COMPUTE_SUBGROUPS)
+GROUPS = (*BACKENDS, "metal-ultra", *VENDOR_SUBGROUPS)
 K_MIN, K_MAX = 0.05, 20.0
 MIN_MACHINES = 4  # a group's own 80 % interval needs held-out rows of this many machines
 SHRINK = 1.0  # the weight, in machines, of the starting table's value in every fit
@@ -321,22 +321,29 @@ def fit_moe(rows: list[Row], ks: dict[str, K]) -> dict[str, float]:
     return out
 
 
-def fit_compute(rows: list[Row], k: K) -> K:
-    """k with its compute factor refitted on ``rows`` (prefill), shrunk by SHRINK machines
-    toward k's own: a compute subgroup and the rest of its parent (COMPUTE_SUBGROUPS)."""
+def fit_own(rows: list[Row], k: K) -> K:
+    """k with its compute factor refitted on ``rows``' prefill and its bandwidth factor on their
+    generation (Huber), each shrunk by SHRINK machines toward k's own: a vendor subgroup and
+    the rest of its parent (VENDOR_SUBGROUPS)."""
     sub = [r for r in rows if r.kind == "pp"]
-    if not sub:
-        return k
-    return (k[0], _fit_factor(sub, lambda x: model(sub, (k[0], x, *k[2:])), center=k[1]), *k[2:])
+    if sub:
+        k = (k[0], _fit_factor(sub, lambda x: model(sub, (k[0], x, *k[2:])), center=k[1]), *k[2:])
+    gen = [r for r in rows if r.kind == "tg"]
+    if gen:
+        k = (
+            _fit_factor(gen, lambda x: model(gen, (x, *k[1:])), center=k[0], huber=HUBER_BW),
+            *k[1:],
+        )
+    return k
 
 
 def fit_all(rows: list[Row]) -> dict[str, K]:
     """Every group's factors, the MoE layers' per backend (fit_moe) and the APU compute factor
     every group shares: the groups fitted at the table's values of those, those at the groups'
-    values, the groups again at them, four rounds. A compute subgroup (COMPUTE_SUBGROUPS) is
-    fitted with its parent; then each has its own compute factor. The key "_shared" holds the
-    factors a group without rows of its own takes (MoE: every GPU's)."""
-    parent = {r.group: COMPUTE_SUBGROUPS.get(r.group, r.group) for r in rows}
+    values, the groups again at them, four rounds. A vendor subgroup (VENDOR_SUBGROUPS) is
+    fitted with its parent; then each has its own compute and bandwidth factors. The key
+    "_shared" holds the factors a group without rows of its own takes (MoE: every GPU's)."""
+    parent = {r.group: VENDOR_SUBGROUPS.get(r.group, r.group) for r in rows}
     groups = sorted(set(parent.values()))
     moe: dict[str, float] = {}
     k_uma = 1.0
@@ -351,11 +358,11 @@ def fit_all(rows: list[Row]) -> dict[str, K]:
         joint = {g: fit([r for r in rows if parent[r.group] == g], k_moe(g), k_uma) for g in groups}
         ks = dict(joint)
         # each subgroup, and its parent's own rows, refit their compute around the joint fit
-        for sub, par in COMPUTE_SUBGROUPS.items():
+        for sub, par in VENDOR_SUBGROUPS.items():
             if par in joint:
-                ks[sub] = fit_compute([r for r in rows if r.group == sub], joint[par])
-        for par in {p for p in COMPUTE_SUBGROUPS.values() if p in joint}:
-            ks[par] = fit_compute([r for r in rows if r.group == par], joint[par])
+                ks[sub] = fit_own([r for r in rows if r.group == sub], joint[par])
+        for par in {p for p in VENDOR_SUBGROUPS.values() if p in joint}:
+            ks[par] = fit_own([r for r in rows if r.group == par], joint[par])
         if not last:
             moe = fit_moe(rows, ks)
             k_uma = fit_uma(rows, ks)
@@ -378,7 +385,7 @@ def lomo(rows: list[Row]) -> dict[str, np.ndarray]:
             idx = [i for i in test if rows[i].group == b]
             held = [rows[i] for i in idx]
             # a group without training rows takes its parent's or backend's, as _speed._prior
-            parent = COMPUTE_SUBGROUPS.get(b, b.split("-")[0])
+            parent = VENDOR_SUBGROUPS.get(b, b.split("-")[0])
             k = fits.get(b) or fits.get(parent) or fit([], k_moe, k_uma)
             pred["rigbench"][idx] = model(held, k)
             pred["table"][idx] = model(held, NO_K)

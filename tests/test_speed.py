@@ -618,22 +618,26 @@ def test_moe_prefill_runs_expert_matmuls_at_the_priors_rate(
 @pytest.mark.parametrize(
     ("gpu", "group"), [("rtx4090", "vulkan-nvidia"), ("arc-a770-16gb", "vulkan-intel")]
 )
-def test_nvidia_and_intel_under_vulkan_have_their_own_compute_factor_only(
+def test_nvidia_and_intel_under_vulkan_have_their_own_compute_and_bandwidth_factors(
     monkeypatch: pytest.MonkeyPatch, gpu: str, group: str
 ) -> None:
     """NVIDIA's Vulkan driver runs ggml-vulkan's coopmat2 matmuls, Arc A cards its scalar
-    shaders (no cooperative matrices): prefill gets the group's compute factor, every other term
-    Vulkan's; AMD under Vulkan keeps Vulkan's."""
+    shaders (no cooperative matrices), and each driver streams weights at its own share of the
+    bandwidth: prefill gets the group's compute factor, generation its bandwidth factor, every
+    other term Vulkan's; AMD under Vulkan keeps Vulkan's."""
     cfg = RunConfig(n_prompt=512, n_gen=128)
     nv = predict_speed(LLAMA, host(gpu), cfg, backend="vulkan")
     amd = predict_speed(LLAMA, host("rx7900xtx"), cfg, backend="vulkan")
     assert nv.inputs["prior"] == group and amd.inputs["prior"] == "vulkan"
     sub, vk = PRIORS[group], PRIORS["vulkan"]
-    assert sub.k_compute != vk.k_compute
-    assert dataclasses.replace(sub, k_compute=vk.k_compute) == vk
+    assert sub.k_compute != vk.k_compute and sub.k_bw != vk.k_bw
+    assert dataclasses.replace(sub, k_compute=vk.k_compute, k_bw=vk.k_bw) == vk
     monkeypatch.delitem(PRIORS, group)  # falls back to the backend's factors
     plain = predict_speed(LLAMA, host(gpu), cfg, backend="vulkan")
-    assert nv.tg_tokens_per_s == pytest.approx(plain.tg_tokens_per_s)
+    assert nv.tg_terms_s["weights"] == pytest.approx(
+        plain.tg_terms_s["weights"] * vk.k_bw / sub.k_bw
+    )
+    assert nv.tg_terms_s["overhead"] == pytest.approx(plain.tg_terms_s["overhead"])
     assert nv.pp_terms_s["compute"] == pytest.approx(
         plain.pp_terms_s["compute"] * vk.k_compute / sub.k_compute
     )
