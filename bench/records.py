@@ -50,8 +50,14 @@ PREDICTION_SCHEMA_VERSION = 1
 # 9 — what a CPU thread streams scales with its core's clock (_efficiency.thread_clock_factor);
 # Apple chips carry their P-cores' clocks; Arm CPUs prefill the types ggml-cpu repacks 2.2x
 # faster (_efficiency.arm_repack_gain); priors refitted.
+# 10 — an M5's matmul peak counts its Neural Accelerators (catalog flop_clk 1024); priors
+# refitted on more published rows. 11 — the MoE layers' fixed cost is fitted per backend
+# (scripts/bench_lomo.py fit_moe). 12 — NVIDIA and Intel under Vulkan take their own bandwidth
+# factor too (VENDOR_SUBGROUPS). 13 — on an M5 only the matmuls run at the Neural
+# Accelerators' rate, attention at the ALUs' (_efficiency.METAL_TENSOR_GAIN); a probed Mac's
+# GPU gets its chip's FP16 rate per core (probe.with_figures).
 SPEED_PREDICTOR = "rigbench-speed"
-SPEED_PREDICTOR_VERSION = "12"
+SPEED_PREDICTOR_VERSION = "13"
 
 STATUSES = ("ok", "failed", "skipped")
 FAILURE_CLASSES = ("oom", "timeout", "crash", "unsupported")

@@ -401,8 +401,12 @@ def _gpus_by_key() -> dict[str, Gpu]:
     out: dict[str, Gpu] = {}
     for e in CATALOG:
         for g in e.gpus:
-            out.setdefault(_gpu_key(g.name), g)
+            if g.vendor != "apple":  # one chip name, several core bins: _apple_rate_per_core
+                out.setdefault(_gpu_key(g.name), g)
     return out
+
+
+MAX_APPLE_GPU_CORES = 256  # the most GPU cores a probed Apple chip may claim (M3 Ultra: 80)
 
 
 @functools.cache
@@ -425,11 +429,12 @@ def with_figures(g: GpuInfo) -> GpuInfo:
     gets its chip's per-core rate times the cores the probe counted (ioreg)."""
     if g.spec_fp16_flops is not None or not g.name:
         return g
-    if g.vendor == "apple":
+    if (g.vendor or "").lower() == "apple":
         per_core = _apple_rate_per_core().get(g.name)
-        if per_core is None or not g.multiprocessor_count:
-            return g
-        return replace(g, spec_fp16_flops=per_core * g.multiprocessor_count * T)
+        cores = g.multiprocessor_count
+        if per_core is None or cores is None or not 0 < cores <= MAX_APPLE_GPU_CORES:
+            return g  # a profile's count is untrusted: none, or not a GPU Apple makes
+        return replace(g, spec_fp16_flops=per_core * cores * T)
     known = _gpus_by_key().get(_gpu_key(g.name))
     if known is None:
         return g

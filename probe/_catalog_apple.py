@@ -52,10 +52,12 @@ APPLE_HOSTS: tuple[Entry, ...] = (
     # Max's is assumed (one clock per Pro/Max generation, as the M1-M4 entries use). Each M5 GPU
     # core also has a Neural Accelerator for matrix math: Apple gives the M5 "over 4x the peak GPU
     # compute for AI" of the M4 (Apple newsroom, 2025-10-15), i.e. 4 x 256 = 1024 FP16 FLOPs per
-    # core and clock (4.4x the 10-core M4 at the M5's clock). llama.cpp's Metal matmuls reach them
-    # through the Metal 4 tensor API, on M5/A19 only (ggml-metal "tensor API disabled for pre-M5
-    # and pre-A19 devices"; PR 16634, 2025-10; PR 17087); an M5 Max prefills 2-3x faster with it
-    # than without (lmstudio-bug-tracker issue 2040, 2026-06, same GGUFs, upstream b9592).
+    # core and clock (4.4x the 10-core M4, each at its own clock). llama.cpp's Metal matmuls
+    # reach them through the Metal 4 tensor API, on M5/A19 only (ggml-metal "tensor API
+    # disabled for pre-M5 and pre-A19 devices"; PR 16634, 2025-10; PR 17087); an M5 Max
+    # prefills 2-3x faster with it than without (lmstudio-bug-tracker issue 2040, 2026-06, same
+    # GGUFs, upstream b9592).
+    # Attention and the other ops stay on the ALUs (_efficiency.METAL_TENSOR_GAIN).
     apple("m5-32gb", "Apple M5", 4, 6, 10, 1.74, 32, 153, flop_clk=1024),
     apple("m5-pro-64gb", "Apple M5 Pro", 6, 12, 20, 1.62, 64, 307, flop_clk=1024),
     apple("m5-max-128gb", "Apple M5 Max", 6, 12, 40, 1.62, 128, 614, flop_clk=1024),

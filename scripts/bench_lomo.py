@@ -3,17 +3,16 @@
 
 Every published llama-bench row in tests/fixtures/published/ is predicted with the machine's
 rows held out: the per-backend priors (bandwidth, per-thread bandwidth, compute, attention,
-overhead and MoE expert-matmul factors, and the MoE-layer and APU-compute factors every
-backend shares; see
-bench/predictor/_priors.py PRIORS) are fitted on the other machines' rows only, every machine
-weighing the same, then the held-out machine is predicted (leave-one-machine-out); model()
-rebuilds the predictor's terms from both sides of each of its maxes (SpeedPrediction.inputs
-"sides_s"; every published row has all its layers on one device, which model() assumes). The
-80 % intervals are calibrated on held-out machines too (calibrated_tails). GPU rows of builds
-before CURRENT_FROM, and rows a later change superseded (PublishedRow.superseded_by), are
-history: reported, never fitted or judged; so are GPUs hung off a single-board computer
-(PublishedRow.host_board), each a machine of its own ("gpu@board"). Reported
-beside it, on the same rows:
+overhead and MoE expert-matmul factors, the MoE-layer factor per backend (fit_moe), and the
+APU-compute factor every backend shares; see bench/predictor/_priors.py PRIORS) are fitted on
+the other machines' rows only, every machine weighing the same, then the held-out machine is
+predicted (leave-one-machine-out); model() rebuilds the predictor's terms from both sides of
+each of its maxes (SpeedPrediction.inputs "sides_s"; every published row has all its layers on
+one device, which model() assumes). The 80 % intervals are calibrated on held-out machines too
+(calibrated_tails). GPU rows of builds before CURRENT_FROM, and rows a later change superseded
+(PublishedRow.superseded_by), are history: reported, never fitted or judged; so are GPUs hung
+off a single-board computer (PublishedRow.host_board), each a machine of its own ("gpu@board").
+Reported beside it, on the same rows:
   - table: the starting efficiencies alone (no prior);
   - llmfit: generation = bandwidth / model bytes x 0.55 (the rule llmfit and others use);
   - roofline: tg = a x bandwidth / bytes read per token, pp = c x peak FLOPS / (2 x active
@@ -357,7 +356,8 @@ def fit_all(rows: list[Row]) -> dict[str, K]:
     for last in (False, False, False, True):
         joint = {g: fit([r for r in rows if parent[r.group] == g], k_moe(g), k_uma) for g in groups}
         ks = dict(joint)
-        # each subgroup, and its parent's own rows, refit their compute around the joint fit
+        # each subgroup, and its parent's own rows, refit compute and bandwidth around the joint
+        # fit (a subgroup without rows of its own: the joint fit's)
         for sub, par in VENDOR_SUBGROUPS.items():
             if par in joint:
                 ks[sub] = fit_own([r for r in rows if r.group == sub], joint[par])
@@ -384,9 +384,11 @@ def lomo(rows: list[Row]) -> dict[str, np.ndarray]:
         for b in {rows[i].group for i in test}:
             idx = [i for i in test if rows[i].group == b]
             held = [rows[i] for i in idx]
-            # a group without training rows takes its parent's or backend's, as _speed._prior
+            # a group without training rows takes its parent's or backend's (a vendor subgroup
+            # always has the joint fit's, as fit_all builds it)
             parent = VENDOR_SUBGROUPS.get(b, b.split("-")[0])
-            k = fits.get(b) or fits.get(parent) or fit([], k_moe, k_uma)
+            # (the CPU's MoE factor: the table's, not every GPU's)
+            k = fits.get(b) or fits.get(parent) or fit([], 1.0 if b == "cpu" else k_moe, k_uma)
             pred["rigbench"][idx] = model(held, k)
             pred["table"][idx] = model(held, NO_K)
             pred["llmfit"][idx] = [r.llmfit for r in held]

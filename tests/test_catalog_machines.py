@@ -173,6 +173,15 @@ def test_an_m5s_neural_accelerators_speed_prefill_not_generation() -> None:
     )
     assert m5.pp_tokens_per_s > 3 * m4.pp_tokens_per_s
     assert m5.tg_tokens_per_s / m4.tg_tokens_per_s == pytest.approx(614 / 546, rel=0.05)
+    # ... but only the matmuls (mul_mm.metal's tensor ops): attention runs on both ALUs
+    deep = replace(cfg, n_depth=16384)
+    m4, m5 = (
+        predict_speed(spec, probe.load_host(n), deep) for n in ("m4-max-128gb", "m5-max-128gb")
+    )
+    alu = {n: entry(n).gpus[0].fp16_tflops for n in ("m4-max-128gb", "m5-max-128gb")}
+    alu["m5-max-128gb"] /= 4
+    ratio = alu["m4-max-128gb"] / alu["m5-max-128gb"]
+    assert m5.pp_terms_s["attention"] == pytest.approx(m4.pp_terms_s["attention"] * ratio)
 
 
 def test_more_bandwidth_predicts_faster_generation() -> None:
@@ -212,3 +221,7 @@ def test_a_probed_mac_gets_its_chips_rate_per_gpu_core(chip: str, cores: int, ca
     m5 = replace(probed, name="Apple M5 Pro", multiprocessor_count=16)
     assert with_figures(m5).spec_fp16_flops == pytest.approx(16 * 1024 * 1.62e9)
     assert with_figures(replace(probed, name="Apple M9")).spec_fp16_flops is None
+    # a profile's vendor in another case is still Apple's; a count no Apple GPU has gets none
+    assert with_figures(replace(probed, vendor="Apple")).spec_fp16_flops == pytest.approx(got)
+    for bad in (0, -40, 100_000):
+        assert with_figures(replace(probed, multiprocessor_count=bad)).spec_fp16_flops is None

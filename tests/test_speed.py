@@ -755,6 +755,11 @@ def test_each_backend_fits_its_own_moe_layer_cost(monkeypatch: pytest.MonkeyPatc
         assert fitted[b] == pytest.approx(truth[b], rel=0.15), b
     assert fitted["metal"] < fitted["vulkan"] < fitted["cuda"]
     assert 1.0 < fitted["cpu"] < 1.5  # a full machine's shrink toward its measured table
+    # and fit_all hands each group its backend's factor, the CPU's its own
+    ks = lomo.fit_all([r for r in rows if r.fits])
+    assert ks["metal"][lomo.MOE] == ks["metal-ultra"][lomo.MOE] != ks["cuda"][lomo.MOE]
+    assert ks["vulkan-nvidia"][lomo.MOE] == ks["vulkan"][lomo.MOE]
+    assert ks["cpu"][lomo.MOE] != ks["_shared"][lomo.MOE]
 
 
 def test_a_group_with_few_machines_takes_the_pooled_interval() -> None:

@@ -107,9 +107,10 @@ MOE_EXTRA_NODES = 12 - 6
 # threads of this project's EPYC runner, medians of 9 runs): a 12-layer qwen3moe twin against a
 # llama twin of the same active FFN bytes generates 0.42-0.50 ms/token slower at 2 experts used
 # (of 8, 32 or 128: the count of experts does not matter) and 0.66-1.06 ms at 8 used (of 16,
-# 64 or 128) — 39 and 71 us an MoE layer, 3.1-3.2x the nodes' share of layer_s at k_moe 1.2
-# — while its experts stream at the dense rate (64 experts, 8 used, n_ff_exp 128 to 1024:
-# 33 GB/s per added byte, the dense twins' 32 GB/s). GPUs: the priors' k_moe alone.
+# 64 or 128) — 39 and 71 us an MoE layer, 3.1-3.2x the nodes' share of layer_s, so the CPU's
+# k_moe is pulled toward 1 (bench_lomo.py fit_moe) — while its experts stream at the dense
+# rate (64 experts, 8 used, n_ff_exp 128 to 1024: 33 GB/s per added byte, the dense twins' 32
+# GB/s). GPUs: the priors' k_moe alone.
 MOE_NODE_COST = {"cuda": 1.0, "metal": 1.0, "rocm": 1.0, "vulkan": 1.0, "cpu": 3.2}
 LAYER_NODES = 19  # a llama layer's compute nodes (LAYER_NODES_BY_ARCH)
 # Compute nodes one layer runs (views and reshapes, which no backend dispatches, left out),
@@ -323,3 +324,17 @@ def vulkan_dp4a_gain(gpu: GpuInfo) -> float:
     if vendor == "intel" and _INTEL_XE1_NAME.search(name):
         return VULKAN_DP4A_GAIN["intel"]
     return 1.0
+
+
+# The Metal 4 tensor API (an M5's Neural Accelerators: the catalog's flop_clk 1024 against the
+# ALUs' 256) runs ggml-metal's matrix-matrix multiplies only: the vendored kernels/mul_mm.metal
+# is the one kernel file that uses mpp::tensor_ops, so flash attention and every other op run
+# on the ALUs, at a quarter of the catalog figure.
+METAL_TENSOR_GAIN = 4.0
+_METAL_TENSOR_CHIP = re.compile(r"^Apple M(?:[5-9]|[1-9]\d)\b")
+
+
+def metal_tensor_gain(gpu: GpuInfo) -> float:
+    """A Metal GPU's matmul peak (its catalog figure) over the ALU peak its attention runs at."""
+    apple = (gpu.vendor or "").lower() == "apple"
+    return METAL_TENSOR_GAIN if apple and _METAL_TENSOR_CHIP.match(gpu.name or "") else 1.0

@@ -45,6 +45,7 @@ from bench.predictor._efficiency import (
     arm_repack_gain,
     is_arm,
     layer_node_weight,
+    metal_tensor_gain,
     thread_clock_factor,
     thread_stream_factor,
     vulkan_dp4a_gain,
@@ -142,6 +143,11 @@ class _Dev:
     repack: float = 1.0  # an Arm CPU's prefill GEMMs on repacked weights (arm_repack_gain)
     dp4a_gain: float = 1.0  # Vulkan's DP4A quantized matmuls against flops (vulkan_dp4a_gain)
     apu: bool = False  # a GPU sharing an APU's memory and power (shares_apu_memory)
+    tensor_gain: float = 1.0  # matmul peak over the ALU peak attention runs at (Metal, M5)
+
+    @property
+    def attn_peak(self) -> float:
+        return self.flops / self.tensor_gain
 
     @property
     def ceiling_bw(self) -> float:
@@ -236,10 +242,9 @@ def _devices(
     bw, bw_how = host_bandwidth(host)
     cpu_flops, flops_how = cpu_peak_flops(host, threads)
     # Two caps on what the CPU reads: the socket's (the prior's bandwidth factor corrects a spec
-    # figure; a bandwidth measured here already is what this machine reaches) and what the
-    # threads stream (the prior's per-thread factor; the weights' types against the Q4_K_M
-    # mix, thread_stream_factor; their cores' clock, thread_clock_factor): a few fast
-    # cores can read more of a desktop's DDR than its share, a socket of slow cores less.
+    # figure; one measured here is what this machine reaches) and what the threads stream (the
+    # prior's per-thread factor; the weights' types, thread_stream_factor; their cores' clock,
+    # thread_clock_factor): a few fast cores read more of a desktop's DDR than its share.
     prior = PRIORS.get("cpu", NO_PRIOR)
     socket_bw = bw * (1.0 if bw_how == "measured" else prior.k_bw)
     c = host.cpu
@@ -284,6 +289,7 @@ def _devices(
                 mmq,
                 apu=shares_apu_memory(backend, g),
                 dp4a_gain=vulkan_dp4a_gain(g) if backend == "vulkan" else 1.0,
+                tensor_gain=metal_tensor_gain(g) if backend == "metal" else 1.0,
             )
         )
     inputs = {
@@ -381,21 +387,17 @@ def predict_speed(
         il = home_layer(spec, t)
         if not read_per_token(spec, t):
             continue  # a lookup: one row per token; a NextN block: not loaded, not run
-        dev = (
-            where[spec.n_layer]
-            if il is None
-            else (0 if t.is_expert and il < cfg.n_cpu_moe else where[il])
-        )
+        cpu_expert = t.is_expert and il is not None and il < cfg.n_cpu_moe
+        dev = where[spec.n_layer] if il is None else (0 if cpu_expert else where[il])
         n = math.prod(t.shape)
         frac = expert_frac if t.is_expert else 1.0
         # The experts one token reads stream at the dense rate (MOE_NODE_COST: their fixed cost
         # is the MoE term's); their prefill FLOPs take MOE_RATIO of the device running them.
         read_tg[dev] += t.n_bytes * frac
         if t.name == head:
-            # The output head: llama-bench's prompt wants the last token's logits only
-            # (llama_batch_get_one sets no logits: llama-batch.cpp outputs the last), and the
-            # last layer keeps only output rows (ggml_get_rows by inp_out_ids), so prefill
-            # multiplies one row by it, once: a read, no matmul worth counting.
+            # The output head: llama-bench's prompt wants the last token's logits only (no
+            # logits set: llama-batch.cpp outputs the last; the last layer keeps output rows by
+            # inp_out_ids), so prefill multiplies one row by it: a read, no matmul to count.
             head_read[dev] += t.n_bytes
             continue
         if t.is_expert:
@@ -439,7 +441,7 @@ def predict_speed(
         t_experts += xread_tg[i] / stream
         # Attending to the cache: reading it, or computing on it, whichever is slower.
         kv_compute = attn_flops / (
-            d.flops * _attn_eff(d, family, cals.get(d.backend)) * TG_ATTN_RATIO[d.backend]
+            d.attn_peak * _attn_eff(d, family, cals.get(d.backend)) * TG_ATTN_RATIO[d.backend]
         )
         t_kv += max(kv / stream, kv_compute)
         scores = 0.0 if cfg.flash_attn else score_bytes(spec, where, i, tg_depth, span) / rate
@@ -500,7 +502,7 @@ def predict_speed(
             # backend's share of the dense rate, times the prior's
             xmm = 2 * xparams[i] * u / (runs_on.matmul_flops(family) * c_e)
             xmm /= MOE_RATIO[runs_on.backend] * _prior(runs_on).k_moe_matmul
-            at = attn / (runs_on.flops * a_e)
+            at = attn / (runs_on.attn_peak * a_e)
             # without flash attention the scores go through memory, not a fused kernel
             scores = (
                 0.0
@@ -516,10 +518,8 @@ def predict_speed(
             # deep in the context is bound by reading the cache, as one generated token is)
             kv = kv_read(spec, where, i, depth, cfg, span)
             read = (weights_read + kv) / (d.bw * bw_e)
-            if runs_on is not d:
-                # offloaded: the GPU computes on weights the PCIe copy brings (t_xfer, which
-                # reads them from host memory), so there is no host read to wait for as well
-                read = 0.0
+            if runs_on is not d:  # offloaded: the GPU computes on weights the PCIe copy
+                read = 0.0  # brings (t_xfer, reading host memory): no host read to wait for
             sides["pp_read"] += read
             # A GPU's matmul kernels (MMQ, mul_mm) load each weight tile into shared memory,
             # synchronise, then multiply it: the read and the math of a ubatch add up (the
@@ -534,7 +534,7 @@ def predict_speed(
             t_pover += layers[i] * layer_s * nodes_w
             t_pmoe += moe_s[i]
             ceil_pp += max(
-                matmul / runs_on.matmul_flops(family) + attn / runs_on.flops,
+                matmul / runs_on.matmul_flops(family) + attn / runs_on.attn_peak,
                 (weights_read + kv) / d.ceiling_bw,
             )
     t_pover += n_ub * _token_s(devs[where[spec.n_layer]])
