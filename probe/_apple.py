@@ -36,6 +36,9 @@ BANDWIDTH_GBS: dict[str, list[tuple[int, float]]] = {
     "M4 Pro": [(0, 273.0)],
     "M4 Max": [(0, 410.0), (40, 546.0)],
     "M5": [(0, 153.6)],
+    # Apple newsroom (2026-03): M5 Pro 307 GB/s. The M5 Max's 614 GB/s is its 40-core part's;
+    # the bandwidth of a cut-down bin is not published, so a probe measures it (--measure).
+    "M5 Pro": [(0, 307.0)],
 }
 
 

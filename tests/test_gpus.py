@@ -202,6 +202,7 @@ def test_apple_wired_limit_override(machine) -> None:  # type: ignore[no-untyped
         ("Apple M4 Max", 32, 410.0),
         ("Apple M4 Max", 40, 546.0),
         ("Apple M4 Pro", 20, 273.0),
+        ("Apple M5 Pro", 20, 307.0),
     ],
 )
 def test_apple_bandwidth_table(chip, cores, gbs) -> None:  # type: ignore[no-untyped-def]
