@@ -54,7 +54,7 @@ PREDICTION_SCHEMA_VERSION = 1
 # refitted on more published rows. 11 — the MoE layers' fixed cost is fitted per backend
 # (scripts/bench_lomo.py fit_moe). 12 — NVIDIA and Intel under Vulkan take their own bandwidth
 # factor too (VENDOR_SUBGROUPS). 13 — on an M5 only the matmuls run at the Neural
-# Accelerators' rate, attention at the ALUs' (_efficiency.METAL_TENSOR_GAIN); a probed Mac's
+# Accelerators' rate, attention at the ALUs' (probe.matrix_unit_gain); a probed Mac's
 # GPU gets its chip's FP16 rate per core (probe.with_figures).
 SPEED_PREDICTOR = "rigbench-speed"
 SPEED_PREDICTOR_VERSION = "13"

@@ -57,6 +57,7 @@ __all__ = [
     "human_rate",
     "load_host",
     "load_host_profile",
+    "matrix_unit_gain",
     "with_catalog_figures",
 ]
 
@@ -150,6 +151,12 @@ def with_catalog_figures(gpu: GpuInfo) -> GpuInfo:
     not report FLOPS; profiles written before schema 3 lack them): detection fills them, and a
     prediction from an older profile does the same."""
     return _catalog.with_figures(gpu)
+
+
+def matrix_unit_gain(gpu: GpuInfo) -> float:
+    """How much faster ``gpu``'s matmuls run than its other ops: an M5's matrix units (the
+    catalog's FP16 figure) over its ALUs; 1 elsewhere."""
+    return _catalog.matrix_unit_gain(gpu)
 
 
 def catalog_names() -> list[str]:

@@ -34,6 +34,8 @@ from probe._catalog_nvidia import (
 )
 from probe._catalog_parts import (
     AMD,
+    APPLE_ALU_FLOP_CLK,
+    APPLE_TENSOR_FLOP_CLK,
     EPYC_9654,
     GIB,
     I9_13900K,
@@ -404,6 +406,15 @@ def _gpus_by_key() -> dict[str, Gpu]:
             if g.vendor != "apple":  # one chip name, several core bins: _apple_rate_per_core
                 out.setdefault(_gpu_key(g.name), g)
     return out
+
+
+def matrix_unit_gain(g: GpuInfo) -> float:
+    """A GPU's FP16 figure (a catalog Apple chip's, its matrix units' rate) over the ALU rate
+    its other ops run at: APPLE_TENSOR_FLOP_CLK over the ALUs' for an M5, else 1."""
+    if (g.vendor or "").lower() != "apple" or not g.name:
+        return 1.0
+    chip = re.sub(r" \(\d+-core GPU\)$", "", g.name)  # a catalog name; a probe's is the chip
+    return APPLE_TENSOR_FLOP_CLK.get(chip, APPLE_ALU_FLOP_CLK) / APPLE_ALU_FLOP_CLK
 
 
 MAX_APPLE_GPU_CORES = 256  # the most GPU cores a probed Apple chip may claim (M3 Ultra: 80)

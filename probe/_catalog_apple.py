@@ -57,8 +57,9 @@ APPLE_HOSTS: tuple[Entry, ...] = (
     # disabled for pre-M5 and pre-A19 devices"; PR 16634, 2025-10; PR 17087); an M5 Max
     # prefills 2-3x faster with it than without (lmstudio-bug-tracker issue 2040, 2026-06, same
     # GGUFs, upstream b9592).
-    # Attention and the other ops stay on the ALUs (_efficiency.METAL_TENSOR_GAIN).
-    apple("m5-32gb", "Apple M5", 4, 6, 10, 1.74, 32, 153, flop_clk=1024),
-    apple("m5-pro-64gb", "Apple M5 Pro", 6, 12, 20, 1.62, 64, 307, flop_clk=1024),
-    apple("m5-max-128gb", "Apple M5 Max", 6, 12, 40, 1.62, 128, 614, flop_clk=1024),
+    # (_catalog_parts.APPLE_TENSOR_FLOP_CLK). Attention and the other ops stay on the ALUs
+    # (probe.matrix_unit_gain).
+    apple("m5-32gb", "Apple M5", 4, 6, 10, 1.74, 32, 153),
+    apple("m5-pro-64gb", "Apple M5 Pro", 6, 12, 20, 1.62, 64, 307),
+    apple("m5-max-128gb", "Apple M5 Max", 6, 12, 40, 1.62, 128, 614),
 )

@@ -87,6 +87,15 @@ APPLE_P_GHZ = {
 }  # fmt: skip
 
 
+# FP16 FLOPs per Apple GPU core and clock: the ALUs' (128 FP32 lanes x 2, one FMA), and, on the
+# chips whose cores carry matrix units llama.cpp reaches (the M5's Neural Accelerators, through
+# the Metal 4 tensor API: _catalog_apple's sources), the matrix units' rate, 4x.
+APPLE_ALU_FLOP_CLK = 128 * 2
+APPLE_TENSOR_FLOP_CLK = {
+    chip: 4 * APPLE_ALU_FLOP_CLK for chip in ("Apple M5", "Apple M5 Pro", "Apple M5 Max")
+}
+
+
 def apple(
     name: str,
     chip: str,
@@ -96,10 +105,10 @@ def apple(
     ghz: float,
     ram_gib: int,
     bw: float,
-    flop_clk: int = 128 * 2,
 ) -> Entry:
-    """An Apple silicon machine; its GPU's FP16 matmul peak is cores x flop_clk x clock (the
-    FP32 vector rate, 128 ALUs x 2, unless the cores carry matrix units)."""
+    """An Apple silicon machine; its GPU's FP16 matmul peak is cores x FLOPs per core and
+    clock (APPLE_TENSOR_FLOP_CLK where the cores carry matrix units, else the ALUs') x clock."""
+    flop_clk = APPLE_TENSOR_FLOP_CLK.get(chip, APPLE_ALU_FLOP_CLK)
     usable = ram_gib * (2 / 3 if ram_gib <= 36 else 3 / 4)  # macOS default wired limit
     return Entry(
         name,

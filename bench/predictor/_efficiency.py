@@ -324,17 +324,3 @@ def vulkan_dp4a_gain(gpu: GpuInfo) -> float:
     if vendor == "intel" and _INTEL_XE1_NAME.search(name):
         return VULKAN_DP4A_GAIN["intel"]
     return 1.0
-
-
-# The Metal 4 tensor API (an M5's Neural Accelerators: the catalog's flop_clk 1024 against the
-# ALUs' 256) runs ggml-metal's matrix-matrix multiplies only: the vendored kernels/mul_mm.metal
-# is the one kernel file that uses mpp::tensor_ops, so flash attention and every other op run
-# on the ALUs, at a quarter of the catalog figure.
-METAL_TENSOR_GAIN = 4.0
-_METAL_TENSOR_CHIP = re.compile(r"^Apple M(?:[5-9]|[1-9]\d)\b")
-
-
-def metal_tensor_gain(gpu: GpuInfo) -> float:
-    """A Metal GPU's matmul peak (its catalog figure) over the ALU peak its attention runs at."""
-    apple = (gpu.vendor or "").lower() == "apple"
-    return METAL_TENSOR_GAIN if apple and _METAL_TENSOR_CHIP.match(gpu.name or "") else 1.0

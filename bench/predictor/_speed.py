@@ -45,7 +45,6 @@ from bench.predictor._efficiency import (
     arm_repack_gain,
     is_arm,
     layer_node_weight,
-    metal_tensor_gain,
     thread_clock_factor,
     thread_stream_factor,
     vulkan_dp4a_gain,
@@ -143,7 +142,8 @@ class _Dev:
     repack: float = 1.0  # an Arm CPU's prefill GEMMs on repacked weights (arm_repack_gain)
     dp4a_gain: float = 1.0  # Vulkan's DP4A quantized matmuls against flops (vulkan_dp4a_gain)
     apu: bool = False  # a GPU sharing an APU's memory and power (shares_apu_memory)
-    tensor_gain: float = 1.0  # matmul peak over the ALU peak attention runs at (Metal, M5)
+    # matmul peak over the ALUs' attention runs at (probe.matrix_unit_gain: an M5's tensor API
+    tensor_gain: float = 1.0  # runs only mul_mm.metal, the one file using mpp::tensor_ops)
 
     @property
     def attn_peak(self) -> float:
@@ -289,7 +289,7 @@ def _devices(
                 mmq,
                 apu=shares_apu_memory(backend, g),
                 dp4a_gain=vulkan_dp4a_gain(g) if backend == "vulkan" else 1.0,
-                tensor_gain=metal_tensor_gain(g) if backend == "metal" else 1.0,
+                tensor_gain=probe.matrix_unit_gain(g) if backend == "metal" else 1.0,
             )
         )
     inputs = {
