@@ -315,24 +315,29 @@ def fit_moe(rows: list[Row], ks: dict[str, K]) -> dict[str, float]:
     out = {"gpu": _fit_at(gpu_rows, ks, MOE, 1.0, MOE_SHRINK) if gpu_rows else 1.0}
     for b in sorted({r.backend for r in rows}):
         own = [r for r in moe if r.backend == b]
-        center, shrink = (1.0, SHRINK) if b == "cpu" else (out["gpu"], MOE_SHRINK)
+        center, shrink = moe_center(b, out["gpu"])
         out[b] = _fit_at(own, ks, MOE, center, shrink) if own else center
     return out
+
+
+def moe_center(backend: str, gpu: float) -> tuple[float, float]:
+    """Where a backend's MoE-layer factor is pulled, and by how many machines: the CPU's
+    toward its measured table (1, SHRINK), a GPU's toward every GPU's (``gpu``, MOE_SHRINK)."""
+    return (1.0, SHRINK) if backend == "cpu" else (gpu, MOE_SHRINK)
 
 
 def fit_own(rows: list[Row], k: K) -> K:
     """k with its compute factor refitted on ``rows``' prefill and its bandwidth factor on their
     generation (Huber), each shrunk by SHRINK machines toward k's own: a vendor subgroup and
     the rest of its parent (VENDOR_SUBGROUPS)."""
-    sub = [r for r in rows if r.kind == "pp"]
-    if sub:
-        k = (k[0], _fit_factor(sub, lambda x: model(sub, (k[0], x, *k[2:])), center=k[1]), *k[2:])
-    gen = [r for r in rows if r.kind == "tg"]
-    if gen:
-        k = (
-            _fit_factor(gen, lambda x: model(gen, (x, *k[1:])), center=k[0], huber=HUBER_BW),
-            *k[1:],
-        )
+    for i, kind, huber in ((1, "pp", None), (0, "tg", HUBER_BW)):
+        sub = [r for r in rows if r.kind == kind]
+        if sub:
+
+            def at(x: float, i: int = i, sub: list[Row] = sub, k: K = k) -> np.ndarray:
+                return model(sub, (*k[:i], x, *k[i + 1 :]))
+
+            k = (*k[:i], _fit_factor(sub, at, center=k[i], huber=huber), *k[i + 1 :])
     return k
 
 
@@ -387,8 +392,7 @@ def lomo(rows: list[Row]) -> dict[str, np.ndarray]:
             # a group without training rows takes its parent's or backend's (a vendor subgroup
             # always has the joint fit's, as fit_all builds it)
             parent = VENDOR_SUBGROUPS.get(b, b.split("-")[0])
-            # (the CPU's MoE factor: the table's, not every GPU's)
-            k = fits.get(b) or fits.get(parent) or fit([], 1.0 if b == "cpu" else k_moe, k_uma)
+            k = fits.get(b) or fits.get(parent) or fit([], moe_center(b, k_moe)[0], k_uma)
             pred["rigbench"][idx] = model(held, k)
             pred["table"][idx] = model(held, NO_K)
             pred["llmfit"][idx] = [r.llmfit for r in held]
