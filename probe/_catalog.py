@@ -408,12 +408,17 @@ def _gpus_by_key() -> dict[str, Gpu]:
     return out
 
 
+# A catalog Apple GPU's name: its chip and its bin's GPU cores (_catalog_parts.apple)
+_APPLE_BIN = re.compile(r"(.+) \((\d+)-core GPU\)")
+
+
 def matrix_unit_gain(g: GpuInfo) -> float:
     """A GPU's FP16 figure (a catalog Apple chip's, its matrix units' rate) over the ALU rate
     its other ops run at: APPLE_TENSOR_FLOP_CLK over the ALUs' for an M5, else 1."""
     if (g.vendor or "").lower() != "apple" or not g.name:
         return 1.0
-    chip = re.sub(r" \(\d+-core GPU\)$", "", g.name)  # a catalog name; a probe's is the chip
+    m = _APPLE_BIN.fullmatch(g.name)  # a catalog name; a probe's is the chip alone
+    chip = m.group(1) if m else g.name
     return APPLE_TENSOR_FLOP_CLK.get(chip, APPLE_ALU_FLOP_CLK) / APPLE_ALU_FLOP_CLK
 
 
@@ -427,7 +432,7 @@ def _apple_rate_per_core() -> dict[str, float]:
     out: dict[str, float] = {}
     for e in CATALOG:
         for g in e.gpus:
-            m = re.fullmatch(r"(.+) \((\d+)-core GPU\)", g.name)
+            m = _APPLE_BIN.fullmatch(g.name)
             if g.vendor == "apple" and m:
                 out.setdefault(m.group(1), g.fp16_tflops / int(m.group(2)))
     return out
