@@ -79,6 +79,15 @@ exec {real} "$@"
 # -- 1. engines never outlive bench ----------------------------------------------------------
 
 
+def _runs(proc: psutil.Process, arg: str) -> bool:
+    """Whether ``proc``'s command line holds ``arg``; a child that already exited (a zombie the
+    sweep has not reaped yet: its probe run of the engine) holds nothing."""
+    try:
+        return arg in proc.cmdline()
+    except (psutil.ZombieProcess, psutil.NoSuchProcess):
+        return False
+
+
 def test_a_killed_bench_leaves_no_engine_running(
     tiny: Path,
     tmp_path: Path,
@@ -97,8 +106,7 @@ def test_a_killed_bench_leaves_no_engine_running(
     try:
         deadline = time.monotonic() + 60
         while child is None and time.monotonic() < deadline:
-            kids = psutil.Process(bench.pid).children()
-            child = next((k for k in kids if "61" in k.cmdline()), None)
+            child = next((k for k in psutil.Process(bench.pid).children() if _runs(k, "61")), None)
             time.sleep(0.05)
         assert child is not None, "the sweep never started its engine"
         bench.kill()
