@@ -56,8 +56,10 @@ PREDICTION_SCHEMA_VERSION = 1
 # factor too (VENDOR_SUBGROUPS). 13 — on an M5 only the matmuls run at the Neural
 # Accelerators' rate, attention at the ALUs' (probe.matrix_unit_gain); a probed Mac's
 # GPU gets its chip's FP16 rate per core (probe.with_figures).
+# 14 — each Vulkan vendor fits its own MoE expert-matmul factor (VENDOR_SUBGROUPS); priors
+# refitted on more published rows, with Vulkan MoE prefill of rewritten kernels as history.
 SPEED_PREDICTOR = "rigbench-speed"
-SPEED_PREDICTOR_VERSION = "13"
+SPEED_PREDICTOR_VERSION = "14"
 
 STATUSES = ("ok", "failed", "skipped")
 FAILURE_CLASSES = ("oom", "timeout", "crash", "unsupported")

@@ -327,17 +327,27 @@ def moe_center(backend: str, gpu: float) -> tuple[float, float]:
 
 
 def fit_own(rows: list[Row], k: K) -> K:
-    """k with its compute factor refitted on ``rows``' prefill and its bandwidth factor on their
-    generation (Huber), each shrunk by SHRINK machines toward k's own: a vendor subgroup and
-    the rest of its parent (VENDOR_SUBGROUPS)."""
-    for i, kind, huber in ((1, "pp", None), (0, "tg", HUBER_BW)):
-        sub = [r for r in rows if r.kind == kind]
-        if sub:
+    """k with its compute factor refitted on ``rows``' prefill, its bandwidth factor on their
+    generation (Huber) and its MoE expert-matmul factor on their MoE-bound prefill, each shrunk
+    by SHRINK machines toward k's own: a vendor subgroup and the rest of its parent
+    (VENDOR_SUBGROUPS). Each vendor's driver runs its own mul_mat_id shaders (NVIDIA's the
+    coopmat2 ones): held out, AMD's MoE prefill ran at 0.66-0.77x a factor shared with NVIDIA,
+    whose own MoE rows sat near 1. Three rounds: the compute factor sees the MoE rows too."""
+    moe_bound = [r for r in rows if r.terms.get("moe_compute", 0) > 0.2 * sum(r.terms.values())]
+    subsets = (
+        (1, [r for r in rows if r.kind == "pp"], None),
+        (0, [r for r in rows if r.kind == "tg"], HUBER_BW),
+        (6, [r for r in moe_bound if r.kind == "pp"], None),
+    )
+    start = k
+    for _ in range(3):
+        for i, sub, huber in subsets:
+            if sub:
 
-            def at(x: float, i: int = i, sub: list[Row] = sub, k: K = k) -> np.ndarray:
-                return model(sub, (*k[:i], x, *k[i + 1 :]))
+                def at(x: float, i: int = i, sub: list[Row] = sub, k: K = k) -> np.ndarray:
+                    return model(sub, (*k[:i], x, *k[i + 1 :]))
 
-            k = (*k[:i], _fit_factor(sub, at, center=k[i], huber=huber), *k[i + 1 :])
+                k = (*k[:i], _fit_factor(sub, at, center=start[i], huber=huber), *k[i + 1 :])
     return k
 
 

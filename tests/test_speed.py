@@ -621,17 +621,20 @@ def test_moe_prefill_runs_expert_matmuls_at_the_priors_rate(
 def test_nvidia_and_intel_under_vulkan_have_their_own_compute_and_bandwidth_factors(
     monkeypatch: pytest.MonkeyPatch, gpu: str, group: str
 ) -> None:
-    """NVIDIA's Vulkan driver runs ggml-vulkan's coopmat2 matmuls, Arc A cards its scalar
-    shaders (no cooperative matrices), and each driver streams weights at its own share of the
-    bandwidth: prefill gets the group's compute factor, generation its bandwidth factor, every
-    other term Vulkan's; AMD under Vulkan keeps Vulkan's."""
+    """NVIDIA's Vulkan driver runs ggml-vulkan's coopmat2 matmuls (mul_mat_id too), Arc A cards
+    its scalar shaders (no cooperative matrices), and each driver streams weights at its own
+    share of the bandwidth: prefill gets the group's compute and MoE-matmul factors, generation
+    its bandwidth factor, every other term Vulkan's; AMD under Vulkan keeps Vulkan's."""
     cfg = RunConfig(n_prompt=512, n_gen=128)
     nv = predict_speed(LLAMA, host(gpu), cfg, backend="vulkan")
     amd = predict_speed(LLAMA, host("rx7900xtx"), cfg, backend="vulkan")
     assert nv.inputs["prior"] == group and amd.inputs["prior"] == "vulkan"
     sub, vk = PRIORS[group], PRIORS["vulkan"]
     assert sub.k_compute != vk.k_compute and sub.k_bw != vk.k_bw
-    assert dataclasses.replace(sub, k_compute=vk.k_compute, k_bw=vk.k_bw) == vk
+    assert (
+        dataclasses.replace(sub, k_compute=vk.k_compute, k_bw=vk.k_bw, k_moe_matmul=vk.k_moe_matmul)
+        == vk
+    )
     monkeypatch.delitem(PRIORS, group)  # falls back to the backend's factors
     plain = predict_speed(LLAMA, host(gpu), cfg, backend="vulkan")
     assert nv.tg_terms_s["weights"] == pytest.approx(
@@ -760,6 +763,23 @@ def test_each_backend_fits_its_own_moe_layer_cost(monkeypatch: pytest.MonkeyPatc
     assert ks["metal"][lomo.MOE] == ks["metal-ultra"][lomo.MOE] != ks["cuda"][lomo.MOE]
     assert ks["vulkan-nvidia"][lomo.MOE] == ks["vulkan"][lomo.MOE]
     assert ks["cpu"][lomo.MOE] != ks["_shared"][lomo.MOE]
+
+
+def test_vulkan_vendors_fit_their_own_moe_matmul_factor(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Vulkan's MoE-bound prefill rows re-measured by the model at a known expert-matmul factor
+    # per vendor: fit_own gives each subgroup (and AMD, the parent's own rows) its own back
+    lomo, rows = _lomo(monkeypatch)
+    truth = {"vulkan": 0.5, "vulkan-nvidia": 2.0}
+    vk = [r for r in rows if r.fits and r.group in truth and r.kind == "pp"]
+    moe = [r for r in vk if r.terms["moe_compute"] > 0.2 * sum(r.terms.values())]
+    assert {r.group for r in moe} == set(truth)
+    for r in vk:
+        r.measured = lomo.model([r], (*lomo.NO_K[:6], truth[r.group], 1.0))[0]
+    own = {g: lomo.fit_own([r for r in vk if r.group == g], lomo.NO_K) for g in truth}
+    # pulled toward the starting 1 by a machine's shrink (their expert matmuls are a fifth to
+    # two thirds of the time), but each on its own side of it, and the compute factor stays
+    assert own["vulkan"][6] < 0.9 < 1.1 < own["vulkan-nvidia"][6]
+    assert all(k[1] == pytest.approx(1.0, rel=0.05) for k in own.values())
 
 
 def test_a_group_with_few_machines_takes_the_pooled_interval() -> None:
