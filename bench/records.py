@@ -58,8 +58,10 @@ PREDICTION_SCHEMA_VERSION = 1
 # GPU gets its chip's FP16 rate per core (probe.with_figures).
 # 14 — each Vulkan vendor fits its own MoE expert-matmul factor (VENDOR_SUBGROUPS); priors
 # refitted on more published rows, with Vulkan MoE prefill of rewritten kernels as history.
+# 15 — a GPU's prefill of recurrent layers (gated delta net, Mamba-2) adds their token-by-token
+# scan, a latency per token and layer (_efficiency.SCAN_STEP_S, the priors' shared k_scan).
 SPEED_PREDICTOR = "rigbench-speed"
-SPEED_PREDICTOR_VERSION = "14"
+SPEED_PREDICTOR_VERSION = "15"
 
 STATUSES = ("ok", "failed", "skipped")
 FAILURE_CLASSES = ("oom", "timeout", "crash", "unsupported")

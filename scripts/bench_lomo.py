@@ -166,11 +166,12 @@ def load() -> list[Row]:
     return out
 
 
-# (bw, compute, attention, overhead, thread, MoE layer, MoE matmul, APU compute)
+# (bw, compute, attention, overhead, thread, MoE layer, MoE matmul, APU compute, GPU scan)
 K = tuple[float, ...]
-NO_K: K = (1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0)
+NO_K: K = (1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0)
 MOE = 5  # the index of the MoE-layer factor in K (one per backend: fit_moe)
 UMA = 7  # the index of the shared APU compute factor in K
+SCAN = 8  # the index of the GPUs' shared recurrent-scan factor in K
 
 
 def model(rows: list[Row], k: K) -> np.ndarray:
@@ -182,7 +183,7 @@ def model(rows: list[Row], k: K) -> np.ndarray:
     (_speed._devices); a CUDA stream cap is no bandwidth factor's; a GPU row's prefill adds its
     reads to its compute, a CPU row's takes the larger (a GPU row with layers on the CPU would
     mix both: no published row has one)."""
-    kbw, kc0, ka, ko, kt, km, kx, ku = k
+    kbw, kc0, ka, ko, kt, km, kx, ku, ks = k
     out = []
     for r in rows:
         t, sd = r.terms, r.sides or {}
@@ -200,6 +201,7 @@ def model(rows: list[Row], k: K) -> np.ndarray:
         else:
             compute = (sd["pp_compute"] + sd["pp_moe_compute"] / kx) / kc
             compute += sd["pp_attention"] / (kc * ka) + sd["pp_scores"] / kb
+            compute += sd["pp_scan"] * ks  # a latency per token step: no rate divides it
             # a GPU's tile loads and matmuls add up, a CPU's overlap (_speed.predict_speed)
             read = sd["pp_read"] / kb
             s = (compute + read if r.backend != "cpu" else max(compute, read)) + fixed
@@ -232,13 +234,13 @@ def _machine_weights(rows: list[Row]) -> np.ndarray:
     return np.array([1.0 / per_machine[r.machine] for r in rows])
 
 
-def fit(rows: list[Row], k_moe: float = 1.0, k_uma: float = 1.0) -> K:
+def fit(rows: list[Row], k_moe: float = 1.0, k_uma: float = 1.0, k_scan: float = 1.0) -> K:
     """Least squares on log(measured / predicted) (Huber for bandwidth and attention), by
     coordinate descent, each factor on the rows it governs: bandwidth on generation, compute on
     prefill, attention and the fixed overhead on the rows where they take a fifth of the time or
     more, the per-thread bandwidth on CPU generation."""
     if not rows:
-        return (*NO_K[:MOE], k_moe, 1.0, k_uma)
+        return (*NO_K[:MOE], k_moe, 1.0, k_uma, k_scan)
     subsets = [
         [r for r in rows if r.kind == "tg"],
         [r for r in rows if r.kind == "pp"],
@@ -248,8 +250,9 @@ def fit(rows: list[Row], k_moe: float = 1.0, k_uma: float = 1.0) -> K:
         [],  # the MoE layers' factor: one per backend (fit_moe)
         [r for r in rows if r.terms.get("moe_compute", 0) > 0.2 * sum(r.terms.values())],
         [],  # the APU compute factor: shared by every group (fit_uma)
+        [],  # the GPUs' recurrent-scan factor: shared by every GPU group (fit_scan)
     ]
-    k = [*NO_K[:MOE], k_moe, 1.0, k_uma]
+    k = [*NO_K[:MOE], k_moe, 1.0, k_uma, k_scan]
     for _ in range(4):
         for i, sub in enumerate(subsets):
             if not sub:
@@ -302,6 +305,21 @@ def fit_uma(rows: list[Row], ks: dict[str, K]) -> float:
     return _fit_at(sub, ks, UMA, 1.0, SHRINK) if sub else 1.0
 
 
+def fit_scan(rows: list[Row], ks: dict[str, K]) -> float:
+    """The recurrent layers' scan factor every GPU group shares, on the prefill rows where the
+    scan takes a twentieth of the time or more (Qwen3.5, Qwen3-Next, Nemotron-H: few machines
+    publish them, on Metal and Vulkan alike; the step is a latency, not a backend's rate). Shrunk
+    by MOE_SHRINK machines toward the table, as the MoE layers' factor: the table's step is a
+    latency estimate, not a measurement (at a full machine's shrink it held at 1.06 where the
+    rows' loss is least near 2)."""
+    sub = [
+        r
+        for r in rows
+        if r.kind == "pp" and r.sides and r.sides["pp_scan"] > 0.05 * sum(r.terms.values())
+    ]
+    return _fit_at(sub, ks, SCAN, 1.0, MOE_SHRINK) if sub else 1.0
+
+
 def fit_moe(rows: list[Row], ks: dict[str, K]) -> dict[str, float]:
     """The MoE layers' factor per backend, on the rows where that cost is a twentieth of the
     time or more. A GPU backend's is shrunk by MOE_SHRINK machines toward the one every GPU row
@@ -352,15 +370,16 @@ def fit_own(rows: list[Row], k: K) -> K:
 
 
 def fit_all(rows: list[Row]) -> dict[str, K]:
-    """Every group's factors, the MoE layers' per backend (fit_moe) and the APU compute factor
-    every group shares: the groups fitted at the table's values of those, those at the groups'
-    values, the groups again at them, four rounds. A vendor subgroup (VENDOR_SUBGROUPS) is
-    fitted with its parent; then each has its own compute and bandwidth factors. The key
-    "_shared" holds the factors a group without rows of its own takes (MoE: every GPU's)."""
+    """Every group's factors, the MoE layers' per backend (fit_moe), the APU compute factor
+    every group shares and the recurrent-scan factor every GPU group shares (fit_scan): the
+    groups fitted at the table's values of those, those at the groups' values, the groups again
+    at them, four rounds. A vendor subgroup (VENDOR_SUBGROUPS) is fitted with its parent; then
+    each has its own compute, bandwidth and MoE-matmul factors. The key "_shared" holds the
+    factors a group without rows of its own takes (MoE: every GPU's)."""
     parent = {r.group: VENDOR_SUBGROUPS.get(r.group, r.group) for r in rows}
     groups = sorted(set(parent.values()))
     moe: dict[str, float] = {}
-    k_uma = 1.0
+    k_uma = k_scan = 1.0
     ks: dict[str, K] = {}
 
     def k_moe(group: str) -> float:
@@ -369,7 +388,10 @@ def fit_all(rows: list[Row]) -> dict[str, K]:
     # four rounds: with two, the shared APU factor stopped at 0.82 where the joint fit is 0.77
     # (each group's compute factor had first absorbed its APUs' share at k_uma = 1)
     for last in (False, False, False, True):
-        joint = {g: fit([r for r in rows if parent[r.group] == g], k_moe(g), k_uma) for g in groups}
+        joint = {
+            g: fit([r for r in rows if parent[r.group] == g], k_moe(g), k_uma, k_scan)
+            for g in groups
+        }
         ks = dict(joint)
         # each subgroup, and its parent's own rows, refit compute and bandwidth around the joint
         # fit (a subgroup without rows of its own: the joint fit's)
@@ -381,7 +403,8 @@ def fit_all(rows: list[Row]) -> dict[str, K]:
         if not last:
             moe = fit_moe(rows, ks)
             k_uma = fit_uma(rows, ks)
-    ks["_shared"] = (*NO_K[:MOE], moe.get("gpu", 1.0), 1.0, k_uma)
+            k_scan = fit_scan(rows, ks)
+    ks["_shared"] = (*NO_K[:MOE], moe.get("gpu", 1.0), 1.0, k_uma, k_scan)
     return ks
 
 
@@ -395,14 +418,14 @@ def lomo(rows: list[Row]) -> dict[str, np.ndarray]:
         train = [r for r in rows if r.machine != m and r.fits]
         fits = fit_all(train)
         shared = fits.pop("_shared", NO_K)
-        k_moe, k_uma = shared[MOE], shared[UMA]
+        k_moe, k_uma, k_scan = shared[MOE], shared[UMA], shared[SCAN]
         for b in {rows[i].group for i in test}:
             idx = [i for i in test if rows[i].group == b]
             held = [rows[i] for i in idx]
             # a group without training rows takes its parent's or backend's (a vendor subgroup
             # always has the joint fit's, as fit_all builds it)
             parent = VENDOR_SUBGROUPS.get(b, b.split("-")[0])
-            k = fits.get(b) or fits.get(parent) or fit([], moe_center(b, k_moe)[0], k_uma)
+            k = fits.get(b) or fits.get(parent) or fit([], moe_center(b, k_moe)[0], k_uma, k_scan)
             pred["rigbench"][idx] = model(held, k)
             pred["table"][idx] = model(held, NO_K)
             pred["llmfit"][idx] = [r.llmfit for r in held]
@@ -523,9 +546,10 @@ def main() -> int:
             thread = f", k_thread={k[4]:.3f}" if k[4] != 1.0 else ""
             # the APU factor: GPUs of APUs under CUDA, ROCm and Vulkan (shares_apu_memory)
             apu = f", k_uma={k[7]:.3f}" if b.split("-")[0] in _speed.APU_BACKENDS else ""
+            scan = f", k_scan={k[8]:.3f}" if b != "cpu" else ""
             print(
                 f'    "{b}": Prior({k[0]:.3f}, {k[1]:.3f}, {k[2]:.3f}, {k[3]:.3f}{thread}, '
-                f"k_moe={k[5]:.3f}, k_moe_matmul={k[6]:.3f}{apu}),"
+                f"k_moe={k[5]:.3f}, k_moe_matmul={k[6]:.3f}{apu}{scan}),"
             )
         held = lomo(rows)["rigbench"]
         cur = [i for i, r in enumerate(rows) if r.fits]

@@ -28,6 +28,7 @@ from bench.predictor import (
 from bench.predictor._efficiency import (
     ARM_REPACK_GAIN,
     MOE_NODE_COST,
+    SCAN_STEP_S,
     THREAD_CLOCK_GHZ,
     THREAD_STREAM,
     arm_repack_gain,
@@ -738,7 +739,7 @@ def test_bench_lomo_refits_the_predictor_it_judges(monkeypatch: pytest.MonkeyPat
         pri = PRIORS.get(r.group) or PRIORS[r.backend]
         thread = PRIORS["cpu"].k_thread if r.backend == "cpu" else 1.0
         k = (pri.k_bw, pri.k_compute, pri.k_attn, pri.k_overhead, thread, pri.k_moe,
-             pri.k_moe_matmul, pri.k_uma)  # fmt: skip
+             pri.k_moe_matmul, pri.k_uma, pri.k_scan)  # fmt: skip
         q = predict_speed(p.spec, p.host, p.cfg, None, backend=p.backend)
         want = q.pp_tokens_per_s if r.kind == "pp" else q.tg_tokens_per_s
         assert lomo.model([r], k)[0] == pytest.approx(want, rel=0.01), (r.machine, p.test)
@@ -752,7 +753,7 @@ def test_each_backend_fits_its_own_moe_layer_cost(monkeypatch: pytest.MonkeyPatc
     moe = [r for r in rows if r.fits and r.terms["moe"] > 0.05 * sum(r.terms.values())]
     assert {r.backend for r in moe} >= set(truth)
     for r in moe:
-        r.measured = lomo.model([r], (*lomo.NO_K[:5], truth[r.backend], 1.0, 1.0))[0]
+        r.measured = lomo.model([r], (*lomo.NO_K[:5], truth[r.backend], 1.0, 1.0, 1.0))[0]
     fitted = lomo.fit_moe(moe, {r.group: lomo.NO_K for r in moe})
     for b in ("cuda", "metal", "vulkan"):
         assert fitted[b] == pytest.approx(truth[b], rel=0.15), b
@@ -774,7 +775,7 @@ def test_vulkan_vendors_fit_their_own_moe_matmul_factor(monkeypatch: pytest.Monk
     moe = [r for r in vk if r.terms["moe_compute"] > 0.2 * sum(r.terms.values())]
     assert {r.group for r in moe} == set(truth)
     for r in vk:
-        r.measured = lomo.model([r], (*lomo.NO_K[:6], truth[r.group], 1.0))[0]
+        r.measured = lomo.model([r], (*lomo.NO_K[:6], truth[r.group], 1.0, 1.0))[0]
     own = {g: lomo.fit_own([r for r in vk if r.group == g], lomo.NO_K) for g in truth}
     # pulled toward the starting 1 by a machine's shrink (their expert matmuls are a fifth to
     # two thirds of the time), but each on its own side of it, and the compute factor stays
@@ -1011,3 +1012,27 @@ def test_a_tied_head_is_read_per_token_and_prefill_multiplies_one_row_by_it() ->
     assert a.tg_terms_s["weights"] == pytest.approx(
         c.tg_terms_s["weights"] * (body + embd.n_bytes) / body, rel=1e-6
     )
+
+
+def test_a_gpu_prefills_recurrent_layers_token_by_token(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The fused gated-delta-net kernel walks a ubatch's tokens one after another: each token
+    of each recurrent layer adds SCAN_STEP_S x k_scan to a GPU's prefill, whatever the FLOPs;
+    generation, attention-only models and CPUs (their attention rate costs it) get nothing."""
+    qwen = spec_from_shape("qwen3.5-35b-a3b", "Q4_K_M")
+    n_rec = sum(1 for il in range(qwen.n_layer - qwen.n_layer_nextn) if qwen.is_recurrent(il))
+    assert 0 < n_rec < qwen.n_layer
+    cfg = RunConfig(n_prompt=1024, n_gen=64, n_ubatch=512)
+    m5 = host("m5-max-128gb")
+    base = predict_speed(qwen, m5, cfg)
+    metal = PRIORS["metal"]
+    monkeypatch.setitem(PRIORS, "metal", dataclasses.replace(metal, k_scan=metal.k_scan * 3))
+    slow = predict_speed(qwen, m5, cfg)
+    added = slow.pp_terms_s["attention"] - base.pp_terms_s["attention"]
+    assert added == pytest.approx(2 * metal.k_scan * 1024 * n_rec * SCAN_STEP_S["metal"])
+    assert slow.pp_tokens_per_s < base.pp_tokens_per_s
+    assert slow.tg_tokens_per_s == base.tg_tokens_per_s
+    dense = predict_speed(LLAMA, m5, cfg)
+    assert dense.pp_tokens_per_s == predict_speed(LLAMA, m5, cfg).pp_tokens_per_s
+    assert dense.inputs["sides_s"]["pp_scan"] == 0.0
+    cpu = predict_speed(qwen, host("desktop-7950x-cpu"), cfg)
+    assert SCAN_STEP_S["cpu"] == 0.0 and cpu.inputs["sides_s"]["pp_scan"] == 0.0

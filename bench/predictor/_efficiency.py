@@ -112,6 +112,17 @@ MOE_EXTRA_NODES = 12 - 6
 # rate (64 experts, 8 used, n_ff_exp 128 to 1024: 33 GB/s per added byte, the dense twins' 32
 # GB/s). GPUs: the priors' k_moe alone.
 MOE_NODE_COST = {"cuda": 1.0, "metal": 1.0, "rocm": 1.0, "vulkan": 1.0, "cpu": 3.2}
+# A recurrent layer (gated delta net: Qwen3.5, Qwen3-Next; Mamba-2: Nemotron-H) prefills a
+# ubatch through one fused kernel per layer that walks its tokens one after another: in the
+# vendored build, build_delta_net_fused (src/models/delta-net-base.cpp, fused_gdn_ch on by
+# default) emits GGML_OP_GATED_DELTA_NET, whose Vulkan shader (gated_delta_net.comp) loops
+# `for t < n_tokens` with two subgroup reductions and the token's q/k/v/g loads each step, and
+# Mamba-2's ssm_scan does the same. Every head and state column runs in parallel, so a step
+# costs a load's latency and two reductions whatever the GPU's size: about 1 us, the order of
+# a GPU DRAM round trip. Its tokens x layers steps add to prefill (_work.scan_steps); the
+# priors' k_scan (one value for every GPU group, fitted leave-one-machine-out) corrects the
+# step. CPUs run the op's heads across threads at their attention rate: attn_work costs it.
+SCAN_STEP_S = {"cuda": 1e-6, "metal": 1e-6, "rocm": 1e-6, "vulkan": 1e-6, "cpu": 0.0}
 LAYER_NODES = 19  # a llama layer's compute nodes (LAYER_NODES_BY_ARCH)
 # Compute nodes one layer runs (views and reshapes, which no backend dispatches, left out),
 # measured on rigbench's twins with llama.cpp 0c1e570's scheduler print (GGML_SCHED_DEBUG=2
@@ -282,6 +293,7 @@ SIDES = (
     "pp_moe_compute",
     "pp_attention",
     "pp_scores",
+    "pp_scan",
     "pp_read",
 )
 

@@ -38,6 +38,7 @@ from bench.predictor._efficiency import (
     PCIE_DEFAULT_BW,
     PCIE_GEN_BW,
     PER_THREAD_BW,
+    SCAN_STEP_S,
     SIDES,
     SPEC_TO_ACHIEVABLE,
     TG_ATTN_RATIO,
@@ -52,14 +53,20 @@ from bench.predictor._efficiency import (
 from bench.predictor._memory import Device, home_layer, layer_devices, read_per_token
 from bench.predictor._priors import (
     NO_PRIOR,
-    PRIOR_SPREAD,
     PRIOR_SPREAD_GROUPS,
     PRIORS,
-    Z80,
     Prior,
+    interval,
     prior_group,
 )
-from bench.predictor._work import attn_work, host_hops, kv_read, score_bytes, swa_span
+from bench.predictor._work import (
+    attn_work,
+    host_hops,
+    kv_read,
+    scan_steps,
+    score_bytes,
+    swa_span,
+)
 from bench.records import (
     SPEED_PREDICTOR,
     SPEED_PREDICTOR_VERSION,
@@ -503,6 +510,9 @@ def predict_speed(
             xmm = 2 * xparams[i] * u / (runs_on.matmul_flops(family) * c_e)
             xmm /= MOE_RATIO[runs_on.backend] * _prior(runs_on).k_moe_matmul
             at = attn / (runs_on.attn_peak * a_e)
+            # the recurrent layers' token-by-token scan: a latency per step, not a FLOP rate
+            scan = u * scan_steps(spec, where, i) * SCAN_STEP_S[runs_on.backend]
+            scan *= _prior(runs_on).k_scan
             # without flash attention the scores go through memory, not a fused kernel
             scores = (
                 0.0
@@ -513,7 +523,8 @@ def predict_speed(
             sides["pp_moe_compute"] += xmm
             sides["pp_attention"] += at
             sides["pp_scores"] += scores
-            at += scores
+            sides["pp_scan"] += scan
+            at += scores + scan
             # memory side: the weights, and the KV cache the ubatch attends to (a small ubatch
             # deep in the context is bound by reading the cache, as one generated token is)
             kv = kv_read(spec, where, i, depth, cfg, span)
@@ -556,7 +567,7 @@ def predict_speed(
     # spread where it has one, else its backend's
     group = gpus[0].prior if main != "cpu" else main
     spread = group if group in PRIOR_SPREAD_GROUPS else main
-    intervals = {k: _interval(spread, k, v, used) for k, v in (("pp", pp_tps), ("tg", tg_tps))}
+    intervals = {k: interval(spread, k, v, used) for k, v in (("pp", pp_tps), ("tg", tg_tps))}
     return SpeedPrediction(
         pp_tokens_per_s=pp_tps,
         tg_tokens_per_s=tg_tps,
@@ -584,17 +595,3 @@ def predict_speed(
         pp_interval_tokens_per_s=intervals["pp"],
         tg_interval_tokens_per_s=intervals["tg"],
     )
-
-
-def _interval(
-    backend: str, kind: str, tps: float, used: list[Calibration]
-) -> tuple[float, float] | None:
-    """An 80 % interval: this host's calibration residuals when it has them (log-normal), else
-    the backend's spread on held-out published results."""
-    sds = [c.residual_sd for c in used if c.residual_sd is not None and c.n_points >= 4]
-    if sds:
-        f = math.exp(Z80 * max(sds))
-        return (tps / f, tps * f)
-    # a group with held-out rows of too few machines has the spread of every group's rows
-    spread = PRIOR_SPREAD.get((backend, kind)) or PRIOR_SPREAD.get(("*", kind))
-    return (tps * spread[0], tps * spread[1]) if spread and tps else None

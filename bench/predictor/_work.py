@@ -97,6 +97,13 @@ def score_bytes(
     return total
 
 
+def scan_steps(spec: ModelSpec, where: list[int], dev: int) -> int:
+    """The recurrent layers on device ``dev``: each scans a ubatch token by token in prefill
+    (_efficiency.SCAN_STEP_S), one step a token."""
+    trunk = range(spec.n_layer - spec.n_layer_nextn)
+    return sum(1 for il in trunk if where[il] == dev and spec.is_recurrent(il))
+
+
 def attn_work(
     spec: ModelSpec, where: list[int], dev: int, depth: float, span: float | None = None
 ) -> float:
