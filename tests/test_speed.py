@@ -1027,12 +1027,15 @@ def test_a_gpu_prefills_recurrent_layers_token_by_token(monkeypatch: pytest.Monk
     metal = PRIORS["metal"]
     monkeypatch.setitem(PRIORS, "metal", dataclasses.replace(metal, k_scan=metal.k_scan * 3))
     slow = predict_speed(qwen, m5, cfg)
-    added = slow.pp_terms_s["attention"] - base.pp_terms_s["attention"]
+    # a term of its own: the time a prefill spends walking the recurrent layers' tokens
+    assert base.pp_terms_s["scan"] == base.inputs["sides_s"]["pp_scan"] > 0
+    assert base.pp_terms_s["attention"] == slow.pp_terms_s["attention"]
+    added = slow.pp_terms_s["scan"] - base.pp_terms_s["scan"]
     assert added == pytest.approx(2 * metal.k_scan * 1024 * n_rec * SCAN_STEP_S["metal"])
     assert slow.pp_tokens_per_s < base.pp_tokens_per_s
     assert slow.tg_tokens_per_s == base.tg_tokens_per_s
     dense = predict_speed(LLAMA, m5, cfg)
     assert dense.pp_tokens_per_s == predict_speed(LLAMA, m5, cfg).pp_tokens_per_s
-    assert dense.inputs["sides_s"]["pp_scan"] == 0.0
+    assert dense.inputs["sides_s"]["pp_scan"] == dense.pp_terms_s["scan"] == 0.0
     cpu = predict_speed(qwen, host("desktop-7950x-cpu"), cfg)
     assert SCAN_STEP_S["cpu"] == 0.0 and cpu.inputs["sides_s"]["pp_scan"] == 0.0

@@ -57,25 +57,25 @@ NO_PRIOR = Prior()
 # fitted on Strix Halo's rows and the Radeon 890M's, Strix Halo's on the other two.
 PRIORS: dict[str, Prior] = {
     "cuda": Prior(
-        1.117, 1.747, 0.903, 1.005, k_moe=3.113, k_moe_matmul=0.603, k_uma=0.794, k_scan=2.052
+        1.117, 1.747, 0.903, 1.005, k_moe=3.113, k_moe_matmul=0.603, k_uma=0.794, k_scan=2.056
     ),
     "rocm": Prior(
-        0.941, 0.928, 0.906, 1.000, k_moe=3.170, k_moe_matmul=0.974, k_uma=0.794, k_scan=2.052
+        0.941, 0.927, 0.919, 1.000, k_moe=3.170, k_moe_matmul=0.973, k_uma=0.794, k_scan=2.056
     ),
     "vulkan": Prior(
-        1.249, 0.897, 0.924, 0.978, k_moe=2.823, k_moe_matmul=0.763, k_uma=0.794, k_scan=2.052
+        1.249, 0.897, 0.922, 0.978, k_moe=2.823, k_moe_matmul=0.763, k_uma=0.794, k_scan=2.056
     ),
-    "metal": Prior(1.056, 1.139, 0.970, 1.031, k_moe=4.936, k_moe_matmul=0.962, k_scan=2.052),
+    "metal": Prior(1.056, 1.139, 0.970, 1.031, k_moe=4.936, k_moe_matmul=0.962, k_scan=2.056),
     "cpu": Prior(0.672, 1.149, 1.059, 1.000, k_thread=1.319, k_moe=0.989, k_moe_matmul=0.810),
     # Apple Ultra chips (prior_group): bandwidth factor 0.77 of the table, as two dies imply
-    "metal-ultra": Prior(0.786, 1.077, 1.002, 1.209, k_moe=4.936, k_moe_matmul=0.999, k_scan=2.052),
+    "metal-ultra": Prior(0.786, 1.077, 1.002, 1.209, k_moe=4.936, k_moe_matmul=0.999, k_scan=2.056),
     # NVIDIA under Vulkan (prior_group: coopmat2 matmuls): its own compute and bandwidth
     "vulkan-nvidia": Prior(
-        1.202, 1.611, 0.924, 0.978, k_moe=2.823, k_moe_matmul=0.901, k_uma=0.794, k_scan=2.052
+        1.202, 1.611, 0.922, 0.978, k_moe=2.823, k_moe_matmul=0.901, k_uma=0.794, k_scan=2.056
     ),
     # Intel under Vulkan (prior_group: scalar matmul shaders): its own compute and bandwidth
     "vulkan-intel": Prior(
-        0.898, 0.498, 0.924, 0.978, k_moe=2.823, k_moe_matmul=0.706, k_uma=0.794, k_scan=2.052
+        0.898, 0.498, 0.922, 0.978, k_moe=2.823, k_moe_matmul=0.707, k_uma=0.794, k_scan=2.056
     ),
 }
 # measured / predicted over the held-out predictions above, per group and test: the 80 %

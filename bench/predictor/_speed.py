@@ -477,7 +477,7 @@ def predict_speed(
     # pp: per ubatch.
     ub = max(1, min(cfg.n_ubatch, cfg.n_batch, max(cfg.n_prompt, 1)))
     n_ub = math.ceil(max(cfg.n_prompt, 1) / ub)
-    t_comp = t_xcomp = t_attn = t_read = t_xfer = t_pover = t_pmoe = 0.0
+    t_comp = t_xcomp = t_attn = t_scan = t_read = t_xfer = t_pover = t_pmoe = 0.0
     ceil_pp = 0.0
     for k in range(n_ub):
         u = min(ub, cfg.n_prompt - k * ub) if cfg.n_prompt else 1
@@ -524,7 +524,7 @@ def predict_speed(
             sides["pp_attention"] += at
             sides["pp_scores"] += scores
             sides["pp_scan"] += scan
-            at += scores + scan
+            at += scores
             # memory side: the weights, and the KV cache the ubatch attends to (a small ubatch
             # deep in the context is bound by reading the cache, as one generated token is)
             kv = kv_read(spec, where, i, depth, cfg, span)
@@ -540,6 +540,7 @@ def predict_speed(
                 t_comp += mm
                 t_xcomp += xmm
                 t_attn += at
+                t_scan += scan
             if runs_on.backend != "cpu" or mm + xmm + at < read:
                 t_read += read
             t_pover += layers[i] * layer_s * nodes_w
@@ -553,6 +554,7 @@ def predict_speed(
         "compute": t_comp,
         "moe_compute": t_xcomp,
         "attention": t_attn,
+        "scan": t_scan,
         "weights": t_read,
         "host_hop": t_xfer,
         "overhead": t_pover,
