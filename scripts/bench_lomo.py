@@ -3,8 +3,9 @@
 
 Every published llama-bench row in tests/fixtures/published/ is predicted with the machine's
 rows held out: the per-backend priors (bandwidth, per-thread bandwidth, compute, attention,
-overhead and MoE expert-matmul factors, the MoE-layer factor per backend (fit_moe), and the
-APU-compute factor every backend shares; see bench/predictor/_priors.py PRIORS) are fitted on
+overhead and MoE expert-matmul factors, the MoE-layer factor per backend (fit_moe), the
+APU-compute factor every backend shares and the recurrent-scan factor every GPU group shares
+(fit_scan); see bench/predictor/_priors.py PRIORS) are fitted on
 the other machines' rows only, every machine weighing the same, then the held-out machine is
 predicted (leave-one-machine-out); model() rebuilds the predictor's terms from both sides of
 each of its maxes (SpeedPrediction.inputs "sides_s"; every published row has all its layers on
@@ -226,6 +227,12 @@ def _golden(f: object, lo: float = K_MIN, hi: float = K_MAX, iters: int = 40) ->
     return math.exp((a + b) / 2)
 
 
+def _bound_by(r: Row, term: str, share: float) -> bool:
+    """Whether predictor term ``term`` (at prior 1) takes more than ``share`` of the row's time:
+    the rows a factor of that term is fitted on."""
+    return r.terms.get(term, 0) > share * sum(r.terms.values())
+
+
 def _machine_weights(rows: list[Row]) -> np.ndarray:
     """Every machine weighs the same, however many rows its source printed."""
     per_machine: dict[str, int] = defaultdict(int)
@@ -244,11 +251,11 @@ def fit(rows: list[Row], k_moe: float = 1.0, k_uma: float = 1.0, k_scan: float =
     subsets = [
         [r for r in rows if r.kind == "tg"],
         [r for r in rows if r.kind == "pp"],
-        [r for r in rows if r.terms.get("attention", 0) > 0.2 * sum(r.terms.values())],
-        [r for r in rows if r.terms.get("overhead", 0) > 0.2 * sum(r.terms.values())],
+        [r for r in rows if _bound_by(r, "attention", 0.2)],
+        [r for r in rows if _bound_by(r, "overhead", 0.2)],
         [r for r in rows if r.kind == "tg" and r.cap[0]],  # CPUs: the thread cap
         [],  # the MoE layers' factor: one per backend (fit_moe)
-        [r for r in rows if r.terms.get("moe_compute", 0) > 0.2 * sum(r.terms.values())],
+        [r for r in rows if _bound_by(r, "moe_compute", 0.2)],
         [],  # the APU compute factor: shared by every group (fit_uma)
         [],  # the GPUs' recurrent-scan factor: shared by every GPU group (fit_scan)
     ]
@@ -312,11 +319,7 @@ def fit_scan(rows: list[Row], ks: dict[str, K]) -> float:
     by MOE_SHRINK machines toward the table, as the MoE layers' factor: the table's step is a
     latency estimate, not a measurement (at a full machine's shrink it held at 1.06 where the
     rows' loss is least near 2)."""
-    sub = [
-        r
-        for r in rows
-        if r.kind == "pp" and r.sides and r.sides["pp_scan"] > 0.05 * sum(r.terms.values())
-    ]
+    sub = [r for r in rows if _bound_by(r, "scan", 0.05)]
     return _fit_at(sub, ks, SCAN, 1.0, MOE_SHRINK) if sub else 1.0
 
 
@@ -328,7 +331,7 @@ def fit_moe(rows: list[Row], ks: dict[str, K]) -> dict[str, float]:
     6000, an M2 Ultra and an M5 Max runs at 0.65-0.8 of it at the factor 1.2 a full-strength
     shrink held). The CPU's is shrunk by SHRINK toward the table, whose MOE_NODE_COST was
     measured on twins."""
-    moe = [r for r in rows if r.terms.get("moe", 0) > 0.05 * sum(r.terms.values())]
+    moe = [r for r in rows if _bound_by(r, "moe", 0.05)]
     gpu_rows = [r for r in moe if r.backend != "cpu"]
     out = {"gpu": _fit_at(gpu_rows, ks, MOE, 1.0, MOE_SHRINK) if gpu_rows else 1.0}
     for b in sorted({r.backend for r in rows}):
@@ -351,11 +354,10 @@ def fit_own(rows: list[Row], k: K) -> K:
     (VENDOR_SUBGROUPS). Each vendor's driver runs its own mul_mat_id shaders (NVIDIA's the
     coopmat2 ones): held out, AMD's MoE prefill ran at 0.66-0.77x a factor shared with NVIDIA,
     whose own MoE rows sat near 1. Three rounds: the compute factor sees the MoE rows too."""
-    moe_bound = [r for r in rows if r.terms.get("moe_compute", 0) > 0.2 * sum(r.terms.values())]
     subsets = (
         (1, [r for r in rows if r.kind == "pp"], None),
         (0, [r for r in rows if r.kind == "tg"], HUBER_BW),
-        (6, [r for r in moe_bound if r.kind == "pp"], None),
+        (6, [r for r in rows if r.kind == "pp" and _bound_by(r, "moe_compute", 0.2)], None),
     )
     start = k
     for _ in range(3):

@@ -478,6 +478,7 @@ def predict_speed(
     ub = max(1, min(cfg.n_ubatch, cfg.n_batch, max(cfg.n_prompt, 1)))
     n_ub = math.ceil(max(cfg.n_prompt, 1) / ub)
     t_comp = t_xcomp = t_attn = t_scan = t_read = t_xfer = t_pover = t_pmoe = 0.0
+    steps = [scan_steps(spec, where, i) for i in range(len(devs))]  # the same every ubatch
     ceil_pp = 0.0
     for k in range(n_ub):
         u = min(ub, cfg.n_prompt - k * ub) if cfg.n_prompt else 1
@@ -511,7 +512,7 @@ def predict_speed(
             xmm /= MOE_RATIO[runs_on.backend] * _prior(runs_on).k_moe_matmul
             at = attn / (runs_on.attn_peak * a_e)
             # the recurrent layers' token-by-token scan: a latency per step, not a FLOP rate
-            scan = u * scan_steps(spec, where, i) * SCAN_STEP_S[runs_on.backend]
+            scan = u * steps[i] * SCAN_STEP_S[runs_on.backend]
             scan *= _prior(runs_on).k_scan
             # without flash attention the scores go through memory, not a fused kernel
             scores = (
