@@ -60,8 +60,10 @@ PREDICTION_SCHEMA_VERSION = 1
 # refitted on more published rows, with Vulkan MoE prefill of rewritten kernels as history.
 # 15 — a GPU's prefill of recurrent layers (gated delta net, Mamba-2) adds their token-by-token
 # scan, a latency per token and layer (_efficiency.SCAN_STEP_S, the priors' shared k_scan).
+# 16 — an x86 CPU prefills each weight type at its own kernel's rate (_efficiency.X86_PREFILL,
+# measured on twins); Arm's repack gain goes through the same cpu_type_gain; priors refitted.
 SPEED_PREDICTOR = "rigbench-speed"
-SPEED_PREDICTOR_VERSION = "15"
+SPEED_PREDICTOR_VERSION = "16"
 
 STATUSES = ("ok", "failed", "skipped")
 FAILURE_CLASSES = ("oom", "timeout", "crash", "unsupported")

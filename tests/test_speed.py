@@ -31,12 +31,13 @@ from bench.predictor._efficiency import (
     SCAN_STEP_S,
     THREAD_CLOCK_GHZ,
     THREAD_STREAM,
-    arm_repack_gain,
+    X86_PREFILL,
+    cpu_type_gain,
     thread_clock_factor,
     vulkan_dp4a_gain,
 )
 from bench.predictor._priors import PRIOR_SPREAD
-from bench.predictor._speed import LAYER_NODES, MOE_EXTRA_NODES
+from bench.predictor._speed import LAYER_NODES, MOE_EXTRA_NODES, model_family
 from bench.predictor._work import swa_span
 from probe import UserError
 
@@ -565,14 +566,17 @@ def test_a_cpu_thread_streams_at_its_cores_clock() -> None:
 def test_an_arm_core_prefills_the_types_ggml_cpu_repacks_faster() -> None:
     # repacked weights (Q4_0, Q4_K, Q6_K, ...) run GEMM kernels on Arm cores with the int8 dot
     # product, ARM_REPACK_GAIN faster than the per-row dot products of the others (Q5_0 here);
-    # x86 gets no gain, and an Arm core without the dot product neither (NO_DOTPROD_RATIO)
+    # x86 runs each type at its own kernel's rate (X86_PREFILL: Q5_0's tinyBLAS path is slower
+    # than Q4_0's repacked GEMM), and an Arm core without the dot product gains nothing
+    # (NO_DOTPROD_RATIO)
     cfg = RunConfig(n_prompt=512, n_gen=0, n_threads=4)
 
     def compute(machine: str, quant: str) -> float:
         spec = spec_from_shape("llama3-8b", quant)
         return predict_speed(spec, host(machine), cfg, backend="cpu").pp_terms_s["compute"]
 
-    for machine, gain in (("m2-max-96gb", ARM_REPACK_GAIN), ("desktop-7950x-cpu", 1.0)):
+    x86 = X86_PREFILL["Q4_0"] / X86_PREFILL["Q5_0"]
+    for machine, gain in (("m2-max-96gb", ARM_REPACK_GAIN), ("desktop-7950x-cpu", x86)):
         assert compute(machine, "Q5_0") / compute(machine, "Q4_0") == pytest.approx(gain)
     pi4 = compute("raspberry-pi-4b", "Q5_0") / compute("raspberry-pi-4b", "Q4_0")
     assert pi4 == pytest.approx(1.0, rel=0.01)
@@ -581,7 +585,8 @@ def test_an_arm_core_prefills_the_types_ggml_cpu_repacks_faster() -> None:
     m2 = host("m2-max-96gb")
 
     def gain_of(quant: str, shape: str = "llama3-8b") -> float:
-        return arm_repack_gain(m2.cpu, spec_from_shape(shape, quant))
+        spec = spec_from_shape(shape, quant)
+        return cpu_type_gain(m2.cpu, spec, model_family(spec))
 
     assert gain_of("Q5_0") == gain_of("F16") == 1.0
     assert 1.0 < gain_of("IQ4_XS") < 1.1
@@ -594,6 +599,40 @@ def test_an_arm_core_prefills_the_types_ggml_cpu_repacks_faster() -> None:
     cpu_only = predict_speed(spec_from_shape("llama3-8b", "Q4_0"), m2, part, backend="cpu")
     assert on_cpu.pp_terms_s["compute"] == pytest.approx(
         cpu_only.pp_terms_s["compute"] * ARM_REPACK_GAIN
+    )
+
+
+def test_an_x86_core_prefills_each_weight_type_at_its_own_kernels_rate() -> None:
+    # ggml-cpu's x86 prefill runs the K-quants through its tiled mul_mat, Q4_0/Q4_K/IQ4_NL
+    # through repacked GEMMs, Q4_1/Q5_1 through per-row dot products: on twins Q5_K_S prefills
+    # 1.4x the Q4_K_M mix and Q4_1 a third of Q4_0 (X86_PREFILL); the family's reference type
+    # keeps its family's efficiency
+    cpu = host("desktop-7950x-cpu").cpu
+
+    def gain(quant: str) -> float:
+        spec = spec_from_shape("llama3-8b", quant)
+        return cpu_type_gain(cpu, spec, model_family(spec))
+
+    assert gain("Q4_K_M") == pytest.approx(1.0, abs=0.01)
+    assert gain("F16") == gain("BF16") == 1.0
+    assert gain("Q4_0") == pytest.approx(1.0) and gain("Q8_0") == pytest.approx(1.0)
+    assert gain("Q5_K_S") == pytest.approx(X86_PREFILL["Q5_K"], rel=0.02)
+    assert gain("Q4_1") == pytest.approx(X86_PREFILL["Q4_1"] / X86_PREFILL["Q4_0"], rel=0.02)
+    assert gain("IQ4_XS") > gain("Q6_K") > gain("Q4_K_M") > gain("Q2_K")
+    cfg = RunConfig(n_prompt=512, n_gen=0, n_threads=16)
+
+    def pp(quant: str, backend: str = "cpu", machine: str = "desktop-7950x-cpu") -> float:
+        spec = spec_from_shape("llama3-8b", quant)
+        return predict_speed(spec, host(machine), cfg, backend=backend).pp_tokens_per_s
+
+    assert pp("Q5_K_S") > 1.2 * pp("Q4_K_M") and pp("Q4_1") < 0.5 * pp("Q4_0")
+    # a GPU host's CPU layers sit in the GPU's pinned host buffer: no type gain there either
+    part = RunConfig(n_prompt=512, n_gen=0, n_threads=16, n_gpu_layers=0, no_op_offload=True)
+    spec = spec_from_shape("llama3-8b", "Q5_K_S")
+    on_gpu_host = predict_speed(spec, host("rtx4090"), part, backend="cuda")
+    cpu_only = predict_speed(spec, host("rtx4090"), part, backend="cpu")
+    assert on_gpu_host.pp_terms_s["compute"] == pytest.approx(
+        cpu_only.pp_terms_s["compute"] * gain("Q5_K_S"), rel=0.01
     )
 
 
@@ -894,7 +933,7 @@ def test_arm_cores_without_dot_products_prefill_quantized_weights_at_a_third() -
         slow = predict_speed(spec, pi4, cfg, backend="cpu").pp_terms_s["compute"]
         fast = predict_speed(spec, with_dot, cfg, backend="cpu").pp_terms_s["compute"]
         # (with the dot product, the types ggml-cpu repacks prefill faster still; F16: none)
-        gain = arm_repack_gain(with_dot.cpu, spec)
+        gain = cpu_type_gain(with_dot.cpu, spec, model_family(spec))
         assert gain == (1.0 if quant == "F16" else pytest.approx(ARM_REPACK_GAIN)), quant
         assert slow == pytest.approx(ratio * fast * gain), quant
 
@@ -911,8 +950,9 @@ def test_a_row_whose_kernel_a_later_change_replaced_is_history(
     # (and PR 19375's M2 Ultra master column, qwen3next before its graph was optimised; PR
     # 16739's M4 Max CPU column before its arm64 q4_K repack; issue 19255's first table, which
     # its reporter found had run AMDVLK instead of RADV; CPU prefill rows measured before their
-    # type's repack reached their ISA; Vulkan MoE prefill on an RTX 5090 and an RX 6800 before
-    # the mul_mat_id rewrites of PRs 14555-18332 and 15524)
+    # type's repack reached their ISA, or before x86's tiled K-quant mul_mat; Vulkan MoE
+    # prefill on an RTX 5090 and an RX 6800 before the mul_mat_id rewrites of PRs 14555-18332
+    # and 15524)
     assert {r.machine for r in gone} == {
         "rtx5090",
         "rx6800",

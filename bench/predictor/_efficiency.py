@@ -233,33 +233,57 @@ def thread_stream_factor(cpu: CpuInfo | None, spec: ModelSpec) -> float:
 # Q4_K, Q5_K, Q6_K, Q8_0, IQ4_NL and MXFP4 with dotprod or i8mm) through GEMM kernels, the others
 # through per-row dot products. The gain is measured off the machines judged here: a Raspberry
 # Pi 5's pp512 with the repack off and on, llama.cpp PRs 19356 (Q5_K: 1.86x and 1.91x) and 19360
-# (Q6_K: 2.60x and 2.65x), geometric mean 2.2. On x86 the CPU efficiencies above already hold
-# the repacked Q4_K_M mix and Q4_0, and the non-repacked K-quants run no slower there (this
-# project's runner, llama.cpp 0c1e570, 250M twins, pp256 at 2 threads: Q4_K_M 254 GFLOPS,
-# Q4_0 242, IQ4_NL 248, Q6_K 289, Q5_K_M 345, IQ4_XS 353): no gain is applied. Rows measured
-# before a type's repack reached their ISA are history (PublishedRow.superseded_by).
+# (Q6_K: 2.60x and 2.65x), geometric mean 2.2.
 ARM_REPACKED = frozenset({"Q4_0", "Q4_K", "Q5_K", "Q6_K", "Q8_0", "IQ4_NL", "MXFP4"})
 ARM_REPACK_GAIN = 2.2
+# x86 cores prefill each weight type through its own kernel: Q4_0, Q4_K and IQ4_NL repacked to
+# 8x8 GEMMs (repack.cpp, AVX2), Q8_0/Q5_0/F16/BF16 through llamafile's tinyBLAS (sgemm.cpp), the
+# other K-quants and IQ4_XS through ggml-cpu/tiled's K-quant mul_mat (llama.cpp PR 27851), Q4_1
+# and Q5_1 through per-row dot products. What each type's matmuls reach against the Q4_K_M mix
+# (the "kquant" CPU efficiency above): this project's runner (EPYC Zen 4, AVX-512 VNNI), the
+# vendored build, 250M synthetic twins of 17 quants, llama-bench pp512 at 2 threads, medians of 3
+# rounds (Q4_K_M 625 t/s, Q5_K_S 882, IQ4_XS 914, Q6_K 726, Q3_K_S 716, Q4_0 634, Q8_0 513, Q5_0
+# 430, F16 450, Q2_K 454, Q4_1 221, Q5_1 194), less 0.25 ms a token of attention (the predictor's
+# own share at depth 0-512), each type alone solved out of the mixes. Types not listed run at
+# their family's rate. BF16 (1.02 there, on AVX512_BF16) stays at F16's: cores without it
+# convert. The Dec-2024 build ran the K-quants at half these rates (ik_llama.cpp discussion 164's
+# 7950X, and the same twins here: those rows are history, PublishedRow.superseded_by).
+X86_PREFILL = {
+    "Q4_K": 0.98, "Q5_K": 1.40, "Q6_K": 1.16, "Q3_K": 1.13, "Q2_K": 0.55, "IQ4_XS": 1.58,
+    "Q4_0": 1.00, "IQ4_NL": 0.96, "Q5_0": 0.64, "Q4_1": 0.31, "Q5_1": 0.27, "Q8_0": 0.78,
+}  # fmt: skip
+# What the family efficiencies were measured on: the rate X86_PREFILL gains are taken against.
+X86_PREFILL_FAMILY = {"kquant": None, "quant": "Q4_0", "q8": "Q8_0"}
 
 
-def arm_repack_gain(cpu: CpuInfo | None, spec: ModelSpec) -> float:
-    """How much faster an Arm CPU with the int8 dot product multiplies ``spec``'s weights in
-    prefill than the CPU efficiencies assume: ARM_REPACK_GAIN on the matmul parameters of the
-    types it repacks (ARM_REPACKED), by their share of the FLOPs; 1 on other CPUs. (llama.cpp
-    repacks only weights in the CPU's own buffers: on a host whose GPU backend is loaded, CPU
-    layers sit in the GPU's pinned host buffer, llama-model.cpp make_cpu_buft_list, so the
-    caller applies it to CPU-only runs.)"""
-    if not is_arm(cpu):
+def cpu_type_gain(cpu: CpuInfo | None, spec: ModelSpec, family: str) -> float:
+    """How much faster a CPU multiplies ``spec``'s weights in prefill than its CPU efficiency
+    for ``family`` assumes, by each type's share of the matmul FLOPs (the output head left out:
+    it multiplies one row per prompt): on Arm cores with the int8 dot product ARM_REPACK_GAIN on
+    the types they repack (ARM_REPACKED); on x86 each type's X86_PREFILL rate against the
+    family's own; 1 elsewhere and for F16/BF16. (llama.cpp repacks only weights in the CPU's own
+    buffers: on a host whose GPU backend is loaded, CPU layers sit in the GPU's pinned host
+    buffer, llama-model.cpp make_cpu_buft_list, so the caller applies it to CPU-only runs.)"""
+    arm, x86 = is_arm(cpu), is_x86(cpu)
+    if not (arm or x86) or family not in X86_PREFILL_FAMILY:
         return 1.0
-    head = spec.output_head  # multiplies one row per prompt (_speed.predict_speed): no GEMM
+    head = spec.output_head
     total = time = 0.0
     for t in spec.tensors:
         if len(t.shape) > 1 and t.name != head and read_per_token(spec, t):
             used = spec.n_expert_used / spec.n_expert if t.is_expert and spec.n_expert else 1
             n = math.prod(t.shape) * used
+            kind = t.type.upper()
+            if arm:
+                rate = ARM_REPACK_GAIN if kind in ARM_REPACKED else 1.0
+            else:
+                rate = X86_PREFILL.get(kind, 1.0)
             total += n
-            time += n / (ARM_REPACK_GAIN if t.type.upper() in ARM_REPACKED else 1.0)
-    return total / time if time else 1.0
+            time += n / rate
+    if not time:
+        return 1.0
+    ref = X86_PREFILL_FAMILY[family] if x86 else None
+    return total / time / (X86_PREFILL[ref] if ref else 1.0)
 
 
 # A measured STREAM-like read reaches about 80 % of a DDR spec figure; the CPU efficiencies

@@ -43,7 +43,7 @@ from bench.predictor._efficiency import (
     SPEC_TO_ACHIEVABLE,
     TG_ATTN_RATIO,
     VULKAN_DP4A_TYPES,
-    arm_repack_gain,
+    cpu_type_gain,
     is_arm,
     layer_node_weight,
     thread_clock_factor,
@@ -59,14 +59,7 @@ from bench.predictor._priors import (
     interval,
     prior_group,
 )
-from bench.predictor._work import (
-    attn_work,
-    host_hops,
-    kv_read,
-    scan_steps,
-    score_bytes,
-    swa_span,
-)
+from bench.predictor._work import attn_work, host_hops, kv_read, scan_steps, score_bytes, swa_span
 from bench.records import (
     SPEED_PREDICTOR,
     SPEED_PREDICTOR_VERSION,
@@ -146,7 +139,7 @@ class _Dev:
     mmq_flops: float = 0.0  # quantized-matmul ceiling on CUDA (GpuInfo.spec_mmq_flops); 0: flops
     raw_bw: float = 0.0  # bw before any prior (the CPU's caps at factor 1); 0: bw itself
     int8_dot: bool = True  # a CPU with int8 dot products (Arm without them: NO_DOTPROD_RATIO)
-    repack: float = 1.0  # an Arm CPU's prefill GEMMs on repacked weights (arm_repack_gain)
+    repack: float = 1.0  # a CPU's prefill kernels for these weight types (cpu_type_gain)
     dp4a_gain: float = 1.0  # Vulkan's DP4A quantized matmuls against flops (vulkan_dp4a_gain)
     apu: bool = False  # a GPU sharing an APU's memory and power (shares_apu_memory)
     # matmul peak over the ALUs' attention runs at (probe.matrix_unit_gain: an M5's tensor API
@@ -174,7 +167,7 @@ class _Dev:
         """The peak a matmul of weights of ``family`` runs against: on CUDA, quantized weights
         go through MMQ (int8 mma.sync, every quant type from Turing on), F16/BF16 through
         cuBLAS at the FP16 tensor peak; an Arm CPU without SDOT multiplies quantized weights at
-        NO_DOTPROD_RATIO of its peak, one with it repacked ones faster (arm_repack_gain); under
+        NO_DOTPROD_RATIO of its peak, other CPUs by their types' kernels (cpu_type_gain); under
         Vulkan, a GPU without cooperative matrices runs them through DP4A (vulkan_dp4a_gain)."""
         if self.backend == "cuda" and family != "f16" and self.mmq_flops:
             return self.mmq_flops
@@ -256,6 +249,7 @@ def _devices(
     socket_bw = bw * (1.0 if bw_how == "measured" else prior.k_bw)
     c = host.cpu
     per_thread = PER_THREAD_BW * thread_stream_factor(c, spec) * thread_clock_factor(c)
+    cpu_only = backend == "cpu" or not host.gpus
     thread_bw = threads * per_thread * prior.k_thread
     cpu = _Dev(
         "host",
@@ -265,7 +259,7 @@ def _devices(
         math.inf,
         raw_bw=min(bw, threads * per_thread),
         int8_dot=not _lacks_dotprod(host),
-        repack=arm_repack_gain(c, spec) if backend == "cpu" or not host.gpus else 1.0,
+        repack=cpu_type_gain(c, spec, model_family(spec)) if cpu_only else 1.0,
     )
     gpus = []
     unknown_flops: list[str] = []
