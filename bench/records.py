@@ -62,8 +62,10 @@ PREDICTION_SCHEMA_VERSION = 1
 # scan, a latency per token and layer (_efficiency.SCAN_STEP_S, the priors' shared k_scan).
 # 16 — an x86 CPU prefills each weight type at its own kernel's rate (_efficiency.X86_PREFILL,
 # measured on twins); Arm's repack gain goes through the same cpu_type_gain; priors refitted.
+# 17 — an x86 core with AVX512_BF16 prefills BF16 weights at its native bf16 rate
+# (_efficiency.X86_PREFILL: 1.52x F16 on twins).
 SPEED_PREDICTOR = "rigbench-speed"
-SPEED_PREDICTOR_VERSION = "16"
+SPEED_PREDICTOR_VERSION = "17"
 
 STATUSES = ("ok", "failed", "skipped")
 FAILURE_CLASSES = ("oom", "timeout", "crash", "unsupported")

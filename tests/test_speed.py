@@ -614,8 +614,18 @@ def test_an_x86_core_prefills_each_weight_type_at_its_own_kernels_rate() -> None
         return cpu_type_gain(cpu, spec, model_family(spec))
 
     assert gain("Q4_K_M") == pytest.approx(1.0, abs=0.01)
-    assert gain("F16") == gain("BF16") == 1.0
-    assert gain("Q4_0") == pytest.approx(1.0) and gain("Q8_0") == pytest.approx(1.0)
+    for quant in ("Q4_0", "Q8_0", "F16", "BF16"):
+        assert gain(quant) == pytest.approx(1.0), quant
+    # BF16 runs tinyBLAS's native bf16 dot products on a core with AVX512_BF16 (a probed Zen 4
+    # or Sapphire Rapids), F16's converted path elsewhere (the catalog's CPUs name no such flag)
+    assert cpu is not None and not cpu.isa_flags.get("AVX512_BF16")
+    zen4 = dataclasses.replace(cpu, isa_flags={**cpu.isa_flags, "AVX512_BF16": True})
+    bf16 = spec_from_shape("llama3-8b", "BF16")
+    assert cpu_type_gain(zen4, bf16, "f16") == pytest.approx(
+        X86_PREFILL["BF16"] / X86_PREFILL["F16"], rel=0.01
+    )
+    f16 = spec_from_shape("llama3-8b", "F16")
+    assert cpu_type_gain(zen4, f16, "f16") == pytest.approx(1.0)
     assert gain("Q5_K_S") == pytest.approx(X86_PREFILL["Q5_K"], rel=0.02)
     assert gain("Q4_1") == pytest.approx(X86_PREFILL["Q4_1"] / X86_PREFILL["Q4_0"], rel=0.02)
     assert gain("IQ4_XS") > gain("Q6_K") > gain("Q4_K_M") > gain("Q2_K")
@@ -634,6 +644,11 @@ def test_an_x86_core_prefills_each_weight_type_at_its_own_kernels_rate() -> None
     assert on_gpu_host.pp_terms_s["compute"] == pytest.approx(
         cpu_only.pp_terms_s["compute"] * gain("Q5_K_S"), rel=0.01
     )
+    # and the BF16 GEMM reaches the prefill of a CPU-only run on that Zen 4
+    h = dataclasses.replace(host("desktop-7950x-cpu"), cpu=zen4)
+    c16 = predict_speed(f16, h, cfg, backend="cpu").pp_terms_s["compute"]
+    cb16 = predict_speed(bf16, h, cfg, backend="cpu").pp_terms_s["compute"]
+    assert c16 / cb16 == pytest.approx(X86_PREFILL["BF16"] / X86_PREFILL["F16"], rel=0.01)
 
 
 def test_moe_prefill_runs_expert_matmuls_at_the_priors_rate(

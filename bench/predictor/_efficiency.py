@@ -245,15 +245,19 @@ ARM_REPACK_GAIN = 2.2
 # rounds (Q4_K_M 625 t/s, Q5_K_S 882, IQ4_XS 914, Q6_K 726, Q3_K_S 716, Q4_0 634, Q8_0 513, Q5_0
 # 430, F16 450, Q2_K 454, Q4_1 221, Q5_1 194), less 0.25 ms a token of attention (the predictor's
 # own share at depth 0-512), each type alone solved out of the mixes. Types not listed run at
-# their family's rate. BF16 (1.02 there, on AVX512_BF16) stays at F16's: cores without it
-# convert. The Dec-2024 build ran the K-quants at half these rates (ik_llama.cpp discussion 164's
-# 7950X, and the same twins here: those rows are history, PublishedRow.superseded_by).
+# their family's rate. BF16 runs 1.02 on cores with AVX512_BF16 (tinyBLAS's native bf16 dot
+# products, sgemm.cpp under __AVX512BF16__), F16's rate on the others (converted to FP32 as F16
+# is): the catalog's CPUs carry no such flag, so only a probed host gets it. The Dec-2024 build
+# ran the K-quants at half these rates (ik_llama.cpp discussion 164's 7950X, and the same twins
+# here: those rows are history, PublishedRow.superseded_by).
 X86_PREFILL = {
     "Q4_K": 0.98, "Q5_K": 1.40, "Q6_K": 1.16, "Q3_K": 1.13, "Q2_K": 0.55, "IQ4_XS": 1.58,
     "Q4_0": 1.00, "IQ4_NL": 0.96, "Q5_0": 0.64, "Q4_1": 0.31, "Q5_1": 0.27, "Q8_0": 0.78,
+    "F16": 0.67, "BF16": 1.02,
 }  # fmt: skip
-# What the family efficiencies were measured on: the rate X86_PREFILL gains are taken against.
-X86_PREFILL_FAMILY = {"kquant": None, "quant": "Q4_0", "q8": "Q8_0"}
+# What the family efficiencies were measured on: the rate X86_PREFILL gains are taken against
+# (None: the Q4_K_M mix, 1).
+X86_PREFILL_FAMILY = {"kquant": None, "quant": "Q4_0", "q8": "Q8_0", "f16": "F16"}
 
 
 def cpu_type_gain(cpu: CpuInfo | None, spec: ModelSpec, family: str) -> float:
@@ -261,12 +265,16 @@ def cpu_type_gain(cpu: CpuInfo | None, spec: ModelSpec, family: str) -> float:
     for ``family`` assumes, by each type's share of the matmul FLOPs (the output head left out:
     it multiplies one row per prompt): on Arm cores with the int8 dot product ARM_REPACK_GAIN on
     the types they repack (ARM_REPACKED); on x86 each type's X86_PREFILL rate against the
-    family's own; 1 elsewhere and for F16/BF16. (llama.cpp repacks only weights in the CPU's own
-    buffers: on a host whose GPU backend is loaded, CPU layers sit in the GPU's pinned host
-    buffer, llama-model.cpp make_cpu_buft_list, so the caller applies it to CPU-only runs.)"""
+    family's own (an unlisted type at the family's; BF16 at F16's without AVX512_BF16); 1
+    elsewhere. (llama.cpp repacks only weights in the CPU's own buffers: on a host whose GPU
+    backend is loaded, CPU layers sit in the GPU's pinned host buffer, llama-model.cpp
+    make_cpu_buft_list, so the caller applies it to CPU-only runs.)"""
     arm, x86 = is_arm(cpu), is_x86(cpu)
     if not (arm or x86) or family not in X86_PREFILL_FAMILY:
         return 1.0
+    ref = X86_PREFILL_FAMILY[family]
+    base = X86_PREFILL[ref] if ref else 1.0
+    bf16 = bool(cpu and cpu.isa_flags.get("AVX512_BF16"))
     head = spec.output_head
     total = time = 0.0
     for t in spec.tensors:
@@ -277,13 +285,12 @@ def cpu_type_gain(cpu: CpuInfo | None, spec: ModelSpec, family: str) -> float:
             if arm:
                 rate = ARM_REPACK_GAIN if kind in ARM_REPACKED else 1.0
             else:
-                rate = X86_PREFILL.get(kind, 1.0)
+                rate = X86_PREFILL.get("F16" if kind == "BF16" and not bf16 else kind, base)
             total += n
             time += n / rate
     if not time:
         return 1.0
-    ref = X86_PREFILL_FAMILY[family] if x86 else None
-    return total / time / (X86_PREFILL[ref] if ref else 1.0)
+    return total / time / (base if x86 else 1.0)
 
 
 # A measured STREAM-like read reaches about 80 % of a DDR spec figure; the CPU efficiencies

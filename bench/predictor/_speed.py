@@ -173,7 +173,9 @@ class _Dev:
             return self.mmq_flops
         if not self.int8_dot and family != "f16":
             return self.flops * NO_DOTPROD_RATIO
-        return self.flops * self.dp4a_gain * self.repack if family != "f16" else self.flops
+        if family == "f16":  # no int8 path; a CPU's BF16 GEMM can run faster (cpu_type_gain)
+            return self.flops * self.repack
+        return self.flops * self.dp4a_gain * self.repack
 
 
 def cpu_peak_flops(host: HostProfile, threads: int) -> tuple[float, str]:
