@@ -547,11 +547,11 @@ def main() -> int:
             k = fits[b]
             thread = f", k_thread={k[4]:.3f}" if k[4] != 1.0 else ""
             # the APU factor: GPUs of APUs under CUDA, ROCm and Vulkan (shares_apu_memory)
-            apu = f", k_uma={k[7]:.3f}" if b.split("-")[0] in _speed.APU_BACKENDS else ""
-            scan = f", k_scan={k[8]:.3f}" if b != "cpu" else ""
+            apu = f", k_uma={k[UMA]:.3f}" if b.split("-")[0] in _speed.APU_BACKENDS else ""
+            scan = f", k_scan={k[SCAN]:.3f}" if b != "cpu" else ""
             print(
                 f'    "{b}": Prior({k[0]:.3f}, {k[1]:.3f}, {k[2]:.3f}, {k[3]:.3f}{thread}, '
-                f"k_moe={k[5]:.3f}, k_moe_matmul={k[6]:.3f}{apu}{scan}),"
+                f"k_moe={k[MOE]:.3f}, k_moe_matmul={k[6]:.3f}{apu}{scan}),"
             )
         held = lomo(rows)["rigbench"]
         cur = [i for i, r in enumerate(rows) if r.fits]

@@ -270,10 +270,10 @@ def cpu_type_gain(cpu: CpuInfo | None, spec: ModelSpec, family: str) -> float:
     backend is loaded, CPU layers sit in the GPU's pinned host buffer, llama-model.cpp
     make_cpu_buft_list, so the caller applies it to CPU-only runs.)"""
     arm, x86 = is_arm(cpu), is_x86(cpu)
-    if not (arm or x86) or family not in X86_PREFILL_FAMILY:
+    if not (arm or x86):
         return 1.0
-    ref = X86_PREFILL_FAMILY[family]
-    base = X86_PREFILL[ref] if ref else 1.0
+    ref = X86_PREFILL_FAMILY.get(family) if x86 else None
+    base = X86_PREFILL[ref] if ref else 1.0  # the rate the family's efficiency holds
     bf16 = bool(cpu and cpu.isa_flags.get("AVX512_BF16"))
     head = spec.output_head
     total = time = 0.0
@@ -288,9 +288,7 @@ def cpu_type_gain(cpu: CpuInfo | None, spec: ModelSpec, family: str) -> float:
                 rate = X86_PREFILL.get("F16" if kind == "BF16" and not bf16 else kind, base)
             total += n
             time += n / rate
-    if not time:
-        return 1.0
-    return total / time / (base if x86 else 1.0)
+    return total / time / base if time else 1.0
 
 
 # A measured STREAM-like read reaches about 80 % of a DDR spec figure; the CPU efficiencies

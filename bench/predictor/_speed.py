@@ -239,7 +239,7 @@ def _lacks_dotprod(host: HostProfile) -> bool:
 
 
 def _devices(
-    host: HostProfile, threads: int, backend: str, spec: ModelSpec
+    host: HostProfile, threads: int, backend: str, spec: ModelSpec, family: str
 ) -> tuple[_Dev, list[_Dev], dict[str, Any]]:
     bw, bw_how = host_bandwidth(host)
     cpu_flops, flops_how = cpu_peak_flops(host, threads)
@@ -261,7 +261,7 @@ def _devices(
         math.inf,
         raw_bw=min(bw, threads * per_thread),
         int8_dot=not _lacks_dotprod(host),
-        repack=cpu_type_gain(c, spec, model_family(spec)) if cpu_only else 1.0,
+        repack=cpu_type_gain(c, spec, family) if cpu_only else 1.0,
     )
     gpus = []
     unknown_flops: list[str] = []
@@ -364,13 +364,13 @@ def predict_speed(
     threads = cfg.n_threads or (
         host.cpu.physical_cores if host.cpu and host.cpu.physical_cores else 1
     )
-    cpu, gpus, inputs = _devices(host, threads, choose_backend(host, backend), spec)
+    family = model_family(spec)
+    cpu, gpus, inputs = _devices(host, threads, choose_backend(host, backend), spec, family)
     if _bulk(spec, str.upper) not in VULKAN_DP4A_TYPES:  # no DP4A shader for the bulk
         gpus = [dataclasses.replace(g, dp4a_gain=1.0) for g in gpus]
     devs = [cpu, *gpus]
     mem = cfg.mem_config()
     where = layer_devices(spec, mem, [Device(g.name, g.backend, None) for g in gpus])
-    family = model_family(spec)
     cals = calibrations or {}
     main = gpus[0].backend if gpus and where[spec.n_layer] > 0 else "cpu"
 
