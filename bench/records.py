@@ -64,8 +64,10 @@ PREDICTION_SCHEMA_VERSION = 1
 # measured on twins); Arm's repack gain goes through the same cpu_type_gain; priors refitted.
 # 17 — an x86 core with AVX512_BF16 prefills BF16 weights at its native bf16 rate
 # (_efficiency.X86_PREFILL: 1.52x F16 on twins).
+# 18 — CPU priors refitted without generation rows measured before their type's repack
+# (repack.cpp's GEMV: 1.18-1.71x a thread on twins).
 SPEED_PREDICTOR = "rigbench-speed"
-SPEED_PREDICTOR_VERSION = "17"
+SPEED_PREDICTOR_VERSION = "18"
 
 STATUSES = ("ok", "failed", "skipped")
 FAILURE_CLASSES = ("oom", "timeout", "crash", "unsupported")

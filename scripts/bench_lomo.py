@@ -78,8 +78,10 @@ HUBER_FACTORS = (0, 2)  # the indices in K fitted with HUBER_BW: bandwidth and a
 # of the prediction). Metal kernels of the stock quants changed little: all rows count. CPU
 # prefill changed type by type as ggml-cpu repacked weights for GEMM kernels (x86: Q4_0 PR 10446
 # 2024-12, Q4_K PR 12332 2025-03, IQ4_NL PR 14904 2025-08, MXFP4 PR 19738 2026-02; arm64: Q4_K
-# PR 16739 2025-11/12, Q8_0 PR 18096 2025-12, Q5_K/Q6_K PRs 18860/18888 2026-01): a CPU prefill
-# row measured before its type's repack reached its ISA is marked superseded_by in the fixtures.
+# PR 16739 2025-11/12, Q8_0 PR 18096 2025-12, Q5_K/Q6_K PRs 18860/18888 2026-01): a CPU row
+# measured before its type's repack reached its ISA is marked superseded_by in the fixtures, its
+# generation too (the repack's GEMV: this runner's twins generate Q4_0 1.48x, IQ4_NL 1.71x,
+# Q4_K_M 1.25x, MXFP4 1.18x faster with it, llama-bench tg64 at 1 thread --repack 1 over 0).
 CURRENT_FROM = {"cuda": "2025-01", "vulkan": "2025-01", "rocm": "2025-12"}
 
 
