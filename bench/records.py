@@ -66,8 +66,10 @@ PREDICTION_SCHEMA_VERSION = 1
 # (_efficiency.X86_PREFILL: 1.52x F16 on twins).
 # 18 — CPU priors refitted without generation rows measured before their type's repack
 # (repack.cpp's GEMV: 1.18-1.71x a thread on twins).
+# 19 — NVIDIA workstation and data-centre parts under Vulkan run at their SMs x clock rate, as
+# under CUDA (_efficiency.SM_RATE_BACKENDS), not their FP32-accumulate tensor peak.
 SPEED_PREDICTOR = "rigbench-speed"
-SPEED_PREDICTOR_VERSION = "18"
+SPEED_PREDICTOR_VERSION = "19"
 
 STATUSES = ("ok", "failed", "skipped")
 FAILURE_CLASSES = ("oom", "timeout", "crash", "unsupported")

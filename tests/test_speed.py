@@ -701,6 +701,26 @@ def test_nvidia_and_intel_under_vulkan_have_their_own_compute_and_bandwidth_fact
     )
 
 
+@pytest.mark.parametrize("card", ["h100", "a100-80gb", "l40s", "rtx-pro-6000-blackwell"])
+def test_an_nvidia_part_runs_vulkan_at_its_sm_rate_as_cuda_does(card: str) -> None:
+    """Vulkan's coopmat2 (f16 accumulate) and int8 matmuls run at a GeForce's rate per SM and
+    clock on a workstation or data-centre part too, not at the full-rate FP32-accumulate peak
+    the catalog stores for it; its mat-vec reads are SM-bound as CUDA's are. Against CUDA on
+    the same card, Vulkan then stands where it stands on a GeForce of the same generation."""
+    cfg = RunConfig(n_prompt=512, n_gen=128)
+
+    def ratio(name: str, kind: str) -> float:
+        cuda = predict_speed(LLAMA, host(name), cfg, backend="cuda")
+        vk = predict_speed(LLAMA, host(name), cfg, backend="vulkan")
+        return getattr(vk, f"{kind}_tokens_per_s") / getattr(cuda, f"{kind}_tokens_per_s")
+
+    gpu = host(card).gpus[0]
+    assert gpu.spec_mmq_flops and gpu.spec_fp16_flops and gpu.spec_mmq_flops < gpu.spec_fp16_flops
+    for kind in ("pp", "tg"):
+        assert ratio(card, kind) <= 1.0, kind  # never above CUDA on the same card
+        assert ratio(card, kind) == pytest.approx(ratio("rtx5090", kind), rel=0.25), kind
+
+
 @pytest.mark.parametrize(
     ("name", "vendor", "gfx", "gain"),
     [

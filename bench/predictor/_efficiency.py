@@ -304,6 +304,18 @@ DEFAULT_GPU_FLOPS = 10e12  # a GPU neither its driver nor the catalog gives a fi
 # 1.98 GHz, A100 0.84 TB/s = 5.5 of 108 x 1.41). Applied where SMs x clock are known
 # (GpuInfo.spec_mmq_flops / 512); a GDDR card's own bandwidth binds first.
 BYTES_PER_SM_CYCLE = 5.0
+# Backends whose kernels run on an NVIDIA part at its SMs x clock rate (GpuInfo.spec_mmq_flops)
+# rather than its FP16 tensor peak: CUDA's MMQ, and Vulkan, whose quantized and F16 matmuls take
+# the f16-accumulate coopmat2 or the int8 pipelines (ggml-vulkan.cpp
+# ggml_vk_get_mul_mat_mat_f16acc: f16acc for every quant type under coopmat2 at the default
+# precision; the int8 MMQ path first where it exists). Those run at the same rate per SM and
+# clock on a workstation or data-centre part as on the GeForce cards the Vulkan factors are
+# fitted on (every published NVIDIA Vulkan row is a GeForce: their FP16 figure is the FP32-
+# accumulate half rate, SMs x 512 x clock); the full-rate FP32-accumulate figure the catalog
+# stores for an RTX PRO, L40S, A100 or H100 is no rate these paths reach. Held to that peak, an
+# H100 under Vulkan was predicted to prefill 3.6x and generate 1.5x its CUDA prediction, where
+# every GeForce card's Vulkan prediction is 0.57-0.92x its CUDA one.
+SM_RATE_BACKENDS = frozenset({"cuda", "vulkan"})
 
 
 GPU_BACKENDS = ("cuda", "rocm", "metal", "vulkan")

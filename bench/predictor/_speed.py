@@ -40,6 +40,7 @@ from bench.predictor._efficiency import (
     PER_THREAD_BW,
     SCAN_STEP_S,
     SIDES,
+    SM_RATE_BACKENDS,
     SPEC_TO_ACHIEVABLE,
     TG_ATTN_RATIO,
     VULKAN_DP4A_TYPES,
@@ -157,9 +158,10 @@ class _Dev:
 
     @property
     def stream_cap(self) -> float:
-        """Bytes/s one token's mat-vec reads reach at most: SM-bound on CUDA where SMs x clock
-        are known (BYTES_PER_SM_CYCLE), else unbounded."""
-        if self.backend == "cuda" and self.mmq_flops:
+        """Bytes/s one token's mat-vec reads reach at most: SM-bound on NVIDIA parts under CUDA
+        or Vulkan (SM_RATE_BACKENDS) where SMs x clock are known (BYTES_PER_SM_CYCLE), else
+        unbounded."""
+        if self.backend in SM_RATE_BACKENDS and self.mmq_flops:
             return self.mmq_flops / 512 * BYTES_PER_SM_CYCLE
         return math.inf
 
@@ -279,6 +281,7 @@ def _devices(
         # by name, as detection now fills them; else a default peak, said in the inputs.
         g = probe.with_catalog_figures(g)
         fp16, mmq = g.spec_fp16_flops or 0.0, g.spec_mmq_flops or 0.0
+        fp16 = mmq if backend == "vulkan" and mmq else fp16  # SM_RATE_BACKENDS
         if not fp16:
             unknown_flops.append(g.name or f"{g.vendor}:{g.index}")
         gpus.append(
