@@ -984,7 +984,7 @@ def test_a_row_whose_kernel_a_later_change_replaced_is_history(
     gone = [r for r in rows if r.superseded_by]
     # (and PR 19375's M2 Ultra master column, qwen3next before its graph was optimised; PR
     # 16739's M4 Max CPU column before its arm64 q4_K repack; issue 19255's first table, which
-    # its reporter found had run AMDVLK instead of RADV; CPU prefill rows measured before their
+    # its reporter found had run AMDVLK instead of RADV; CPU rows measured before their
     # type's repack reached their ISA, or before x86's tiled K-quant mul_mat; Vulkan MoE
     # prefill on an RTX 5090 and an RX 6800 before the mul_mat_id rewrites of PRs 14555-18332
     # and 15524; PR 27841's MI50 master column, before GCN had MMQ tiles of its own; the
