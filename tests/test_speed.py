@@ -704,9 +704,10 @@ def test_nvidia_and_intel_under_vulkan_have_their_own_compute_and_bandwidth_fact
 @pytest.mark.parametrize("card", ["h100", "a100-80gb", "l40s", "rtx-pro-6000-blackwell"])
 def test_an_nvidia_part_runs_vulkan_at_its_sm_rate_as_cuda_does(card: str) -> None:
     """Vulkan's coopmat2 (f16 accumulate) and int8 matmuls run at a GeForce's rate per SM and
-    clock on a workstation or data-centre part too, not at the full-rate FP32-accumulate peak
-    the catalog stores for it; its mat-vec reads are SM-bound as CUDA's are. Against CUDA on
-    the same card, Vulkan then stands where it stands on a GeForce of the same generation."""
+    clock on a workstation part (a GeForce die), not at the full-rate FP32-accumulate peak the
+    catalog stores for it; a data-centre part is held to the SM rate CUDA's MMQ reaches on it.
+    Its mat-vec reads are SM-bound as CUDA's are. Against CUDA on the same card, Vulkan then
+    stands where it stands on a GeForce."""
     cfg = RunConfig(n_prompt=512, n_gen=128)
 
     def ratio(name: str, kind: str) -> float:

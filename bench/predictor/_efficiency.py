@@ -308,13 +308,15 @@ BYTES_PER_SM_CYCLE = 5.0
 # rather than its FP16 tensor peak: CUDA's MMQ, and Vulkan, whose quantized and F16 matmuls take
 # the f16-accumulate coopmat2 or the int8 pipelines (ggml-vulkan.cpp
 # ggml_vk_get_mul_mat_mat_f16acc: f16acc for every quant type under coopmat2 at the default
-# precision; the int8 MMQ path first where it exists). Those run at the same rate per SM and
-# clock on a workstation or data-centre part as on the GeForce cards the Vulkan factors are
-# fitted on (every published NVIDIA Vulkan row is a GeForce: their FP16 figure is the FP32-
-# accumulate half rate, SMs x 512 x clock); the full-rate FP32-accumulate figure the catalog
-# stores for an RTX PRO, L40S, A100 or H100 is no rate these paths reach. Held to that peak, an
-# H100 under Vulkan was predicted to prefill 3.6x and generate 1.5x its CUDA prediction, where
-# every GeForce card's Vulkan prediction is 0.57-0.92x its CUDA one.
+# precision; the int8 MMQ path first where it exists). A workstation part on a GeForce die (RTX
+# PRO, RTX 6000 Ada, A6000, L40S) runs those at its GeForce twin's rate per SM and clock: only
+# FP32 accumulation is halved on GeForce, and that full-rate figure is what the catalog stores
+# for it. Every published NVIDIA Vulkan row, which fit the Vulkan factors, is a GeForce (FP16
+# figure = SMs x 512 x clock). A data-centre die (A100, H100) has larger tensor cores per SM,
+# which llama.cpp's CUDA MMQ is measured not to use (mmq_tflops); with no Vulkan row on one, it
+# is held to the same SM rate. Held to the catalog's peak instead, an H100 under Vulkan was
+# predicted to prefill 3.6x and generate 1.5x its CUDA prediction, where every GeForce card's
+# Vulkan prediction is 0.57x (pp) and 0.92x (tg) its CUDA one.
 SM_RATE_BACKENDS = frozenset({"cuda", "vulkan"})
 
 
