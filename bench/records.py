@@ -68,7 +68,7 @@ PREDICTION_SCHEMA_VERSION = 1
 # (repack.cpp's GEMV: 1.18-1.71x a thread on twins).
 # 19 — NVIDIA workstation and data-centre parts under Vulkan run at their SMs x clock rate, as
 # under CUDA (_efficiency.SM_RATE_BACKENDS), not their FP32-accumulate tensor peak; GPU
-# priors refitted with an L40S's prefill rows.
+# priors refitted with an L40S's prefill rows and each row's flash attention as it ran.
 SPEED_PREDICTOR = "rigbench-speed"
 SPEED_PREDICTOR_VERSION = "19"
 
