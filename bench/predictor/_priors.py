@@ -84,10 +84,11 @@ PRIORS: dict[str, Prior] = {
 # narrowest that hold 80 % of a held-out machine's rows (bench_lomo.py calibrated_tails): a
 # machine's rows share its errors, so the pooled 10th-90th percentiles covered only 63 % of an
 # unseen machine's rows; make bench reports the coverage with each machine's tails chosen
-# without it (77 %) and the groups that miss 80 % even at 1 % (CPU, ROCm and CUDA prefill). A
-# group with held-out rows of fewer than four machines takes "*", the 10th-90th percentiles of
-# every group's rows. Wide where machines disagree: CPU rows span a Raspberry Pi 4 to
-# a Zen 4, Vulkan prefill Intel's scalar paths to NVIDIA's coopmat2.
+# without it (80 %) and the groups that miss 80 % even at 1 % (CUDA generation, Metal and
+# NVIDIA-Vulkan prefill: 69-70 %). A group with held-out rows of fewer than four machines
+# takes "*", the 10th-90th percentiles of every group's rows. Wide where machines disagree: CPU
+# rows span a Raspberry Pi 4 to a Zen 4, Vulkan prefill Intel's scalar paths to NVIDIA's
+# coopmat2.
 PRIOR_SPREAD: dict[tuple[str, str], tuple[float, float]] = {
     ("cuda", "pp"): (0.75, 1.33),  # 13% / 87%
     ("cuda", "tg"): (0.78, 1.15),  # 1% / 99%
