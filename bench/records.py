@@ -65,7 +65,7 @@ PREDICTION_SCHEMA_VERSION = 1
 # 17 — an x86 core with AVX512_BF16 prefills BF16 weights at its native bf16 rate
 # (_efficiency.X86_PREFILL: 1.52x F16 on twins).
 # 18 — CPU priors refitted without generation rows measured before their type's repack
-# (repack.cpp's GEMV: 1.18-1.71x a thread on twins).
+# (repack.cpp's GEMV: 1.19-1.71x a thread on twins).
 # 19 — NVIDIA workstation and data-centre parts under Vulkan run at their SMs x clock rate, as
 # under CUDA (_efficiency.SM_RATE_BACKENDS), not their FP32-accumulate tensor peak; GPU
 # priors refitted with an L40S's prefill rows and each row's flash attention as it ran.

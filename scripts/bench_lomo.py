@@ -81,7 +81,7 @@ HUBER_FACTORS = (0, 2)  # the indices in K fitted with HUBER_BW: bandwidth and a
 # PR 16739 2025-11/12, Q8_0 PR 18096 2025-12, Q5_K/Q6_K PRs 18860/18888 2026-01): a CPU row
 # measured before its type's repack reached its ISA is marked superseded_by in the fixtures, its
 # generation too (the repack's GEMV: this runner's twins generate Q4_0 1.48x, IQ4_NL 1.71x,
-# Q4_K_M 1.25x, MXFP4 1.18x faster with it, llama-bench tg64 at 1 thread --repack 1 over 0).
+# Q4_K_M 1.28x, MXFP4 1.19x faster with it, llama-bench tg64 at 1 thread --repack 1 over 0).
 CURRENT_FROM = {"cuda": "2025-01", "vulkan": "2025-01", "rocm": "2025-12"}
 
 

@@ -1012,7 +1012,7 @@ def test_a_row_whose_kernel_a_later_change_replaced_is_history(
     # a CPU row is history for its generation too where its type's repack reached its ISA after
     # its build: repacked weights run repack.cpp's GEMV for one token as well (the runner's
     # twins, llama-bench tg64 at 1 thread, --repack 1 over 0: Q4_0 1.48x, IQ4_NL 1.71x, Q4_K_M
-    # 1.25x, gpt-oss MXFP4 1.18x; Q8_0, which x86 does not repack, 1.00x)
+    # 1.28x, gpt-oss MXFP4 1.19x; Q8_0, which x86 does not repack, 1.03x)
     cpu_tg = {
         (r.machine, r.test)
         for r in gone
