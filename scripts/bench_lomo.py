@@ -172,7 +172,9 @@ def load() -> list[Row]:
 # (bw, compute, attention, overhead, thread, MoE layer, MoE matmul, APU compute, GPU scan)
 K = tuple[float, ...]
 NO_K: K = (1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0)
+THREAD = 4  # the index of the CPUs' per-thread bandwidth factor in K
 MOE = 5  # the index of the MoE-layer factor in K (one per backend: fit_moe)
+MOE_MATMUL = 6  # the index of the MoE expert-matmul factor in K (fit_own refits it per vendor)
 UMA = 7  # the index of the shared APU compute factor in K
 SCAN = 8  # the index of the GPUs' shared recurrent-scan factor in K
 
@@ -359,7 +361,11 @@ def fit_own(rows: list[Row], k: K) -> K:
     subsets = (
         (1, [r for r in rows if r.kind == "pp"], None),
         (0, [r for r in rows if r.kind == "tg"], HUBER_BW),
-        (6, [r for r in rows if r.kind == "pp" and _bound_by(r, "moe_compute", 0.2)], None),
+        (
+            MOE_MATMUL,
+            [r for r in rows if r.kind == "pp" and _bound_by(r, "moe_compute", 0.2)],
+            None,
+        ),
     )
     start = k
     for _ in range(3):
@@ -547,13 +553,13 @@ def main() -> int:
         fits = fit_all([r for r in rows if r.fits])
         for b in GROUPS:
             k = fits[b]
-            thread = f", k_thread={k[4]:.3f}" if k[4] != 1.0 else ""
+            thread = f", k_thread={k[THREAD]:.3f}" if k[THREAD] != 1.0 else ""
             # the APU factor: GPUs of APUs under CUDA, ROCm and Vulkan (shares_apu_memory)
             apu = f", k_uma={k[UMA]:.3f}" if b.split("-")[0] in _speed.APU_BACKENDS else ""
             scan = f", k_scan={k[SCAN]:.3f}" if b != "cpu" else ""
             print(
                 f'    "{b}": Prior({k[0]:.3f}, {k[1]:.3f}, {k[2]:.3f}, {k[3]:.3f}{thread}, '
-                f"k_moe={k[MOE]:.3f}, k_moe_matmul={k[6]:.3f}{apu}{scan}),"
+                f"k_moe={k[MOE]:.3f}, k_moe_matmul={k[MOE_MATMUL]:.3f}{apu}{scan}),"
             )
         held = lomo(rows)["rigbench"]
         cur = [i for i, r in enumerate(rows) if r.fits]

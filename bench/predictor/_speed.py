@@ -281,7 +281,7 @@ def _devices(
         # by name, as detection now fills them; else a default peak, said in the inputs.
         g = probe.with_catalog_figures(g)
         fp16, mmq = g.spec_fp16_flops or 0.0, g.spec_mmq_flops or 0.0
-        fp16 = mmq if backend == "vulkan" and mmq else fp16  # SM_RATE_BACKENDS
+        fp16 = mmq if backend == "vulkan" and mmq else fp16  # all its matmuls: SM_RATE_BACKENDS
         if not fp16:
             unknown_flops.append(g.name or f"{g.vendor}:{g.index}")
         gpus.append(
