@@ -69,8 +69,10 @@ PREDICTION_SCHEMA_VERSION = 1
 # 19 — NVIDIA workstation and data-centre parts under Vulkan run at their SMs x clock rate, as
 # under CUDA (_efficiency.SM_RATE_BACKENDS), not their FP32-accumulate tensor peak; GPU
 # priors refitted with an L40S's prefill rows and each row's flash attention as it ran.
+# 20 — priors refitted with an R9700's ROCm rows at 16-64k tokens of context, an RTX 4080's
+# gpt-oss and three Graviton PRs' CPU rows (ROCm attention 0.905 -> 0.776).
 SPEED_PREDICTOR = "rigbench-speed"
-SPEED_PREDICTOR_VERSION = "19"
+SPEED_PREDICTOR_VERSION = "20"
 
 STATUSES = ("ok", "failed", "skipped")
 FAILURE_CLASSES = ("oom", "timeout", "crash", "unsupported")
