@@ -71,8 +71,10 @@ PREDICTION_SCHEMA_VERSION = 1
 # priors refitted with an L40S's prefill rows and each row's flash attention as it ran.
 # 20 — priors refitted with an R9700's ROCm rows at 16-64k tokens of context, an RTX 4080's
 # gpt-oss and three Graviton PRs' CPU rows (ROCm attention 0.905 -> 0.776).
+# 21 — Nemotron-H's feed-forward-only layers (no KV heads) add no attention FLOPs or score
+# traffic (_work._attends); priors refitted (ROCm attention 0.703, the GPUs' scan 2.47).
 SPEED_PREDICTOR = "rigbench-speed"
-SPEED_PREDICTOR_VERSION = "20"
+SPEED_PREDICTOR_VERSION = "21"
 
 STATUSES = ("ok", "failed", "skipped")
 FAILURE_CLASSES = ("oom", "timeout", "crash", "unsupported")

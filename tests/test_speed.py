@@ -38,7 +38,7 @@ from bench.predictor._efficiency import (
 )
 from bench.predictor._priors import PRIOR_SPREAD
 from bench.predictor._speed import LAYER_NODES, MOE_EXTRA_NODES, model_family
-from bench.predictor._work import swa_span
+from bench.predictor._work import attn_work, score_bytes, swa_span
 from probe import UserError
 
 GB = 1e9
@@ -1141,3 +1141,35 @@ def test_a_gpu_prefills_recurrent_layers_token_by_token(monkeypatch: pytest.Monk
     assert dense.inputs["sides_s"]["pp_scan"] == dense.pp_terms_s["scan"] == 0.0
     cpu = predict_speed(qwen, host("desktop-7950x-cpu"), cfg)
     assert SCAN_STEP_S["cpu"] == 0.0 and cpu.inputs["sides_s"]["pp_scan"] == 0.0
+
+
+def test_only_layers_with_kv_heads_attend() -> None:
+    """Nemotron-H interleaves Mamba-2, feed-forward-only and attention layers; only the last
+    attend (src/models/nemotron-h.cpp: attention where n_ff(il) == 0, the GGUF's head_count_kv
+    0 elsewhere). Attention FLOPs and, without flash attention, score traffic grow with depth in
+    those layers alone, so deep prefill of a hybrid is not charged for layers that never look
+    back; a dense model's every layer still is."""
+    nemo = spec_from_shape("nemotron-3-nano-30b-a3b", "IQ4_XS")
+    where = [0] * (nemo.n_layer + 1)
+    attending = [
+        il for il in range(nemo.n_layer) if not nemo.is_recurrent(il) and nemo.n_head_kv[il] > 0
+    ]
+    ffn_only = [
+        il for il in range(nemo.n_layer) if not nemo.is_recurrent(il) and nemo.n_head_kv[il] == 0
+    ]
+    assert len(attending) == 6 and len(ffn_only) == 23
+    grow = attn_work(nemo, where, 0, 16384.0) - attn_work(nemo, where, 0, 8192.0)
+    assert grow == pytest.approx(sum(nemo.n_head[il] * nemo.head_k(il) for il in attending) * 8192)
+    scores = score_bytes(nemo, where, 0, 8192.0)
+    assert scores == pytest.approx(sum(nemo.n_head[il] for il in attending) * 8192 * 4 * 4)
+    dense = [0] * (LLAMA.n_layer + 1)
+    per_cell = sum(LLAMA.n_head[il] * LLAMA.head_k(il) for il in range(LLAMA.n_layer))
+    assert attn_work(LLAMA, dense, 0, 4096.0) == pytest.approx(per_cell * 4096)
+    # a deep prefill of the hybrid slows by its six attention layers only
+    r9700 = host("radeon-ai-pro-r9700")
+    shallow, deep = (RunConfig(n_prompt=2048, n_gen=0, n_depth=d) for d in (0, 32768))
+    ratio = (
+        predict_speed(nemo, r9700, deep).pp_tokens_per_s
+        / predict_speed(nemo, r9700, shallow).pp_tokens_per_s
+    )
+    assert 0.6 < ratio < 1.0

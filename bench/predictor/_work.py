@@ -40,6 +40,13 @@ def swa_span(spec: ModelSpec, backend: str, cfg: RunConfig, u: int = 1) -> float
     return float(-(-(window + max(cfg.n_ubatch, 1)) // SWA_PAD) * SWA_PAD)
 
 
+def _attends(spec: ModelSpec, il: int) -> bool:
+    """Whether layer ``il`` attends over a KV cache: not a recurrent layer, nor one of
+    Nemotron-H's feed-forward-only layers (no KV heads: src/models/nemotron-h.cpp builds
+    attention only where n_ff(il) == 0, and the GGUF gives the others head_count_kv 0)."""
+    return not spec.is_recurrent(il) and (bool(spec.kv_lora_rank) or spec.n_head_kv[il] > 0)
+
+
 def _cells(spec: ModelSpec, il: int, depth: float, span: float | None) -> float:
     """The cache cells a query at ``depth`` attends to in layer ``il``: all of them, or on a
     sliding-window layer at most ``span`` (swa_span; None: the window)."""
@@ -90,10 +97,8 @@ def score_bytes(
     """Memory traffic of one query's attention scores without flash attention."""
     total = 0.0
     for il in range(spec.n_layer - spec.n_layer_nextn):
-        if where[il] != dev or spec.is_recurrent(il):
-            continue
-        cells = _cells(spec, il, depth, span)
-        total += spec.n_head[il] * cells * 4 * SCORE_PASSES
+        if where[il] == dev and _attends(spec, il):
+            total += spec.n_head[il] * _cells(spec, il, depth, span) * 4 * SCORE_PASSES
     return total
 
 
@@ -109,7 +114,8 @@ def attn_work(
 ) -> float:
     """Sum over the device's layers of n_head x head_dim x the cells a query attends to (QK^T
     and softmax x V: 4 FLOPs each). A sliding-window layer runs over at most ``span`` cells
-    (swa_span; None: its window); a recurrent layer updates its fixed state instead."""
+    (swa_span; None: its window); a recurrent layer updates its fixed state instead, and a
+    feed-forward-only layer (_attends) attends to nothing."""
     total = 0.0
     for il in range(spec.n_layer - spec.n_layer_nextn):
         if where[il] != dev:
@@ -119,8 +125,8 @@ def attn_work(
             # token, whatever the depth: ~4 FLOPs an element, as attention's 4 per cell.
             total += spec.recurrent_state_bytes / 4
             continue
-        cells = _cells(spec, il, depth, span)
-        total += spec.n_head[il] * spec.head_k(il) * cells
+        if _attends(spec, il):
+            total += spec.n_head[il] * spec.head_k(il) * _cells(spec, il, depth, span)
     return total
 
 
