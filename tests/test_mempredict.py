@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from bench import MemConfig, ModelSpec
-from bench.model import SynthSpec, TensorSpec, load_local, synthesize
+from bench.model import SynthSpec, TensorSpec, load_local, spec_from_shape, synthesize
 from bench.predictor import (
     Device,
     kv_bytes_per_layer,
@@ -315,3 +315,27 @@ def test_a_log_that_lost_the_compute_line_is_run_again(tmp_path: Path) -> None:
     got = predict_exact(script, tmp_path / "m.gguf", MemConfig(n_ctx=1024), weight_bytes=35 * MIB)
     assert got.host.compute_bytes == int(64.5 * MIB)
     assert (tmp_path / "runs").read_text().strip() == "2"
+
+
+def test_nemotron_h_feed_forward_layers_keep_no_cache() -> None:
+    """Nemotron-H caches K and V only in its attention layers (llama-model.cpp create_memory:
+    filter_attn keeps layers that are neither recurrent nor feed-forward), so a feed-forward
+    layer adds nothing, with or without flash attention's transposed V; its six attention
+    layers and 23 Mamba-2 states are the whole cache."""
+    nemo = spec_from_shape("nemotron-3-nano-30b-a3b", "IQ4_XS")
+    for fa in (True, False):
+        cfg = MemConfig(n_ctx=32768, flash_attn=fa)
+        per = [kv_bytes_per_layer(nemo, cfg, il) for il in range(nemo.n_layer)]
+        ffn = [
+            il for il in range(nemo.n_layer) if not nemo.is_recurrent(il) and not nemo.n_head_kv[il]
+        ]
+        attn = [il for il in range(nemo.n_layer) if nemo.n_head_kv[il]]
+        assert len(ffn) == 23 and len(attn) == 6
+        assert all(per[il] == 0 for il in ffn)
+        width = nemo.n_head_kv[attn[0]] * (nemo.head_k(attn[0]) + nemo.head_v(attn[0])) * 2
+        assert per[attn[0]] == 32768 * width
+        assert all(
+            per[il] == nemo.recurrent_state_bytes
+            for il in range(nemo.n_layer)
+            if nemo.is_recurrent(il)
+        )
