@@ -73,8 +73,10 @@ PREDICTION_SCHEMA_VERSION = 1
 # gpt-oss and three Graviton PRs' CPU rows (ROCm attention 0.905 -> 0.776).
 # 21 — Nemotron-H's feed-forward-only layers (no KV heads) add no attention FLOPs or score
 # traffic (_work._attends); priors refitted (ROCm attention 0.703, the GPUs' scan 2.47).
+# 22 — priors refitted on rows that keep flash attention as they ran (llama-bench's default was
+# off until PR 23714, 2026-06) and without PR 27470's rows (a file 4.6 % over the quant's size).
 SPEED_PREDICTOR = "rigbench-speed"
-SPEED_PREDICTOR_VERSION = "21"
+SPEED_PREDICTOR_VERSION = "22"
 
 STATUSES = ("ok", "failed", "skipped")
 FAILURE_CLASSES = ("oom", "timeout", "crash", "unsupported")
