@@ -72,7 +72,7 @@ PREDICTION_SCHEMA_VERSION = 1
 # 20 — priors refitted with an R9700's ROCm rows at 16-64k tokens of context, an RTX 4080's
 # gpt-oss and three Graviton PRs' CPU rows (ROCm attention 0.905 -> 0.776).
 # 21 — Nemotron-H's feed-forward-only layers (no KV heads) add no attention FLOPs or score
-# traffic (_work._attends); priors refitted (ROCm attention 0.703, the GPUs' scan 2.47).
+# traffic (ModelSpec.attends); priors refitted (ROCm attention 0.703, the GPUs' scan 2.47).
 # 22 — priors refitted on rows that keep flash attention as they ran (llama-bench's default was
 # off until PR 23714, 2026-06) and without PR 27470's rows (a file 4.6 % over the quant's size).
 SPEED_PREDICTOR = "rigbench-speed"

@@ -118,6 +118,13 @@ class ModelSpec:
     def is_recurrent(self, il: int) -> bool:
         return bool(self.recurrent_layers) and self.recurrent_layers[il]
 
+    def attends(self, il: int) -> bool:
+        """Whether layer ``il`` attends over a KV cache: not a recurrent layer, nor one of
+        Nemotron-H's feed-forward-only layers (src/models/nemotron-h.cpp builds attention only
+        where n_ff(il) == 0; the GGUF gives the others head_count_kv 0, and llama-model.cpp
+        create_memory keeps them no cache). MLA layers cache their latent whatever n_head_kv."""
+        return not self.is_recurrent(il) and (bool(self.kv_lora_rank) or self.n_head_kv[il] > 0)
+
     def head_k(self, il: int) -> int:
         """Layer ``il``'s K and Q head width (llama_hparams::n_embd_head_k(il))."""
         return (

@@ -207,10 +207,8 @@ def kv_bytes_per_layer(spec: ModelSpec, cfg: MemConfig, il: int, v_max: int | No
         # A recurrent layer keeps its state, f32 whatever -ctk/-ctv say, one per sequence
         # (llama_memory_recurrent, mem_size = max(1, n_seq_max)); llama-bench runs one.
         return spec.recurrent_state_bytes
-    if not spec.kv_lora_rank and spec.n_head_kv[il] == 0:
-        # Nemotron-H's feed-forward-only layers: llama-model.cpp create_memory keeps a cache only
-        # for layers that are neither recurrent nor feed-forward (filter_attn: n_ff(il) == 0)
-        return 0
+    if not spec.attends(il):
+        return 0  # Nemotron-H's feed-forward-only layers (ModelSpec.attends) keep no cache
     cells = _pad(cfg.n_ctx, KV_PAD)
     if spec.swa_layers[il] and spec.sliding_window and not cfg.swa_full:
         cells = min(cells, _pad(spec.sliding_window + cfg.n_ubatch, KV_PAD))

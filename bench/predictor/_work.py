@@ -40,13 +40,6 @@ def swa_span(spec: ModelSpec, backend: str, cfg: RunConfig, u: int = 1) -> float
     return float(-(-(window + max(cfg.n_ubatch, 1)) // SWA_PAD) * SWA_PAD)
 
 
-def _attends(spec: ModelSpec, il: int) -> bool:
-    """Whether layer ``il`` attends over a KV cache: not a recurrent layer, nor one of
-    Nemotron-H's feed-forward-only layers (no KV heads: src/models/nemotron-h.cpp builds
-    attention only where n_ff(il) == 0, and the GGUF gives the others head_count_kv 0)."""
-    return not spec.is_recurrent(il) and (bool(spec.kv_lora_rank) or spec.n_head_kv[il] > 0)
-
-
 def _cells(spec: ModelSpec, il: int, depth: float, span: float | None) -> float:
     """The cache cells a query at ``depth`` attends to in layer ``il``: all of them, or on a
     sliding-window layer at most ``span`` (swa_span; None: the window)."""
@@ -97,7 +90,7 @@ def score_bytes(
     """Memory traffic of one query's attention scores without flash attention."""
     total = 0.0
     for il in range(spec.n_layer - spec.n_layer_nextn):
-        if where[il] == dev and _attends(spec, il):
+        if where[il] == dev and spec.attends(il):
             total += spec.n_head[il] * _cells(spec, il, depth, span) * 4 * SCORE_PASSES
     return total
 
@@ -115,7 +108,7 @@ def attn_work(
     """Sum over the device's layers of n_head x head_dim x the cells a query attends to (QK^T
     and softmax x V: 4 FLOPs each). A sliding-window layer runs over at most ``span`` cells
     (swa_span; None: its window); a recurrent layer updates its fixed state instead, and a
-    feed-forward-only layer (_attends) attends to nothing."""
+    feed-forward-only layer (ModelSpec.attends) attends to nothing."""
     total = 0.0
     for il in range(spec.n_layer - spec.n_layer_nextn):
         if where[il] != dev:
@@ -125,7 +118,7 @@ def attn_work(
             # token, whatever the depth: ~4 FLOPs an element, as attention's 4 per cell.
             total += spec.recurrent_state_bytes / 4
             continue
-        if _attends(spec, il):
+        if spec.attends(il):
             total += spec.n_head[il] * spec.head_k(il) * _cells(spec, il, depth, span)
     return total
 
