@@ -75,8 +75,9 @@ PREDICTION_SCHEMA_VERSION = 1
 # traffic (ModelSpec.attends); priors refitted (ROCm attention 0.703, the GPUs' scan 2.47).
 # 22 — priors refitted on rows that keep flash attention as they ran (llama-bench's default was
 # off until PR 23714, 2026-06) and without PR 27470's rows (a file 4.6 % over the quant's size).
+# 23 — Vulkan's attention factor fitted per vendor (NVIDIA's coopmat2 flash attention apart).
 SPEED_PREDICTOR = "rigbench-speed"
-SPEED_PREDICTOR_VERSION = "22"
+SPEED_PREDICTOR_VERSION = "23"
 
 STATUSES = ("ok", "failed", "skipped")
 FAILURE_CLASSES = ("oom", "timeout", "crash", "unsupported")

@@ -353,14 +353,21 @@ def moe_center(backend: str, gpu: float) -> tuple[float, float]:
 
 def fit_own(rows: list[Row], k: K) -> K:
     """k with its compute factor refitted on ``rows``' prefill, its bandwidth factor on their
-    generation (Huber) and its MoE expert-matmul factor on their MoE-bound prefill, each shrunk
-    by SHRINK machines toward k's own: a vendor subgroup and the rest of its parent
-    (VENDOR_SUBGROUPS). Each vendor's driver runs its own mul_mat_id shaders (NVIDIA's the
-    coopmat2 ones): held out, AMD's MoE prefill ran at 0.66-0.77x a factor shared with NVIDIA,
-    whose own MoE rows sat near 1. Three rounds: the compute factor sees the MoE rows too."""
+    generation (Huber), its attention factor on their attention-bound rows (Huber) and its MoE
+    expert-matmul factor on their MoE-bound prefill, each shrunk by SHRINK machines toward k's
+    own: a vendor subgroup and the rest of its parent (VENDOR_SUBGROUPS). Each vendor's driver
+    runs its own mul_mat_id shaders (NVIDIA's the coopmat2 ones): held out, AMD's MoE prefill
+    ran at 0.66-0.77x a factor shared with NVIDIA, whose own MoE rows sat near 1. So with
+    flash attention: ggml-vulkan runs it through flash_attn_cm2.comp where the driver gives
+    NV_cooperative_matrix2 (NVIDIA), through the KHR coopmat1 or scalar shaders elsewhere
+    (ggml-vulkan.cpp, FA_COOPMAT2 / FA_COOPMAT1 / FA_SCALAR). Held out, a shared factor left
+    AMD's prefill at 8k-32k tokens of context at 0.58-0.87 (Strix Halo, W7800, RX 7900 XT/XTX)
+    and NVIDIA's at 1.02-1.20 (RTX 5090, RTX 4090). Three rounds: the compute factor sees the
+    MoE and attention rows too."""
     subsets = (
         (1, [r for r in rows if r.kind == "pp"], None),
         (0, [r for r in rows if r.kind == "tg"], HUBER_BW),
+        (2, [r for r in rows if _bound_by(r, "attention", 0.2)], HUBER_BW),
         (
             MOE_MATMUL,
             [r for r in rows if r.kind == "pp" and _bound_by(r, "moe_compute", 0.2)],
@@ -384,7 +391,8 @@ def fit_all(rows: list[Row]) -> dict[str, K]:
     every group shares and the recurrent-scan factor every GPU group shares (fit_scan): the
     groups fitted at the table's values of those, those at the groups' values, the groups again
     at them, four rounds. A vendor subgroup (VENDOR_SUBGROUPS) is fitted with its parent; then
-    each has its own compute, bandwidth and MoE-matmul factors. The key "_shared" holds the
+    each has its own compute, bandwidth,
+    attention and MoE-matmul factors. The key "_shared" holds the
     factors a group without rows of its own takes (MoE: every GPU's)."""
     parent = {r.group: VENDOR_SUBGROUPS.get(r.group, r.group) for r in rows}
     groups = sorted(set(parent.values()))

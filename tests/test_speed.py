@@ -676,10 +676,11 @@ def test_moe_prefill_runs_expert_matmuls_at_the_priors_rate(
 def test_nvidia_and_intel_under_vulkan_have_their_own_compute_and_bandwidth_factors(
     monkeypatch: pytest.MonkeyPatch, gpu: str, group: str
 ) -> None:
-    """NVIDIA's Vulkan driver runs ggml-vulkan's coopmat2 matmuls (mul_mat_id too), Arc A cards
-    its scalar shaders (no cooperative matrices), and each driver streams weights at its own
-    share of the bandwidth: prefill gets the group's compute and MoE-matmul factors, generation
-    its bandwidth factor, every other term Vulkan's; AMD under Vulkan keeps Vulkan's."""
+    """NVIDIA's Vulkan driver runs ggml-vulkan's coopmat2 matmuls (mul_mat_id and flash
+    attention too), Arc A cards its scalar shaders (no cooperative matrices), and each driver
+    streams weights at its own share of the bandwidth: prefill gets the group's compute,
+    attention and MoE-matmul factors, generation its bandwidth factor, every other term
+    Vulkan's; AMD under Vulkan keeps Vulkan's."""
     cfg = RunConfig(n_prompt=512, n_gen=128)
     nv = predict_speed(LLAMA, host(gpu), cfg, backend="vulkan")
     amd = predict_speed(LLAMA, host("rx7900xtx"), cfg, backend="vulkan")
@@ -687,7 +688,13 @@ def test_nvidia_and_intel_under_vulkan_have_their_own_compute_and_bandwidth_fact
     sub, vk = PRIORS[group], PRIORS["vulkan"]
     assert sub.k_compute != vk.k_compute and sub.k_bw != vk.k_bw
     assert (
-        dataclasses.replace(sub, k_compute=vk.k_compute, k_bw=vk.k_bw, k_moe_matmul=vk.k_moe_matmul)
+        dataclasses.replace(
+            sub,
+            k_compute=vk.k_compute,
+            k_bw=vk.k_bw,
+            k_attn=vk.k_attn,
+            k_moe_matmul=vk.k_moe_matmul,
+        )
         == vk
     )
     monkeypatch.delitem(PRIORS, group)  # falls back to the backend's factors
@@ -698,6 +705,10 @@ def test_nvidia_and_intel_under_vulkan_have_their_own_compute_and_bandwidth_fact
     assert nv.tg_terms_s["overhead"] == pytest.approx(plain.tg_terms_s["overhead"])
     assert nv.pp_terms_s["compute"] == pytest.approx(
         plain.pp_terms_s["compute"] * vk.k_compute / sub.k_compute
+    )
+    # attention runs at the matmul efficiency times the attention factor, both the group's
+    assert nv.pp_terms_s["attention"] == pytest.approx(
+        plain.pp_terms_s["attention"] * vk.k_compute * vk.k_attn / (sub.k_compute * sub.k_attn)
     )
 
 

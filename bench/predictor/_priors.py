@@ -59,25 +59,25 @@ NO_PRIOR = Prior()
 # Radeon 890M's, Strix Halo's on the other two.
 PRIORS: dict[str, Prior] = {
     "cuda": Prior(
-        1.127, 1.706, 0.896, 1.008, k_moe=3.068, k_moe_matmul=0.582, k_uma=0.807, k_scan=2.479
+        1.127, 1.705, 0.895, 1.008, k_moe=3.066, k_moe_matmul=0.582, k_uma=0.810, k_scan=2.426
     ),
     "rocm": Prior(
-        0.981, 0.918, 0.703, 1.000, k_moe=3.141, k_moe_matmul=0.945, k_uma=0.807, k_scan=2.479
+        0.981, 0.917, 0.703, 1.000, k_moe=3.129, k_moe_matmul=0.944, k_uma=0.810, k_scan=2.426
     ),
     "vulkan": Prior(
-        1.249, 0.903, 0.950, 0.978, k_moe=2.819, k_moe_matmul=0.763, k_uma=0.807, k_scan=2.479
+        1.250, 0.920, 0.633, 0.979, k_moe=2.797, k_moe_matmul=0.771, k_uma=0.810, k_scan=2.426
     ),
-    "metal": Prior(1.056, 1.140, 0.970, 1.031, k_moe=4.924, k_moe_matmul=0.962, k_scan=2.479),
+    "metal": Prior(1.056, 1.140, 0.970, 1.031, k_moe=4.919, k_moe_matmul=0.962, k_scan=2.426),
     "cpu": Prior(0.629, 1.166, 1.053, 1.000, k_thread=1.216, k_moe=0.972, k_moe_matmul=0.691),
     # Apple Ultra chips (prior_group): bandwidth factor 0.77 of the table, as two dies imply
-    "metal-ultra": Prior(0.786, 1.087, 0.997, 1.209, k_moe=4.924, k_moe_matmul=0.995, k_scan=2.479),
+    "metal-ultra": Prior(0.786, 1.087, 0.997, 1.209, k_moe=4.919, k_moe_matmul=0.995, k_scan=2.426),
     # NVIDIA under Vulkan (prior_group: coopmat2 matmuls): its own compute and bandwidth
     "vulkan-nvidia": Prior(
-        1.203, 1.762, 0.950, 0.978, k_moe=2.819, k_moe_matmul=0.856, k_uma=0.807, k_scan=2.479
+        1.203, 1.775, 0.877, 0.979, k_moe=2.797, k_moe_matmul=0.853, k_uma=0.810, k_scan=2.426
     ),
     # Intel under Vulkan (prior_group: scalar matmul shaders): its own compute and bandwidth
     "vulkan-intel": Prior(
-        0.898, 0.501, 0.950, 0.978, k_moe=2.819, k_moe_matmul=0.699, k_uma=0.807, k_scan=2.479
+        0.898, 0.501, 0.947, 0.979, k_moe=2.797, k_moe_matmul=0.698, k_uma=0.810, k_scan=2.426
     ),
 }
 # measured / predicted over the held-out predictions above, per group and test: the 80 %
@@ -93,8 +93,8 @@ PRIORS: dict[str, Prior] = {
 PRIOR_SPREAD: dict[tuple[str, str], tuple[float, float]] = {
     ("cuda", "pp"): (0.70, 1.34),  # 8% / 92%
     ("cuda", "tg"): (0.78, 1.14),  # 1% / 99%
-    ("rocm", "pp"): (0.43, 1.60),  # 3% / 97%
-    ("vulkan", "pp"): (0.60, 1.38),  # 7% / 93%
+    ("rocm", "pp"): (0.42, 1.60),  # 3% / 97%
+    ("vulkan", "pp"): (0.63, 1.39),  # 6% / 94%
     ("vulkan", "tg"): (0.83, 1.16),  # 18% / 82%
     ("metal", "pp"): (0.81, 1.11),  # 1% / 99%
     ("metal", "tg"): (0.78, 1.19),  # 2% / 98%
@@ -102,8 +102,8 @@ PRIOR_SPREAD: dict[tuple[str, str], tuple[float, float]] = {
     ("cpu", "tg"): (0.60, 1.29),  # 12% / 88%
     ("metal-ultra", "pp"): (0.79, 1.27),  # 1% / 99%
     ("metal-ultra", "tg"): (0.72, 1.25),  # 7% / 93%
-    ("vulkan-nvidia", "pp"): (0.54, 2.22),  # 1% / 99%
-    ("vulkan-nvidia", "tg"): (0.76, 1.51),  # 4% / 96%
+    ("vulkan-nvidia", "pp"): (0.54, 2.21),  # 1% / 99%
+    ("vulkan-nvidia", "tg"): (0.76, 1.50),  # 4% / 96%
     ("*", "pp"): (0.76, 1.34),  # 10% / 90%
     ("*", "tg"): (0.77, 1.17),  # 10% / 90%
 }
@@ -121,7 +121,8 @@ def prior_group(backend: str, gpu_name: str | None, vendor: str | None = None) -
       ggml-vulkan builds its matmul pipelines from the coopmat2 shaders there (ggml-vulkan.cpp,
       ggml_vk_mul_mm_cm2_spec); AMD and Intel drivers give KHR_cooperative_matrix or none. The
       compute and bandwidth factors are fitted apart (VENDOR_SUBGROUPS: each vendor's driver
-      and shaders), the others are Vulkan's.
+      and shaders), and so is the attention factor (ggml-vulkan's flash attention runs its
+      coopmat2 shader on NVIDIA, coopmat1 or scalar ones elsewhere); the others are Vulkan's.
     - Intel GPUs under Vulkan: ggml-vulkan gives Arc A (Xe1) discrete cards no cooperative
       matrices at all ("performance regressions", ggml_vk_khr_cooperative_matrix_support), so
       their matmuls run the scalar shaders, far below the XMX rate the catalog stores; the
@@ -139,10 +140,10 @@ def prior_group(backend: str, gpu_name: str | None, vendor: str | None = None) -
     return backend
 
 
-# Groups that share every factor of their parent but the compute, bandwidth and MoE
-# expert-matmul factors, which are fitted on their own prefill, generation and MoE-bound prefill
-# rows shrunk toward the parent's (scripts/bench_lomo.py fit_own); the parent's own rows (AMD's,
-# under Vulkan) refit them too. Held out, Vulkan generation went 15.0 -> 11.2 % median (Strix
+# Groups that share every factor of their parent but the compute, bandwidth, attention and MoE
+# expert-matmul factors, which are fitted on their own prefill, generation, attention-bound and
+# MoE-bound prefill rows shrunk toward the parent's (scripts/bench_lomo.py fit_own); the
+# parent's own rows (AMD's, under Vulkan) refit them too. Held out, Vulkan generation went 15.0 -> 11.2 % median (Strix
 # Halo 1.15 -> 1.06x): AMD's Vulkan drivers stream weights at a larger share of their
 # bandwidth than NVIDIA's; and Vulkan prefill 31.5 -> 27.9 % median with each vendor's own
 # mul_mat_id factor (AMD 0.76, NVIDIA 0.90: the Radeon PRO W7800, RX 7900 XT and Strix Halo
