@@ -64,7 +64,9 @@ MOE_SHRINK = 0.05
 # 14 of 18 machines ran 1.2-1.9x its predictions. Held out then, tg median 30 -> 23 %.
 # The attention factor takes the same loss: few machines publish attention-bound rows, and one
 # MLA prefill at depth without flash attention (GLM-4.7-Flash on a 7900 XTX under Vulkan, 0.16x
-# the prediction) moved Vulkan's from 1.01 to 0.61 when squared.
+# the prediction) moved Vulkan's from 1.01 to 0.61 when squared, while one factor served every
+# vendor. Fitted per vendor (fit_own), AMD's is 0.63 under the Huber loss, on the rows of four
+# AMD machines at 8-32k tokens of context.
 HUBER_BW = 0.5
 HUBER_FACTORS = (0, 2)  # the indices in K fitted with HUBER_BW: bandwidth and attention
 # The llama.cpp the predictor predicts is today's (the vendored build, 2026). On the GPU
@@ -360,7 +362,9 @@ def fit_own(rows: list[Row], k: K) -> K:
     ran at 0.66-0.77x a factor shared with NVIDIA, whose own MoE rows sat near 1. So with
     flash attention: ggml-vulkan runs it through flash_attn_cm2.comp where the driver gives
     NV_cooperative_matrix2 (NVIDIA), through the KHR coopmat1 or scalar shaders elsewhere
-    (ggml-vulkan.cpp, FA_COOPMAT2 / FA_COOPMAT1 / FA_SCALAR). Held out, a shared factor left
+    (ggml-vulkan.cpp, FA_COOPMAT2 / FA_COOPMAT1 / FA_SCALAR; one generated token always takes
+    the scalar shader, yet its attention FLOPs take the group's factor too: a token's attention
+    is bound by reading the KV cache, rarely by its FLOPs). Held out, a shared factor left
     AMD's prefill at 8k-32k tokens of context at 0.58-0.87 (Strix Halo, W7800, RX 7900 XT/XTX)
     and NVIDIA's at 1.02-1.20 (RTX 5090, RTX 4090). Three rounds: the compute factor sees the
     MoE and attention rows too."""
@@ -391,9 +395,8 @@ def fit_all(rows: list[Row]) -> dict[str, K]:
     every group shares and the recurrent-scan factor every GPU group shares (fit_scan): the
     groups fitted at the table's values of those, those at the groups' values, the groups again
     at them, four rounds. A vendor subgroup (VENDOR_SUBGROUPS) is fitted with its parent; then
-    each has its own compute, bandwidth,
-    attention and MoE-matmul factors. The key "_shared" holds the
-    factors a group without rows of its own takes (MoE: every GPU's)."""
+    each has its own compute, bandwidth, attention and MoE-matmul factors. The key "_shared"
+    holds the factors a group without rows of its own takes (MoE: every GPU's)."""
     parent = {r.group: VENDOR_SUBGROUPS.get(r.group, r.group) for r in rows}
     groups = sorted(set(parent.values()))
     moe: dict[str, float] = {}
@@ -411,8 +414,8 @@ def fit_all(rows: list[Row]) -> dict[str, K]:
             for g in groups
         }
         ks = dict(joint)
-        # each subgroup, and its parent's own rows, refit compute and bandwidth around the joint
-        # fit (a subgroup without rows of its own: the joint fit's)
+        # each subgroup, and its parent's own rows, refit compute, bandwidth, attention and MoE
+        # matmuls around the joint fit (a subgroup without rows of its own: the joint fit's)
         for sub, par in VENDOR_SUBGROUPS.items():
             if par in joint:
                 ks[sub] = fit_own([r for r in rows if r.group == sub], joint[par])

@@ -673,7 +673,7 @@ def test_moe_prefill_runs_expert_matmuls_at_the_priors_rate(
 @pytest.mark.parametrize(
     ("gpu", "group"), [("rtx4090", "vulkan-nvidia"), ("arc-a770-16gb", "vulkan-intel")]
 )
-def test_nvidia_and_intel_under_vulkan_have_their_own_compute_and_bandwidth_factors(
+def test_nvidia_and_intel_under_vulkan_have_their_own_speed_factors(
     monkeypatch: pytest.MonkeyPatch, gpu: str, group: str
 ) -> None:
     """NVIDIA's Vulkan driver runs ggml-vulkan's coopmat2 matmuls (mul_mat_id and flash

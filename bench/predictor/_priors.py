@@ -71,11 +71,12 @@ PRIORS: dict[str, Prior] = {
     "cpu": Prior(0.629, 1.166, 1.053, 1.000, k_thread=1.216, k_moe=0.972, k_moe_matmul=0.691),
     # Apple Ultra chips (prior_group): bandwidth factor 0.77 of the table, as two dies imply
     "metal-ultra": Prior(0.786, 1.087, 0.997, 1.209, k_moe=4.919, k_moe_matmul=0.995, k_scan=2.504),
-    # NVIDIA under Vulkan (prior_group: coopmat2 matmuls): its own compute and bandwidth
+    # NVIDIA under Vulkan (prior_group: coopmat2 shaders): its own compute, bandwidth, attention
+    # and MoE-matmul factors
     "vulkan-nvidia": Prior(
         1.203, 1.775, 0.877, 0.979, k_moe=2.797, k_moe_matmul=0.853, k_uma=0.840, k_scan=2.504
     ),
-    # Intel under Vulkan (prior_group: scalar matmul shaders): its own compute and bandwidth
+    # Intel under Vulkan (prior_group: scalar matmul shaders): its own four, as NVIDIA's
     "vulkan-intel": Prior(
         0.898, 0.501, 0.948, 0.979, k_moe=2.797, k_moe_matmul=0.698, k_uma=0.840, k_scan=2.504
     ),
@@ -120,15 +121,16 @@ def prior_group(backend: str, gpu_name: str | None, vendor: str | None = None) -
     - NVIDIA GPUs under Vulkan: NVIDIA's driver exposes VK_NV_cooperative_matrix2, and
       ggml-vulkan builds its matmul pipelines from the coopmat2 shaders there (ggml-vulkan.cpp,
       ggml_vk_mul_mm_cm2_spec); AMD and Intel drivers give KHR_cooperative_matrix or none. The
-      compute and bandwidth factors are fitted apart (VENDOR_SUBGROUPS: each vendor's driver
-      and shaders), and so is the attention factor (ggml-vulkan's flash attention runs its
-      coopmat2 shader on NVIDIA, coopmat1 or scalar ones elsewhere); the others are Vulkan's.
+      compute, bandwidth, attention and MoE expert-matmul factors are fitted apart
+      (VENDOR_SUBGROUPS: each vendor's driver and shaders; ggml-vulkan's flash attention runs
+      its coopmat2 shader on NVIDIA, coopmat1 or scalar ones elsewhere); the others are
+      Vulkan's.
     - Intel GPUs under Vulkan: ggml-vulkan gives Arc A (Xe1) discrete cards no cooperative
       matrices at all ("performance regressions", ggml_vk_khr_cooperative_matrix_support), so
       their matmuls run the scalar shaders, far below the XMX rate the catalog stores; the
       Vulkan scoreboard (#10879, 2025-09) has the Arc A770 and the B580 (Xe2, which today's
       build gives KHR cooperative matrices) prefilling at a sixth to a tenth of AMD's RDNA3/4
-      per catalog FLOP. Compute and bandwidth factors apart, as NVIDIA's.
+      per catalog FLOP. The same four factors apart, as NVIDIA's.
     A group without fitted factors falls back to its backend's (scripts/bench_lomo.py)."""
     name = (gpu_name or "").lower()
     if backend == "metal" and " ultra" in name:
@@ -143,12 +145,12 @@ def prior_group(backend: str, gpu_name: str | None, vendor: str | None = None) -
 # Groups that share every factor of their parent but the compute, bandwidth, attention and MoE
 # expert-matmul factors, which are fitted on their own prefill, generation, attention-bound and
 # MoE-bound prefill rows shrunk toward the parent's (scripts/bench_lomo.py fit_own); the
-# parent's own rows (AMD's, under Vulkan) refit them too. Held out, Vulkan generation went 15.0 -> 11.2 % median (Strix
-# Halo 1.15 -> 1.06x): AMD's Vulkan drivers stream weights at a larger share of their
-# bandwidth than NVIDIA's; and Vulkan prefill 31.5 -> 27.9 % median with each vendor's own
-# mul_mat_id factor (AMD 0.76, NVIDIA 0.90: the Radeon PRO W7800, RX 7900 XT and Strix Halo
-# prefilled Qwen3.5's MoE at 0.66-0.77x a factor shared with NVIDIA's RTX 5090, before the
-# recurrent scan (k_scan) took its share).
+# parent's own rows (AMD's, under Vulkan) refit them too. Held out, Vulkan generation went
+# 15.0 -> 11.2 % median (Strix Halo 1.15 -> 1.06x): AMD's Vulkan drivers stream weights at a
+# larger share of their bandwidth than NVIDIA's; and Vulkan prefill 31.5 -> 27.9 % median with
+# each vendor's own mul_mat_id factor (AMD 0.76, NVIDIA 0.90: the Radeon PRO W7800, RX 7900 XT
+# and Strix Halo prefilled Qwen3.5's MoE at 0.66-0.77x a factor shared with NVIDIA's RTX 5090,
+# before the recurrent scan (k_scan) took its share).
 VENDOR_SUBGROUPS = {"vulkan-nvidia": "vulkan", "vulkan-intel": "vulkan"}
 
 
