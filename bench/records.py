@@ -76,8 +76,9 @@ PREDICTION_SCHEMA_VERSION = 1
 # 22 — priors refitted on rows that keep flash attention as they ran (llama-bench's default was
 # off until PR 23714, 2026-06) and without PR 27470's rows (a file 4.6 % over the quant's size).
 # 23 — Vulkan's attention factor fitted per vendor (NVIDIA's coopmat2 flash attention apart).
+# 24 — RDNA4 under ROCm fits its own factors (rocm-rdna4); new ROCm and 8060S rows.
 SPEED_PREDICTOR = "rigbench-speed"
-SPEED_PREDICTOR_VERSION = "23"
+SPEED_PREDICTOR_VERSION = "24"
 
 STATUSES = ("ok", "failed", "skipped")
 FAILURE_CLASSES = ("oom", "timeout", "crash", "unsupported")

@@ -144,7 +144,12 @@ def load() -> list[Row]:
                 # a board-hosted GPU is a machine of its own: its rows share the board's errors
                 f"{r.machine}@{r.host_board}" if r.host_board else r.machine,
                 backend,
-                _speed.prior_group(backend, gpu.name if gpu else None, gpu.vendor if gpu else None),
+                _speed.prior_group(
+                    backend,
+                    gpu.name if gpu else None,
+                    gpu.vendor if gpu else None,
+                    gpu.gfx_target if gpu else None,
+                ),
                 r.kind,
                 r.cfg.n_depth >= 8192,
                 r.cfg.n_ubatch < 512,

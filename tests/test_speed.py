@@ -36,7 +36,7 @@ from bench.predictor._efficiency import (
     thread_clock_factor,
     vulkan_dp4a_gain,
 )
-from bench.predictor._priors import PRIOR_SPREAD
+from bench.predictor._priors import PRIOR_SPREAD, prior_group
 from bench.predictor._speed import LAYER_NODES, MOE_EXTRA_NODES, model_family
 from bench.predictor._work import attn_work, score_bytes, swa_span
 from probe import UserError
@@ -710,6 +710,49 @@ def test_nvidia_and_intel_under_vulkan_have_their_own_speed_factors(
     assert nv.pp_terms_s["attention"] == pytest.approx(
         plain.pp_terms_s["attention"] * vk.k_compute * vk.k_attn / (sub.k_compute * sub.k_attn)
     )
+
+
+@pytest.mark.parametrize(
+    ("card", "group"),
+    [
+        ("radeon-ai-pro-r9700", "rocm-rdna4"),
+        ("rx9070xt", "rocm-rdna4"),
+        ("rx9060xt-16gb", "rocm-rdna4"),
+        ("rx7900xtx", "rocm"),
+        ("ryzen-ai-max-395-128gb", "rocm"),
+        ("mi50-32gb", "rocm"),
+    ],
+)
+def test_rdna4_under_rocm_has_its_own_speed_factors(
+    monkeypatch: pytest.MonkeyPatch, card: str, group: str
+) -> None:
+    """The HIP build runs RDNA4 through its own kernel tables (mmvq.cu's RDNA4 mat-vec
+    launches, FA tuned for gfx1201): an RX 9000 or R9700 card under ROCm takes the rocm-rdna4
+    priors, RDNA3, RDNA3.5 and GCN keep ROCm's, and every AMD card under Vulkan Vulkan's."""
+    cfg = RunConfig(n_prompt=512, n_gen=128)
+    rocm = predict_speed(LLAMA, host(card), cfg, backend="rocm")
+    assert rocm.inputs["prior"] == group
+    assert predict_speed(LLAMA, host(card), cfg, backend="vulkan").inputs["prior"] == "vulkan"
+    if group == "rocm":
+        return
+    sub, parent = PRIORS[group], PRIORS["rocm"]
+    assert sub.k_bw != parent.k_bw
+    monkeypatch.delitem(PRIORS, group)  # falls back to ROCm's factors
+    plain = predict_speed(LLAMA, host(card), cfg, backend="rocm")
+    assert plain.inputs["prior"] == group  # the group stays; its factors are the parent's
+    assert rocm.tg_terms_s["weights"] == pytest.approx(
+        plain.tg_terms_s["weights"] * parent.k_bw / sub.k_bw
+    )
+
+
+def test_a_probed_gfx_target_names_rdna4_before_the_name_does() -> None:
+    """A probed AMD GPU carries its gfx target (amdsmi, KFD): gfx1200/gfx1201 are RDNA4 whatever
+    the marketing name reads, gfx1100 is not; without a target the name decides."""
+    assert prior_group("rocm", "AMD Radeon Graphics", "amd", "gfx1201") == "rocm-rdna4"
+    assert prior_group("rocm", "AMD Radeon Graphics", "amd", "gfx1100") == "rocm"
+    assert prior_group("rocm", "AMD Radeon RX 9070", "amd") == "rocm-rdna4"
+    assert prior_group("rocm", "AMD Radeon RX 7900 GRE", "amd") == "rocm"
+    assert prior_group("vulkan", "AMD Radeon RX 9070", "amd", "gfx1201") == "vulkan"
 
 
 @pytest.mark.parametrize("card", ["h100", "a100-80gb", "l40s", "rtx-pro-6000-blackwell"])

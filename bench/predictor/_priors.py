@@ -5,6 +5,7 @@ are fitted in, and the 80 % spread of the predictions they give on machines held
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass
 
 from bench.records import Calibration
@@ -59,26 +60,30 @@ NO_PRIOR = Prior()
 # Radeon 890M's, Strix Halo's on the other two.
 PRIORS: dict[str, Prior] = {
     "cuda": Prior(
-        1.127, 1.701, 0.888, 1.008, k_moe=3.065, k_moe_matmul=0.579, k_uma=0.846, k_scan=2.481
+        1.127, 1.703, 0.893, 1.008, k_moe=3.065, k_moe_matmul=0.581, k_uma=0.825, k_scan=2.284
     ),
     "rocm": Prior(
-        1.037, 0.920, 0.784, 1.000, k_moe=3.129, k_moe_matmul=0.933, k_uma=0.846, k_scan=2.481
+        0.947, 1.004, 0.745, 1.000, k_moe=3.129, k_moe_matmul=0.929, k_uma=0.825, k_scan=2.284
     ),
     "vulkan": Prior(
-        1.250, 0.917, 0.627, 0.979, k_moe=2.796, k_moe_matmul=0.767, k_uma=0.846, k_scan=2.481
+        1.250, 0.917, 0.629, 0.979, k_moe=2.797, k_moe_matmul=0.764, k_uma=0.825, k_scan=2.284
     ),
-    "metal": Prior(1.056, 1.140, 0.970, 1.031, k_moe=4.919, k_moe_matmul=0.962, k_scan=2.481),
+    "metal": Prior(1.056, 1.140, 0.970, 1.031, k_moe=4.919, k_moe_matmul=0.962, k_scan=2.284),
     "cpu": Prior(0.629, 1.166, 1.053, 1.000, k_thread=1.216, k_moe=0.972, k_moe_matmul=0.691),
     # Apple Ultra chips (prior_group): bandwidth factor 0.77 of the table, as two dies imply
-    "metal-ultra": Prior(0.786, 1.087, 0.997, 1.209, k_moe=4.919, k_moe_matmul=0.995, k_scan=2.481),
+    "metal-ultra": Prior(0.786, 1.087, 0.997, 1.209, k_moe=4.919, k_moe_matmul=0.995, k_scan=2.284),
     # NVIDIA under Vulkan (prior_group: coopmat2 shaders): its own compute, bandwidth, attention
     # and MoE-matmul factors
     "vulkan-nvidia": Prior(
-        1.203, 1.774, 0.877, 0.979, k_moe=2.796, k_moe_matmul=0.852, k_uma=0.846, k_scan=2.481
+        1.203, 1.774, 0.877, 0.979, k_moe=2.797, k_moe_matmul=0.851, k_uma=0.825, k_scan=2.284
     ),
     # Intel under Vulkan (prior_group: scalar matmul shaders): its own four, as NVIDIA's
     "vulkan-intel": Prior(
-        0.898, 0.501, 0.948, 0.979, k_moe=2.796, k_moe_matmul=0.697, k_uma=0.846, k_scan=2.481
+        0.898, 0.501, 0.947, 0.979, k_moe=2.797, k_moe_matmul=0.696, k_uma=0.825, k_scan=2.284
+    ),
+    # RDNA4 under ROCm (prior_group: the HIP kernels' RDNA4 tables): its own four
+    "rocm-rdna4": Prior(
+        1.127, 0.825, 0.711, 1.000, k_moe=3.129, k_moe_matmul=0.891, k_uma=0.825, k_scan=2.284
     ),
 }
 # measured / predicted over the held-out predictions above, per group and test: the 80 %
@@ -92,11 +97,10 @@ PRIORS: dict[str, Prior] = {
 # rows span a Raspberry Pi 4 to a Zen 4, Vulkan prefill Intel's scalar paths to NVIDIA's
 # coopmat2.
 PRIOR_SPREAD: dict[tuple[str, str], tuple[float, float]] = {
-    ("cuda", "pp"): (0.69, 1.35),  # 8% / 92%
+    ("cuda", "pp"): (0.69, 1.34),  # 8% / 92%
     ("cuda", "tg"): (0.78, 1.14),  # 1% / 99%
-    ("rocm", "pp"): (0.56, 1.46),  # 4% / 96%
-    ("rocm", "tg"): (0.80, 1.42),  # 3% / 97%
-    ("vulkan", "pp"): (0.62, 1.39),  # 6% / 94%
+    ("rocm", "pp"): (0.65, 1.72),  # 1% / 99%
+    ("vulkan", "pp"): (0.64, 1.39),  # 6% / 94%
     ("vulkan", "tg"): (0.83, 1.16),  # 18% / 82%
     ("metal", "pp"): (0.81, 1.11),  # 1% / 99%
     ("metal", "tg"): (0.78, 1.19),  # 2% / 98%
@@ -106,14 +110,16 @@ PRIOR_SPREAD: dict[tuple[str, str], tuple[float, float]] = {
     ("metal-ultra", "tg"): (0.72, 1.25),  # 7% / 93%
     ("vulkan-nvidia", "pp"): (0.54, 2.21),  # 1% / 99%
     ("vulkan-nvidia", "tg"): (0.76, 1.50),  # 4% / 96%
-    ("*", "pp"): (0.76, 1.28),  # 10% / 90%
+    ("*", "pp"): (0.77, 1.29),  # 10% / 90%
     ("*", "tg"): (0.77, 1.18),  # 10% / 90%
 }
 PRIOR_SPREAD_GROUPS = {b for b, _ in PRIOR_SPREAD}
 Z80 = 1.2816  # the standard normal's 90th percentile: mean +- Z80 sd holds 80 %
 
 
-def prior_group(backend: str, gpu_name: str | None, vendor: str | None = None) -> str:
+def prior_group(
+    backend: str, gpu_name: str | None, vendor: str | None = None, gfx: str | None = None
+) -> str:
     """The PRIORS group of a GPU: its backend, except
     - Apple's Ultra chips under Metal: two Max dies joined by UltraFusion; llama.cpp reaches a
       smaller share of the doubled bandwidth (discussion #4167's table: an M2 Ultra generates
@@ -132,6 +138,13 @@ def prior_group(backend: str, gpu_name: str | None, vendor: str | None = None) -
       Vulkan scoreboard (#10879, 2025-09) has the Arc A770 and the B580 (Xe2, which today's
       build gives KHR cooperative matrices) prefilling at a sixth to a tenth of AMD's RDNA3/4
       per catalog FLOP. The same four factors apart, as NVIDIA's.
+    - RDNA4 GPUs under ROCm (is_rdna4: gfx1200/gfx1201, the RX 9000 series and the Radeon AI
+      PRO R9700): the HIP build carries RDNA4's own kernel tables - generation's mat-vec
+      launches (ggml-cuda/mmvq.cu MMVQ_PARAMETERS_RDNA4: 8 warps a row for the simple types,
+      where RDNA3 and RDNA3.5 take their own tables), flash attention tuned for gfx1201 (PR
+      28102) - and its WMMA runs FP16 at twice RDNA3's rate per CU. Held out, RDNA4 cards
+      generated at 0.9-1.5x ROCm's shared factor (R9700 1.14, RX 9060 XT 1.33) while the
+      RDNA3 cards and APUs ran 0.8-0.9x. The same four factors apart.
     A group without fitted factors falls back to its backend's (scripts/bench_lomo.py)."""
     name = (gpu_name or "").lower()
     if backend == "metal" and " ultra" in name:
@@ -140,7 +153,20 @@ def prior_group(backend: str, gpu_name: str | None, vendor: str | None = None) -
         return "vulkan-nvidia"
     if backend == "vulkan" and (vendor or "").lower() == "intel":
         return "vulkan-intel"
+    if backend == "rocm" and is_rdna4(gpu_name, gfx):
+        return "rocm-rdna4"
     return backend
+
+
+# AMD's RDNA4 cards by name: the Radeon RX 9000 series and the Radeon AI PRO R9000 series
+_RDNA4_NAME = re.compile(r"\brx\s*9\d{3}\b|\bai pro r9\d{3}\b")
+
+
+def is_rdna4(gpu_name: str | None, gfx: str | None = None) -> bool:
+    """An RDNA4 GPU: its gfx target (gfx12xx) where the probe read one, else its name."""
+    if gfx:
+        return gfx.lower().startswith("gfx12")
+    return bool(_RDNA4_NAME.search((gpu_name or "").lower()))
 
 
 # Groups that share every factor of their parent but the compute, bandwidth, attention and MoE
@@ -152,7 +178,9 @@ def prior_group(backend: str, gpu_name: str | None, vendor: str | None = None) -
 # each vendor's own mul_mat_id factor (AMD 0.76, NVIDIA 0.90: the Radeon PRO W7800, RX 7900 XT
 # and Strix Halo prefilled Qwen3.5's MoE at 0.66-0.77x a factor shared with NVIDIA's RTX 5090,
 # before the recurrent scan (k_scan) took its share).
-VENDOR_SUBGROUPS = {"vulkan-nvidia": "vulkan", "vulkan-intel": "vulkan"}
+# RDNA4 under ROCm is such a group too: an architecture's own kernel tables, as a vendor's own
+# shaders under Vulkan (prior_group).
+VENDOR_SUBGROUPS = {"vulkan-nvidia": "vulkan", "vulkan-intel": "vulkan", "rocm-rdna4": "rocm"}
 
 
 def interval(

@@ -291,7 +291,7 @@ def _devices(
                 g.measured_bandwidth_bytes_per_s or g.spec_bandwidth_bytes_per_s or bw,
                 fp16 or DEFAULT_GPU_FLOPS,
                 pcie,
-                prior_group(backend, g.name, g.vendor),
+                prior_group(backend, g.name, g.vendor, g.gfx_target),
                 mmq,
                 apu=shares_apu_memory(backend, g),
                 dp4a_gain=vulkan_dp4a_gain(g) if backend == "vulkan" else 1.0,
