@@ -91,7 +91,7 @@ CURRENT_FROM = {"cuda": "2025-01", "vulkan": "2025-01", "rocm": "2025-12"}
 class Row:
     machine: str
     backend: str
-    group: str  # the PRIORS group (bench.predictor.prior_group): backend, or metal-ultra
+    group: str  # the PRIORS group (bench.predictor.prior_group): backend, metal-ultra or a subgroup
     kind: str
     deep: bool
     small_ubatch: bool  # a microbatch sweep below llama-bench's default 512 (PR tables)

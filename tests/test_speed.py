@@ -751,8 +751,19 @@ def test_a_probed_gfx_target_names_rdna4_before_the_name_does() -> None:
     assert prior_group("rocm", "AMD Radeon Graphics", "amd", "gfx1201") == "rocm-rdna4"
     assert prior_group("rocm", "AMD Radeon Graphics", "amd", "gfx1100") == "rocm"
     assert prior_group("rocm", "AMD Radeon RX 9070", "amd") == "rocm-rdna4"
+    assert prior_group("rocm", "AMD Radeon RX9070XT", "amd") == "rocm-rdna4"
+    assert prior_group("rocm", "AMD Radeon AI PRO R9700S", "amd") == "rocm-rdna4"
     assert prior_group("rocm", "AMD Radeon RX 7900 GRE", "amd") == "rocm"
+    assert prior_group("rocm", "AMD Radeon RX 90700", "amd") == "rocm"  # not a 4-digit model
+    assert prior_group("rocm", "AMD Radeon Graphics", "amd") == "rocm"  # generic, no target
     assert prior_group("vulkan", "AMD Radeon RX 9070", "amd", "gfx1201") == "vulkan"
+    # predict_speed passes the probed target: a generic name with gfx1201 is RDNA4
+    h = host("rx7900xtx")
+    gpu = dataclasses.replace(h.gpus[0], name="AMD Radeon Graphics", gfx_target="gfx1201")
+    probed = dataclasses.replace(h, gpus=[gpu])
+    cfg = RunConfig(n_prompt=512, n_gen=128)
+    assert predict_speed(LLAMA, probed, cfg, backend="rocm").inputs["prior"] == "rocm-rdna4"
+    assert predict_speed(LLAMA, h, cfg, backend="rocm").inputs["prior"] == "rocm"
 
 
 @pytest.mark.parametrize("card", ["h100", "a100-80gb", "l40s", "rtx-pro-6000-blackwell"])
