@@ -12,6 +12,13 @@ LINT_STAMP := $(VENV)/.lint-$(shell cat pyproject.toml scripts/deps.py | cksum |
 # llama-cpp-python compiles llama.cpp (~9 min on 2 cores): its wheel is built once per
 # CMAKE_ARGS (e.g. CMAKE_ARGS="-DGGML_CUDA=on" for a CUDA build) and kept outside .venv.
 LLAMA_CPP_PYTHON := 0.3.36
+# On an x86 host with AMX, llama.cpp's AMX matmuls can fault (bench/run/_cpuflags.py says where
+# and why): unless CMAKE_ARGS is given, the wheel is then built with the host's extensions named
+# one by one and AMX left out, as `bench engines build` builds llama-bench.
+ifeq ($(origin CMAKE_ARGS),undefined)
+CMAKE_ARGS := $(shell $(PYTHON) bench/run/_cpuflags.py 2>/dev/null)
+endif
+export CMAKE_ARGS
 CACHE      := $(or $(XDG_CACHE_HOME),$(HOME)/.cache)/rigbench
 WHEELHOUSE := $(CACHE)/wheelhouse/$(shell printf '%s' "$(CMAKE_ARGS)" | cksum | cut -d' ' -f1)
 LLAMA_WHEEL := $(WHEELHOUSE)/.llama-cpp-python-$(LLAMA_CPP_PYTHON)
@@ -24,10 +31,12 @@ help: ## Show this help
 
 install: $(STAMP) engine ## Create .venv, install rigbench, its test tools and llama-bench (fast when done)
 
+# --no-cache-dir: pip's own wheel cache is keyed by the source archive alone, and would hand a
+# wheel built with other CMAKE_ARGS back (seen: the AMX wheel returned for the no-AMX switches).
 $(LLAMA_WHEEL):
 	@mkdir -p $(WHEELHOUSE)
 	@echo "building llama-cpp-python $(LLAMA_CPP_PYTHON) (compiles llama.cpp, ~9 min on 2 cores, once)" >&2
-	$(PYTHON) -m pip wheel --quiet --disable-pip-version-check --no-deps \
+	$(PYTHON) -m pip wheel --quiet --disable-pip-version-check --no-deps --no-cache-dir \
 	  "llama-cpp-python==$(LLAMA_CPP_PYTHON)" -w $(WHEELHOUSE)
 	@touch $@
 
@@ -36,6 +45,9 @@ $(STAMP): pyproject.toml $(LLAMA_WHEEL)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --upgrade "pip>=23"
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check \
 	  --find-links $(WHEELHOUSE) "llama-cpp-python==$(LLAMA_CPP_PYTHON)" -e '.[test]'
+	@# this CMAKE_ARGS's wheel, even over one of the same version built with other switches
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps --force-reinstall \
+	  $(WHEELHOUSE)/llama_cpp_python-$(LLAMA_CPP_PYTHON)-*.whl
 	@rm -f $(VENV)/.installed-*
 	@touch $@
 

@@ -114,6 +114,51 @@ def test_default_backend_follows_the_probe() -> None:
     assert engines.default_backend(("cpu",)) == "cpu"
 
 
+def test_an_amx_host_builds_llama_cpp_without_amx(tmp_path: Path) -> None:
+    """llama.cpp's AMX matmuls fault on some AMX hosts (bench/run/_cpuflags.py): there, the
+    build names the host's extensions itself and leaves AMX out; elsewhere GGML_NATIVE stays."""
+    from bench.run._cpuflags import cpu_flags, no_amx_flags
+
+    info = tmp_path / "cpuinfo"
+    spr = "fpu sse4_2 avx avx2 fma f16c bmi2 avx512f avx512cd avx512vl avx512dq avx512bw "
+    spr += "avx512vbmi avx512_vnni avx512_bf16 avx_vnni amx_tile amx_int8 amx_bf16"
+    info.write_text(f"processor\t: 0\nflags\t\t: {spr}\n\nprocessor\t: 1\nflags\t\t: fpu\n")
+    flags = cpu_flags(info)
+    assert "amx_int8" in flags and "fpu" in flags
+    switches = no_amx_flags(flags, "x86_64")
+    assert switches[0] == "-DGGML_NATIVE=OFF"
+    assert {"-DGGML_AVX512=ON", "-DGGML_AVX512_VNNI=ON", "-DGGML_AVX512_BF16=ON"} <= set(switches)
+    assert {"-DGGML_AMX_TILE=OFF", "-DGGML_AMX_INT8=OFF", "-DGGML_AMX_BF16=OFF"} <= set(switches)
+    # a Zen 4: AVX-512 without AMX keeps -march=native; so does any Arm host
+    assert no_amx_flags(flags - {"amx_tile", "amx_int8", "amx_bf16"}, "x86_64") == ()
+    assert no_amx_flags(flags, "aarch64") == ()
+    assert cpu_flags(tmp_path / "missing") == frozenset()
+
+
+def test_the_engine_build_follows_the_amx_choice(monkeypatch: pytest.MonkeyPatch) -> None:
+    from bench.run import _engines
+
+    monkeypatch.setattr(_engines, "no_amx_flags", lambda: ())
+    assert _engines.cmake_flags("cpu") == ("-DGGML_NATIVE=ON",)
+    plain = _engines.build_dir("cpu")
+    monkeypatch.setattr(_engines, "no_amx_flags", lambda: ("-DGGML_NATIVE=OFF", "-DGGML_AVX512=ON"))
+    assert _engines.cmake_flags("cpu") == ("-DGGML_NATIVE=OFF", "-DGGML_AVX512=ON")
+    assert _engines.cmake_flags("cuda") == (
+        "-DGGML_CUDA=ON",
+        "-DGGML_NATIVE=OFF",
+        "-DGGML_AVX512=ON",
+    )
+    # an engine built with AMX is never found for a host that must not use it
+    assert _engines.build_dir("cpu") != plain and _engines.build_dir("cpu").name.endswith("-noamx")
+
+
+def test_a_full_ubatch_of_prefill_runs_on_this_host(llama_bench: Path) -> None:
+    """512 tokens in one ubatch take the batched matmul kernels (AMX's, on an AMX host built
+    with them): on the host that runs the suite they must not crash."""
+    lb = run_llama_bench(llama_bench, synthesize(SMALL).path, {"p": 512, "n": 0, "t": 2, "r": 1})
+    assert lb and lb[0]["n_prompt"] == 512 and lb[0]["avg_ts"] > 0
+
+
 def test_real_llama_bench_is_inspected(llama_bench: Path) -> None:
     info = engines.inspect_llama_bench(llama_bench, "RIGBENCH_LLAMA_BENCH")
     assert info.problem is None and info.build_commit and info.build_commit != "unknown"

@@ -19,6 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from bench.run._cpuflags import no_amx_flags
 from probe.errors import UserError
 
 SOURCE_PACKAGE = "llama-cpp-python"
@@ -45,9 +46,18 @@ def rigbench_cache() -> Path:
     return Path(os.environ.get("RIGBENCH_CACHE") or user_cache_dir("rigbench"))
 
 
+def cmake_flags(backend: str) -> tuple[str, ...]:
+    """The backend's switches, on an AMX host with AMX left out (bench/run/_cpuflags.py)."""
+    no_amx = no_amx_flags()
+    if not no_amx:
+        return BACKEND_FLAGS[backend]
+    return (*(f for f in BACKEND_FLAGS[backend] if not f.startswith("-DGGML_NATIVE=")), *no_amx)
+
+
 def build_dir(backend: str) -> Path:
-    """Versioned: a new source version or backend never reuses an old build."""
-    return rigbench_cache() / "engines" / f"llama.cpp-{SOURCE_PACKAGE}-{SOURCE_VERSION}-{backend}"
+    """Versioned: a new source version, backend or AMX choice never reuses an old build."""
+    variant = f"{backend}-noamx" if no_amx_flags() else backend
+    return rigbench_cache() / "engines" / f"llama.cpp-{SOURCE_PACKAGE}-{SOURCE_VERSION}-{variant}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -365,7 +375,7 @@ def build_llama_bench(
         "-DLLAMA_USE_PREBUILT_UI=OFF",
         "-DLLAMA_OPENSSL=OFF",
         "-DLLAMA_BUILD_TOOLS=ON",
-        *BACKEND_FLAGS[backend],
+        *cmake_flags(backend),
     ]
     log(f"configuring llama.cpp {commit} for {backend}")
     _step(cmake_args, "cmake configure")
