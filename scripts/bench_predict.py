@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import math
 import statistics
 import sys
 import tempfile
@@ -50,6 +51,11 @@ ORIGINAL = (
 
 def _pick(p: Any, kind: str) -> float:
     return float(p.pp_tokens_per_s if kind == "pp" else p.tg_tokens_per_s)
+
+
+def _median(values: list[float]) -> float:
+    """The median, or NaN when no point was measured (every goal on NaN fails)."""
+    return statistics.median(values) if values else math.nan
 
 
 def main() -> int:
@@ -92,6 +98,7 @@ def main() -> int:
     }
     check = Axes(n_prompt=[512], n_gen=[64], n_depth=[0, 1024], n_threads=[cores])
     rows: list[dict[str, Any]] = []
+    lost: dict[str, int] = {}  # validation points without a figure, by model and why
     # The calibration model and the new models are measured in interleaved rounds, the
     # calibration fitted on every round's points and each new point's median kept: this shared
     # 2-core machine drifts by up to 15 % within minutes (the same point, rounds apart), and a
@@ -134,6 +141,9 @@ def main() -> int:
                 if pt.measurement.status == "ok" and pt.measurement.avg_ts is not None:
                     key = (label, json.dumps(dataclasses.asdict(pt.config), sort_keys=True))
                     measured.setdefault(key, []).append(pt.measurement.avg_ts)
+                else:
+                    why = f"{label} {pt.measurement.status} ({pt.measurement.why or 'no figure'})"
+                    lost[why] = lost.get(why, 0) + 1
     fit = calibrate(store, host, fp, "cpu")
     cal = load_calibrations(store, fp)
     print(f"calibration: {fit.calibration}", file=sys.stderr)
@@ -158,11 +168,16 @@ def main() -> int:
     for r in rows:
         r["error"] = r["calibrated"] / r["measured"] - 1
         r["error_uncalibrated"] = r["uncalibrated"] / r["measured"] - 1
-    med = {
-        k: statistics.median(abs(r["error"]) for r in rows if r["kind"] == k) for k in ("tg", "pp")
-    }
+    if lost:
+        # a point that failed every round has no row: said here, and judged below as missing
+        print(
+            "warning: validation points without a figure: "
+            + ", ".join(f"{why} x{n}" for why, n in sorted(lost.items())),
+            file=sys.stderr,
+        )
+    med = {k: _median([abs(r["error"]) for r in rows if r["kind"] == k]) for k in ("tg", "pp")}
     med_raw = {
-        k: statistics.median(abs(r["error_uncalibrated"]) for r in rows if r["kind"] == k)
+        k: _median([abs(r["error_uncalibrated"]) for r in rows if r["kind"] == k])
         for k in ("tg", "pp")
     }
     # The three files this goal was set on; the whole folder is judged fairly (each machine
@@ -173,8 +188,12 @@ def main() -> int:
         "schema_version": SCHEMA_VERSION,
         "calibration": dataclasses.asdict(fit.calibration),
         "validation": rows,
-        "median_abs_error": med,
-        "median_abs_error_uncalibrated": med_raw,
+        # null where no point of that kind was measured
+        "median_abs_error": {k: None if math.isnan(v) else v for k, v in med.items()},
+        "median_abs_error_uncalibrated": {
+            k: None if math.isnan(v) else v for k, v in med_raw.items()
+        },
+        "validation_points_lost": lost,
         "published": {
             "machines": len({c.machine for c in published}),
             "median_abs_error": pub,

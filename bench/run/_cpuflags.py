@@ -6,7 +6,10 @@ fault in ``ggml_backend_amx_mul_mat`` (llama.cpp issue 20824, closed as stale wi
 26954, open since 2026-08, says the tile configuration on the stack is optimised away and the
 instruction loads garbage). Seen here on 2026-12-02 on a Xeon with amx_int8, under
 llama-cpp-python 0.3.36's llama.cpp: 42 of 48 points of a 250M Q4_K_M twin's sweep died with
-SIGSEGV, every prefill point; generation ran. ``GGML_NATIVE`` compiles with ``-march=native``,
+SIGSEGV, every prefill point; generation ran. What AMX is left out costs: its weight buffers
+generate a 500M Q8_0 twin at 45.5 t/s on 2 threads, 25.0 without them (llama-bench tg32; Q4_K_M
+80 against 85: no AMX generation kernel), which the predictor's CPU rates (measured without AMX)
+do not describe either. ``GGML_NATIVE`` compiles with ``-march=native``,
 which turns AMX on wherever the CPU has it, so on an AMX host the build names the host's
 extensions one by one instead (llama.cpp docs/build.md: GGML_NATIVE=OFF and the GGML_AVX*
 switches; the AMX switches stay off).
