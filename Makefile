@@ -5,23 +5,25 @@ SHELL := /bin/bash
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
-# The stamp changes when the dependencies do, so a second `make install` is a no-op.
-STAMP  := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
+
 # Lint needs the project and its lint tools only, not llama.cpp: its own stamp.
 LINT_STAMP := $(VENV)/.lint-$(shell cat pyproject.toml scripts/deps.py | cksum | cut -d' ' -f1)
 # llama-cpp-python compiles llama.cpp (~9 min on 2 cores): its wheel is built once per
 # CMAKE_ARGS (e.g. CMAKE_ARGS="-DGGML_CUDA=on" for a CUDA build) and kept outside .venv.
 LLAMA_CPP_PYTHON := 0.3.36
 # On an x86 host with AMX, llama.cpp's AMX matmuls can fault (bench/run/_cpuflags.py says where
-# and why): unless CMAKE_ARGS is given, the wheel is then built with the host's extensions named
-# one by one and AMX left out, as `bench engines build` builds llama-bench.
-ifeq ($(origin CMAKE_ARGS),undefined)
-CMAKE_ARGS := $(shell $(PYTHON) bench/run/_cpuflags.py 2>/dev/null)
-endif
+# and why): the wheel is then built with the host's extensions named one by one and AMX left
+# out, as `bench engines build` builds llama-bench; a CMAKE_ARGS given (a GPU build) comes after
+# them, so its switches win. Elsewhere the script prints nothing and CMAKE_ARGS is as given.
+CPU_ARGS := $(shell $(PYTHON) bench/run/_cpuflags.py)
+override CMAKE_ARGS := $(strip $(CPU_ARGS) $(CMAKE_ARGS))
 export CMAKE_ARGS
 CACHE      := $(or $(XDG_CACHE_HOME),$(HOME)/.cache)/rigbench
 WHEELHOUSE := $(CACHE)/wheelhouse/$(shell printf '%s' "$(CMAKE_ARGS)" | cksum | cut -d' ' -f1)
 LLAMA_WHEEL := $(WHEELHOUSE)/.llama-cpp-python-$(LLAMA_CPP_PYTHON)
+# The stamp changes when the dependencies or the wheel's CMAKE_ARGS do, so a second `make
+# install` is a no-op and a switch back to other CMAKE_ARGS reinstalls their wheel.
+STAMP  := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)-$(notdir $(WHEELHOUSE))
 
 .PHONY: help install engine chromium test lint format demo bench clean
 
@@ -46,8 +48,12 @@ $(STAMP): pyproject.toml $(LLAMA_WHEEL)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check \
 	  --find-links $(WHEELHOUSE) "llama-cpp-python==$(LLAMA_CPP_PYTHON)" -e '.[test]'
 	@# this CMAKE_ARGS's wheel, even over one of the same version built with other switches
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps --force-reinstall \
-	  $(WHEELHOUSE)/llama_cpp_python-$(LLAMA_CPP_PYTHON)-*.whl
+	@shopt -s nullglob; whl=($(WHEELHOUSE)/llama_cpp_python-$(LLAMA_CPP_PYTHON)-*.whl); \
+	  test $${#whl[@]} -eq 1 || { echo "make install: $${#whl[@]} llama-cpp-python wheels in \
+	  $(WHEELHOUSE), expected 1 (a cache shared between machines?); remove that folder and run \
+	  make install again" >&2; exit 1; }; \
+	  $(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps \
+	  --force-reinstall "$${whl[0]}"
 	@rm -f $(VENV)/.installed-*
 	@touch $@
 

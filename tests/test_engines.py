@@ -128,6 +128,11 @@ def test_an_amx_host_builds_llama_cpp_without_amx(tmp_path: Path) -> None:
     switches = no_amx_flags(flags, "x86_64")
     assert switches[0] == "-DGGML_NATIVE=OFF"
     assert {"-DGGML_AVX512=ON", "-DGGML_AVX512_VNNI=ON", "-DGGML_AVX512_BF16=ON"} <= set(switches)
+    # every x86 switch is set from the host's flags, none left to ggml's build-dependent defaults
+    assert {"-DGGML_AVX2=ON", "-DGGML_FMA=ON", "-DGGML_F16C=ON", "-DGGML_BMI2=ON"} <= set(switches)
+    assert "-DGGML_SSE42=ON" in switches and "-DGGML_AVX512=OFF" in no_amx_flags(
+        flags - {"avx512bw"}, "x86_64"
+    )
     assert {"-DGGML_AMX_TILE=OFF", "-DGGML_AMX_INT8=OFF", "-DGGML_AMX_BF16=OFF"} <= set(switches)
     # a Zen 4: AVX-512 without AMX keeps -march=native; so does any Arm host
     assert no_amx_flags(flags - {"amx_tile", "amx_int8", "amx_bf16"}, "x86_64") == ()
@@ -154,9 +159,20 @@ def test_the_engine_build_follows_the_amx_choice(monkeypatch: pytest.MonkeyPatch
 
 def test_a_full_ubatch_of_prefill_runs_on_this_host(llama_bench: Path) -> None:
     """512 tokens in one ubatch take the batched matmul kernels (AMX's, on an AMX host built
-    with them): on the host that runs the suite they must not crash."""
-    lb = run_llama_bench(llama_bench, synthesize(SMALL).path, {"p": 512, "n": 0, "t": 2, "r": 1})
+    with them): on the host that runs the suite neither engine may crash."""
+    model = synthesize(SMALL).path
+    lb = run_llama_bench(llama_bench, model, {"p": 512, "n": 0, "t": 2, "r": 1})
     assert lb and lb[0]["n_prompt"] == 512 and lb[0]["avg_ts"] > 0
+    py = run_llama_cpp_python(
+        {
+            "model": str(model),
+            "n_threads": 2,
+            "repetitions": 1,
+            "flash_attn": 0,
+            "tests": [{"n_prompt": 512, "n_gen": 0, "n_depth": 0}],
+        }
+    )
+    assert [r["n_prompt"] for r in py] == [512] and py[0]["avg_ts"] > 0
 
 
 def test_real_llama_bench_is_inspected(llama_bench: Path) -> None:

@@ -24,9 +24,17 @@ import platform
 import sys
 from pathlib import Path
 
-# /proc/cpuinfo flag -> the ggml cmake switch for it (ggml/CMakeLists.txt). SSE4.2, AVX, AVX2,
-# BMI2, FMA and F16C are on by default with GGML_NATIVE off; every AMX CPU has them.
+# /proc/cpuinfo flags -> the ggml cmake switch they allow (ggml/CMakeLists.txt). Each is set
+# ON or OFF from the host's flags: with GGML_NATIVE off, ggml's defaults for the first six are
+# ON only when it builds for this machine (INS_ENB; SOURCE_DATE_EPOCH or a cross build turn
+# them OFF), so none is left to a default.
 _SWITCHES = (
+    (("sse4_2",), "GGML_SSE42"),
+    (("avx",), "GGML_AVX"),
+    (("avx2",), "GGML_AVX2"),
+    (("bmi2",), "GGML_BMI2"),
+    (("fma",), "GGML_FMA"),
+    (("f16c",), "GGML_F16C"),
     (("avx512f", "avx512cd", "avx512vl", "avx512dq", "avx512bw"), "GGML_AVX512"),
     (("avx512vbmi",), "GGML_AVX512_VBMI"),
     (("avx512_vnni",), "GGML_AVX512_VNNI"),
@@ -53,23 +61,29 @@ def cpu_flags(cpuinfo: Path = Path("/proc/cpuinfo")) -> frozenset[str]:
 def no_amx_flags(
     flags: frozenset[str] | None = None, machine: str | None = None
 ) -> tuple[str, ...]:
-    """cmake switches replacing GGML_NATIVE on an x86 host with AMX; () elsewhere."""
+    """cmake switches replacing GGML_NATIVE on an x86 host with AMX; () elsewhere.
+
+    Args:
+        flags: The host's /proc/cpuinfo flags (None: read them, cpu_flags).
+        machine: The host's architecture as platform.machine() spells it (None: this one's).
+    """
     machine = machine or platform.machine()
     if machine.lower() not in ("x86_64", "amd64"):
         return ()
     flags = cpu_flags() if flags is None else flags
     if "amx_tile" not in flags:
         return ()
-    on = [name for needs, name in _SWITCHES if all(f in flags for f in needs)]
     return (
         "-DGGML_NATIVE=OFF",
-        *(f"-D{name}=ON" for name in on),
+        *(
+            f"-D{name}={'ON' if all(f in flags for f in needs) else 'OFF'}"
+            for needs, name in _SWITCHES
+        ),
         "-DGGML_AMX_TILE=OFF",
         "-DGGML_AMX_INT8=OFF",
         "-DGGML_AMX_BF16=OFF",
     )
 
 
-if __name__ == "__main__":
-    print(" ".join(no_amx_flags()))
-    sys.exit(0)
+if __name__ == "__main__":  # the Makefile's CMAKE_ARGS for the llama-cpp-python wheel
+    sys.stdout.write(" ".join(no_amx_flags()) + "\n")
