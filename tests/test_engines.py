@@ -143,10 +143,12 @@ def test_an_amx_host_builds_llama_cpp_without_amx(tmp_path: Path) -> None:
 def test_the_engine_build_follows_the_amx_choice(monkeypatch: pytest.MonkeyPatch) -> None:
     from bench.run import _engines
 
-    monkeypatch.setattr(_engines, "no_amx_flags", lambda: ())
+    monkeypatch.setattr(_engines, "host_no_amx_flags", lambda: ())
     assert _engines.cmake_flags("cpu") == ("-DGGML_NATIVE=ON",)
     plain = _engines.build_dir("cpu")
-    monkeypatch.setattr(_engines, "no_amx_flags", lambda: ("-DGGML_NATIVE=OFF", "-DGGML_AVX512=ON"))
+    monkeypatch.setattr(
+        _engines, "host_no_amx_flags", lambda: ("-DGGML_NATIVE=OFF", "-DGGML_AVX512=ON")
+    )
     assert _engines.cmake_flags("cpu") == ("-DGGML_NATIVE=OFF", "-DGGML_AVX512=ON")
     assert _engines.cmake_flags("cuda") == (
         "-DGGML_CUDA=ON",

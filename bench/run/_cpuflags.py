@@ -20,6 +20,7 @@ set the llama-cpp-python wheel's CMAKE_ARGS before any virtual environment exist
 
 from __future__ import annotations
 
+import functools
 import platform
 import sys
 from pathlib import Path
@@ -85,5 +86,12 @@ def no_amx_flags(
     )
 
 
+@functools.cache
+def host_no_amx_flags() -> tuple[str, ...]:
+    """no_amx_flags of this host, /proc/cpuinfo read once a process (engine discovery asks for
+    every backend's build directory)."""
+    return no_amx_flags()
+
+
 if __name__ == "__main__":  # the Makefile's CMAKE_ARGS for the llama-cpp-python wheel
-    sys.stdout.write(" ".join(no_amx_flags()) + "\n")
+    sys.stdout.write(" ".join(host_no_amx_flags()) + "\n")

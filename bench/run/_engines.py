@@ -19,7 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from bench.run._cpuflags import no_amx_flags
+from bench.run._cpuflags import host_no_amx_flags
 from probe.errors import UserError
 
 SOURCE_PACKAGE = "llama-cpp-python"
@@ -48,7 +48,7 @@ def rigbench_cache() -> Path:
 
 def cmake_flags(backend: str) -> tuple[str, ...]:
     """The backend's switches, on an AMX host with AMX left out (bench/run/_cpuflags.py)."""
-    no_amx = no_amx_flags()
+    no_amx = host_no_amx_flags()
     if not no_amx:
         return BACKEND_FLAGS[backend]
     return (*(f for f in BACKEND_FLAGS[backend] if not f.startswith("-DGGML_NATIVE=")), *no_amx)
@@ -56,7 +56,7 @@ def cmake_flags(backend: str) -> tuple[str, ...]:
 
 def build_dir(backend: str) -> Path:
     """Versioned: a new source version, backend or AMX choice never reuses an old build."""
-    variant = f"{backend}-noamx" if no_amx_flags() else backend
+    variant = f"{backend}-noamx" if host_no_amx_flags() else backend
     return rigbench_cache() / "engines" / f"llama.cpp-{SOURCE_PACKAGE}-{SOURCE_VERSION}-{variant}"
 
 
