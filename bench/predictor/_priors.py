@@ -91,11 +91,11 @@ PRIORS: dict[str, Prior] = {
 # an uncalibrated prediction. Its quantile tails (in the comments) are the narrowest that hold 80 %
 # of a held-out machine's rows (bench_lomo.py calibrated_tails): a machine's rows share its errors,
 # so the pooled 10th-90th percentiles covered only 63 % of an unseen machine's rows; make bench
-# reports the coverage with each machine's tails chosen without it (80 %) and the groups that miss
-# 80 % even at 1 % (CUDA generation, Metal and NVIDIA-Vulkan prefill: 69-70 %). A group with
-# held-out rows of fewer than four machines takes its backend's spread, else "*", the 10th-90th
-# percentiles of every group's rows. Wide where machines disagree: CPU rows span a Raspberry Pi 4 to
-# a Zen 4, Vulkan prefill Intel's scalar paths to NVIDIA's coopmat2.
+# reports the coverage with each machine's tails chosen without it (77 %) and the groups that miss
+# 80 % even at 1 % (CUDA generation; Metal, Ultra, ROCm and NVIDIA-Vulkan prefill: 69-73 %). A
+# group with held-out rows of fewer than four machines takes its backend's spread, else "*", the
+# 10th-90th percentiles of every group's rows. Wide where machines disagree: CPU rows span a
+# Raspberry Pi 4 to a Zen 4, Vulkan prefill Intel's scalar paths to NVIDIA's coopmat2.
 PRIOR_SPREAD: dict[tuple[str, str], tuple[float, float]] = {
     ("cuda", "pp"): (0.69, 1.34),  # 8% / 92%
     ("cuda", "tg"): (0.78, 1.14),  # 1% / 99%
