@@ -40,8 +40,9 @@ from bench.predictor import (
 from bench.run import find_llama_bench, inspect_llama_bench, sweep
 
 # 1: first version; 2: medians null where no point of that kind was measured, and the
-# validation points without a figure (points_lost) or failed in some rounds (rounds_failed)
-SCHEMA_VERSION = 2
+# validation points without a figure (points_lost) or failed in some rounds (rounds_failed);
+# 3: each validation point's calibrated 80 % interval, and the share of points inside theirs
+SCHEMA_VERSION = 3
 ROUNDS = 3  # interleaved rounds of calibration and validation (main)
 
 ORIGINAL = (
@@ -176,12 +177,21 @@ def main() -> int:
                 "measured": statistics.median(values),
                 "rounds": values,
                 "calibrated": _pick(calibrated, kind),
+                "calibrated_interval": (
+                    calibrated.pp_interval_tokens_per_s
+                    if kind == "pp"
+                    else calibrated.tg_interval_tokens_per_s
+                ),
                 "uncalibrated": _pick(raw, kind),
             }
         )
     for r in rows:
         r["error"] = r["calibrated"] / r["measured"] - 1
         r["error_uncalibrated"] = r["uncalibrated"] / r["measured"] - 1
+        band = r["calibrated_interval"]
+        r["inside_interval"] = bool(band) and band[0] <= r["measured"] <= band[1]
+    banded = [r for r in rows if r["calibrated_interval"]]
+    coverage = sum(r["inside_interval"] for r in banded) / len(banded) if banded else None
     # a point that failed every round has no row: said here, and failed as a goal below; one
     # that failed some rounds keeps the median of the others, and is said too
     lost = {_point_name(k): w for k, w in failed.items() if k not in measured}
@@ -211,6 +221,9 @@ def main() -> int:
         "median_abs_error_uncalibrated": {
             k: None if math.isnan(v) else v for k, v in med_raw.items()
         },
+        # the share of validation points inside their calibrated 80 % interval (8 points: a
+        # figure to watch across runs, not a goal)
+        "calibrated_interval_coverage": coverage,
         "points_lost": sorted(lost),
         "rounds_failed": {k: len(w) for k, w in sorted(flaky.items())},
         "published": {
@@ -226,6 +239,8 @@ def main() -> int:
             f"calibrated {r['calibrated']:7.1f} ({r['error']:+.1%})  "
             f"uncalibrated {r['uncalibrated']:7.1f} ({r['error_uncalibrated']:+.1%})"
         )
+    if coverage is not None:
+        print(f"info  inside their calibrated 80 % interval: {coverage:.0%} of {len(banded)}")
     goals = [
         (
             "every validation point measured (in some round)",

@@ -373,7 +373,16 @@ def test_predictions_carry_an_80_percent_interval() -> None:
     )
     lo_c, hi_c = calibrated.tg_interval_tokens_per_s  # type: ignore[misc]
     assert hi_c / lo_c < hi / lo  # this host's own residuals: a narrower interval
-    assert hi_c / lo_c == pytest.approx(math.exp(2 * 1.2816 * 0.05))
+    # the residuals and the error of carrying them to another model, in quadrature
+    assert hi_c / lo_c == pytest.approx(math.exp(2 * 1.2816 * math.hypot(0.05, 0.08)))
+    exact = predict_speed(
+        LLAMA,
+        host("rtx4090"),
+        RunConfig(),
+        {"cuda": Calibration(1.0, 1.0, 1.0, n_points=12, residual_sd=0.0)},
+    )
+    lo_e, hi_e = exact.tg_interval_tokens_per_s  # type: ignore[misc]
+    assert hi_e / lo_e == pytest.approx(math.exp(2 * 1.2816 * 0.08))  # never zero width
 
 
 def test_flash_attention_changes_prefill_at_depth() -> None:
