@@ -189,7 +189,7 @@ def main() -> int:
         r["error"] = r["calibrated"] / r["measured"] - 1
         r["error_uncalibrated"] = r["uncalibrated"] / r["measured"] - 1
         band = r["calibrated_interval"]
-        r["inside_interval"] = bool(band) and band[0] <= r["measured"] <= band[1]
+        r["inside_interval"] = band[0] <= r["measured"] <= band[1] if band else None
     banded = [r for r in rows if r["calibrated_interval"]]
     coverage = sum(r["inside_interval"] for r in banded) / len(banded) if banded else None
     # a point that failed every round has no row: said here, and failed as a goal below; one

@@ -12,12 +12,12 @@ from __future__ import annotations
 import dataclasses
 import functools
 import math
-import statistics
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 from bench.model import ModelSpec, model_spec_from_dict
+from bench.predictor._priors import Z80
 from bench.predictor._speed import (
     EFFICIENCY,
     NO_PRIOR,
@@ -35,10 +35,11 @@ from probe.errors import UserError
 
 K_MIN, K_MAX = 0.05, 20.0
 # Past a 10 % miss (log ratio 0.1, about this shared runner's run-to-run spread) a point's loss
-# grows linearly, not squared: one disturbed point must not carry the fit. Stop 35's runner
-# measured one tg point of 48 at 17.3 t/s among 58-70 for the same test in other rounds (+265 %
-# against the fit); squared, it pulled k_bw to 0.43 (0.47 under this loss) and the calibrated
-# generation of two other twins 11-24 % low.
+# grows linearly, not squared: one disturbed point must not carry the fit. On stop 35's runner
+# one of bench_predict's 24 generation points read 17.3 t/s where the same test read 58-70 in
+# the other rounds (+265 % against the fit); with squared losses over every generation point
+# k_bw came out 0.43, with this loss 0.47, and with it fitted on the 6 points at depth 0 only
+# (below) 0.50; the two other twins' calibrated generation 11-24 % low, then 7-15 %.
 HUBER_DELTA = 0.1
 
 
@@ -83,11 +84,20 @@ def _huber(r: float) -> float:
     return r * r if a <= HUBER_DELTA else HUBER_DELTA * (2 * a - HUBER_DELTA)
 
 
-def _robust_sd(logs: list[float]) -> float:
-    """The residuals' spread as a normal's sd from their median absolute deviation (x 1.4826),
-    which a few disturbed points do not inflate."""
-    med = statistics.median(logs)
-    return 1.4826 * statistics.median(abs(x - med) for x in logs)
+def _residual_sd(logs: list[float], n_factors: int = 3) -> float:
+    """The residuals' spread as the sd of a normal whose 80 % interval about the prediction
+    holds as many of them: their 80th percentile |log ratio| over Z80, with the degrees of
+    freedom the fitted factors took back (x sqrt(n / (n - n_factors))). A few disturbed points
+    (fewer than a fifth) do not widen it; a root mean square below n_factors + 1 points."""
+    n = len(logs)
+    if n <= n_factors:
+        return math.sqrt(sum(x * x for x in logs) / n)
+    mags = sorted(abs(x) for x in logs)
+    k = 0.8 * (n - 1)
+    lo = math.floor(k)
+    hi = min(lo + 1, n - 1)
+    q80 = mags[lo] + (mags[hi] - mags[lo]) * (k - lo)
+    return q80 / Z80 * math.sqrt(n / (n - n_factors))
 
 
 def _pred(p: Point, host: HostProfile, backend: str, cal: Calibration) -> float:
@@ -134,8 +144,9 @@ def fit(points: list[Point], host: HostProfile, backend: str) -> CalibrationFit:
         )
 
     deep = [p for p in tg + pp if p.cfg.n_depth > 0]
-    # k_bw from the generation points without a context where there are some: at depth a CPU's
-    # generation is bound by attending to the cache (_speed: tg_kv_compute), which k_attn fits
+    # k_bw from the generation points without a context where there are some: at depth the
+    # cache's part of each token (on a CPU bound by attending to it, _speed: tg_kv_compute) is
+    # k_attn's to fit, and a depth's misfit must not move the weights' rate
     shallow = [p for p in tg if p.cfg.n_depth == 0] or tg
     fixed: dict[str, float] = {}
 
@@ -178,7 +189,7 @@ def fit(points: list[Point], host: HostProfile, backend: str) -> CalibrationFit:
         k_a = 1.0
     cal = Calibration(k_bw, k_c, k_a, len(tg) + len(pp))
     logs = [math.log(p.measured_tps / _pred(p, host, backend, cal)) for p in tg + pp]
-    sd = _robust_sd(logs) if len(logs) > 1 else None
+    sd = _residual_sd(logs) if len(logs) > 1 else None
     return CalibrationFit(
         backend, Calibration(k_bw, k_c, k_a, len(logs), sd), tuple(warnings), len(tg), len(pp)
     )

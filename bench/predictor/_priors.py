@@ -117,10 +117,11 @@ PRIOR_SPREAD_GROUPS = {b for b, _ in PRIOR_SPREAD}
 Z80 = 1.2816  # the standard normal's 90th percentile: mean +- Z80 sd holds 80 %
 # A calibrated prediction for another model than the host measured errs by more than the
 # calibration's own residuals: its shape meets the factors fitted on another. Measured by
-# scripts/bench_predict.py on stop 35's runner, two runs, 16 points of two new twins: log
-# errors' RMS 0.096 (0.111 and 0.078) against in-sample residual sds of 0.068 and 0.043, so
-# sqrt(0.096^2 - mean sd^2) = 0.078 of the error is the transfer's. An interval from the
-# residuals alone held 6 of the 16; with this added in quadrature, 13.
+# scripts/bench_predict.py on stop 35's runner, three runs, 24 points of two new twins: log
+# errors' RMS 0.097 (0.111, 0.078, 0.099) against in-sample residual sds (_calibrate
+# _residual_sd) of 0.069, 0.049 and 0.049, so sqrt(0.097^2 - mean sd^2) = 0.079 of the error
+# is the transfer's. An interval from the residuals alone held 12 of the 24; with this added
+# in quadrature, 18.
 CALIBRATED_TRANSFER_SD = 0.08
 
 
