@@ -77,8 +77,10 @@ PREDICTION_SCHEMA_VERSION = 1
 # off until PR 23714, 2026-06) and without PR 27470's rows (a file 4.6 % over the quant's size).
 # 23 — Vulkan's attention factor fitted per vendor (NVIDIA's coopmat2 flash attention apart).
 # 24 — RDNA4 under ROCm fits its own factors (rocm-rdna4); new ROCm and 8060S rows.
+# 25 — a GPU's flash-attention cache read in generation scales with the query heads each K/V
+# row serves (_work.kv_gqa_doublings, the GPU groups' shared k_gqa); priors refitted.
 SPEED_PREDICTOR = "rigbench-speed"
-SPEED_PREDICTOR_VERSION = "24"
+SPEED_PREDICTOR_VERSION = "25"
 
 STATUSES = ("ok", "failed", "skipped")
 FAILURE_CLASSES = ("oom", "timeout", "crash", "unsupported")

@@ -109,6 +109,7 @@ class Row:
     board: str | None = None  # a GPU hung off a single-board computer (PublishedRow.host_board)
     socket_measured: bool = False  # CPU rows: the socket's bandwidth is a measured one (no k_bw)
     uma: bool = False  # a GPU sharing an APU's memory, not under Metal (Prior.k_uma)
+    gqa: float = 0.0  # GPU rows: k_gqa's exponent in the cache read (_work.kv_gqa_doublings)
 
     @property
     def fits(self) -> bool:
@@ -171,19 +172,22 @@ def load() -> list[Row]:
                 r.host_board,
                 p.inputs["host_bandwidth"] == "measured",
                 _speed.shares_apu_memory(backend, gpu),
+                float(p.inputs["kv_gqa_doublings"]),
             )
         )
     return out
 
 
-# (bw, compute, attention, overhead, thread, MoE layer, MoE matmul, APU compute, GPU scan)
+# (bw, compute, attention, overhead, thread, MoE layer, MoE matmul, APU compute, GPU scan,
+# GPU cache read per doubling of the heads a K/V row serves)
 K = tuple[float, ...]
-NO_K: K = (1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0)
+NO_K: K = (1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0)
 THREAD = 4  # the index of the CPUs' per-thread bandwidth factor in K
 MOE = 5  # the index of the MoE-layer factor in K (one per backend: fit_moe)
 MOE_MATMUL = 6  # the index of the MoE expert-matmul factor in K (fit_own refits it per vendor)
 UMA = 7  # the index of the shared APU compute factor in K
 SCAN = 8  # the index of the GPUs' shared recurrent-scan factor in K
+GQA = 9  # the index of the GPUs' shared cache-read factor per head doubling in K
 
 
 def model(rows: list[Row], k: K) -> np.ndarray:
@@ -195,7 +199,7 @@ def model(rows: list[Row], k: K) -> np.ndarray:
     (_speed._devices); a CUDA stream cap is no bandwidth factor's; a GPU row's prefill adds its
     reads to its compute, a CPU row's takes the larger (a GPU row with layers on the CPU would
     mix both: no published row has one)."""
-    kbw, kc0, ka, ko, kt, km, kx, ku, ks = k
+    kbw, kc0, ka, ko, kt, km, kx, ku, ks, kg = k
     out = []
     for r in rows:
         t, sd = r.terms, r.sides or {}
@@ -207,7 +211,7 @@ def model(rows: list[Row], k: K) -> np.ndarray:
         fixed = t["overhead"] * ko + t["moe"] * ko * km + t["host_hop"]
         if r.kind == "tg":
             weights = max(sd["tg_weights_stream"] / kb, sd["tg_weights_cap"])
-            kv_read = max(sd["tg_kv_stream"] / kb, sd["tg_kv_cap"])
+            kv_read = max(sd["tg_kv_stream"] / kb, sd["tg_kv_cap"]) * kg**r.gqa
             kv = max(kv_read, sd["tg_kv_compute"] / (kc * ka))
             s = weights + kv + sd["tg_scores"] / kb + fixed
         else:
@@ -252,13 +256,19 @@ def _machine_weights(rows: list[Row]) -> np.ndarray:
     return np.array([1.0 / per_machine[r.machine] for r in rows])
 
 
-def fit(rows: list[Row], k_moe: float = 1.0, k_uma: float = 1.0, k_scan: float = 1.0) -> K:
+def fit(
+    rows: list[Row],
+    k_moe: float = 1.0,
+    k_uma: float = 1.0,
+    k_scan: float = 1.0,
+    k_gqa: float = 1.0,
+) -> K:
     """Least squares on log(measured / predicted) (Huber for bandwidth and attention), by
     coordinate descent, each factor on the rows it governs: bandwidth on generation, compute on
     prefill, attention and the fixed overhead on the rows where they take a fifth of the time or
     more, the per-thread bandwidth on CPU generation."""
     if not rows:
-        return (*NO_K[:MOE], k_moe, 1.0, k_uma, k_scan)
+        return (*NO_K[:MOE], k_moe, 1.0, k_uma, k_scan, k_gqa)
     subsets = [
         [r for r in rows if r.kind == "tg"],
         [r for r in rows if r.kind == "pp"],
@@ -269,8 +279,9 @@ def fit(rows: list[Row], k_moe: float = 1.0, k_uma: float = 1.0, k_scan: float =
         [r for r in rows if _bound_by(r, "moe_compute", 0.2)],
         [],  # the APU compute factor: shared by every group (fit_uma)
         [],  # the GPUs' recurrent-scan factor: shared by every GPU group (fit_scan)
+        [],  # the GPUs' cache-read factor per head doubling: shared too (fit_gqa)
     ]
-    k = [*NO_K[:MOE], k_moe, 1.0, k_uma, k_scan]
+    k = [*NO_K[:MOE], k_moe, 1.0, k_uma, k_scan, k_gqa]
     for _ in range(4):
         for i, sub in enumerate(subsets):
             if not sub:
@@ -332,6 +343,18 @@ def fit_scan(rows: list[Row], ks: dict[str, K]) -> float:
     rows' loss is least near 2)."""
     sub = [r for r in rows if _bound_by(r, "scan", 0.05)]
     return _fit_at(sub, ks, SCAN, 1.0, MOE_SHRINK) if sub else 1.0
+
+
+def fit_gqa(rows: list[Row], ks: dict[str, K]) -> float:
+    """The GPUs' cache-read factor per doubling of the query heads a K/V row serves, shared by
+    every GPU group (few machines publish generation deep enough for the cache to count), on
+    the GPU generation rows where reading the cache takes a fifth of the time or more (those
+    without flash attention have no exponent: Row.gqa 0), shrunk by SHRINK machines toward 1
+    (no dependence on the heads)."""
+    sub = [
+        r for r in rows if r.backend != "cpu" and r.kind == "tg" and _bound_by(r, "kv_cache", 0.2)
+    ]
+    return _fit_at(sub, ks, GQA, 1.0, SHRINK) if sub else 1.0
 
 
 def fit_moe(rows: list[Row], ks: dict[str, K]) -> dict[str, float]:
@@ -405,7 +428,7 @@ def fit_all(rows: list[Row]) -> dict[str, K]:
     parent = {r.group: VENDOR_SUBGROUPS.get(r.group, r.group) for r in rows}
     groups = sorted(set(parent.values()))
     moe: dict[str, float] = {}
-    k_uma = k_scan = 1.0
+    k_uma = k_scan = k_gqa = 1.0
     ks: dict[str, K] = {}
 
     def k_moe(group: str) -> float:
@@ -415,7 +438,7 @@ def fit_all(rows: list[Row]) -> dict[str, K]:
     # (each group's compute factor had first absorbed its APUs' share at k_uma = 1)
     for last in (False, False, False, True):
         joint = {
-            g: fit([r for r in rows if parent[r.group] == g], k_moe(g), k_uma, k_scan)
+            g: fit([r for r in rows if parent[r.group] == g], k_moe(g), k_uma, k_scan, k_gqa)
             for g in groups
         }
         ks = dict(joint)
@@ -430,7 +453,8 @@ def fit_all(rows: list[Row]) -> dict[str, K]:
             moe = fit_moe(rows, ks)
             k_uma = fit_uma(rows, ks)
             k_scan = fit_scan(rows, ks)
-    ks["_shared"] = (*NO_K[:MOE], moe.get("gpu", 1.0), 1.0, k_uma, k_scan)
+            k_gqa = fit_gqa(rows, ks)
+    ks["_shared"] = (*NO_K[:MOE], moe.get("gpu", 1.0), 1.0, k_uma, k_scan, k_gqa)
     return ks
 
 
@@ -444,14 +468,18 @@ def lomo(rows: list[Row]) -> dict[str, np.ndarray]:
         train = [r for r in rows if r.machine != m and r.fits]
         fits = fit_all(train)
         shared = fits.pop("_shared", NO_K)
-        k_moe, k_uma, k_scan = shared[MOE], shared[UMA], shared[SCAN]
+        k_moe, k_uma, k_scan, k_gqa = shared[MOE], shared[UMA], shared[SCAN], shared[GQA]
         for b in {rows[i].group for i in test}:
             idx = [i for i in test if rows[i].group == b]
             held = [rows[i] for i in idx]
             # a group without training rows takes its parent's or backend's (a vendor subgroup
             # always has the joint fit's, as fit_all builds it)
             parent = VENDOR_SUBGROUPS.get(b, b.split("-")[0])
-            k = fits.get(b) or fits.get(parent) or fit([], moe_center(b, k_moe)[0], k_uma, k_scan)
+            k = (
+                fits.get(b)
+                or fits.get(parent)
+                or fit([], moe_center(b, k_moe)[0], k_uma, k_scan, k_gqa)
+            )
             pred["rigbench"][idx] = model(held, k)
             pred["table"][idx] = model(held, NO_K)
             pred["llmfit"][idx] = [r.llmfit for r in held]
@@ -572,7 +600,7 @@ def main() -> int:
             thread = f", k_thread={k[THREAD]:.3f}" if k[THREAD] != 1.0 else ""
             # the APU factor: GPUs of APUs under CUDA, ROCm and Vulkan (shares_apu_memory)
             apu = f", k_uma={k[UMA]:.3f}" if b.split("-")[0] in _speed.APU_BACKENDS else ""
-            scan = f", k_scan={k[SCAN]:.3f}" if b != "cpu" else ""
+            scan = f", k_scan={k[SCAN]:.3f}, k_gqa={k[GQA]:.3f}" if b != "cpu" else ""
             print(
                 f'    "{b}": Prior({k[0]:.3f}, {k[1]:.3f}, {k[2]:.3f}, {k[3]:.3f}{thread}, '
                 f"k_moe={k[MOE]:.3f}, k_moe_matmul={k[MOE_MATMUL]:.3f}{apu}{scan}),"

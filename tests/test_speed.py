@@ -379,6 +379,27 @@ def test_predictions_carry_an_80_percent_interval() -> None:
     assert width(0.0) == pytest.approx(math.exp(2 * 1.2816 * 0.08))  # never zero width
 
 
+def test_a_gpu_reads_its_cache_slower_the_more_heads_a_row_serves(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """k_gqa scales a GPU generation's cache read by each doubling of the query heads a K/V row
+    serves from GQA_REF (4): llama2-7b's one head a row is two halvings, Qwen3-30B-A3B's eight
+    one doubling; a CPU's read is its own (bound by its attention compute)."""
+    deep = RunConfig(n_prompt=0, n_gen=16, n_depth=16384)
+    gpu = host("rtx4090")
+    for shape, doublings in (("llama2-7b", -2.0), ("llama3-8b", 0.0), ("qwen3-30b-a3b", 1.0)):
+        p = predict_speed(spec_from_shape(shape, "Q4_0"), gpu, deep)
+        assert p.inputs["kv_gqa_doublings"] == pytest.approx(doublings)
+    mha = spec_from_shape("llama2-7b", "Q4_0")
+    cpu = predict_speed(mha, host("desktop-7950x-cpu"), dataclasses.replace(deep, n_threads=16))
+    assert cpu.inputs["kv_gqa_doublings"] == 0.0
+    before = predict_speed(mha, gpu, deep).tg_terms_s["kv_cache"]
+    cuda = PRIORS["cuda"]
+    monkeypatch.setitem(PRIORS, "cuda", dataclasses.replace(cuda, k_gqa=cuda.k_gqa * 2))
+    after = predict_speed(mha, gpu, deep).tg_terms_s["kv_cache"]
+    assert after == pytest.approx(before / 4, rel=0.01)
+
+
 def test_flash_attention_changes_prefill_at_depth() -> None:
     """Without flash attention the scores go through memory: prefill slows with depth."""
     h = host("rtx4090")
@@ -896,7 +917,7 @@ def test_bench_lomo_refits_the_predictor_it_judges(monkeypatch: pytest.MonkeyPat
         pri = PRIORS.get(r.group) or PRIORS[r.backend]
         thread = PRIORS["cpu"].k_thread if r.backend == "cpu" else 1.0
         k = (pri.k_bw, pri.k_compute, pri.k_attn, pri.k_overhead, thread, pri.k_moe,
-             pri.k_moe_matmul, pri.k_uma, pri.k_scan)  # fmt: skip
+             pri.k_moe_matmul, pri.k_uma, pri.k_scan, pri.k_gqa)  # fmt: skip
         q = predict_speed(p.spec, p.host, p.cfg, None, backend=p.backend)
         want = q.pp_tokens_per_s if r.kind == "pp" else q.tg_tokens_per_s
         assert lomo.model([r], k)[0] == pytest.approx(want, rel=0.01), (r.machine, p.test)
@@ -910,7 +931,7 @@ def test_each_backend_fits_its_own_moe_layer_cost(monkeypatch: pytest.MonkeyPatc
     moe = [r for r in rows if r.fits and r.terms["moe"] > 0.05 * sum(r.terms.values())]
     assert {r.backend for r in moe} >= set(truth)
     for r in moe:
-        r.measured = lomo.model([r], (*lomo.NO_K[:5], truth[r.backend], 1.0, 1.0, 1.0))[0]
+        r.measured = lomo.model([r], (*lomo.NO_K[:5], truth[r.backend], 1.0, 1.0, 1.0, 1.0))[0]
     fitted = lomo.fit_moe(moe, {r.group: lomo.NO_K for r in moe})
     for b in ("cuda", "metal", "vulkan"):
         assert fitted[b] == pytest.approx(truth[b], rel=0.15), b
@@ -932,7 +953,7 @@ def test_vulkan_vendors_fit_their_own_moe_matmul_factor(monkeypatch: pytest.Monk
     moe = [r for r in vk if r.terms["moe_compute"] > 0.2 * sum(r.terms.values())]
     assert {r.group for r in moe} == set(truth)
     for r in vk:
-        r.measured = lomo.model([r], (*lomo.NO_K[:6], truth[r.group], 1.0, 1.0))[0]
+        r.measured = lomo.model([r], (*lomo.NO_K[:6], truth[r.group], 1.0, 1.0, 1.0))[0]
     own = {g: lomo.fit_own([r for r in vk if r.group == g], lomo.NO_K) for g in truth}
     # pulled toward the starting 1 by a machine's shrink (their expert matmuls are a fifth to
     # two thirds of the time), but each on its own side of it, and the compute factor stays

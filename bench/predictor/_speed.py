@@ -60,7 +60,15 @@ from bench.predictor._priors import (
     interval,
     prior_group,
 )
-from bench.predictor._work import attn_work, host_hops, kv_read, scan_steps, score_bytes, swa_span
+from bench.predictor._work import (
+    attn_work,
+    host_hops,
+    kv_gqa_doublings,
+    kv_read,
+    scan_steps,
+    score_bytes,
+    swa_span,
+)
 from bench.records import (
     SPEED_PREDICTOR,
     SPEED_PREDICTOR_VERSION,
@@ -429,6 +437,7 @@ def predict_speed(
     # tg: the average context a generated token attends to.
     tg_depth = cfg.n_depth + cfg.n_gen / 2
     t_w = t_kv = t_over = t_moe = t_experts = 0.0
+    gqa_doublings = gqa_kv = 0.0  # kv_gqa_doublings, for bench_lomo's refit of k_gqa
     ceil_tg = 0.0
     # Both sides of every max the terms take, summed over devices (and ubatches, for pp):
     # scripts/bench_lomo.py refits the priors from them, so it needs the side that lost too.
@@ -445,11 +454,16 @@ def predict_speed(
         stream = min(rate, cap)
         t_w += read_tg[i] / stream
         t_experts += xread_tg[i] / stream
-        # Attending to the cache: reading it, or computing on it, whichever is slower.
+        # Attending to the cache: reading it (under a GPU's flash attention longer the more
+        # query heads each row serves: _work.GQA_REF), or computing on it, whichever is slower.
+        gpu_fa = d.backend != "cpu" and cfg.flash_attn
+        doublings = kv_gqa_doublings(spec, where, i, tg_depth, cfg, span) if gpu_fa else 0.0
+        if kv > gqa_kv:  # the device reading the most cache (of several GPUs) speaks for all
+            gqa_doublings, gqa_kv = doublings, kv
         kv_compute = attn_flops / (
             d.attn_peak * _attn_eff(d, family, cals.get(d.backend)) * TG_ATTN_RATIO[d.backend]
         )
-        t_kv += max(kv / stream, kv_compute)
+        t_kv += max(kv * _prior(d).k_gqa ** doublings / stream, kv_compute)
         scores = 0.0 if cfg.flash_attn else score_bytes(spec, where, i, tg_depth, span) / rate
         t_kv += scores
         t_over += layers[i] * layer_s * nodes_w
@@ -593,6 +607,9 @@ def predict_speed(
             "sides_s": sides,
             # the experts' part of tg's weights term (where each device reads them)
             "tg_experts_s": t_experts,
+            # log2 of the query heads a GPU's cached K/V row serves over GQA_REF (of several
+            # devices, the one reading the most cache; 0 on a CPU): k_gqa's exponent
+            "kv_gqa_doublings": gqa_doublings,
         },
         pp_interval_tokens_per_s=intervals["pp"],
         tg_interval_tokens_per_s=intervals["tg"],

@@ -5,6 +5,7 @@ attention, and the host/GPU crossings of a split model (bench.predictor._speed's
 from __future__ import annotations
 
 import itertools
+import math
 
 from bench.model import ModelSpec
 from bench.predictor._memory import KV_TYPE_BYTES
@@ -76,6 +77,49 @@ def kv_read(
             )
         total += cells * width
     return total
+
+
+# The query heads a cached K/V row serves (n_head / n_head_kv: grouped-query attention; an MLA
+# latent serves every head) change what reading the cache costs a generated token under a
+# GPU's flash attention: its kernel does the dot products and softmax of every query head for
+# each row it loads, so the more heads share a row, the longer its read takes. Held out, before
+# this term, a row at 8-64k of context over the same test's at depth 0 (predicted / measured):
+# a Radeon AI PRO R9700's llama2-7b (one head a row) 0.83-0.87, Gemma 3 4B (2) 0.93-0.97 on a
+# DGX Spark and an M2 Ultra, 4-7 heads 1.00-1.13, 8 (gpt-oss, Qwen3-30B-A3B) 1.02-1.18 on four
+# machines. Without flash attention each head multiplies the cache through mat-vec kernels of
+# their own cost (Strix Halo's llama2 at 4-8k generated tokens: 0.3-0.4 of the prediction):
+# not scaled. The priors' k_gqa (one value for the GPU groups, fitted leave-one-machine-out)
+# is what each doubling of the heads a row serves multiplies the read's time by, from GQA_REF.
+GQA_REF = 4
+
+
+def kv_gqa_doublings(
+    spec: ModelSpec,
+    where: list[int],
+    dev: int,
+    depth: float,
+    cfg: RunConfig,
+    span: float | None = None,
+) -> float:
+    """log2 of the query heads each K/V row on device ``dev`` serves, over GQA_REF, averaged
+    over the bytes a query at ``depth`` reads (kv_read: a recurrent state's count at 0)."""
+    weighted = 0.0
+    for il in range(spec.n_layer - spec.n_layer_nextn):
+        if where[il] != dev or not spec.attends(il):
+            continue
+        cells = _cells(spec, il, depth, span)
+        if spec.kv_lora_rank:
+            width = (spec.kv_lora_rank + 64) * KV_TYPE_BYTES[cfg.type_k]
+            heads = float(spec.n_head[il])
+        else:
+            width = spec.n_head_kv[il] * (
+                spec.head_k(il) * KV_TYPE_BYTES[cfg.type_k]
+                + spec.head_v(il) * KV_TYPE_BYTES[cfg.type_v]
+            )
+            heads = spec.n_head[il] / spec.n_head_kv[il]
+        weighted += cells * width * math.log2(max(heads, 1.0) / GQA_REF)
+    read = kv_read(spec, where, dev, depth, cfg, span)
+    return weighted / read if read else 0.0
 
 
 # Without flash attention llama.cpp materialises each query's scores (n_head x cells, f32):
