@@ -9,7 +9,7 @@ import re
 
 from bench.model import ModelSpec
 from bench.predictor._memory import read_per_token
-from probe import CpuInfo, GpuInfo
+from probe import CpuInfo, GpuInfo, HostProfile
 
 GB = 1e9
 
@@ -226,6 +226,41 @@ def thread_stream_factor(cpu: CpuInfo | None, spec: ModelSpec) -> float:
             total += t.n_bytes
             time += t.n_bytes / THREAD_STREAM.get(t.type.upper(), 1.0)
     return total / time if time else 1.0
+
+
+def cpu_peak_flops(host: HostProfile, threads: int) -> tuple[float, str]:
+    """FP32 FMA throughput of ``threads`` cores: spec if given, else cores x clock x width."""
+    cpu = host.cpu
+    cores = cpu.physical_cores if cpu and cpu.physical_cores else 1
+    used = min(threads, cores)
+    if cpu and cpu.spec_fp32_flops:
+        return cpu.spec_fp32_flops * used / cores, "spec"
+    flags = cpu.isa_flags if cpu else {}
+    per_cycle = (
+        64
+        if flags.get("AVX512_F")
+        else 32
+        if flags.get("AVX2")
+        else 16
+        if (flags.get("NEON") or flags.get("SVE"))
+        else 8
+    )
+    ghz = (cpu.max_clock_mhz or cpu.base_clock_mhz or 3000) / 1000 if cpu else 3.0
+    how = "cores x clock x FMA width" + (
+        "" if cpu and cpu.max_clock_mhz else " (clock unknown: 3 GHz)"
+    )
+    return used * ghz * 1e9 * per_cycle, how
+
+
+def lacks_dotprod(cpu: CpuInfo | None) -> bool:
+    """An Arm CPU known to lack the int8 dot product: its flags were read (NEON seen) and say
+    DOTPROD false. A probe that saw no flags (Windows on Arm) or an Apple chip (every one has
+    it, whatever an old macOS sysctl says) is not slowed."""
+    if cpu is None or not is_arm(cpu):
+        return False
+    flags = cpu.isa_flags
+    apple = (cpu.vendor or "").lower() == "apple"
+    return bool(flags.get("NEON")) and flags.get("DOTPROD") is False and not apple
 
 
 # Arm cores with the int8 dot product prefill the weight types ggml-cpu repacks into

@@ -44,8 +44,9 @@ from bench.predictor._efficiency import (
     SPEC_TO_ACHIEVABLE,
     TG_ATTN_RATIO,
     VULKAN_DP4A_TYPES,
+    cpu_peak_flops,
     cpu_type_gain,
-    is_arm,
+    lacks_dotprod,
     layer_node_weight,
     thread_clock_factor,
     thread_stream_factor,
@@ -188,30 +189,6 @@ class _Dev:
         return self.flops * self.dp4a_gain * self.repack
 
 
-def cpu_peak_flops(host: HostProfile, threads: int) -> tuple[float, str]:
-    """FP32 FMA throughput of ``threads`` cores: spec if given, else cores x clock x width."""
-    cpu = host.cpu
-    cores = cpu.physical_cores if cpu and cpu.physical_cores else 1
-    used = min(threads, cores)
-    if cpu and cpu.spec_fp32_flops:
-        return cpu.spec_fp32_flops * used / cores, "spec"
-    flags = cpu.isa_flags if cpu else {}
-    per_cycle = (
-        64
-        if flags.get("AVX512_F")
-        else 32
-        if flags.get("AVX2")
-        else 16
-        if (flags.get("NEON") or flags.get("SVE"))
-        else 8
-    )
-    ghz = (cpu.max_clock_mhz or cpu.base_clock_mhz or 3000) / 1000 if cpu else 3.0
-    how = "cores x clock x FMA width" + (
-        "" if cpu and cpu.max_clock_mhz else " (clock unknown: 3 GHz)"
-    )
-    return used * ghz * 1e9 * per_cycle, how
-
-
 def host_bandwidth(host: HostProfile) -> tuple[float, str]:
     m = host.memory
     if m and m.measured_read_bytes_per_s:
@@ -236,18 +213,6 @@ def shares_apu_memory(backend: str, gpu: GpuInfo | None) -> bool:
     )
 
 
-def _lacks_dotprod(host: HostProfile) -> bool:
-    """An Arm CPU known to lack the int8 dot product: its flags were read (NEON seen) and say
-    DOTPROD false. A probe that saw no flags (Windows on Arm) or an Apple chip (every one has
-    it, whatever an old macOS sysctl says) is not slowed."""
-    cpu = host.cpu
-    if cpu is None or not is_arm(cpu):
-        return False
-    flags = cpu.isa_flags
-    apple = (cpu.vendor or "").lower() == "apple"
-    return bool(flags.get("NEON")) and flags.get("DOTPROD") is False and not apple
-
-
 def _devices(
     host: HostProfile, threads: int, backend: str, spec: ModelSpec, family: str
 ) -> tuple[_Dev, list[_Dev], dict[str, Any]]:
@@ -270,7 +235,7 @@ def _devices(
         cpu_flops,
         math.inf,
         raw_bw=min(bw, threads * per_thread),
-        int8_dot=not _lacks_dotprod(host),
+        int8_dot=not lacks_dotprod(host.cpu),
         repack=cpu_type_gain(c, spec, family) if cpu_only else 1.0,
     )
     gpus = []
