@@ -413,7 +413,8 @@ def predict_speed(
         moe_s[i] = moe_layers[i] * layer_s * moe_share * MOE_NODE_COST[d.backend] * _prior(d).k_moe
         t_moe += moe_s[i]
         span = swa_span(spec, d.backend, cfg)
-        kv = kv_read(spec, where, i, tg_depth, cfg, span)
+        by_layer: dict[int, float] = {}
+        kv = kv_read(spec, where, i, tg_depth, cfg, span, by_layer)
         attn_flops = 4 * attn_work(spec, where, i, tg_depth, span)
         rate, cap = d.bw * bw_e, d.stream_cap
         stream = min(rate, cap)
@@ -422,7 +423,7 @@ def predict_speed(
         # Attending to the cache: reading it (under a GPU's flash attention longer the more
         # query heads each row serves: _work.GQA_REF), or computing on it, whichever is slower.
         gpu_fa = d.backend != "cpu" and cfg.flash_attn
-        doublings = kv_gqa_doublings(spec, where, i, tg_depth, cfg, span) if gpu_fa else 0.0
+        doublings = kv_gqa_doublings(spec, by_layer, kv) if gpu_fa else 0.0
         if kv > gqa_kv:  # the device reading the most cache (of several GPUs) speaks for all
             gqa_doublings, gqa_kv = doublings, kv
         kv_compute = attn_flops / (

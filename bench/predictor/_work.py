@@ -56,10 +56,12 @@ def kv_read(
     depth: float,
     cfg: RunConfig,
     span: float | None = None,
+    by_layer: dict[int, float] | None = None,
 ) -> float:
     """Bytes of KV cache (or recurrent state) one query at ``depth`` reads from device ``dev``:
     every cached cell's K and V rows (MLA: the compressed latent and the rope part); a
-    sliding-window layer's up to ``span`` cells (swa_span)."""
+    sliding-window layer's up to ``span`` cells (swa_span). ``by_layer``, if given, gets each
+    attending layer's bytes (kv_gqa_doublings weighs by them)."""
     total = 0.0
     for il in range(spec.n_layer - spec.n_layer_nextn):
         if where[il] != dev:
@@ -76,6 +78,8 @@ def kv_read(
                 + spec.head_v(il) * KV_TYPE_BYTES[cfg.type_v]
             )
         total += cells * width
+        if by_layer is not None and width:
+            by_layer[il] = cells * width
     return total
 
 
@@ -93,32 +97,13 @@ def kv_read(
 GQA_REF = 4
 
 
-def kv_gqa_doublings(
-    spec: ModelSpec,
-    where: list[int],
-    dev: int,
-    depth: float,
-    cfg: RunConfig,
-    span: float | None = None,
-) -> float:
-    """log2 of the query heads each K/V row on device ``dev`` serves, over GQA_REF, averaged
-    over the bytes a query at ``depth`` reads (kv_read: a recurrent state's count at 0)."""
+def kv_gqa_doublings(spec: ModelSpec, by_layer: dict[int, float], read: float) -> float:
+    """log2 of the query heads each K/V row serves, over GQA_REF, averaged over the bytes a
+    query reads (kv_read's ``by_layer`` of its ``read``: a recurrent state's count at 0)."""
     weighted = 0.0
-    for il in range(spec.n_layer - spec.n_layer_nextn):
-        if where[il] != dev or not spec.attends(il):
-            continue
-        cells = _cells(spec, il, depth, span)
-        if spec.kv_lora_rank:
-            width = (spec.kv_lora_rank + 64) * KV_TYPE_BYTES[cfg.type_k]
-            heads = float(spec.n_head[il])
-        else:
-            width = spec.n_head_kv[il] * (
-                spec.head_k(il) * KV_TYPE_BYTES[cfg.type_k]
-                + spec.head_v(il) * KV_TYPE_BYTES[cfg.type_v]
-            )
-            heads = spec.n_head[il] / spec.n_head_kv[il]
-        weighted += cells * width * math.log2(max(heads, 1.0) / GQA_REF)
-    read = kv_read(spec, where, dev, depth, cfg, span)
+    for il, n_bytes in by_layer.items():
+        heads = spec.n_head[il] if spec.kv_lora_rank else spec.n_head[il] / spec.n_head_kv[il]
+        weighted += n_bytes * math.log2(max(heads, 1.0) / GQA_REF)
     return weighted / read if read else 0.0
 
 
