@@ -62,6 +62,11 @@ def _point_name(key: tuple[str, str]) -> str:
     return f"{key[0]} {'pp' if cfg.get('n_prompt') else 'tg'}@d{cfg.get('n_depth', 0)}"
 
 
+def _nan_to_null(medians: dict[str, float]) -> dict[str, float | None]:
+    """Medians as JSON holds them: None (null) where no point was measured (NaN)."""
+    return {k: None if math.isnan(v) else v for k, v in medians.items()}
+
+
 def _median(values: list[float]) -> float:
     """The median, or NaN when no point was measured (every goal on NaN fails)."""
     return statistics.median(values) if values else math.nan
@@ -217,10 +222,8 @@ def main() -> int:
         "calibration": dataclasses.asdict(fit.calibration),
         "validation": rows,
         # null where no point of that kind was measured
-        "median_abs_error": {k: None if math.isnan(v) else v for k, v in med.items()},
-        "median_abs_error_uncalibrated": {
-            k: None if math.isnan(v) else v for k, v in med_raw.items()
-        },
+        "median_abs_error": _nan_to_null(med),
+        "median_abs_error_uncalibrated": _nan_to_null(med_raw),
         # the share of validation points inside their calibrated 80 % interval (8 points: a
         # figure to watch across runs, not a goal)
         "calibrated_interval_coverage": coverage,

@@ -12,6 +12,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 import math
+import statistics
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -92,11 +93,7 @@ def _residual_sd(logs: list[float], n_factors: int = 3) -> float:
     n = len(logs)
     if n <= n_factors:
         return math.sqrt(sum(x * x for x in logs) / n)
-    mags = sorted(abs(x) for x in logs)
-    k = 0.8 * (n - 1)
-    lo = math.floor(k)
-    hi = min(lo + 1, n - 1)
-    q80 = mags[lo] + (mags[hi] - mags[lo]) * (k - lo)
+    q80 = statistics.quantiles([abs(x) for x in logs], n=5, method="inclusive")[3]
     return q80 / Z80 * math.sqrt(n / (n - n_factors))
 
 
