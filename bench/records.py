@@ -79,8 +79,10 @@ PREDICTION_SCHEMA_VERSION = 1
 # 24 — RDNA4 under ROCm fits its own factors (rocm-rdna4); new ROCm and 8060S rows.
 # 25 — a GPU's flash-attention cache read in generation scales with the query heads each K/V
 # row serves (_work.kv_gqa_doublings, the GPU groups' shared k_gqa); priors refitted.
+# 26 — desktop GeForce compute at their sustained clock above the rated boost
+# (_efficiency.GEFORCE_CLOCK_GAIN); priors refitted.
 SPEED_PREDICTOR = "rigbench-speed"
-SPEED_PREDICTOR_VERSION = "25"
+SPEED_PREDICTOR_VERSION = "26"
 
 STATUSES = ("ok", "failed", "skipped")
 FAILURE_CLASSES = ("oom", "timeout", "crash", "unsupported")

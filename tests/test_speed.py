@@ -27,12 +27,14 @@ from bench.predictor import (
 )
 from bench.predictor._efficiency import (
     ARM_REPACK_GAIN,
+    GEFORCE_CLOCK_GAIN,
     MOE_NODE_COST,
     SCAN_STEP_S,
     THREAD_CLOCK_GHZ,
     THREAD_STREAM,
     X86_PREFILL,
     cpu_type_gain,
+    sustained_clock_gain,
     thread_clock_factor,
     vulkan_dp4a_gain,
 )
@@ -470,6 +472,29 @@ def test_cuda_quantized_matmuls_scale_with_the_mmq_rate_not_the_tensor_peak() ->
     f16 = pp(a100, "F16") / pp(rtx3090, "F16")
     assert 0.8 < q4 < 1.5  # 108 SMs x 1.41 GHz against 82 x 1.695: close to even
     assert f16 > 2.5  # 312 against 71 TFLOPS of FP16 tensor math
+
+
+def test_a_desktop_geforce_computes_at_its_sustained_clock() -> None:
+    # GPU Boost holds a desktop GeForce above the boost clock its FLOPS figure assumes; a
+    # laptop part, a workstation card and the same card's memory reads do not gain.
+    rtx = probe.load_host("rtx4090")
+    gpu = rtx.gpus[0]
+    laptop = dataclasses.replace(
+        rtx, gpus=(dataclasses.replace(gpu, name="NVIDIA GeForce RTX 4090 Laptop GPU"),)
+    )
+    assert sustained_clock_gain(gpu) == GEFORCE_CLOCK_GAIN > 1
+    assert sustained_clock_gain(laptop.gpus[0]) == 1.0
+    assert sustained_clock_gain(probe.load_host("rtx-pro-6000-blackwell").gpus[0]) == 1.0
+    spec = spec_from_shape("llama2-7b", "F16")
+    pp_cfg, tg_cfg = RunConfig(n_prompt=512, n_gen=0), RunConfig(n_prompt=0, n_gen=128)
+    for backend in ("cuda", "vulkan"):
+        desk, lap = (predict_speed(spec, h, pp_cfg, None, backend=backend) for h in (rtx, laptop))
+        assert desk.pp_terms_s["compute"] * GEFORCE_CLOCK_GAIN == pytest.approx(
+            lap.pp_terms_s["compute"]
+        )
+        assert desk.pp_tokens_per_s > lap.pp_tokens_per_s
+    tg = [predict_speed(spec, h, tg_cfg, None, backend="cuda") for h in (rtx, laptop)]
+    assert tg[0].tg_terms_s["weights"] == pytest.approx(tg[1].tg_terms_s["weights"])
 
 
 def test_a_profile_without_gpu_figures_uses_the_catalog_by_name() -> None:

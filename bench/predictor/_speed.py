@@ -48,6 +48,7 @@ from bench.predictor._efficiency import (
     cpu_type_gain,
     lacks_dotprod,
     layer_node_weight,
+    sustained_clock_gain,
     thread_clock_factor,
     thread_stream_factor,
     vulkan_dp4a_gain,
@@ -253,7 +254,8 @@ def _devices(
         # A profile probed before schema 3 (cached, saved, stored) has no figures: the catalog's
         # by name, as detection now fills them; else a default peak, said in the inputs.
         g = probe.with_catalog_figures(g)
-        fp16, mmq = g.spec_fp16_flops or 0.0, g.spec_mmq_flops or 0.0
+        clock = sustained_clock_gain(g)  # a GeForce board's clock above its rated boost
+        fp16, mmq = (g.spec_fp16_flops or 0.0) * clock, (g.spec_mmq_flops or 0.0) * clock
         fp16 = mmq if backend == "vulkan" and mmq else fp16  # all its matmuls: SM_RATE_BACKENDS
         if not fp16:
             unknown_flops.append(g.name or f"{g.vendor}:{g.index}")
