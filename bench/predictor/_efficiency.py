@@ -204,9 +204,16 @@ def thread_clock_factor(cpu: CpuInfo | None) -> float:
 # Q8_0 21.9, Q4_K_M 19.1, Q4_0 19.0, IQ4_NL 18.7, Q5_K_M 16.0, Q3_K_M 14.1, Q2_K 13.9, IQ4_XS
 # 13.1, Q5_0 12.1, Q4_1 10.3; each type alone, taking the mixes' Q6_K/Q5_K/Q4_K/Q3_K parts
 # out: Q4_K 17.8, Q5_K 14.3, Q3_K 10.4, Q2_K 13.2. Stored against the Q4_K_M mix (19.1 GB/s,
-# the common case PER_THREAD_BW and the prior's k_thread were fitted on). Arm cores rank the
-# types differently (repacked Q4_0/IQ4_NL and Q8_0 lead: ik_llama.cpp discussion #164's M2 Max
-# at 4 threads reads Q8_0 at ~40 GB/s a thread, K-quants at ~20): not measured, 1 there.
+# the common case PER_THREAD_BW and the prior's k_thread were fitted on). Arm cores with the
+# int8 dot product decode the types ggml-cpu repacks for them (ARM_REPACKED: Q4_K and Q6_K,
+# so the Q4_K_M mix too) through the repacked GEMV, and the rest through the same generic
+# vec_dot kernels as x86: those take this table's rates, the repacked ones the mix's (1). The
+# published Arm rows agree: ik_llama.cpp discussion #164's M2 Max at 4 threads streams F16 32
+# GB/s a thread, repacked Q4_0 and IQ4_NL 28, IQ4_XS 18, Q5_0 17, Q3_K_S 10 (0.61-0.64 of the
+# repacked rate where the table has 0.54-0.61; F16 1.14 where it has 1.42); the M4 Max's
+# repacked Q4_K_M, Q5_K_M and Q6_K within 0.9-1.0 of each other (llama.cpp PRs 18860, 18888).
+# Held out (bench_lomo.py), CPU generation 10.6 / 43.8 % median / p90 with every type at 1 on
+# Arm, 10.0 / 39.4 % so.
 THREAD_STREAM = {
     "F16": 1.42, "BF16": 1.42, "F32": 1.42, "Q6_K": 1.16, "Q8_0": 1.15, "Q4_K": 0.93,
     "Q4_0": 0.95, "IQ4_NL": 0.96, "Q5_K": 0.75, "IQ4_XS": 0.61, "Q3_K": 0.54, "Q2_K": 0.69,
@@ -215,16 +222,21 @@ THREAD_STREAM = {
 
 
 def thread_stream_factor(cpu: CpuInfo | None, spec: ModelSpec) -> float:
-    """What a thread streams of the weights a token reads against the Q4_K_M mix (THREAD_STREAM,
-    x86 only): their bytes over the time each type takes at its own rate (_memory.read_per_token
-    says which the predictor counts as read)."""
-    if not is_x86(cpu):
+    """What a thread streams of the weights a token reads against the Q4_K_M mix (THREAD_STREAM):
+    their bytes over the time each type takes at its own rate (_memory.read_per_token says which
+    the predictor counts as read). On Arm cores with the int8 dot product the types ggml-cpu
+    repacks (ARM_REPACKED) stream at the mix's rate, which is itself repacked there, and the
+    others at the x86 table's; 1 on other CPUs."""
+    arm = is_arm(cpu) and not lacks_dotprod(cpu)
+    if not is_x86(cpu) and not arm:
         return 1.0
     total = time = 0.0
     for t in spec.tensors:
         if read_per_token(spec, t):
             total += t.n_bytes
-            time += t.n_bytes / THREAD_STREAM.get(t.type.upper(), 1.0)
+            kind = t.type.upper()
+            rate = 1.0 if arm and kind in ARM_REPACKED else THREAD_STREAM.get(kind, 1.0)
+            time += t.n_bytes / rate
     return total / time if time else 1.0
 
 
