@@ -80,7 +80,8 @@ PREDICTION_SCHEMA_VERSION = 1
 # 25 — a GPU's flash-attention cache read in generation scales with the query heads each K/V
 # row serves (_work.kv_gqa_doublings, the GPU groups' shared k_gqa); priors refitted.
 # 26 — desktop GeForce compute at their sustained clock above the rated boost
-# (_efficiency.GEFORCE_CLOCK_GAIN); priors refitted.
+# (_efficiency.GEFORCE_CLOCK_GAIN); an Arm core streams the types it does not repack at the
+# x86 per-type rates (thread_stream_factor); priors refitted.
 SPEED_PREDICTOR = "rigbench-speed"
 SPEED_PREDICTOR_VERSION = "26"
 
