@@ -36,6 +36,11 @@ RADEON_890M = Gpu("AMD Radeon 890M", "amd", 32, 120, 23.76, unified=True, usable
 # = 17.82 TFLOPS; dual-channel DDR5-5200 (the 8700G's fastest supported memory) = 83.2 GB/s; 64 GB
 # with a quarter kept by the OS, as for the 890M.
 RADEON_780M = Gpu("AMD Radeon 780M", "amd", 64, 83.2, 17.82, unified=True, usable_gib=48)
+# The same Strix Point iGPU in a host with dual-channel DDR5-5600 (the Ryzen AI 9 HX 370's fastest
+# supported DDR5): 5600 MT/s x 16 B = 89.6 GB/s; 64 GB with a quarter kept by the OS, as the 780M's.
+RADEON_890M_DDR5 = Gpu(
+    "AMD Radeon 890M on DDR5-5600", "amd", 64, 89.6, 23.76, unified=True, usable_gib=48
+)
 # Strix Halo's 32 CU bin (gfx1151) in the Ryzen AI Max 385: RDNA3.5 32 CU x 512 x 2.8 GHz = 45.9
 # TFLOPS; 256-bit LPDDR5X-8000 = 256 GB/s, as the 395's 8060S; 32 GB, GTT raised to all but the
 # 8 GiB the 395 entry leaves the OS.
@@ -89,6 +94,10 @@ AMD_INTEL_BOXES: tuple[tuple[Any, ...], ...] = (
      "Radeon 890M (Ryzen AI 9 HX 370 spec page): 16 CU RDNA3.5 at 2.9 GHz = 23.76 TFLOPS FP16 "
      "WMMA; LPDDR5X-7500 x 128-bit = 120 GB/s assumed (the published run names neither the "
      "laptop nor its memory; DDR5-5600 systems have 89.6 GB/s)"),
+    ("radeon-890m-ddr5-5600", RADEON_890M_DDR5, AMD,
+     "Radeon 890M (Ryzen AI 9 HX 370 spec page): 16 CU RDNA3.5 at 2.9 GHz = 23.76 TFLOPS FP16 "
+     "WMMA; memory DDR5-5600 dual channel (the HX 370 spec page's DDR5 speed) = 5600 MT/s x 16 B "
+     "= 89.6 GB/s, 64 GB as noamsto/nix-amd-ai docs/performance.md names its gfx1150 host"),
     ("rx6800", RX_6800, AMD,
      "RDNA2: 60 CU x 256 x 2.105 GHz = 32.33 TFLOPS FP16; 16 Gbps x 256-bit = 512 GB/s"),
     ("rx6900xt", RX_6900XT, AMD,

@@ -229,4 +229,23 @@ CPU_HOSTS: tuple[Entry, ...] = (
             "3200 MT/s x 8 x 8 B = 204.8 GB/s; 256 GB = 8 x 32 GB",
         ),
     ),
+    Entry(
+        "nvidia-grace-cpu",
+        "NVIDIA Grace CPU (one Grace of a superchip): 72 Neoverse-V2 cores, 480 GB LPDDR5X",
+        Cpu("NVIDIA Grace (Neoverse-V2)", 72, 72, 3.1, 32, "aarch64", "NVIDIA"),
+        480,
+        500,
+        (),
+        (
+            "NVIDIA Grace CPU Superchip specification (hardwaretimes.com's copy of NVIDIA's table, "
+            "GTC 2022): two Grace CPUs of 72 Neoverse-V2 cores each (144), Armv9 with 4 x 128-bit "
+            "SVE2 = 32 FP32 FLOP/cycle per core; FP64 peak 7.1 TFLOPS = 144 cores x 16 FP64 "
+            "FLOP/cycle x 3.08 GHz, entered as 3.1 GHz; LPDDR5X on 32 channels, up to 1 TB/s per "
+            "superchip = 500 GB/s per Grace CPU",
+            "NVIDIA developer blog 'NVIDIA Grace CPU Delivers High Bandwidth and Efficiency for "
+            "Modern Data Centers': 72 Neoverse cores in one NUMA domain with 480 GB of LPDDR5X; "
+            "smaller VMs on Grace reach the full memory subsystem (why a 32-core Grace VM is "
+            "planned on this entry)",
+        ),
+    ),
 )

@@ -43,7 +43,7 @@ sys.path.insert(0, str(REPO))
 import numpy as np
 
 from bench.predictor import _speed, choose_backend, predict_speed, published_rows
-from bench.predictor._priors import VENDOR_SUBGROUPS
+from bench.predictor._priors import VENDOR_SUBGROUPS, cpu_prior_group
 
 # out/bench-lomo.json schema history: 1 — first version.
 SCHEMA_VERSION = 1
@@ -145,12 +145,11 @@ def load() -> list[Row]:
                 # a board-hosted GPU is a machine of its own: its rows share the board's errors
                 f"{r.machine}@{r.host_board}" if r.host_board else r.machine,
                 backend,
-                _speed.prior_group(
-                    backend,
-                    gpu.name if gpu else None,
-                    gpu.vendor if gpu else None,
-                    gpu.gfx_target if gpu else None,
-                ),
+                _speed.prior_group(backend, gpu.name, gpu.vendor, gpu.gfx_target)
+                if gpu
+                else cpu_prior_group(r.host.cpu)
+                if backend == "cpu"
+                else backend,
                 r.kind,
                 r.cfg.n_depth >= 8192,
                 r.cfg.n_ubatch < 512,
@@ -394,8 +393,9 @@ def fit_own(rows: list[Row], k: K) -> K:
     the scalar shader, yet its attention FLOPs take the group's factor too: a token's attention
     is bound by reading the KV cache, rarely by its FLOPs). Held out, a shared factor left
     AMD's prefill at 8k-32k tokens of context at 0.58-0.87 (Strix Halo, W7800, RX 7900 XT/XTX)
-    and NVIDIA's at 1.02-1.20 (RTX 5090, RTX 4090). Three rounds: the compute factor sees the
-    MoE and attention rows too."""
+    and NVIDIA's at 1.02-1.20 (RTX 5090, RTX 4090). A CPU core family (cpu_prior_group) refits
+    its per-thread factor on its generation too. Three rounds: the compute factor sees the MoE
+    and attention rows too."""
     subsets = (
         (1, [r for r in rows if r.kind == "pp"], None),
         (0, [r for r in rows if r.kind == "tg"], HUBER_BW),
@@ -405,6 +405,8 @@ def fit_own(rows: list[Row], k: K) -> K:
             [r for r in rows if r.kind == "pp" and _bound_by(r, "moe_compute", 0.2)],
             None,
         ),
+        # a CPU core family's threads (cpu_prior_group): what each streams
+        (THREAD, [r for r in rows if r.kind == "tg" and r.cap[0]], None),
     )
     start = k
     for _ in range(3):
@@ -600,7 +602,7 @@ def main() -> int:
             thread = f", k_thread={k[THREAD]:.3f}" if k[THREAD] != 1.0 else ""
             # the APU factor: GPUs of APUs under CUDA, ROCm and Vulkan (shares_apu_memory)
             apu = f", k_uma={k[UMA]:.3f}" if b.split("-")[0] in _speed.APU_BACKENDS else ""
-            scan = f", k_scan={k[SCAN]:.3f}, k_gqa={k[GQA]:.3f}" if b != "cpu" else ""
+            scan = f", k_scan={k[SCAN]:.3f}, k_gqa={k[GQA]:.3f}" if b.split("-")[0] != "cpu" else ""
             print(
                 f'    "{b}": Prior({k[0]:.3f}, {k[1]:.3f}, {k[2]:.3f}, {k[3]:.3f}{thread}, '
                 f"k_moe={k[MOE]:.3f}, k_moe_matmul={k[MOE_MATMUL]:.3f}{apu}{scan}),"

@@ -59,6 +59,7 @@ from bench.predictor._priors import (
     PRIOR_SPREAD_GROUPS,
     PRIORS,
     Prior,
+    cpu_prior_group,
     interval,
     prior_group,
 )
@@ -223,7 +224,8 @@ def _devices(
     # figure; one measured here is what this machine reaches) and what the threads stream (the
     # prior's per-thread factor; the weights' types, thread_stream_factor; their cores' clock,
     # thread_clock_factor): a few fast cores read more of a desktop's DDR than its share.
-    prior = PRIORS.get("cpu", NO_PRIOR)
+    group = cpu_prior_group(host.cpu)  # its core family's factors (Apple, Neoverse) or "cpu"
+    prior = PRIORS.get(group) or PRIORS.get("cpu", NO_PRIOR)
     socket_bw = bw * (1.0 if bw_how == "measured" else prior.k_bw)
     c = host.cpu
     per_thread = PER_THREAD_BW * thread_stream_factor(c, spec) * thread_clock_factor(c)
@@ -235,6 +237,7 @@ def _devices(
         min(socket_bw, thread_bw),
         cpu_flops,
         math.inf,
+        prior=group,
         raw_bw=min(bw, threads * per_thread),
         int8_dot=not lacks_dotprod(host.cpu),
         repack=cpu_type_gain(c, spec, family) if cpu_only else 1.0,
@@ -549,7 +552,7 @@ def predict_speed(
     used = [cals[b] for b in {d.backend for d in devs} if b in cals]
     # the PRIORS group the main device's factors came from; its interval is the group's own
     # spread where it has one, else its backend's
-    group = gpus[0].prior if main != "cpu" else main
+    group = gpus[0].prior if main != "cpu" else cpu.prior
     spread = group if group in PRIOR_SPREAD_GROUPS else main
     intervals = {k: interval(spread, k, v, used) for k, v in (("pp", pp_tps), ("tg", tg_tps))}
     return SpeedPrediction(
