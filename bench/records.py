@@ -81,7 +81,8 @@ PREDICTION_SCHEMA_VERSION = 1
 # row serves (_work.kv_gqa_doublings, the GPU groups' shared k_gqa); priors refitted.
 # 26 — desktop GeForce compute at their sustained clock above the rated boost
 # (_efficiency.GEFORCE_CLOCK_GAIN); an Arm core streams the types it does not repack at the
-# x86 per-type rates (thread_stream_factor); priors refitted.
+# x86 per-type rates (thread_stream_factor); Apple and Neoverse CPU cores take priors of their
+# own (cpu_prior_group); priors refitted on 1425 rows (new sources).
 SPEED_PREDICTOR = "rigbench-speed"
 SPEED_PREDICTOR_VERSION = "26"
 

@@ -59,13 +59,21 @@ MAC_X86_WORDS: dict[str, str] = {
 }
 # Arm "CPU implementer" / "CPU part" -> name, for arm64 /proc/cpuinfo which has no model name
 # (the same table lscpu keeps in util-linux sys-utils/lscpu-arm.c).
-ARM_IMPLEMENTERS = {0x41: "ARM", 0x61: "Apple", 0xC0: "Ampere", 0x51: "Qualcomm", 0x48: "HiSilicon"}
+ARM_IMPLEMENTERS = {
+    0x41: "ARM",
+    0x61: "Apple",
+    0xC0: "Ampere",
+    0x51: "Qualcomm",
+    0x48: "HiSilicon",
+    0x6D: "Microsoft",
+}
 ARM_PARTS = {
     (0x41, 0xD0C): "Neoverse-N1",
     (0x41, 0xD40): "Neoverse-V1",
     (0x41, 0xD49): "Neoverse-N2",
     (0x41, 0xD4F): "Neoverse-V2",
-    (0x41, 0xD83): "Neoverse-V3",
+    (0x41, 0xD83): "Neoverse-V3AE",
+    (0x41, 0xD84): "Neoverse-V3",
     (0x41, 0xD8E): "Neoverse-N3",
     (0x41, 0xD0B): "Cortex-A76",
     (0x41, 0xD41): "Cortex-A78",
@@ -76,6 +84,7 @@ ARM_PARTS = {
     (0x41, 0xD05): "Cortex-A55",
     (0x41, 0xD08): "Cortex-A72",
     (0xC0, 0xAC3): "AmpereOne",
+    (0x6D, 0xD49): "Neoverse-N2",  # Azure Cobalt 100
     (0x48, 0xD01): "Kunpeng-920",
 }
 X86_VENDORS = {"GenuineIntel": "Intel", "AuthenticAMD": "AMD", "HygonGenuine": "Hygon"}

@@ -43,7 +43,7 @@ sys.path.insert(0, str(REPO))
 import numpy as np
 
 from bench.predictor import _speed, choose_backend, predict_speed, published_rows
-from bench.predictor._priors import VENDOR_SUBGROUPS, cpu_prior_group
+from bench.predictor._priors import PRIORS, VENDOR_SUBGROUPS, host_prior_group
 
 # out/bench-lomo.json schema history: 1 — first version.
 SCHEMA_VERSION = 1
@@ -118,7 +118,7 @@ class Row:
 
 
 def load() -> list[Row]:
-    _speed.PRIORS.clear()  # the terms at prior 1: the fit below finds the priors
+    PRIORS.clear()  # the terms at prior 1: the fit below finds the priors
     out = []
     for r in published_rows(FOLDER):
         backend = choose_backend(r.host, r.backend)
@@ -145,11 +145,7 @@ def load() -> list[Row]:
                 # a board-hosted GPU is a machine of its own: its rows share the board's errors
                 f"{r.machine}@{r.host_board}" if r.host_board else r.machine,
                 backend,
-                _speed.prior_group(backend, gpu.name, gpu.vendor, gpu.gfx_target)
-                if gpu
-                else cpu_prior_group(r.host.cpu)
-                if backend == "cpu"
-                else backend,
+                host_prior_group(r.host, backend),
                 r.kind,
                 r.cfg.n_depth >= 8192,
                 r.cfg.n_ubatch < 512,

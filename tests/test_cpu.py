@@ -51,6 +51,21 @@ def test_arm64_server_names_the_core_from_its_part_id(machine) -> None:  # type:
     assert cpu.l3_cache_bytes == 32 * MIB
 
 
+@pytest.mark.parametrize(
+    ("impl", "part", "name"),
+    [
+        ("0x41", "0xd4f", ("ARM", "Neoverse-V2")),  # Graviton4, Grace
+        ("0x41", "0xd84", ("ARM", "Neoverse-V3")),
+        ("0x41", "0xd83", ("ARM", "Neoverse-V3AE")),  # Jetson Thor
+        ("0x6d", "0xd49", ("Microsoft", "Neoverse-N2")),  # Azure Cobalt 100
+        ("0x41", "0xfff", ("ARM", "part 0xfff")),
+    ],
+)
+def test_arm64_part_ids_name_the_core_as_lscpu_does(impl: str, part: str, name: tuple) -> None:
+    # (util-linux sys-utils/lscpu-arm.c): the speed model groups Neoverse cores by this name
+    assert _cpu._arm_name({"CPU implementer": impl, "CPU part": part}) == name
+
+
 def test_strix_halo_zen5_flags(machine) -> None:  # type: ignore[no-untyped-def]
     cpu = cpu_of(machine("strix-halo-apu"))
     assert cpu.vendor == "AMD" and cpu.model.startswith("AMD RYZEN AI MAX+ 395")

@@ -36,6 +36,7 @@ from bench.predictor._efficiency import (
     cpu_type_gain,
     sustained_clock_gain,
     thread_clock_factor,
+    thread_stream_factor,
     vulkan_dp4a_gain,
 )
 from bench.predictor._priors import PRIOR_SPREAD, cpu_prior_group, prior_group
@@ -595,7 +596,7 @@ def test_an_x86_thread_streams_each_weight_type_at_its_own_rate() -> None:
     one = RunConfig(n_prompt=0, n_gen=16, n_threads=1)
 
     def reads(machine: str, quant: str) -> float:
-        p = predict_speed(spec_from_shape("llama3-8b", quant), host(machine), one)
+        p = predict_speed(spec_from_shape("llama3-8b", quant), host(machine), one, backend="cpu")
         return float(p.inputs["host_bytes_per_s"])
 
     x86 = {q: reads("desktop-7950x-cpu", q) for q in ("BF16", "Q4_K_M", "Q5_0")}
@@ -609,6 +610,11 @@ def test_an_x86_thread_streams_each_weight_type_at_its_own_rate() -> None:
     assert arm["Q5_0"] / arm["Q4_K_M"] == pytest.approx(THREAD_STREAM["Q5_0"], rel=0.05)
     old = {q: reads("raspberry-pi-4b", q) for q in ("BF16", "Q5_0")}
     assert old["BF16"] == old["Q5_0"]
+    # under Metal the CPU's weights sit in the GPU's host buffer, never repacked: table rates
+    spec = spec_from_shape("llama3-8b", "Q4_0")
+    assert thread_stream_factor(host("m4-max-128gb").cpu, spec, repacked=False) == pytest.approx(
+        THREAD_STREAM["Q4_0"], rel=0.05
+    )
 
 
 def test_a_cpu_thread_streams_at_its_cores_clock() -> None:

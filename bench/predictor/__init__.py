@@ -42,6 +42,7 @@ from bench.predictor._plan import (
     plan_to_dict,
 )
 from bench.predictor._predict import PredictResult, predict, predict_to_dict
+from bench.predictor._priors import PRIORS
 from bench.predictor._published import (
     Comparison,
     PublishedRow,
@@ -62,7 +63,6 @@ from bench.predictor._speed import (
     EFFICIENCY,
     PREDICTOR,
     PREDICTOR_VERSION,
-    PRIORS,
     Calibration,
     NotModelled,
     Prior,

@@ -18,12 +18,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bench.model import ModelSpec, model_spec_from_dict
-from bench.predictor._priors import Z80, cpu_prior_group, prior_group
+from bench.predictor._priors import Z80, host_prior_group, prior_of
 from bench.predictor._speed import (
     EFFICIENCY,
-    NO_PRIOR,
     PREDICTOR_VERSION,
-    PRIORS,
     SPEC_TO_ACHIEVABLE,
     host_bandwidth,
     predict_speed,
@@ -130,15 +128,7 @@ def fit(points: list[Point], host: HostProfile, backend: str) -> CalibrationFit:
     # (whose bandwidth factor scales a CPU's spec socket bandwidth, not a measured one:
     # _speed._devices; a thread-bound CPU reads less, so the bound is the socket's)
     # (the group's own: a CPU's core family's, a GPU's vendor or architecture subgroup's)
-    gpu = host.gpus[0] if host.gpus and backend != "cpu" else None
-    group = (
-        prior_group(backend, gpu.name, gpu.vendor, gpu.gfx_target)
-        if gpu
-        else cpu_prior_group(host.cpu)
-        if backend == "cpu"
-        else backend
-    )
-    prior = PRIORS.get(group) or PRIORS.get(backend, NO_PRIOR)
+    prior = prior_of(host_prior_group(host, backend), backend)
     max_bw *= 1.0 if measured_bw else prior.k_bw
     # an APU GPU's compute carries the shared APU factor too (_speed.shares_apu_memory)
     apu = any(shares_apu_memory(backend, g) for g in host.gpus)

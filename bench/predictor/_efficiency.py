@@ -205,13 +205,15 @@ def thread_clock_factor(cpu: CpuInfo | None) -> float:
 # 13.1, Q5_0 12.1, Q4_1 10.3; each type alone, taking the mixes' Q6_K/Q5_K/Q4_K/Q3_K parts
 # out: Q4_K 17.8, Q5_K 14.3, Q3_K 10.4, Q2_K 13.2. Stored against the Q4_K_M mix (19.1 GB/s,
 # the common case PER_THREAD_BW and the prior's k_thread were fitted on). Arm cores with the
-# int8 dot product decode the types ggml-cpu repacks for them (ARM_REPACKED: Q4_K and Q6_K,
-# so the Q4_K_M mix too) through the repacked GEMV, and the rest through the same generic
-# vec_dot kernels as x86: those take this table's rates, the repacked ones the mix's (1). The
-# published Arm rows agree: ik_llama.cpp discussion #164's M2 Max at 4 threads streams F16 32
-# GB/s a thread, repacked Q4_0 and IQ4_NL 28, IQ4_XS 18, Q5_0 17, Q3_K_S 10 (0.61-0.64 of the
-# repacked rate where the table has 0.54-0.61; F16 1.14 where it has 1.42); the M4 Max's
-# repacked Q4_K_M, Q5_K_M and Q6_K within 0.9-1.0 of each other (llama.cpp PRs 18860, 18888).
+# int8 dot product decode the types ggml-cpu repacks for them (ARM_REPACKED: Q4_0, Q4_K, Q5_K,
+# Q6_K, Q8_0, IQ4_NL, MXFP4; the Q4_K_M mix's Q4_K and Q6_K among them) through the repacked
+# GEMV, and the rest through the same generic vec_dot kernels as x86: those take this table's
+# rates, the repacked ones the mix's (1). The published Arm rows agree on the order, not every
+# figure: ik_llama.cpp discussion #164's M2 Max at 4 threads streams F16 32 GB/s a thread,
+# repacked Q4_0 and IQ4_NL 28, IQ4_XS 18, Q5_0 17, Q3_K_S 10 (against the repacked rate F16
+# 1.14, IQ4_XS 0.64, Q5_0 0.61, Q3_K_S 0.36, where the table has 1.42, 0.61, 0.58, 0.54); the
+# M4 Max's repacked Q4_K_M, Q5_K_M and Q6_K within 0.9-1.0 of each other (llama.cpp PRs 18860,
+# 18888), so Q6_K and Q8_0 at the mix's rate there, not the table's 1.15-1.16.
 # Held out (bench_lomo.py), CPU generation 10.6 / 43.8 % median / p90 with every type at 1 on
 # Arm, 10.0 / 39.4 % so.
 THREAD_STREAM = {
@@ -221,12 +223,14 @@ THREAD_STREAM = {
 }  # fmt: skip
 
 
-def thread_stream_factor(cpu: CpuInfo | None, spec: ModelSpec) -> float:
+def thread_stream_factor(cpu: CpuInfo | None, spec: ModelSpec, repacked: bool = True) -> float:
     """What a thread streams of the weights a token reads against the Q4_K_M mix (THREAD_STREAM):
     their bytes over the time each type takes at its own rate (_memory.read_per_token says which
     the predictor counts as read). On Arm cores with the int8 dot product the types ggml-cpu
     repacks (ARM_REPACKED) stream at the mix's rate, which is itself repacked there, and the
-    others at the x86 table's; 1 on other CPUs."""
+    others at the x86 table's; 1 on other CPUs. ``repacked`` False: the CPU's weights sit in a
+    GPU backend's host buffer, which llama.cpp does not repack (cpu_type_gain), so an Arm core
+    streams every type at the table's rate."""
     arm = is_arm(cpu) and not lacks_dotprod(cpu)
     if not is_x86(cpu) and not arm:
         return 1.0
@@ -235,7 +239,8 @@ def thread_stream_factor(cpu: CpuInfo | None, spec: ModelSpec) -> float:
         if read_per_token(spec, t):
             total += t.n_bytes
             kind = t.type.upper()
-            rate = 1.0 if arm and kind in ARM_REPACKED else THREAD_STREAM.get(kind, 1.0)
+            own = arm and repacked and kind in ARM_REPACKED
+            rate = 1.0 if own else THREAD_STREAM.get(kind, 1.0)
             time += t.n_bytes / rate
     return total / time if time else 1.0
 

@@ -55,13 +55,12 @@ from bench.predictor._efficiency import (
 )
 from bench.predictor._memory import Device, home_layer, layer_devices, read_per_token
 from bench.predictor._priors import (
-    NO_PRIOR,
     PRIOR_SPREAD_GROUPS,
-    PRIORS,
     Prior,
     cpu_prior_group,
     interval,
     prior_group,
+    prior_of,
 )
 from bench.predictor._work import (
     attn_work,
@@ -225,11 +224,11 @@ def _devices(
     # prior's per-thread factor; the weights' types, thread_stream_factor; their cores' clock,
     # thread_clock_factor): a few fast cores read more of a desktop's DDR than its share.
     group = cpu_prior_group(host.cpu)  # its core family's factors (Apple, Neoverse) or "cpu"
-    prior = PRIORS.get(group) or PRIORS.get("cpu", NO_PRIOR)
+    prior = prior_of(group, "cpu")
     socket_bw = bw * (1.0 if bw_how == "measured" else prior.k_bw)
     c = host.cpu
-    per_thread = PER_THREAD_BW * thread_stream_factor(c, spec) * thread_clock_factor(c)
-    cpu_only = backend == "cpu" or not host.gpus
+    cpu_only = backend == "cpu" or not host.gpus  # only then does llama.cpp repack weights
+    per_thread = PER_THREAD_BW * thread_stream_factor(c, spec, cpu_only) * thread_clock_factor(c)
     thread_bw = threads * per_thread * prior.k_thread
     cpu = _Dev(
         "host",
@@ -295,7 +294,7 @@ def _devices(
 
 
 def _prior(d: _Dev) -> Prior:
-    return PRIORS.get(d.prior or d.backend) or PRIORS.get(d.backend, NO_PRIOR)
+    return prior_of(d.prior or d.backend, d.backend)
 
 
 def _eff(d: _Dev, family: str, cal: Calibration | None) -> tuple[float, float, float]:
