@@ -39,7 +39,7 @@ from bench.predictor._efficiency import (
     thread_stream_factor,
     vulkan_dp4a_gain,
 )
-from bench.predictor._priors import PRIOR_SPREAD, cpu_prior_group, prior_group
+from bench.predictor._priors import PRIOR_SPREAD, cpu_prior_group, prior_group, prior_of
 from bench.predictor._speed import LAYER_NODES, MOE_EXTRA_NODES, model_family
 from bench.predictor._work import attn_work, score_bytes, swa_span
 from probe import UserError
@@ -982,7 +982,7 @@ def test_bench_lomo_refits_the_predictor_it_judges(monkeypatch: pytest.MonkeyPat
     published = published_rows(lomo.FOLDER)
     assert len(rows) == len(published) > 800
     for r, p in zip(rows, published, strict=True):
-        pri = PRIORS.get(r.group) or PRIORS[r.backend]
+        pri = prior_of(r.group, r.backend)  # as _speed._prior picks it
         thread = pri.k_thread if r.backend == "cpu" else 1.0
         k = (pri.k_bw, pri.k_compute, pri.k_attn, pri.k_overhead, thread, pri.k_moe,
              pri.k_moe_matmul, pri.k_uma, pri.k_scan, pri.k_gqa)  # fmt: skip
