@@ -11,7 +11,10 @@ from __future__ import annotations
 #       level finishes (issue 17); a store older than 3 read read-only has no serve runs.
 #   4 — serve_runs.batched_bench_json: llama-batched-bench's rows of the run (the engine-side
 #       ceiling), stored before the run is marked done; older runs have none.
-SCHEMA_VERSION = 4
+#   5 — calibrations.k_socket: a CPU's socket bandwidth factor fitted apart from its threads'
+#       (speed predictor 27); NULL, and a store older than 5 read read-only has none: k_bw
+#       scales both caps.
+SCHEMA_VERSION = 5
 
 # llama-bench's own SQL table (`llama-bench -o sql`, llama.cpp 0c1e570), kept in step with the
 # points by triggers, so llama.cpp's scripts/compare-llama-bench.py reads this database as if
@@ -97,7 +100,7 @@ CREATE TABLE IF NOT EXISTS calibrations (
     host_fingerprint TEXT NOT NULL, backend TEXT NOT NULL, k_bw REAL NOT NULL,
     k_compute REAL NOT NULL, k_attn REAL NOT NULL, n_points INTEGER NOT NULL,
     residual_sd REAL, fitted_at TEXT NOT NULL,
-    predictor_version TEXT NOT NULL, PRIMARY KEY (host_fingerprint, backend));
+    predictor_version TEXT NOT NULL, k_socket REAL, PRIMARY KEY (host_fingerprint, backend));
 CREATE TABLE IF NOT EXISTS serve_runs (
     id INTEGER PRIMARY KEY, created_at TEXT NOT NULL, host_fingerprint TEXT NOT NULL,
     model_json TEXT NOT NULL, engine_json TEXT NOT NULL, args_json TEXT NOT NULL,
@@ -116,4 +119,5 @@ UPGRADES: dict[int, tuple[str, ...]] = {
     1: ("ALTER TABLE sweeps ADD COLUMN label TEXT",),  # runner labels of imported sweeps
     2: (),  # serve_runs, serve_levels
     3: ("ALTER TABLE serve_runs ADD COLUMN batched_bench_json TEXT",),
+    4: ("ALTER TABLE calibrations ADD COLUMN k_socket REAL",),
 }

@@ -83,8 +83,11 @@ PREDICTION_SCHEMA_VERSION = 1
 # (_efficiency.GEFORCE_CLOCK_GAIN); an Arm core streams the types it does not repack at the
 # x86 per-type rates (thread_stream_factor); Apple and Neoverse CPU cores take priors of their
 # own (cpu_prior_group); priors refitted on 1425 rows (new sources).
+# 27 — a CPU calibration with a measured socket fits the socket's factor (k_socket, at least 1)
+# apart from the threads' (k_bw): what the calibration points read short of the measured socket
+# is the threads' decode, so other weight types keep their own per-thread rates.
 SPEED_PREDICTOR = "rigbench-speed"
-SPEED_PREDICTOR_VERSION = "26"
+SPEED_PREDICTOR_VERSION = "27"
 
 STATUSES = ("ok", "failed", "skipped")
 FAILURE_CLASSES = ("oom", "timeout", "crash", "unsupported")
@@ -175,6 +178,9 @@ class Calibration:
     k_attn: float = 1.0
     n_points: int = 0
     residual_sd: float | None = None
+    # A CPU's socket bandwidth factor, fitted apart from the threads' (k_bw) where the socket's
+    # read was measured (bench.predictor._calibrate); None: k_bw scales both caps
+    k_socket: float | None = None
 
 
 @dataclass(frozen=True, slots=True)

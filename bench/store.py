@@ -215,9 +215,19 @@ class Store:
     ) -> bool:
         """Store a calibration; ``replace=False`` (a bundle's) keeps one already stored."""
         verb = "INSERT OR REPLACE" if replace else "INSERT OR IGNORE"
-        args = (fp, backend, *dataclasses.astuple(cal), now(), version)
+        values = {
+            "host_fingerprint": fp,
+            "backend": backend,
+            **dataclasses.asdict(cal),
+            "fitted_at": now(),
+            "predictor_version": version,
+        }
+        sql = (
+            f"{verb} INTO calibrations ({', '.join(values)}) "
+            f"VALUES ({', '.join('?' * len(values))})"
+        )
         with self._write():
-            cur = self.conn.execute(f"{verb} INTO calibrations VALUES ({', '.join('?' * 9)})", args)
+            cur = self.conn.execute(sql, tuple(values.values()))
         return cur.rowcount > 0
 
     def calibrations(self, fp: str) -> dict[str, tuple[Calibration, str]]:
@@ -226,7 +236,13 @@ class Store:
         return {
             r["backend"]: (
                 Calibration(
-                    r["k_bw"], r["k_compute"], r["k_attn"], r["n_points"], r["residual_sd"]
+                    r["k_bw"],
+                    r["k_compute"],
+                    r["k_attn"],
+                    r["n_points"],
+                    r["residual_sd"],
+                    # a store before schema 5 (read read-only) has no k_socket: k_bw's both
+                    r["k_socket"] if "k_socket" in r.keys() else None,
                 ),
                 r["predictor_version"],
             )

@@ -23,7 +23,8 @@ from report import Delta, Report, Row, _bundle, compare, load, regressions
 # `report fleet --format json` schema history:
 #   1 — first version (issue 16): depth, machines, cells, ranking.
 #   2 — a machine's accuracy counts points with an 80 % interval and those inside it.
-SCHEMA_VERSION = 2
+#   3 — a calibration's k_socket (a CPU's socket factor fitted apart from k_bw; null if not).
+SCHEMA_VERSION = 3
 
 
 @dataclass(frozen=True, slots=True)
@@ -222,7 +223,7 @@ def to_dict(fleet: Fleet) -> dict[str, object]:
                 "calibrated_points": m.report.calibrated_points,
                 "calibrations": {
                     b: {"k_bw": c.k_bw, "k_compute": c.k_compute, "k_attn": c.k_attn}
-                    | {"n_points": c.n_points, "predictor_version": v}
+                    | {"k_socket": c.k_socket, "n_points": c.n_points, "predictor_version": v}
                     for b, (c, v) in m.calibrations.items()
                 },
                 "accuracy": m.report.accuracy(),

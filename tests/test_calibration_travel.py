@@ -61,11 +61,12 @@ def test_round_trip_predicts_as_on_the_source_machine(
     exported: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     data = json.loads(exported.read_text())
-    assert data["format"] == "rigbench-calibration" and data["schema_version"] == 1
+    assert data["format"] == "rigbench-calibration" and data["schema_version"] == 2
     assert data["backend"] == "cuda" and data["gpus"] == ["NVIDIA GeForce RTX 4090"]
     assert data["host_fingerprint"] == fingerprint(_host())
     assert data["predictor_version"] == PREDICTOR_VERSION
     assert (data["k_bw"], data["n_points"], data["residual_sd"]) == (1.2, 12, 0.04)
+    assert data["k_socket"] is None  # a GPU backend's: k_bw alone
 
     twin = _host(hostname="node-b")  # same GPU, another machine
     res = _invoke(monkeypatch, twin, tmp_path / "b.db", "--import", str(exported))
@@ -107,8 +108,8 @@ def _refused(
 def test_a_newer_schema_is_refused(
     exported: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    data = {**json.loads(exported.read_text()), "schema_version": 2}
-    assert "schema 2 is newer" in _refused(monkeypatch, tmp_path, data)
+    data = {**json.loads(exported.read_text()), "schema_version": 3}
+    assert "schema 3 is newer" in _refused(monkeypatch, tmp_path, data)
 
 
 def test_another_predictor_version_is_refused_naming_both(

@@ -373,7 +373,7 @@ def test_a_schema_1_store_is_upgraded_and_read(
     _export(db, tmp_path / "a.rigbench.json", "x")  # a read-only export of the old store
     Store.open(db).close()
     conn = sqlite3.connect(db)
-    assert conn.execute("SELECT value FROM meta").fetchone()[0] == "4"  # 1 -> 2 -> 3 -> 4
+    assert conn.execute("SELECT value FROM meta").fetchone()[0] == "5"  # 1 -> 2 -> 3 -> 4 -> 5
     assert "label" in [r[1] for r in conn.execute("PRAGMA table_info(sweeps)")]
     conn.close()
 
@@ -393,8 +393,32 @@ def test_a_schema_3_store_gets_the_batched_bench_column(
     ro.close()
     Store.open(db).close()
     conn = sqlite3.connect(db)
-    assert conn.execute("SELECT value FROM meta").fetchone()[0] == "4"
+    assert conn.execute("SELECT value FROM meta").fetchone()[0] == "5"
     assert "batched_bench_json" in [r[1] for r in conn.execute("PRAGMA table_info(serve_runs)")]
+    conn.close()
+
+
+def test_a_schema_4_store_gets_the_socket_factor_column(
+    hosts: list[probe.HostProfile], tmp_path: Path
+) -> None:
+    db = make_store(tmp_path / "a.db", hosts[0])
+    store = Store.open(db)  # a calibration stored before schema 5 ...
+    store.conn.execute("ALTER TABLE calibrations DROP COLUMN k_socket")
+    store.conn.execute("UPDATE meta SET value = '4' WHERE key = 'schema_version'")
+    store.conn.execute(
+        "INSERT OR REPLACE INTO calibrations VALUES ('fp', 'cpu', 0.9, 1.1, 1.0, 6, 0.05, "
+        "'2026-01-01T00:00:00Z', '26')"
+    )
+    store.close()
+    ro = Store.open(db, readonly=True)  # ... read as it is: k_bw scales both caps
+    assert ro.calibrations("fp")["cpu"] == (Calibration(0.9, 1.1, 1.0, 6, 0.05, None), "26")
+    ro.close()
+    store = Store.open(db)
+    store.save_calibration("fp", "cpu", Calibration(0.6, 1.2, 1.0, 8, 0.04, 1.3), "27")
+    assert store.calibrations("fp")["cpu"] == (Calibration(0.6, 1.2, 1.0, 8, 0.04, 1.3), "27")
+    store.close()
+    conn = sqlite3.connect(db)
+    assert conn.execute("SELECT value FROM meta").fetchone()[0] == "5"
     conn.close()
 
 
@@ -424,7 +448,7 @@ def test_two_machines_merged_give_one_fleet_report(
     res = run("--db", str(db), "fleet", "--format", "json", "--depth", "1024")
     assert res.exit_code == 0, res.output
     data = json.loads(res.stdout)
-    assert data["schema_version"] == 2
+    assert data["schema_version"] == 3
     assert [m["machine"] for m in data["machines"]] == ["gpu-0", fp1]
     assert data["machines"][0]["failed"] == [{"test": "tg128@d65536", "why": "oom"}]
     assert data["machines"][0]["calibrations"]["cpu"]["k_bw"] == 0.9

@@ -230,6 +230,72 @@ def test_calibration_beyond_physics_is_refused() -> None:
     assert any("bandwidth factor" in w and "> 1" in w for w in result.warnings)
 
 
+def _measured_socket_points(truth: Calibration, threads: tuple[int, ...]) -> tuple[list, object]:
+    """Generation and prefill 'measurements' of a Q4_K_M twin by the model with ``truth``, on a
+    7950X whose socket read was measured (60 GB/s)."""
+    h = host("desktop-7950x-cpu")
+    h = dataclasses.replace(h, memory=dataclasses.replace(h.memory, measured_read_bytes_per_s=6e10))
+    pts = []
+    for t in threads:
+        for d in (0, 1024):
+            for kind in ("tg", "pp"):
+                cfg = RunConfig(
+                    n_prompt=512 if kind == "pp" else 0,
+                    n_gen=64 if kind == "tg" else 0,
+                    n_depth=d,
+                    n_threads=t,
+                )
+                p = predict_speed(LLAMA, h, cfg, {"cpu": truth})
+                pts.append(
+                    Point(LLAMA, cfg, p.tg_tokens_per_s if kind == "tg" else p.pp_tokens_per_s, kind)
+                )
+    return pts, h
+
+
+def test_a_measured_socket_read_short_of_is_the_threads_limit() -> None:
+    # Threads that decode at 0.6 of the prior's rate: 2 threads read less than the measured
+    # socket, 4 and 8 as much as it gives. The socket's factor stays 1 and k_bw, the threads'
+    # alone, takes the shortfall; a Q8_0 then streams at its own per-thread rate (faster per
+    # byte than the Q4_K_M the calibration measured), not at the Q4_K_M's.
+    truth = Calibration(k_bw=0.6, k_socket=1.0)
+    pts, h = _measured_socket_points(truth, (2, 4, 8))
+    cal = fit(pts, h, "cpu").calibration  # type: ignore[arg-type]
+    assert cal.k_bw == pytest.approx(0.6, rel=0.02)
+    assert cal.k_socket == pytest.approx(1.0, rel=0.02)
+    q8 = spec_from_shape("llama3-8b", "Q8_0")
+    two = RunConfig(n_prompt=0, n_gen=64, n_threads=2)
+    got = predict_speed(q8, h, two, {"cpu": cal}).tg_tokens_per_s  # type: ignore[arg-type]
+    want = predict_speed(q8, h, two, {"cpu": truth}).tg_tokens_per_s  # type: ignore[arg-type]
+    assert got == pytest.approx(want, rel=0.02)
+    per_byte = [
+        predict_speed(s, h, two, {"cpu": cal}).tg_tokens_per_s * s.weight_bytes  # type: ignore[arg-type]
+        for s in (LLAMA, q8)
+    ]
+    assert per_byte[1] > 1.1 * per_byte[0]
+
+
+def test_a_measured_socket_read_past_raises_the_socket_factor() -> None:
+    # Generation reading 1.2x the measured socket at 8 threads (the measurement itself short
+    # of the memory): the socket's factor rises to it, the threads' stays at the prior.
+    truth = Calibration(k_bw=1.0, k_socket=1.2)
+    pts, h = _measured_socket_points(truth, (8,))
+    result = fit(pts, h, "cpu")  # type: ignore[arg-type]
+    assert result.calibration.k_socket == pytest.approx(1.2, rel=0.02)
+    assert result.calibration.k_bw == pytest.approx(1.0, rel=0.05)
+    assert not result.warnings
+    # 1.2 x the table's 0.95 is within the measured read's 1 / 0.8 margin; 1.5x is not
+    fast = [dataclasses.replace(p, measured_tps=p.measured_tps * 1.5 / 1.2) for p in pts]
+    refused = fit(fast, h, "cpu")  # type: ignore[arg-type]
+    assert refused.calibration.k_socket == 1.0
+    assert any("bandwidth factor" in w and "> 1" in w for w in refused.warnings)
+
+
+def test_a_spec_socket_calibration_scales_both_caps() -> None:
+    # without a measured socket there is no floor to read the threads' limit against
+    pts, h = _points(Calibration(k_bw=0.8))
+    assert fit(pts, h, "cpu").calibration.k_socket is None  # type: ignore[arg-type]
+
+
 def test_predict_cli_json_is_schema_versioned() -> None:
     res = CliRunner().invoke(
         cli,

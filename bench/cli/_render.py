@@ -289,8 +289,14 @@ def render_catalog(entries: tuple[Any, ...]) -> RenderableType:
 def calibration_line(f: CalibrationFit) -> str:
     c = f.calibration
     sd = f"{c.residual_sd:.3f}" if c.residual_sd is not None else "n/a"
+    # with the socket fitted apart, k_bw is the threads' (Calibration.k_socket)
+    bw = (
+        f"k_bw {c.k_bw:.3f}"
+        if c.k_socket is None
+        else f"k_bw (threads) {c.k_bw:.3f}, k_socket {c.k_socket:.3f}"
+    )
     return (
-        f"{f.backend}: k_bw {c.k_bw:.3f}, k_compute {c.k_compute:.3f}, k_attn {c.k_attn:.3f}"
+        f"{f.backend}: {bw}, k_compute {c.k_compute:.3f}, k_attn {c.k_attn:.3f}"
         f" from {c.n_points} points ({f.tg_points} tg, {f.pp_points} pp); "
         f"residual sd of log ratio {sd}"
     )

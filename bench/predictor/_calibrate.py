@@ -10,7 +10,6 @@ that would make any efficiency exceed 1 (faster than the hardware's spec) is ref
 from __future__ import annotations
 
 import dataclasses
-import functools
 import math
 import statistics
 from collections.abc import Callable
@@ -40,6 +39,10 @@ K_MIN, K_MAX = 0.05, 20.0
 # k_bw came out 0.43, with this loss 0.47, and with it fitted on the 6 points at depth 0 only
 # (below) 0.50; the two other twins' calibrated generation 11-24 % low, then 7-15 %.
 HUBER_DELTA = 0.1
+GRID = 25  # _golden's first look: log-spaced points over [K_MIN, K_MAX] (1.28x apart)
+# A hair of cost per squared log of a factor: where the loss is flat over a range (the cap a
+# factor scales binds none of the points there) the fit keeps the factor nearest 1.
+TIE = 1e-6
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,9 +62,16 @@ class CalibrationFit:
     pp_points: int
 
 
-def _golden(f: Callable[[float], float], lo: float, hi: float, iters: int = 60) -> float:
-    """Minimise f over log-space [lo, hi]."""
-    a, b = math.log(lo), math.log(hi)
+def _golden(f: Callable[[float], float], lo: float, hi: float, iters: int = 30) -> float:
+    """Minimise f over log-space [lo, hi]: the best of a grid of GRID points, then golden
+    section within its neighbours. The grid first because a loss can be flat over a range (a
+    cap that does not bind at those values): golden section alone walks off along the flat
+    side whatever the minimum beside it."""
+    a0, b0 = math.log(lo), math.log(hi)
+    xs = [a0 + (b0 - a0) * i / (GRID - 1) for i in range(GRID)]
+    fs = [f(math.exp(x)) for x in xs]
+    i = min(range(GRID), key=fs.__getitem__)
+    a, b = xs[max(i - 1, 0)], xs[min(i + 1, GRID - 1)]
     g = (math.sqrt(5) - 1) / 2
     c, d = b - g * (b - a), a + g * (b - a)
     fc, fd = f(math.exp(c)), f(math.exp(d))
@@ -74,7 +84,8 @@ def _golden(f: Callable[[float], float], lo: float, hi: float, iters: int = 60) 
             a, c, fc = c, d, fd
             d = a + g * (b - a)
             fd = f(math.exp(d))
-    return math.exp((a + b) / 2)
+    x = (a + b) / 2
+    return math.exp(x) if f(math.exp(x)) <= fs[i] else math.exp(xs[i])
 
 
 def _huber(r: float) -> float:
@@ -98,18 +109,6 @@ def _residual_sd(logs: list[float], n_factors: int = 3) -> float:
 def _pred(p: Point, host: HostProfile, backend: str, cal: Calibration) -> float:
     s = predict_speed(p.spec, host, p.cfg, {backend: cal})
     return s.tg_tokens_per_s if p.kind == "tg" else s.pp_tokens_per_s
-
-
-def _cal(k: float, k_c: float, k_a: float) -> Calibration:
-    return Calibration(k, k_c, k_a)
-
-
-def _cal_c(k: float, k_bw: float, k_a: float) -> Calibration:
-    return Calibration(k_bw, k, k_a)
-
-
-def _cal_a(k: float, k_bw: float, k_c: float) -> Calibration:
-    return Calibration(k_bw, k_c, k)
 
 
 def fit(points: list[Point], host: HostProfile, backend: str) -> CalibrationFit:
@@ -144,50 +143,83 @@ def fit(points: list[Point], host: HostProfile, backend: str) -> CalibrationFit:
     # cache's part of each token (on a CPU bound by attending to it, _speed: tg_kv_compute) is
     # k_attn's to fit, and a depth's misfit must not move the weights' rate
     shallow = [p for p in tg if p.cfg.n_depth == 0] or tg
+    # A measured socket is read as a floor: the memory delivered that much to this machine's
+    # cores, so generation reading less of it was bound by what the threads decode (k_bw, the
+    # threads' cap, fits that), and the socket's own factor rises above 1 only if the points
+    # read more than it allows (k_socket, CPUs with a measured socket only). Scaling both caps
+    # alike, as a spec socket's calibration does, predicts every weight type at the
+    # calibration's rate per byte once the socket binds: on stop 36's runner (2-core EPYC VM,
+    # 29-43 GB/s measured) the 250M Q4_K_M twin read ~27 GB/s at 2 threads, the 500M Q8_0
+    # 31-35 (llama-bench tg64, medians of 3-6), and calibrated that way the Q8_0 was
+    # predicted 16-19 % under in all three runs.
+    socket_apart = measured_bw and bool(tg)
+    names = ("bw", "compute", "attn", "socket")
     fixed: dict[str, float] = {}
 
-    def descend() -> tuple[float, float, float]:
+    def make(ks: dict[str, float]) -> Calibration:
+        socket = ks["socket"] if socket_apart else None
+        return Calibration(ks["bw"], ks["compute"], ks["attn"], k_socket=socket)
+
+    def step(ks: dict[str, float], name: str, pts: list[Point], lo: float = K_MIN) -> float:
+        def f(k: float) -> float:
+            c = make({**ks, name: k})
+            return TIE * math.log(k) ** 2 + sum(
+                _huber(math.log(p.measured_tps / _pred(p, host, backend, c))) for p in pts
+            )
+
+        return _golden(f, lo, K_MAX)
+
+    def descend() -> dict[str, float]:
         # Coordinate descent: each factor in turn with the others fixed; the terms interact
         # (attention adds to matmuls, bandwidth and compute meet in a max), so a few rounds.
-        k_bw, k_c, k_a = fixed.get("bw", 1.0), fixed.get("compute", 1.0), fixed.get("attn", 1.0)
+        ks = {n: fixed.get(n, 1.0) for n in names}
         for _ in range(5):
+            before = dict(ks)
             if tg and "bw" not in fixed:
-                k_bw = _golden(
-                    loss(shallow, functools.partial(_cal, k_c=k_c, k_a=k_a)), K_MIN, K_MAX
-                )
+                ks["bw"] = step(ks, "bw", shallow)
+            if socket_apart and "socket" not in fixed:
+                ks["socket"] = step(ks, "socket", shallow, lo=1.0)
             if pp and "compute" not in fixed:
-                k_c = _golden(loss(pp, functools.partial(_cal_c, k_bw=k_bw, k_a=k_a)), K_MIN, K_MAX)
+                ks["compute"] = step(ks, "compute", pp)
             if deep and "attn" not in fixed:
-                k_a = _golden(
-                    loss(deep, functools.partial(_cal_a, k_bw=k_bw, k_c=k_c)), K_MIN, K_MAX
-                )
-        return k_bw, k_c, k_a
+                ks["attn"] = step(ks, "attn", deep)
+            if all(abs(math.log(ks[n] / before[n])) < 1e-4 for n in names):
+                break  # converged: another round moves no factor
+        return ks
 
-    k_bw, k_c, k_a = descend()
+    ks = descend()
     # Physical bounds are checked on the converged fit; a factor past them is refused (kept
-    # at 1.0) and the others are fitted again around it.
-    if k_bw * max_bw > 1:
+    # at 1.0) and the others are fitted again around it. The socket's bound is the
+    # bandwidth's (with it apart, k_bw scales the threads' cap only: no physical bound).
+    k_phys = ks["socket"] if socket_apart else ks["bw"]
+    if k_phys * max_bw > 1:
         warnings.append(
-            f"{backend}: bandwidth factor {k_bw:.2f} would put efficiency at "
-            f"{k_bw * max_bw:.2f} > 1 (faster than the hardware): refused, kept 1.0"
+            f"{backend}: bandwidth factor {k_phys:.2f} would put efficiency at "
+            f"{k_phys * max_bw:.2f} > 1 (faster than the hardware): refused, kept 1.0"
         )
-        fixed["bw"] = 1.0
-    if k_c * max_c > 1:
+        fixed["socket" if socket_apart else "bw"] = 1.0
+    if ks["compute"] * max_c > 1:
         warnings.append(
-            f"{backend}: compute factor {k_c:.2f} would put efficiency at "
-            f"{k_c * max_c:.2f} > 1: refused, kept 1.0"
+            f"{backend}: compute factor {ks['compute']:.2f} would put efficiency at "
+            f"{ks['compute'] * max_c:.2f} > 1: refused, kept 1.0"
         )
         fixed["compute"] = 1.0
     if fixed:
-        k_bw, k_c, k_a = descend()
-    if k_a * k_c * max_c > 1:
-        warnings.append(f"{backend}: attention factor {k_a:.2f} refused (efficiency > 1)")
-        k_a = 1.0
-    cal = Calibration(k_bw, k_c, k_a, len(tg) + len(pp))
+        ks = descend()
+    if ks["attn"] * ks["compute"] * max_c > 1:
+        warnings.append(f"{backend}: attention factor {ks['attn']:.2f} refused (efficiency > 1)")
+        ks["attn"] = 1.0
+    k_bw, k_c, k_a = ks["bw"], ks["compute"], ks["attn"]
+    k_socket = ks["socket"] if socket_apart else None
+    cal = Calibration(k_bw, k_c, k_a, len(tg) + len(pp), k_socket=k_socket)
     logs = [math.log(p.measured_tps / _pred(p, host, backend, cal)) for p in tg + pp]
     sd = _residual_sd(logs) if len(logs) > 1 else None
     return CalibrationFit(
-        backend, Calibration(k_bw, k_c, k_a, len(logs), sd), tuple(warnings), len(tg), len(pp)
+        backend,
+        Calibration(k_bw, k_c, k_a, len(logs), sd, k_socket),
+        tuple(warnings),
+        len(tg),
+        len(pp),
     )
 
 

@@ -215,7 +215,12 @@ def shares_apu_memory(backend: str, gpu: GpuInfo | None) -> bool:
 
 
 def _devices(
-    host: HostProfile, threads: int, backend: str, spec: ModelSpec, family: str
+    host: HostProfile,
+    threads: int,
+    backend: str,
+    spec: ModelSpec,
+    family: str,
+    cpu_cal: Calibration | None = None,
 ) -> tuple[_Dev, list[_Dev], dict[str, Any]]:
     bw, bw_how = host_bandwidth(host)
     cpu_flops, flops_how = cpu_peak_flops(host, threads)
@@ -230,6 +235,11 @@ def _devices(
     cpu_only = backend == "cpu" or not host.gpus  # only then does llama.cpp repack weights
     per_thread = PER_THREAD_BW * thread_stream_factor(c, spec, cpu_only) * thread_clock_factor(c)
     thread_bw = threads * per_thread * prior.k_thread
+    # A CPU calibration's k_bw scales both caps (_eff) unless it fitted the socket's apart
+    # (Calibration.k_socket: a measured socket the calibration points read less of): then the
+    # socket's cap takes k_socket, and the threads' k_bw alone.
+    if cpu_cal is not None and cpu_cal.k_socket is not None and cpu_cal.k_bw > 0:
+        socket_bw *= cpu_cal.k_socket / cpu_cal.k_bw
     cpu = _Dev(
         "host",
         "cpu",
@@ -345,13 +355,15 @@ def predict_speed(
         host.cpu.physical_cores if host.cpu and host.cpu.physical_cores else 1
     )
     family = model_family(spec)
-    cpu, gpus, inputs = _devices(host, threads, choose_backend(host, backend), spec, family)
+    cals = calibrations or {}
+    cpu, gpus, inputs = _devices(
+        host, threads, choose_backend(host, backend), spec, family, cals.get("cpu")
+    )
     if _bulk(spec, str.upper) not in VULKAN_DP4A_TYPES:  # no DP4A shader for the bulk
         gpus = [dataclasses.replace(g, dp4a_gain=1.0) for g in gpus]
     devs = [cpu, *gpus]
     mem = cfg.mem_config()
     where = layer_devices(spec, mem, [Device(g.name, g.backend, None) for g in gpus])
-    cals = calibrations or {}
     main = gpus[0].backend if gpus and where[spec.n_layer] > 0 else "cpu"
 
     # Bytes and FLOPs per device.

@@ -20,7 +20,9 @@ from probe.errors import UserError
 FORMAT = "rigbench-calibration"
 # Calibration file schema history:
 #   1 — first version (rigbench 0.1): one backend's factors, its GPUs and host fingerprint.
-SCHEMA_VERSION = 1
+#   2 — k_socket: a CPU's socket bandwidth factor fitted apart from its threads' (null, and
+#       absent from a schema-1 file: k_bw scales both caps).
+SCHEMA_VERSION = 2
 
 
 def gpu_names(host: HostProfile) -> list[str]:
@@ -63,6 +65,7 @@ def export_calibration(
         "k_attn": cal.k_attn,
         "n_points": cal.n_points,
         "residual_sd": cal.residual_sd,
+        "k_socket": cal.k_socket,
     }
 
 
@@ -92,9 +95,17 @@ def read_calibration(data: Any) -> tuple[str, list[str], str, Calibration]:
     if not all(math.isfinite(k) and k > 0 for k in factors):
         raise UserError("calibration file: the factors k_* must be positive numbers")
     sd = None if data.get("residual_sd") is None else _field(data, "residual_sd", float)
+    k_socket = None if data.get("k_socket") is None else _field(data, "k_socket", float)
+    if k_socket is not None and not (math.isfinite(k_socket) and k_socket > 0):
+        raise UserError("calibration file: k_socket must be a positive number or null")
     k_bw, k_compute, k_attn = factors
     cal = Calibration(
-        k_bw, k_compute, k_attn, n_points=_field(data, "n_points", int), residual_sd=sd
+        k_bw,
+        k_compute,
+        k_attn,
+        n_points=_field(data, "n_points", int),
+        residual_sd=sd,
+        k_socket=k_socket,
     )
     return _field(data, "backend", str), gpus, _field(data, "predictor_version", str), cal
 

@@ -380,8 +380,9 @@ def run_sweep(
             results.append((t, summary))
         fitted = calibrate(store, host, fp, backend)
         c = fitted.calibration
+        socket = "" if c.k_socket is None else f", k_socket {c.k_socket:.2f}"
         cal_line = (
-            f"calibration ({backend}): k_bw {c.k_bw:.2f}, k_compute {c.k_compute:.2f}, "
+            f"calibration ({backend}): k_bw {c.k_bw:.2f}{socket}, k_compute {c.k_compute:.2f}, "
             f"k_attn {c.k_attn:.2f} on {c.n_points} points"
         )
         log(cal_line)
