@@ -233,6 +233,8 @@ class Store:
     def calibrations(self, fp: str) -> dict[str, tuple[Calibration, str]]:
         """Per backend: the stored calibration and the predictor version it was fitted for."""
         rows = self.conn.execute("SELECT * FROM calibrations WHERE host_fingerprint = ?", (fp,))
+        # a store before schema 5 (read read-only) has no k_socket: k_bw scales both caps
+        apart = "k_socket" in {d[0] for d in rows.description}
         return {
             r["backend"]: (
                 Calibration(
@@ -241,8 +243,7 @@ class Store:
                     r["k_attn"],
                     r["n_points"],
                     r["residual_sd"],
-                    # a store before schema 5 (read read-only) has no k_socket: k_bw's both
-                    r["k_socket"] if "k_socket" in r.keys() else None,
+                    r["k_socket"] if apart else None,
                 ),
                 r["predictor_version"],
             )

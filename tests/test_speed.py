@@ -247,7 +247,9 @@ def _measured_socket_points(truth: Calibration, threads: tuple[int, ...]) -> tup
                 )
                 p = predict_speed(LLAMA, h, cfg, {"cpu": truth})
                 pts.append(
-                    Point(LLAMA, cfg, p.tg_tokens_per_s if kind == "tg" else p.pp_tokens_per_s, kind)
+                    Point(
+                        LLAMA, cfg, p.tg_tokens_per_s if kind == "tg" else p.pp_tokens_per_s, kind
+                    )
                 )
     return pts, h
 
