@@ -85,7 +85,9 @@ PREDICTION_SCHEMA_VERSION = 1
 # own (cpu_prior_group); priors refitted on 1425 rows (new sources).
 # 27 — a CPU calibration with a measured socket fits the socket's factor (k_socket, at least 1)
 # apart from the threads' (k_bw): what the calibration points read short of the measured socket
-# is the threads' decode, so other weight types keep their own per-thread rates.
+# is the threads' decode, so other weight types keep their own per-thread rates. CUDA's expert
+# matmuls pay for MMQ tiles as wide as the ubatch asks (_efficiency.mmq_expert_padding, at its
+# square root); priors refitted.
 SPEED_PREDICTOR = "rigbench-speed"
 SPEED_PREDICTOR_VERSION = "27"
 

@@ -34,6 +34,7 @@ from bench.predictor._efficiency import (
     THREAD_STREAM,
     X86_PREFILL,
     cpu_type_gain,
+    mmq_expert_padding,
     sustained_clock_gain,
     thread_clock_factor,
     thread_stream_factor,
@@ -296,6 +297,31 @@ def test_a_spec_socket_calibration_scales_both_caps() -> None:
     # without a measured socket there is no floor to read the threads' limit against
     pts, h = _points(Calibration(k_bw=0.8))
     assert fit(pts, h, "cpu").calibration.k_socket is None  # type: ignore[arg-type]
+
+
+def test_cuda_expert_tiles_are_as_wide_as_the_ubatch_asks() -> None:
+    # deepseek-v2-lite's 64 experts, 6 used: at ubatch 128 each expert gets ~12 tokens in a
+    # 128-column tile (64 x 128 / (128 x 6) = 10.7); mat-vec sized ubatches have no tiles, and a
+    # big ubatch fills its tiles
+    assert mmq_expert_padding(64, 6, 8) == 1.0
+    assert mmq_expert_padding(64, 6, 128) == pytest.approx(64 * 128 / (128 * 6), rel=0.01)
+    assert mmq_expert_padding(64, 6, 4096) < 1.1
+    assert mmq_expert_padding(0, 0, 512) == 1.0
+    pads = [mmq_expert_padding(32, 4, u) for u in (16, 128, 512, 2048)]
+    assert pads[1] > pads[2] > pads[3] > 1.0
+
+    def per_token_moe(backend: str, ub: int) -> float:
+        cfg = RunConfig(n_prompt=2048, n_gen=0, n_ubatch=ub)
+        spec = spec_from_shape("gpt-oss-20b", "MXFP4")
+        return predict_speed(spec, host(), cfg, backend=backend).pp_terms_s["moe_compute"]
+
+    # CUDA pays for the padding at ubatch 128 (2048 tokens either way); Vulkan does not
+    cuda = per_token_moe("cuda", 128) / per_token_moe("cuda", 2048)
+    vulkan = per_token_moe("vulkan", 128) / per_token_moe("vulkan", 2048)
+    assert vulkan == pytest.approx(1.0, rel=0.01)
+    assert cuda == pytest.approx(
+        (mmq_expert_padding(32, 4, 128) / mmq_expert_padding(32, 4, 2048)) ** 0.5, rel=0.01
+    )
 
 
 def test_predict_cli_json_is_schema_versioned() -> None:

@@ -4,6 +4,7 @@ what llama.cpp's kernels reach per backend and quant family before the published
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 
@@ -92,6 +93,52 @@ TG_ATTN_RATIO = {"cuda": 1.0, "metal": 1.0, "rocm": 1.0, "vulkan": 1.0, "cpu": 0
 # the rate the CPU compute efficiencies (measured on cores with int8 dot products) assume.
 NO_DOTPROD_RATIO = 1 / 3
 MOE_RATIO = {"cuda": 1.0, "metal": 1.0, "rocm": 1.0, "vulkan": 1.0, "cpu": 0.75}
+# CUDA's quantized expert matmuls (MMQ for mul_mat_id, ggml-cuda/mmq.cu) pick their tile width J
+# (8-128 columns in steps of 8: mul_mat_q_switch_J) as the fewest tiles over the whole ubatch
+# (`ncols_opt = ne12`; only RDNA3/4 under HIP use the tokens per expert), and every expert a
+# token routed to multiplies whole J-wide tiles: an RTX 3090 prefilling deepseek-v2-lite (64
+# experts, 6 used) at ubatch 128 gives each expert ~12 tokens in a 128-column tile. Ubatches of
+# at most MMVQ_MAX_BATCH_SIZE tokens take the mat-vec kernels instead (mmvq.cuh: 8).
+MMVQ_MAX_BATCH = 8
+MMQ_MAX_J = 128
+# The padded columns' cost: the tile's weight loads overlap part of its int8 MMA, so a padded
+# column costs less than a real one. Held out (leave one machine out, 142 CUDA prefill rows),
+# charging the padding at full cost (exponent 1) over-corrects (RTX 3090 gpt-oss-20b ub 64-128
+# 1.4-1.7x over became 0.5x under, RTX 4090 qwen3-30b-a3b ub 64 0.84 -> 0.46; CUDA pp
+# median / p90 16.5 / 51.9 % -> 16.5 / 49.0 %); its square root (chosen among 0, 1/2 and 1 by
+# that held-out error, not fitted per machine): 15.0 / 45.2 %.
+MMQ_PADDING_EXPONENT = 0.5
+
+
+@functools.lru_cache(maxsize=4096)
+def mmq_expert_padding(n_expert: int, n_used: int, ubatch: int) -> float:
+    """The columns CUDA's MMQ multiplies for an MoE layer's experts over the columns its tokens
+    fill, for a ubatch of ``ubatch`` tokens routed uniformly (each to ``n_used`` of
+    ``n_expert``): every expert multiplies ceil(tokens / J) tiles of J (MMQ_MAX_J, J chosen
+    against the ubatch). 1 for mat-vec sized ubatches and for no experts."""
+    if n_expert <= 0 or n_used <= 0 or ubatch <= MMVQ_MAX_BATCH or n_used >= n_expert:
+        return 1.0
+    tiles = math.ceil(ubatch / MMQ_MAX_J)
+    j = math.ceil(ubatch / tiles / 8) * 8
+    p = n_used / n_expert
+    # E[ceil(n / J)] for n ~ Binomial(ubatch, p), over n within 12 sd of the mean (the rest
+    # holds under 1e-30 of the mass)
+    mean, sd = ubatch * p, math.sqrt(ubatch * p * (1 - p))
+    lo, hi = max(0, int(mean - 12 * sd)), min(ubatch, int(mean + 12 * sd) + 1)
+    log_p, log_q = math.log(p), math.log1p(-p)
+    tiles_expected = 0.0
+    for n in range(lo, hi + 1):
+        log_pmf = (
+            math.lgamma(ubatch + 1)
+            - math.lgamma(n + 1)
+            - math.lgamma(ubatch - n + 1)
+            + n * log_p
+            + (ubatch - n) * log_q
+        )
+        tiles_expected += math.exp(log_pmf) * math.ceil(n / j)
+    return max(1.0, n_expert * j * tiles_expected / (ubatch * n_used))
+
+
 # An MoE layer runs more graph nodes than a dense one: build_moe_ffn (src/llama-graph.cpp) adds
 # the router matmul, its softmax or sigmoid, the top-k argsort, the gather of the chosen
 # weights, their normalisation (sum_rows, clamp, div), three mul_mat_id, the weighting mul, and

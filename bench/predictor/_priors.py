@@ -66,27 +66,27 @@ NO_PRIOR = Prior()
 # the other two.
 # fmt: off
 PRIORS: dict[str, Prior] = {
-    "cuda": Prior(1.094, 1.657, 0.887, 1.013, k_moe=3.301, k_moe_matmul=0.523, k_uma=0.894,
+    "cuda": Prior(1.094, 1.656, 0.892, 1.014, k_moe=3.314, k_moe_matmul=0.641, k_uma=0.893,
         k_scan=2.364, k_gqa=1.083),
-    "rocm": Prior(0.956, 0.840, 0.797, 1.080, k_moe=6.052, k_moe_matmul=0.946, k_uma=0.894,
+    "rocm": Prior(0.956, 0.841, 0.797, 1.080, k_moe=6.058, k_moe_matmul=0.946, k_uma=0.893,
         k_scan=2.364, k_gqa=1.083),
-    "vulkan": Prior(1.241, 0.921, 0.595, 0.980, k_moe=2.785, k_moe_matmul=0.755, k_uma=0.894,
+    "vulkan": Prior(1.241, 0.921, 0.595, 0.980, k_moe=2.786, k_moe_matmul=0.755, k_uma=0.893,
         k_scan=2.364, k_gqa=1.083),
-    "metal": Prior(1.055, 1.140, 0.970, 1.032, k_moe=4.863, k_moe_matmul=0.962, k_scan=2.364,
+    "metal": Prior(1.055, 1.140, 0.970, 1.032, k_moe=4.866, k_moe_matmul=0.962, k_scan=2.364,
         k_gqa=1.083),
     "cpu": Prior(0.537, 1.206, 1.088, 1.000, k_thread=1.286, k_moe=0.966, k_moe_matmul=0.636),
     # Apple Ultra chips (prior_group): bandwidth factor 0.77 of the table, as two dies imply
-    "metal-ultra": Prior(0.786, 1.087, 0.997, 1.209, k_moe=4.863, k_moe_matmul=0.995, k_scan=2.364,
-        k_gqa=1.083),
+    "metal-ultra": Prior(0.786, 1.087, 0.997, 1.209, k_moe=4.866, k_moe_matmul=0.995,
+        k_scan=2.364, k_gqa=1.083),
     # NVIDIA under Vulkan (prior_group: coopmat2 shaders): its own compute, bandwidth, attention
     # and MoE-matmul factors
-    "vulkan-nvidia": Prior(1.203, 1.669, 0.853, 0.980, k_moe=2.785, k_moe_matmul=0.833,
-        k_uma=0.894, k_scan=2.364, k_gqa=1.083),
+    "vulkan-nvidia": Prior(1.203, 1.669, 0.853, 0.980, k_moe=2.786, k_moe_matmul=0.833,
+        k_uma=0.893, k_scan=2.364, k_gqa=1.083),
     # Intel under Vulkan (prior_group: scalar matmul shaders): its own four, as NVIDIA's
-    "vulkan-intel": Prior(0.898, 0.499, 0.917, 0.980, k_moe=2.785, k_moe_matmul=0.685, k_uma=0.894,
-        k_scan=2.364, k_gqa=1.083),
+    "vulkan-intel": Prior(0.898, 0.499, 0.917, 0.980, k_moe=2.786, k_moe_matmul=0.685,
+        k_uma=0.893, k_scan=2.364, k_gqa=1.083),
     # RDNA4 under ROCm (prior_group: the HIP kernels' RDNA4 tables): its own four
-    "rocm-rdna4": Prior(1.191, 0.795, 0.748, 1.080, k_moe=6.052, k_moe_matmul=0.910, k_uma=0.894,
+    "rocm-rdna4": Prior(1.191, 0.795, 0.748, 1.080, k_moe=6.058, k_moe_matmul=0.910, k_uma=0.893,
         k_scan=2.364, k_gqa=1.083),
     # CPU core families (cpu_prior_group): Apple's M-series P-cores, Arm's Neoverse server cores
     "cpu-apple": Prior(0.609, 1.263, 1.061, 1.000, k_thread=1.469, k_moe=0.966, k_moe_matmul=0.700),
@@ -104,7 +104,7 @@ PRIORS: dict[str, Prior] = {
 # 10th-90th percentiles of every group's rows. Wide where machines disagree: CPU rows span a
 # Raspberry Pi 4 to a Zen 4, Vulkan prefill Intel's scalar paths to NVIDIA's coopmat2.
 PRIOR_SPREAD: dict[tuple[str, str], tuple[float, float]] = {
-    ("cuda", "pp"): (0.65, 1.31),  # 5% / 95%
+    ("cuda", "pp"): (0.68, 1.29),  # 7% / 93%
     ("cuda", "tg"): (0.71, 1.17),  # 2% / 98%
     ("rocm", "pp"): (0.63, 1.55),  # 6% / 94%
     ("vulkan", "pp"): (0.66, 1.35),  # 7% / 93%

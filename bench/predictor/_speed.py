@@ -31,6 +31,7 @@ from bench.predictor._efficiency import (
     GPU_BACKENDS,
     HOP_LATENCY_S,
     LAYER_NODES,
+    MMQ_PADDING_EXPONENT,
     MOE_EXTRA_NODES,
     MOE_NODE_COST,
     MOE_RATIO,
@@ -48,6 +49,7 @@ from bench.predictor._efficiency import (
     cpu_type_gain,
     lacks_dotprod,
     layer_node_weight,
+    mmq_expert_padding,
     sustained_clock_gain,
     thread_clock_factor,
     thread_stream_factor,
@@ -505,6 +507,12 @@ def predict_speed(
             # backend's share of the dense rate, times the prior's
             xmm = 2 * xparams[i] * u / (runs_on.matmul_flops(family) * c_e)
             xmm /= MOE_RATIO[runs_on.backend] * _prior(runs_on).k_moe_matmul
+            if runs_on.backend == "cuda" and family != "f16":
+                # MMQ's tiles as wide as the ubatch asks, not as the expert's tokens fill (a
+                # Volta part runs ubatches of 64 and more through cuBLAS: not told apart here)
+                xmm *= (
+                    mmq_expert_padding(spec.n_expert, spec.n_expert_used, u) ** MMQ_PADDING_EXPONENT
+                )
             at = attn / (runs_on.attn_peak * a_e)
             # the recurrent layers' token-by-token scan: a latency per step, not a FLOP rate
             scan = u * steps[i] * SCAN_STEP_S[runs_on.backend]
