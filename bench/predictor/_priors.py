@@ -58,8 +58,8 @@ NO_PRIOR = Prior()
 # (PublishedRow.superseded_by) and GPUs hung off a single-board computer
 # (PublishedRow.host_board: the host is not modelled) left out. Held-out error of this
 # procedure (make bench, leave-one-machine-out, 745 judged rows of 43 machines): tg median
-# 11 %, pp 17 %; Metal tg 8 %, CUDA tg 9 %, CPU tg 13 %, ROCm tg 11 %, CUDA pp 17 %, Metal
-# pp 13 %, CPU pp 15 %, ROCm pp 25 % (p90 53 %: prefill at 16-64k tokens of context runs at
+# 11 %, pp 17 %; Metal tg 8 %, CUDA tg 9 %, CPU tg 13 %, ROCm tg 11 %, CUDA pp 15 % (p90 47 %),
+# Metal pp 13 %, CPU pp 15 %, ROCm pp 25 % (p90 53 %: prefill at 16-64k tokens of context runs at
 # 0.3-0.7 of the prediction on an R9700: MHA models take the tile FA kernel on RDNA); the
 # closing notes of issue 14 have the table. The APU factor k_uma is shared by every group:
 # held out, DGX Spark's is fitted on Strix Halo's rows and the Radeon 890M's, Strix Halo's on
