@@ -13,7 +13,7 @@ from click.testing import CliRunner
 import probe
 from bench import Calibration, RunConfig
 from bench.cli import cli
-from bench.model import SHAPES, SynthSpec, spec_from_shape, spec_from_synth, synthesize
+from bench.model import SHAPES, ModelSpec, SynthSpec, spec_from_shape, spec_from_synth, synthesize
 from bench.predictor import (
     EFFICIENCY,
     PREDICTOR_VERSION,
@@ -172,12 +172,12 @@ def test_published_results_cover_ten_machines_with_sources() -> None:
     )
 
 
-def _points(truth: Calibration) -> tuple[list[Point], object]:
+def _model_points(
+    spec: ModelSpec, h: probe.HostProfile, truth: Calibration, threads: tuple[int, ...]
+) -> list[Point]:
     """'Measurements' made by the model itself with known factors, over threads and depth."""
-    h = host("desktop-7950x-cpu")
-    spec = spec_from_shape("llama2-7b", "Q4_0")
     pts = []
-    for t in (4, 8, 16):
+    for t in threads:
         for d in (0, 1024):
             for kind in ("tg", "pp"):
                 cfg = RunConfig(
@@ -190,7 +190,12 @@ def _points(truth: Calibration) -> tuple[list[Point], object]:
                 pts.append(
                     Point(spec, cfg, p.tg_tokens_per_s if kind == "tg" else p.pp_tokens_per_s, kind)
                 )
-    return pts, h
+    return pts
+
+
+def _points(truth: Calibration) -> tuple[list[Point], object]:
+    h = host("desktop-7950x-cpu")
+    return _model_points(spec_from_shape("llama2-7b", "Q4_0"), h, truth, (4, 8, 16)), h
 
 
 def test_calibration_recovers_known_factors() -> None:
@@ -232,27 +237,11 @@ def test_calibration_beyond_physics_is_refused() -> None:
 
 
 def _measured_socket_points(truth: Calibration, threads: tuple[int, ...]) -> tuple[list, object]:
-    """Generation and prefill 'measurements' of a Q4_K_M twin by the model with ``truth``, on a
-    7950X whose socket read was measured (60 GB/s)."""
+    """A Q4_K_M twin's points by the model with ``truth``, on a 7950X whose socket read was
+    measured (60 GB/s)."""
     h = host("desktop-7950x-cpu")
     h = dataclasses.replace(h, memory=dataclasses.replace(h.memory, measured_read_bytes_per_s=6e10))
-    pts = []
-    for t in threads:
-        for d in (0, 1024):
-            for kind in ("tg", "pp"):
-                cfg = RunConfig(
-                    n_prompt=512 if kind == "pp" else 0,
-                    n_gen=64 if kind == "tg" else 0,
-                    n_depth=d,
-                    n_threads=t,
-                )
-                p = predict_speed(LLAMA, h, cfg, {"cpu": truth})
-                pts.append(
-                    Point(
-                        LLAMA, cfg, p.tg_tokens_per_s if kind == "tg" else p.pp_tokens_per_s, kind
-                    )
-                )
-    return pts, h
+    return _model_points(LLAMA, h, truth, threads), h
 
 
 def test_a_measured_socket_read_short_of_is_the_threads_limit() -> None:
@@ -305,7 +294,7 @@ def test_cuda_expert_tiles_are_as_wide_as_the_ubatch_asks() -> None:
     # big ubatch fills its tiles
     assert mmq_expert_padding(64, 6, 8) == 1.0
     assert mmq_expert_padding(64, 6, 128) == pytest.approx(64 * 128 / (128 * 6), rel=0.01)
-    assert mmq_expert_padding(64, 6, 4096) < 1.1
+    assert mmq_expert_padding(64, 6, 4096) < 1.2  # ~384 tokens an expert in tiles of 128
     assert mmq_expert_padding(0, 0, 512) == 1.0
     pads = [mmq_expert_padding(32, 4, u) for u in (16, 128, 512, 2048)]
     assert pads[1] > pads[2] > pads[3] > 1.0
