@@ -222,8 +222,14 @@ def to_dict(fleet: Fleet) -> dict[str, object]:
                 "sweeps": [p.sweep_id for p in m.report.parts],
                 "calibrated_points": m.report.calibrated_points,
                 "calibrations": {
-                    b: {"k_bw": c.k_bw, "k_compute": c.k_compute, "k_attn": c.k_attn}
-                    | {"k_socket": c.k_socket, "n_points": c.n_points, "predictor_version": v}
+                    b: {
+                        "k_bw": c.k_bw,
+                        "k_compute": c.k_compute,
+                        "k_attn": c.k_attn,
+                        "k_socket": c.k_socket,
+                        "n_points": c.n_points,
+                        "predictor_version": v,
+                    }
                     for b, (c, v) in m.calibrations.items()
                 },
                 "accuracy": m.report.accuracy(),
