@@ -98,7 +98,7 @@ def test_a_schema_2_store_is_upgraded_and_a_newer_one_refused(tmp_path: Path) ->
     assert Store.open(db, readonly=True).serve_runs() == []  # read as it is: no serve runs
     store = Store.open(db)
     version = store.conn.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()
-    assert version[0] == str(SCHEMA_VERSION) == "4"  # 2 -> 3 -> 4, the new column already there
+    assert version[0] == str(SCHEMA_VERSION) == "5"  # 2 -> 3 -> 4 -> 5, new columns already there
     run = store.start_serve("fp", {"file": "m"}, {}, {"users": [1]}, None)
     store.add_serve_level(run, {"users": 1, "n_prompt": 8, "n_gen": 4, "summary": {"errors": 0}})
     store.finish_serve(run, "done")
