@@ -215,19 +215,10 @@ class Store:
     ) -> bool:
         """Store a calibration; ``replace=False`` (a bundle's) keeps one already stored."""
         verb = "INSERT OR REPLACE" if replace else "INSERT OR IGNORE"
-        values = {
-            "host_fingerprint": fp,
-            "backend": backend,
-            **dataclasses.asdict(cal),
-            "fitted_at": now(),
-            "predictor_version": version,
-        }
-        sql = (
-            f"{verb} INTO calibrations ({', '.join(values)}) "
-            f"VALUES ({', '.join('?' * len(values))})"
-        )
+        row = {"host_fingerprint": fp, "backend": backend, **dataclasses.asdict(cal)}
+        row |= {"fitted_at": now(), "predictor_version": version}
         with self._write():
-            cur = self.conn.execute(sql, tuple(values.values()))
+            cur = self.conn.execute(_insert(f"{verb} INTO calibrations", row), tuple(row.values()))
         return cur.rowcount > 0
 
     def calibrations(self, fp: str) -> dict[str, tuple[Calibration, str]]:

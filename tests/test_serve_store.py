@@ -104,7 +104,7 @@ def test_a_schema_2_store_is_upgraded_and_a_newer_one_refused(tmp_path: Path) ->
     store.finish_serve(run, "done")
     (got,) = store.serve_runs()
     assert got["status"] == "done" and got["levels"][0]["summary"] == {"errors": 0}
-    store.conn.execute("UPDATE meta SET value = '5' WHERE key = 'schema_version'")
+    store.conn.execute("UPDATE meta SET value = '6' WHERE key = 'schema_version'")
     store.close()
     with pytest.raises(UserError, match="newer rigbench"):
         Store.open(db)

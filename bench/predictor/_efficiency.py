@@ -139,6 +139,17 @@ def mmq_expert_padding(n_expert: int, n_used: int, ubatch: int) -> float:
     return max(1.0, n_expert * j * tiles_expected / (ubatch * n_used))
 
 
+def mmq_padding_cost(backend: str, family: str, spec: ModelSpec, ubatch: int) -> float:
+    """What an MoE layer's expert matmuls cost over their tokens' columns: CUDA's quantized
+    ones (MMQ) pay for their tiles' padding (mmq_expert_padding, at MMQ_PADDING_EXPONENT); F16
+    and BF16 experts (cuBLAS, mmf) and other backends do not. A Volta part runs ubatches of 64
+    and more through cuBLAS (ggml_cuda_should_use_mmq): not told apart here."""
+    if backend != "cuda" or family == "f16":
+        return 1.0
+    pad = mmq_expert_padding(spec.n_expert, spec.n_expert_used, ubatch)
+    return pad**MMQ_PADDING_EXPONENT
+
+
 # An MoE layer runs more graph nodes than a dense one: build_moe_ffn (src/llama-graph.cpp) adds
 # the router matmul, its softmax or sigmoid, the top-k argsort, the gather of the chosen
 # weights, their normalisation (sum_rows, clamp, div), three mul_mat_id, the weighting mul, and

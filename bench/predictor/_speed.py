@@ -31,7 +31,6 @@ from bench.predictor._efficiency import (
     GPU_BACKENDS,
     HOP_LATENCY_S,
     LAYER_NODES,
-    MMQ_PADDING_EXPONENT,
     MOE_EXTRA_NODES,
     MOE_NODE_COST,
     MOE_RATIO,
@@ -49,7 +48,7 @@ from bench.predictor._efficiency import (
     cpu_type_gain,
     lacks_dotprod,
     layer_node_weight,
-    mmq_expert_padding,
+    mmq_padding_cost,
     sustained_clock_gain,
     thread_clock_factor,
     thread_stream_factor,
@@ -238,8 +237,7 @@ def _devices(
     per_thread = PER_THREAD_BW * thread_stream_factor(c, spec, cpu_only) * thread_clock_factor(c)
     thread_bw = threads * per_thread * prior.k_thread
     # A CPU calibration's k_bw scales both caps (_eff) unless it fitted the socket's apart
-    # (Calibration.k_socket: a measured socket the calibration points read less of): then the
-    # socket's cap takes k_socket, and the threads' k_bw alone.
+    # (Calibration.k_socket): then the socket's cap takes k_socket, the threads' k_bw alone.
     if cpu_cal is not None and cpu_cal.k_socket is not None and cpu_cal.k_bw > 0:
         socket_bw *= cpu_cal.k_socket / cpu_cal.k_bw
     cpu = _Dev(
@@ -507,12 +505,8 @@ def predict_speed(
             # backend's share of the dense rate, times the prior's
             xmm = 2 * xparams[i] * u / (runs_on.matmul_flops(family) * c_e)
             xmm /= MOE_RATIO[runs_on.backend] * _prior(runs_on).k_moe_matmul
-            if runs_on.backend == "cuda" and family != "f16":
-                # MMQ's tiles as wide as the ubatch asks, not as the expert's tokens fill (a
-                # Volta part runs ubatches of 64 and more through cuBLAS: not told apart here)
-                xmm *= (
-                    mmq_expert_padding(spec.n_expert, spec.n_expert_used, u) ** MMQ_PADDING_EXPONENT
-                )
+            # CUDA's MMQ tiles as wide as the ubatch asks, not as the expert's tokens fill
+            xmm *= mmq_padding_cost(runs_on.backend, family, spec, u)
             at = attn / (runs_on.attn_peak * a_e)
             # the recurrent layers' token-by-token scan: a latency per step, not a FLOP rate
             scan = u * steps[i] * SCAN_STEP_S[runs_on.backend]
