@@ -3,8 +3,10 @@
 Per backend, ``k_bw`` scales the bandwidth efficiency (fitted on tg points, those without a
 context where there are some), ``k_compute`` the compute efficiency (fitted on pp points) and
 ``k_attn`` attention's (on the points at depth), in turn: each minimises the Huber loss of the
-log ratio of measured to predicted tokens/s over its points, by golden-section search. A factor
-that would make any efficiency exceed 1 (faster than the hardware's spec) is refused.
+log ratio of measured to predicted tokens/s over its points, by a grid then golden-section
+search. A CPU whose socket read was measured gets ``k_socket`` too: the socket's factor, at
+least 1, while ``k_bw`` scales what its threads stream. A factor that would make any
+efficiency exceed 1 (faster than the hardware's spec) is refused.
 """
 
 from __future__ import annotations
@@ -132,11 +134,6 @@ def fit(points: list[Point], host: HostProfile, backend: str) -> CalibrationFit:
     # an APU GPU's compute carries the shared APU factor too (_speed.shares_apu_memory)
     apu = any(shares_apu_memory(backend, g) for g in host.gpus)
     max_c *= prior.k_compute * (prior.k_uma if apu else 1.0)
-
-    def loss(pts: list[Point], make: Callable[[float], Calibration]) -> Callable[[float], float]:
-        return lambda k: sum(
-            _huber(math.log(p.measured_tps / _pred(p, host, backend, make(k)))) for p in pts
-        )
 
     deep = [p for p in tg + pp if p.cfg.n_depth > 0]
     # k_bw from the generation points without a context where there are some: at depth the
