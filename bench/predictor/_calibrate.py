@@ -206,18 +206,11 @@ def fit(points: list[Point], host: HostProfile, backend: str) -> CalibrationFit:
     if ks["attn"] * ks["compute"] * max_c > 1:
         warnings.append(f"{backend}: attention factor {ks['attn']:.2f} refused (efficiency > 1)")
         ks["attn"] = 1.0
-    k_bw, k_c, k_a = ks["bw"], ks["compute"], ks["attn"]
-    k_socket = ks["socket"] if socket_apart else None
-    cal = Calibration(k_bw, k_c, k_a, len(tg) + len(pp), k_socket=k_socket)
+    cal = make(ks)
     logs = [math.log(p.measured_tps / _pred(p, host, backend, cal)) for p in tg + pp]
     sd = _residual_sd(logs) if len(logs) > 1 else None
-    return CalibrationFit(
-        backend,
-        Calibration(k_bw, k_c, k_a, len(logs), sd, k_socket),
-        tuple(warnings),
-        len(tg),
-        len(pp),
-    )
+    cal = dataclasses.replace(cal, n_points=len(logs), residual_sd=sd)
+    return CalibrationFit(backend, cal, tuple(warnings), len(tg), len(pp))
 
 
 def points_from_store(store: Store, fp: str, skipped: list[str] | None = None) -> list[Point]:

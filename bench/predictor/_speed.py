@@ -231,15 +231,15 @@ def _devices(
     # thread_clock_factor): a few fast cores read more of a desktop's DDR than its share.
     group = cpu_prior_group(host.cpu)  # its core family's factors (Apple, Neoverse) or "cpu"
     prior = prior_of(group, "cpu")
-    socket_bw = bw * (1.0 if bw_how == "measured" else prior.k_bw)
+    # this host's calibration scales both caps by its k_bw, or the socket's by k_socket where
+    # it fitted that apart (a measured socket: _calibrate)
+    k_threads = cpu_cal.k_bw if cpu_cal else 1.0
+    k_socket = cpu_cal.k_socket if cpu_cal and cpu_cal.k_socket is not None else k_threads
+    socket_bw = bw * (1.0 if bw_how == "measured" else prior.k_bw) * k_socket
     c = host.cpu
     cpu_only = backend == "cpu" or not host.gpus  # only then does llama.cpp repack weights
     per_thread = PER_THREAD_BW * thread_stream_factor(c, spec, cpu_only) * thread_clock_factor(c)
-    thread_bw = threads * per_thread * prior.k_thread
-    # A CPU calibration's k_bw scales both caps (_eff) unless it fitted the socket's apart
-    # (Calibration.k_socket): then the socket's cap takes k_socket, the threads' k_bw alone.
-    if cpu_cal is not None and cpu_cal.k_socket is not None and cpu_cal.k_bw > 0:
-        socket_bw *= cpu_cal.k_socket / cpu_cal.k_bw
+    thread_bw = threads * per_thread * prior.k_thread * k_threads
     cpu = _Dev(
         "host",
         "cpu",
@@ -315,8 +315,8 @@ def _eff(d: _Dev, family: str, cal: Calibration | None) -> tuple[float, float, f
     e = table[family]
     prior = _prior(d)
     # The prior's bandwidth factor corrects spec figures (fitted on catalog machines); a CPU's bw
-    # already carries it (_devices: the socket's, unless measured, and the threads' caps).
-    k_bw = (cal.k_bw if cal else 1.0) * (1.0 if d.backend == "cpu" else prior.k_bw)
+    # already carries it and the calibration's (_devices: the socket's and the threads' caps).
+    k_bw = 1.0 if d.backend == "cpu" else (cal.k_bw if cal else 1.0) * prior.k_bw
     k_c = (cal.k_compute if cal else 1.0) * prior.k_compute * (prior.k_uma if d.apu else 1.0)
     return e["bw"] * k_bw, e["compute"] * k_c, table["_"]["layer_s"] * prior.k_overhead
 
