@@ -30,7 +30,7 @@ from bench.predictor import (
     predict as make_predictions,
 )
 from bench.records import MemConfig, RunConfig, parse_axis
-from bench.run import find_llama_bench, fit_params_beside
+from bench.run import find_llama_bench, fit_params_beside, host_profile
 from bench.store import Store, default_path, fingerprint
 from probe.cli_support import (
     db_option,
@@ -43,6 +43,13 @@ from probe.cli_support import (
 from probe.errors import UserError
 
 CTX = click.IntRange(256, 16 * 1024 * 1024)
+
+
+def _machine(hardware: str | None, host_file: Path | None) -> probe.HostProfile:
+    """The catalog machine or saved profile asked for, else this machine's measured profile of
+    this boot: the one `bench sweep` and `bench calibrate` use, which its calibration was
+    fitted against (host_profile)."""
+    return probe.load_host(hardware, host_file) if hardware or host_file else host_profile(False)
 
 
 @cli.command()
@@ -80,7 +87,7 @@ def plan(
     fmt: str,
 ) -> None:
     """Which quant fits, how (GPU / partial / CPU), with how much context, and the flags."""
-    host = probe.load_host(hardware, host_file)
+    host = _machine(hardware, host_file)
     found = find_llama_bench() if engine != "formula" else None
     fit_params = fit_params_beside(found[0]) if found else None
     base = MemConfig(
@@ -132,7 +139,7 @@ def predict(
     **knobs: Any,
 ) -> None:
     """Predict prompt-processing and generation tokens/s, term by term."""
-    host = probe.load_host(hardware, host_file)
+    host = _machine(hardware, host_file)
     configs = [
         RunConfig(
             n_depth=d, type_k=kv_type(ctk), type_v=kv_type(ctv), flash_attn=fa == "on", **knobs
@@ -185,7 +192,7 @@ def calibrate(
     if export_to or import_from:
         _travel(db, backend, export_to, import_from, force)
         return
-    host = probe.detect()
+    host = host_profile(False)
     store = Store.open(db)
     try:
         fp = fingerprint(host)
@@ -214,7 +221,7 @@ def _travel(
     """``bench calibrate --export FILE`` / ``--import FILE``."""
     if export_to and import_from:
         raise UserError("--export and --import go one at a time", hint="run bench calibrate twice")
-    host = probe.detect()
+    host = host_profile(False)
     store = Store.open(db)
     try:
         if export_to:

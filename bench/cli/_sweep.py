@@ -51,7 +51,7 @@ from probe.errors import UserError
 @click.option("--force", is_flag=True, help="Run points predicted not to fit.")
 @click.option("--dry-run", is_flag=True, help="Plan and stop before downloading.")
 @click.option("--offline", is_flag=True, help="Use the HF cache only.")
-@click.option("--reprobe", is_flag=True, help="Probe the host again (cached per boot).")
+@click.option("--reprobe", is_flag=True, help="Probe and measure the host again (once per boot).")
 @click.option("--report", "report_path", type=click.Path(dir_okay=False, path_type=Path))
 @format_option("text", "json")
 def sweep_cmd(report_path: Path | None, fmt: str, **flags: Any) -> None:

@@ -39,7 +39,7 @@ from bench.predictor import (
 from bench.records import MAX_POINTS, Axes, MemConfig, SweepRequest
 from bench.run import _engines
 from bench.run._sweep import SweepSummary, sweep
-from bench.store import Store
+from bench.store import Store, fingerprint
 from probe import HostProfile
 from probe.errors import UserError
 
@@ -61,17 +61,49 @@ def boot_id() -> str:
 
 
 def host_profile(reprobe: bool) -> HostProfile:
-    """This machine's profile, probed once per boot (``--reprobe`` to refresh)."""
-    cache = _engines.rigbench_cache() / f"host-{boot_id()}.json"
+    """This machine's profile with its RAM read bandwidth and its disks' read speed measured
+    once per boot (``--reprobe``: measure again): the one profile `bench sweep`, `bench
+    calibrate` and `bench predict`/`plan` on this machine share, so that a calibration is
+    applied to the bandwidth it was fitted against (a measured socket lets it fit the socket's
+    factor apart from the threads': Calibration.k_socket). The quick probe (GPUs, free memory)
+    runs every time; the measurements (~6 s) are kept per boot and per machine fingerprint."""
+    host = probe.detect()
+    cache = _engines.rigbench_cache() / f"host-{boot_id()}-{fingerprint(host)}.json"
     if cache.exists() and not reprobe:
         try:
-            return dataclasses.replace(probe.load_host_profile(cache), source="probe")
+            return _with_measures(host, probe.load_host_profile(cache))
         except UserError:
             pass
-    host = probe.detect()
+    measured = probe.detect(measure=True)
     cache.parent.mkdir(parents=True, exist_ok=True)
-    cache.write_text(host.to_json())
-    return host
+    cache.write_text(measured.to_json())
+    return measured
+
+
+def _with_measures(host: HostProfile, measured: HostProfile) -> HostProfile:
+    """``host`` with the RAM and disk read measurements of ``measured`` (the same machine)."""
+    memory = host.memory
+    if memory and measured.memory and measured.memory.measured_read_bytes_per_s:
+        m = measured.memory
+        memory = dataclasses.replace(
+            memory,
+            measured_read_bytes_per_s=m.measured_read_bytes_per_s,
+            measure_threads=m.measure_threads,
+            measure_buffer_bytes=m.measure_buffer_bytes,
+            measure_method=m.measure_method,
+        )
+    read = {d.device: d for d in measured.disks if d.measured_read_bytes_per_s}
+    disks = tuple(
+        dataclasses.replace(
+            d,
+            measured_read_bytes_per_s=read[d.device].measured_read_bytes_per_s,
+            measure_method=read[d.device].measure_method,
+        )
+        if d.device in read
+        else d
+        for d in host.disks
+    )
+    return dataclasses.replace(host, memory=memory, disks=disks)
 
 
 @dataclass(frozen=True, slots=True)
