@@ -10,9 +10,10 @@ the other machines' rows only, every machine weighing the same, then the held-ou
 predicted (leave-one-machine-out); model() rebuilds the predictor's terms from both sides of
 each of its maxes (SpeedPrediction.inputs "sides_s"; every published row has all its layers on
 one device, which model() assumes). The 80 % intervals are calibrated on held-out machines too
-(calibrated_tails). GPU rows of builds before CURRENT_FROM, and rows a later change superseded
-(PublishedRow.superseded_by), are history: reported, never fitted or judged; so are GPUs hung
-off a single-board computer (PublishedRow.host_board), each a machine of its own ("gpu@board").
+(calibrated_tails). GPU rows of builds before CURRENT_FROM (ROCm prefill: CURRENT_PP_FROM),
+and rows a later change superseded (PublishedRow.superseded_by), are history: reported, never
+fitted or judged; so are GPUs hung off a single-board computer (PublishedRow.host_board), each
+a machine of its own ("gpu@board").
 Reported beside it, on the same rows:
   - table: the starting efficiencies alone (no prior);
   - llmfit: generation = bandwidth / model bytes x 0.55 (the rule llmfit and others use);
@@ -85,6 +86,21 @@ HUBER_FACTORS = (0, 2)  # the indices in K fitted with HUBER_BW: bandwidth and a
 # generation too (the repack's GEMV: this runner's twins generate Q4_0 1.48x, IQ4_NL 1.71x,
 # Q4_K_M 1.28x, MXFP4 1.19x faster with it, llama-bench tg64 at 1 thread --repack 1 over 0).
 CURRENT_FROM = {"cuda": "2025-01", "vulkan": "2025-01", "rocm": "2025-12"}
+# ROCm's prefill changed again in 2026: PR 24127 ('CUDA: refactor MMQ kernel configuration',
+# merged 2026-06, HIP included) ran the Radeon 8060S's LLaMA 3 8B Q4_0 matmuls at ubatch 128-512
+# 2.8-3.0x faster (PR 28102's tables against PR 22880's of May), and an RX 7900 XTX's prefill
+# went from 0.59x the prediction (PR 17495, 2025-11) to 1.46x (PR 26284, 2026-08). Its
+# generation kernels (MMVQ) were not touched, so ROCm's prefill rows count from 2026-06 and its
+# generation rows from CURRENT_FROM. (On the MI100 the PR's own table shows 0.90-0.93x of
+# master for Q4_0: not every card gained.)
+CURRENT_PP_FROM = {"rocm": "2026-06"}
+
+
+def current_from(backend: str, kind: str) -> str:
+    """The first llama.cpp build month whose rows of ``backend`` and test ``kind`` measure the
+    kernels predicted (CURRENT_FROM, CURRENT_PP_FROM): "" for every build."""
+    start = CURRENT_FROM.get(backend, "")
+    return max(start, CURRENT_PP_FROM.get(backend, "")) if kind == "pp" else start
 
 
 @dataclass
@@ -150,7 +166,7 @@ def load() -> list[Row]:
                 r.cfg.n_depth >= 8192,
                 r.cfg.n_ubatch < 512,
                 "SECONDARY" in r.source,
-                r.measured_on >= CURRENT_FROM.get(backend, "") and not r.superseded_by,
+                r.measured_on >= current_from(backend, r.kind) and not r.superseded_by,
                 r.measured,
                 float(r.cfg.n_prompt or 1),
                 dict(terms),
@@ -657,6 +673,7 @@ def main() -> int:
             "judged_rows": len(judged),
             "judged_machines": len({r.machine for r in judged}),
             "current_from": CURRENT_FROM,
+            "current_pp_from": CURRENT_PP_FROM,
             "interval_tails": {f"{b} {kind}": t for (b, kind), t in sorted(tails.items())},
             "interval_coverage": covered,
             "methods": table,

@@ -45,7 +45,7 @@ class Prior:
 
 
 NO_PRIOR = Prior()
-# Fitted by `python scripts/bench_lomo.py --fit` on tests/fixtures/published/ (1425 llama-bench
+# Fitted by `python scripts/bench_lomo.py --fit` on tests/fixtures/published/ (1443 llama-bench
 # rows of 59 first-hand machines and the second-hand scoreboard copies), each factor on the
 # rows it governs, every machine weighing the same, shrunk toward the table by one
 # pseudo-machine (a vendor subgroup's toward its parent's; the GPUs' MoE-layer and
@@ -53,42 +53,43 @@ NO_PRIOR = Prior()
 # loss (bench_lomo.py HUBER_BW), the MoE-layer factor per backend (fit_moe), the APU factor
 # shared by every group, the scan factor and the cache read's per head doubling (k_gqa) by
 # every GPU group (fit_scan, fit_gqa); CUDA and Vulkan rows
-# of builds before 2025, ROCm rows before 2025-12 (bench_lomo.py CURRENT_FROM: those kernels
-# were rewritten since), rows a later change superseded
+# of builds before 2025, ROCm rows before 2025-12 and ROCm prefill rows before 2026-06
+# (bench_lomo.py CURRENT_FROM, CURRENT_PP_FROM: those kernels were rewritten since, ROCm's MMQ
+# configuration by PR 24127), rows a later change superseded
 # (PublishedRow.superseded_by) and GPUs hung off a single-board computer
 # (PublishedRow.host_board: the host is not modelled) left out. Held-out error of this
-# procedure (make bench, leave-one-machine-out, 763 judged rows of 43 machines): tg median
-# 11 %, pp 17 %; Metal tg 8 %, CUDA tg 9 %, CPU tg 13 %, ROCm tg 10 % (p90 30 %: an MI50's
-# generation 1.2-1.55x over), CUDA pp 16 % (p90 47 %), Metal pp 13 %, CPU pp 15 %, ROCm pp 27 %
-# (p90 55 %: prefill at 16-64k tokens of context runs at 0.3-0.7 of the prediction on an
-# R9700: MHA models take the tile FA kernel on RDNA; an MI50's BF16 prefill 2-2.4x over); the
+# procedure (make bench, leave-one-machine-out, 729 judged rows of 43 machines): tg median
+# 11 %, pp 16 %; Metal tg 8 %, CUDA tg 9 %, CPU tg 13 %, ROCm tg 10 % (p90 30 %: an MI50's
+# generation 1.2-1.55x over), CUDA pp 15 % (p90 46 %), Metal pp 13 %, CPU pp 15 %, ROCm pp 24 %
+# (p90 53 %: an MI50 prefills Q4_0 at 2x its prediction, other types nearer 1, an MI100 and an
+# RX 6800 at 0.6-0.8, an RX 7900 XTX at 1.4); the
 # closing notes of issue 14 have the table. The APU factor k_uma is shared by every group:
 # held out, DGX Spark's is fitted on Strix Halo's rows and the Radeon 890M's, Strix Halo's on
 # the other two.
 # fmt: off
 PRIORS: dict[str, Prior] = {
-    "cuda": Prior(1.094, 1.655, 0.890, 1.014, k_moe=3.308, k_moe_matmul=0.641, k_uma=0.903,
-        k_scan=2.363, k_gqa=1.102),
-    "rocm": Prior(0.877, 0.831, 0.712, 1.077, k_moe=5.207, k_moe_matmul=0.969, k_uma=0.903,
-        k_scan=2.363, k_gqa=1.102),
-    "vulkan": Prior(1.240, 0.920, 0.594, 0.980, k_moe=2.778, k_moe_matmul=0.754, k_uma=0.903,
-        k_scan=2.363, k_gqa=1.102),
-    "metal": Prior(1.055, 1.140, 0.970, 1.032, k_moe=4.833, k_moe_matmul=0.962, k_scan=2.363,
+    "cuda": Prior(1.094, 1.656, 0.892, 1.014, k_moe=3.308, k_moe_matmul=0.642, k_uma=0.891,
+        k_scan=2.054, k_gqa=1.102),
+    "rocm": Prior(0.877, 0.854, 0.885, 1.077, k_moe=5.207, k_moe_matmul=1.000, k_uma=0.891,
+        k_scan=2.054, k_gqa=1.102),
+    "vulkan": Prior(1.240, 0.918, 0.593, 0.980, k_moe=2.778, k_moe_matmul=0.743, k_uma=0.891,
+        k_scan=2.054, k_gqa=1.102),
+    "metal": Prior(1.055, 1.140, 0.970, 1.032, k_moe=4.833, k_moe_matmul=0.962, k_scan=2.054,
         k_gqa=1.102),
     "cpu": Prior(0.537, 1.206, 1.088, 1.000, k_thread=1.286, k_moe=0.966, k_moe_matmul=0.636),
     # Apple Ultra chips (prior_group): bandwidth factor 0.77 of the table, as two dies imply
     "metal-ultra": Prior(0.786, 1.087, 0.997, 1.209, k_moe=4.833, k_moe_matmul=0.995,
-        k_scan=2.363, k_gqa=1.102),
+        k_scan=2.054, k_gqa=1.102),
     # NVIDIA under Vulkan (prior_group: coopmat2 shaders): its own compute, bandwidth, attention
     # and MoE-matmul factors
-    "vulkan-nvidia": Prior(1.203, 1.669, 0.853, 0.980, k_moe=2.778, k_moe_matmul=0.833,
-        k_uma=0.903, k_scan=2.363, k_gqa=1.102),
+    "vulkan-nvidia": Prior(1.203, 1.669, 0.852, 0.980, k_moe=2.778, k_moe_matmul=0.829,
+        k_uma=0.891, k_scan=2.054, k_gqa=1.102),
     # Intel under Vulkan (prior_group: scalar matmul shaders): its own four, as NVIDIA's
-    "vulkan-intel": Prior(0.898, 0.499, 0.918, 0.980, k_moe=2.778, k_moe_matmul=0.685,
-        k_uma=0.903, k_scan=2.363, k_gqa=1.102),
+    "vulkan-intel": Prior(0.898, 0.499, 0.916, 0.980, k_moe=2.778, k_moe_matmul=0.681,
+        k_uma=0.891, k_scan=2.054, k_gqa=1.102),
     # RDNA4 under ROCm (prior_group: the HIP kernels' RDNA4 tables): its own four
-    "rocm-rdna4": Prior(1.158, 0.799, 0.715, 1.077, k_moe=5.207, k_moe_matmul=0.925, k_uma=0.903,
-        k_scan=2.363, k_gqa=1.102),
+    "rocm-rdna4": Prior(1.158, 0.889, 0.903, 1.077, k_moe=5.207, k_moe_matmul=1.000, k_uma=0.891,
+        k_scan=2.054, k_gqa=1.102),
     # CPU core families (cpu_prior_group): Apple's M-series P-cores, Arm's Neoverse server cores
     "cpu-apple": Prior(0.609, 1.263, 1.061, 1.000, k_thread=1.469, k_moe=0.966, k_moe_matmul=0.700),
     "cpu-neoverse": Prior(0.619, 1.006, 1.061, 1.000, k_thread=1.108, k_moe=0.966,
@@ -107,7 +108,7 @@ PRIORS: dict[str, Prior] = {
 PRIOR_SPREAD: dict[tuple[str, str], tuple[float, float]] = {
     ("cuda", "pp"): (0.68, 1.29),  # 7% / 93%
     ("cuda", "tg"): (0.71, 1.18),  # 1% / 99%
-    ("rocm", "pp"): (0.64, 1.59),  # 5% / 95%
+    ("rocm", "pp"): (0.63, 1.72),  # 4% / 96%
     ("vulkan", "pp"): (0.66, 1.35),  # 7% / 93%
     ("vulkan", "tg"): (0.81, 1.17),  # 16% / 84%
     ("metal", "pp"): (0.81, 1.11),  # 1% / 99%
@@ -118,7 +119,7 @@ PRIOR_SPREAD: dict[tuple[str, str], tuple[float, float]] = {
     ("metal-ultra", "tg"): (0.67, 1.25),  # 6% / 94%
     ("vulkan-nvidia", "pp"): (0.53, 2.17),  # 1% / 99%
     ("vulkan-nvidia", "tg"): (0.76, 1.50),  # 4% / 96%
-    ("*", "pp"): (0.73, 1.28),  # 10% / 90%
+    ("*", "pp"): (0.75, 1.28),  # 10% / 90%
     ("*", "tg"): (0.78, 1.18),  # 10% / 90%
 }
 PRIOR_SPREAD_GROUPS = {b for b, _ in PRIOR_SPREAD}
