@@ -75,3 +75,4 @@ def test_predict_on_this_machine_uses_the_measured_read(strix) -> None:  # type:
     assert inputs["host_bandwidth"] == "measured"
     assert inputs["host_socket_bytes_per_s"] == 42 * GB  # uncalibrated: the read as measured
     assert True in strix
+    assert "measuring this machine's RAM and disk read speed" in result.stderr  # why it waits

@@ -49,7 +49,15 @@ def _machine(hardware: str | None, host_file: Path | None) -> probe.HostProfile:
     """The catalog machine or saved profile asked for, else this machine's measured profile of
     this boot: the one `bench sweep` and `bench calibrate` use, which its calibration was
     fitted against (host_profile)."""
-    return probe.load_host(hardware, host_file) if hardware or host_file else host_profile(False)
+    if hardware or host_file:
+        return probe.load_host(hardware, host_file)
+    return _this_machine()
+
+
+def _this_machine() -> probe.HostProfile:
+    """This machine's profile of this boot (host_profile), saying so on stderr when it has to
+    measure first."""
+    return host_profile(False, lambda line: stderr_console().print(line))
 
 
 @cli.command()
@@ -192,7 +200,7 @@ def calibrate(
     if export_to or import_from:
         _travel(db, backend, export_to, import_from, force)
         return
-    host = host_profile(False)
+    host = _this_machine()
     store = Store.open(db)
     try:
         fp = fingerprint(host)
@@ -221,7 +229,7 @@ def _travel(
     """``bench calibrate --export FILE`` / ``--import FILE``."""
     if export_to and import_from:
         raise UserError("--export and --import go one at a time", hint="run bench calibrate twice")
-    host = host_profile(False)
+    host = _this_machine()
     store = Store.open(db)
     try:
         if export_to:

@@ -60,7 +60,7 @@ def boot_id() -> str:
         return str(int(psutil.boot_time() if hasattr(psutil, "boot_time") else time.time()))
 
 
-def host_profile(reprobe: bool) -> HostProfile:
+def host_profile(reprobe: bool, log: Callable[[str], None] = lambda _: None) -> HostProfile:
     """This machine's profile with its RAM read bandwidth and its disks' read speed measured
     once per boot (``--reprobe``: measure again): the one profile `bench sweep`, `bench
     calibrate` and `bench predict`/`plan` on this machine share, so that a calibration is
@@ -74,6 +74,7 @@ def host_profile(reprobe: bool) -> HostProfile:
             return _with_measures(host, probe.load_host_profile(cache))
         except UserError:
             pass
+    log("measuring this machine's RAM and disk read speed (once per boot, ~6 s)")
     measured = probe.detect(measure=True)
     cache.parent.mkdir(parents=True, exist_ok=True)
     cache.write_text(measured.to_json())
@@ -387,7 +388,7 @@ def run_sweep(
             f"the sweep expands to {n_points:,} points, more than {MAX_POINTS:,}",
             hint="sweep fewer values per axis, or split it into several sweeps",
         )
-    host = req.host or host_profile(req.reprobe)
+    host = req.host or host_profile(req.reprobe, log)
     info = engine_info(req.engine, req.llama_bench)
     backend = _engine_backend(info)
     targets, planned = choose_targets(req, host, tqdm_class, log, backend)

@@ -406,7 +406,7 @@ def run_serve(
     import tempfile
 
     binary = _find_server(req.llama_server)
-    host = req.host or host_profile(False)
+    host = req.host or host_profile(False, log)
     target = _target(req, host, log)
     info = _engines.inspect_llama_bench(binary, "llama-server", kind="llama-server")
     backend = info.backends[-1] if info.backends else "cpu"
