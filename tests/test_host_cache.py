@@ -11,7 +11,7 @@ from click.testing import CliRunner
 
 import probe
 from bench.cli import cli
-from bench.run import _orchestrate, host_profile
+from bench.run import _orchestrate, host_profile, rigbench_cache
 
 REAL_DETECT = probe.detect
 
@@ -76,3 +76,13 @@ def test_predict_on_this_machine_uses_the_measured_read(strix) -> None:  # type:
     assert inputs["host_socket_bytes_per_s"] == 42 * GB  # uncalibrated: the read as measured
     assert True in strix
     assert "measuring this machine's RAM and disk read speed" in result.stderr  # why it waits
+
+
+def test_an_unreadable_cache_is_measured_again(strix) -> None:  # type: ignore[no-untyped-def]
+    host_profile(False)
+    (cached,) = rigbench_cache().glob(f"host-{_orchestrate.boot_id()}-*.json")
+    cached.write_text('{"schema_version": 999}')  # a newer rigbench's, or a torn write
+    got = host_profile(False)
+    assert strix.count(True) == 2  # measured again, not refused
+    assert got.memory and got.memory.measured_read_bytes_per_s == 42 * GB
+    assert probe.load_host_profile(cached).memory is not None  # and the cache rewritten
