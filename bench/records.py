@@ -88,8 +88,10 @@ PREDICTION_SCHEMA_VERSION = 1
 # is the threads' decode, so other weight types keep their own per-thread rates. CUDA's expert
 # matmuls pay for MMQ tiles as wide as the ubatch asks (_efficiency.mmq_expert_padding, at its
 # square root); priors refitted.
+# 28 — F16/BF16 weights' prefill matmuls take their GPU backend's own factor (Prior.k_f16: the
+# cuBLAS/hipBLAS GEMMs, not MMQ); priors refitted on 1566 rows (new ROCm and Vulkan sources).
 SPEED_PREDICTOR = "rigbench-speed"
-SPEED_PREDICTOR_VERSION = "27"
+SPEED_PREDICTOR_VERSION = "28"
 
 STATUSES = ("ok", "failed", "skipped")
 FAILURE_CLASSES = ("oom", "timeout", "crash", "unsupported")

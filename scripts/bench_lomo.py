@@ -126,6 +126,7 @@ class Row:
     socket_measured: bool = False  # CPU rows: the socket's bandwidth is a measured one (no k_bw)
     uma: bool = False  # a GPU sharing an APU's memory, not under Metal (Prior.k_uma)
     gqa: float = 0.0  # GPU rows: k_gqa's exponent in the cache read (_work.kv_gqa_doublings)
+    f16: bool = False  # F16/BF16 weights (model_family "f16"): their matmuls take Prior.k_f16
 
     @property
     def fits(self) -> bool:
@@ -184,21 +185,23 @@ def load() -> list[Row]:
                 p.inputs["host_bandwidth"] == "measured",
                 _speed.shares_apu_memory(backend, gpu),
                 float(p.inputs["kv_gqa_doublings"]),
+                p.inputs["family"] == "f16",
             )
         )
     return out
 
 
 # (bw, compute, attention, overhead, thread, MoE layer, MoE matmul, APU compute, GPU scan,
-# GPU cache read per doubling of the heads a K/V row serves)
+# GPU cache read per doubling of the heads a K/V row serves, F16/BF16 matmuls)
 K = tuple[float, ...]
-NO_K: K = (1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0)
+NO_K: K = (1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0)
 THREAD = 4  # the index of the CPUs' per-thread bandwidth factor in K
 MOE = 5  # the index of the MoE-layer factor in K (one per backend: fit_moe)
 MOE_MATMUL = 6  # the index of the MoE expert-matmul factor in K (fit_own refits it per vendor)
 UMA = 7  # the index of the shared APU compute factor in K
 SCAN = 8  # the index of the GPUs' shared recurrent-scan factor in K
 GQA = 9  # the index of the GPUs' shared cache-read factor per head doubling in K
+F16 = 10  # the index of the F16/BF16 weights' matmul factor in K (one per backend: fit)
 
 
 def model(rows: list[Row], k: K) -> np.ndarray:
@@ -210,7 +213,7 @@ def model(rows: list[Row], k: K) -> np.ndarray:
     (_speed._devices); a CUDA stream cap is no bandwidth factor's; a GPU row's prefill adds its
     reads to its compute, a CPU row's takes the larger (a GPU row with layers on the CPU would
     mix both: no published row has one)."""
-    kbw, kc0, ka, ko, kt, km, kx, ku, ks, kg = k
+    kbw, kc0, ka, ko, kt, km, kx, ku, ks, kg, kf = k
     out = []
     for r in rows:
         t, sd = r.terms, r.sides or {}
@@ -226,7 +229,8 @@ def model(rows: list[Row], k: K) -> np.ndarray:
             kv = max(kv_read, sd["tg_kv_compute"] / (kc * ka))
             s = weights + kv + sd["tg_scores"] / kb + fixed
         else:
-            compute = (sd["pp_compute"] + sd["pp_moe_compute"] / kx) / kc
+            # F16/BF16 weights' matmuls: their own factor (attention runs the same kernels)
+            compute = (sd["pp_compute"] + sd["pp_moe_compute"] / kx) / (kc * (kf if r.f16 else 1))
             compute += sd["pp_attention"] / (kc * ka) + sd["pp_scores"] / kb
             compute += sd["pp_scan"] * ks  # a latency per token step: no rate divides it
             # a GPU's tile loads and matmuls add up, a CPU's overlap (_speed.predict_speed)
@@ -279,7 +283,7 @@ def fit(
     prefill, attention and the fixed overhead on the rows where they take a fifth of the time or
     more, the per-thread bandwidth on CPU generation."""
     if not rows:
-        return (*NO_K[:MOE], k_moe, 1.0, k_uma, k_scan, k_gqa)
+        return (*NO_K[:MOE], k_moe, 1.0, k_uma, k_scan, k_gqa, 1.0)
     subsets = [
         [r for r in rows if r.kind == "tg"],
         [r for r in rows if r.kind == "pp"],
@@ -291,8 +295,10 @@ def fit(
         [],  # the APU compute factor: shared by every group (fit_uma)
         [],  # the GPUs' recurrent-scan factor: shared by every GPU group (fit_scan)
         [],  # the GPUs' cache-read factor per head doubling: shared too (fit_gqa)
+        # GPUs' F16/BF16 prefill (a CPU's per-type rates are measured: cpu_type_gain)
+        [r for r in rows if r.kind == "pp" and r.f16 and r.backend != "cpu"],
     ]
-    k = [*NO_K[:MOE], k_moe, 1.0, k_uma, k_scan, k_gqa]
+    k = [*NO_K[:MOE], k_moe, 1.0, k_uma, k_scan, k_gqa, 1.0]
     for _ in range(4):
         for i, sub in enumerate(subsets):
             if not sub:
@@ -468,7 +474,7 @@ def fit_all(rows: list[Row]) -> dict[str, K]:
             k_uma = fit_uma(rows, ks)
             k_scan = fit_scan(rows, ks)
             k_gqa = fit_gqa(rows, ks)
-    ks["_shared"] = (*NO_K[:MOE], moe.get("gpu", 1.0), 1.0, k_uma, k_scan, k_gqa)
+    ks["_shared"] = (*NO_K[:MOE], moe.get("gpu", 1.0), 1.0, k_uma, k_scan, k_gqa, 1.0)
     return ks
 
 
@@ -617,7 +623,8 @@ def main() -> int:
             scan = f", k_scan={k[SCAN]:.3f}, k_gqa={k[GQA]:.3f}" if b.split("-")[0] != "cpu" else ""
             print(
                 f'    "{b}": Prior({k[0]:.3f}, {k[1]:.3f}, {k[2]:.3f}, {k[3]:.3f}{thread}, '
-                f"k_moe={k[MOE]:.3f}, k_moe_matmul={k[MOE_MATMUL]:.3f}{apu}{scan}),"
+                f"k_moe={k[MOE]:.3f}, k_moe_matmul={k[MOE_MATMUL]:.3f}{apu}{scan}, "
+                f"k_f16={k[F16]:.3f}),"
             )
         held = lomo(rows)["rigbench"]
         cur = [i for i, r in enumerate(rows) if r.fits]

@@ -829,6 +829,32 @@ def test_moe_prefill_runs_expert_matmuls_at_the_priors_rate(
     assert slow.pp_tokens_per_s < base.pp_tokens_per_s
 
 
+def test_f16_weights_prefill_at_the_backends_own_gemm_factor(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """F16/BF16 weights multiply through the BLAS GEMMs, not the quantized kernels: their
+    prefill matmuls take the backend's k_f16; attention, generation and quantized weights do
+    not."""
+    f16, q4 = spec_from_shape("llama-3.1-8b", "F16"), spec_from_shape("llama-3.1-8b", "Q4_0")
+    h = host("radeon-ai-pro-r9700")
+    deep = RunConfig(n_prompt=512, n_gen=0, n_depth=4096)
+    tg = RunConfig(n_prompt=0, n_gen=128)
+    (pp_before, tg_before), (pp4_before, tg4_before) = (
+        (predict_speed(s, h, deep), predict_speed(s, h, tg)) for s in (f16, q4)
+    )
+    group = prior_group("rocm", h.gpus[0].name, h.gpus[0].vendor, h.gpus[0].gfx_target)
+    p = prior_of(group, "rocm")
+    monkeypatch.setitem(PRIORS, group, dataclasses.replace(p, k_f16=p.k_f16 / 2))
+    pp16, tg16 = predict_speed(f16, h, deep), predict_speed(f16, h, tg)
+    assert pp16.pp_terms_s["compute"] == pytest.approx(2 * pp_before.pp_terms_s["compute"])
+    assert pp16.pp_terms_s["attention"] == pytest.approx(pp_before.pp_terms_s["attention"])
+    assert pp16.pp_tokens_per_s < pp_before.pp_tokens_per_s
+    assert tg16.tg_tokens_per_s == pytest.approx(tg_before.tg_tokens_per_s)
+    pp4, tg4 = predict_speed(q4, h, deep), predict_speed(q4, h, tg)
+    assert pp4.pp_tokens_per_s == pytest.approx(pp4_before.pp_tokens_per_s)
+    assert tg4.tg_tokens_per_s == pytest.approx(tg4_before.tg_tokens_per_s)
+
+
 @pytest.mark.parametrize(
     ("gpu", "group"), [("rtx4090", "vulkan-nvidia"), ("arc-a770-16gb", "vulkan-intel")]
 )
@@ -1068,7 +1094,7 @@ def test_bench_lomo_refits_the_predictor_it_judges(monkeypatch: pytest.MonkeyPat
         pri = prior_of(r.group, r.backend)  # as _speed._prior picks it
         thread = pri.k_thread if r.backend == "cpu" else 1.0
         k = (pri.k_bw, pri.k_compute, pri.k_attn, pri.k_overhead, thread, pri.k_moe,
-             pri.k_moe_matmul, pri.k_uma, pri.k_scan, pri.k_gqa)  # fmt: skip
+             pri.k_moe_matmul, pri.k_uma, pri.k_scan, pri.k_gqa, pri.k_f16)  # fmt: skip
         q = predict_speed(p.spec, p.host, p.cfg, None, backend=p.backend)
         want = q.pp_tokens_per_s if r.kind == "pp" else q.tg_tokens_per_s
         assert lomo.model([r], k)[0] == pytest.approx(want, rel=0.01), (r.machine, p.test)
@@ -1082,7 +1108,7 @@ def test_each_backend_fits_its_own_moe_layer_cost(monkeypatch: pytest.MonkeyPatc
     moe = [r for r in rows if r.fits and r.terms["moe"] > 0.05 * sum(r.terms.values())]
     assert {r.backend for r in moe} >= set(truth)
     for r in moe:
-        r.measured = lomo.model([r], (*lomo.NO_K[:5], truth[r.backend], 1.0, 1.0, 1.0, 1.0))[0]
+        r.measured = lomo.model([r], (*lomo.NO_K[:5], truth[r.backend], *lomo.NO_K[6:]))[0]
     fitted = lomo.fit_moe(moe, {r.group: lomo.NO_K for r in moe})
     for b in ("cuda", "metal", "vulkan"):
         assert fitted[b] == pytest.approx(truth[b], rel=0.15), b
@@ -1104,7 +1130,7 @@ def test_vulkan_vendors_fit_their_own_moe_matmul_factor(monkeypatch: pytest.Monk
     moe = [r for r in vk if r.terms["moe_compute"] > 0.2 * sum(r.terms.values())]
     assert {r.group for r in moe} == set(truth)
     for r in vk:
-        r.measured = lomo.model([r], (*lomo.NO_K[:6], truth[r.group], 1.0, 1.0, 1.0))[0]
+        r.measured = lomo.model([r], (*lomo.NO_K[:6], truth[r.group], *lomo.NO_K[7:]))[0]
     own = {g: lomo.fit_own([r for r in vk if r.group == g], lomo.NO_K) for g in truth}
     # pulled toward the starting 1 by a machine's shrink (their expert matmuls are a fifth to
     # two thirds of the time), but each on its own side of it, and the compute factor moves

@@ -42,59 +42,66 @@ class Prior:
     # GPUs: what each doubling of the query heads a cached K/V row serves multiplies reading the
     # cache by, from _work.GQA_REF (_work.kv_gqa_doublings); one value for every GPU group
     k_gqa: float = 1.0
+    # F16/BF16 weights' prefill matmuls (model_family "f16": cuBLAS/hipBLAS GEMMs on GPUs, not
+    # the quantized MMQ kernels) against the compute factor; one value per backend
+    k_f16: float = 1.0
 
 
 NO_PRIOR = Prior()
-# Fitted by `python scripts/bench_lomo.py --fit` on tests/fixtures/published/ (1489 llama-bench
+# Fitted by `python scripts/bench_lomo.py --fit` on tests/fixtures/published/ (1566 llama-bench
 # rows of 60 first-hand machines and the second-hand scoreboard copies), each factor on the
 # rows it governs, every machine weighing the same, shrunk toward the table by one
 # pseudo-machine (a vendor subgroup's toward its parent's; the GPUs' MoE-layer and
 # recurrent-scan factors by a twentieth), the bandwidth and attention factors with a Huber
 # loss (bench_lomo.py HUBER_BW), the MoE-layer factor per backend (fit_moe), the APU factor
 # shared by every group, the scan factor and the cache read's per head doubling (k_gqa) by
-# every GPU group (fit_scan, fit_gqa); CUDA and Vulkan rows
+# every GPU group (fit_scan, fit_gqa), the F16/BF16 GEMM factor (k_f16) per GPU backend on its
+# F16/BF16 prefill rows; CUDA and Vulkan rows
 # of builds before 2025, ROCm rows before 2025-12 and ROCm prefill rows before 2026-06
 # (bench_lomo.py CURRENT_FROM, CURRENT_PP_FROM: those kernels were rewritten since, ROCm's MMQ
 # configuration by PR 24127), rows a later change superseded
 # (PublishedRow.superseded_by) and GPUs hung off a single-board computer
 # (PublishedRow.host_board: the host is not modelled) left out. Held-out error of this
-# procedure (make bench, leave-one-machine-out, 768 judged rows of 43 machines): tg median
-# 11 %, pp 17 %; Metal tg 8 %, CUDA tg 9 %, CPU tg 13 %, ROCm tg 11 % (p90 28 %: an MI50's
-# generation 1.2-1.55x over), CUDA pp 16 % (p90 47 %), Metal pp 13 %, CPU pp 15 %, ROCm pp 25 %
-# (p90 79 %: F16/BF16 weights prefill through hipBLAS at 0.2-0.3 of the prediction on an RX 6800
-# and an RX 9060 XT (PR 24216's Llama 3.2 1B rows; without them 23 / 50 %), an MI50 prefills Q4_0
-# at 2x its prediction, an MI100 and an RX 6800 at 0.6-0.8, an RX 7900 XTX at 1.4); the
-# closing notes of issue 14 have the table. The APU factor k_uma is shared by every group:
-# held out, DGX Spark's is fitted on Strix Halo's rows and the Radeon 890M's, Strix Halo's on
-# the other two.
+# procedure (make bench, leave-one-machine-out, 836 judged rows of 43 machines): tg median
+# 10 %, pp 18 %; Metal tg 8 %, CUDA tg 9 %, CPU tg 13 %, ROCm tg 6 % (p90 32 %: an MI50's
+# generation 1.2-1.55x over), CUDA pp 16 % (p90 47 %), Metal pp 12 %, CPU pp 15 %, ROCm pp 28 %
+# (p90 113 %: an MI100 prefills gemma-4-26b-a4b and gpt-oss-20b at 0.3-0.4 of the prediction
+# (PR 28709's master column), an R9700 a Q2_K 8B at ubatch 4-8 (MMVQ) at 0.35-0.5, F16/BF16
+# weights through hipBLAS at 0.2-0.55 on an RX 6800 and an RX 9060 XT (PR 24216's Llama 3.2 1B
+# rows: ROCm's k_f16 0.39 is theirs, an R9700's 9B BF16 prefill of April ran at 1.4x the
+# prediction without it), an MI50 prefills Q4_0 at 2x its prediction); the closing notes of
+# issue 14 have the table. The APU factor k_uma is shared by every group: held out, DGX
+# Spark's is fitted on Strix Halo's rows and the Radeon 890M's, Strix Halo's on the other two.
 # fmt: off
 PRIORS: dict[str, Prior] = {
-    "cuda": Prior(1.094, 1.653, 0.889, 1.014, k_moe=3.308, k_moe_matmul=0.640, k_uma=0.911,
-        k_scan=2.060, k_gqa=1.101),
-    "rocm": Prior(0.880, 0.808, 0.922, 1.077, k_moe=5.237, k_moe_matmul=1.000, k_uma=0.911,
-        k_scan=2.060, k_gqa=1.101),
-    "vulkan": Prior(1.240, 0.916, 0.590, 0.980, k_moe=2.778, k_moe_matmul=0.742, k_uma=0.911,
-        k_scan=2.060, k_gqa=1.101),
-    "metal": Prior(1.055, 1.140, 0.970, 1.032, k_moe=4.834, k_moe_matmul=0.962, k_scan=2.060,
-        k_gqa=1.101),
-    "cpu": Prior(0.541, 1.206, 1.088, 1.000, k_thread=1.260, k_moe=0.967, k_moe_matmul=0.636),
+    "cuda": Prior(1.094, 1.654, 0.890, 1.008, k_moe=3.376, k_moe_matmul=0.641, k_uma=0.902,
+        k_scan=2.077, k_gqa=1.086, k_f16=1.036),
+    "rocm": Prior(0.900, 0.829, 0.913, 1.172, k_moe=6.958, k_moe_matmul=0.440, k_uma=0.902,
+        k_scan=2.077, k_gqa=1.086, k_f16=0.391),
+    "vulkan": Prior(1.258, 0.913, 0.592, 0.979, k_moe=2.863, k_moe_matmul=0.742, k_uma=0.902,
+        k_scan=2.077, k_gqa=1.086, k_f16=1.000),
+    "metal": Prior(1.055, 1.125, 0.971, 1.030, k_moe=4.993, k_moe_matmul=0.963, k_scan=2.077,
+        k_gqa=1.086, k_f16=1.062),
+    "cpu": Prior(0.541, 1.206, 1.088, 1.000, k_thread=1.260, k_moe=0.967, k_moe_matmul=0.636,
+        k_f16=1.000),
     # Apple Ultra chips (prior_group): bandwidth factor 0.77 of the table, as two dies imply
-    "metal-ultra": Prior(0.786, 1.087, 0.997, 1.209, k_moe=4.834, k_moe_matmul=0.995,
-        k_scan=2.060, k_gqa=1.101),
+    "metal-ultra": Prior(0.786, 1.077, 1.002, 1.209, k_moe=4.993, k_moe_matmul=0.999,
+        k_scan=2.077, k_gqa=1.086, k_f16=1.047),
     # NVIDIA under Vulkan (prior_group: coopmat2 shaders): its own compute, bandwidth, attention
     # and MoE-matmul factors
-    "vulkan-nvidia": Prior(1.203, 1.668, 0.853, 0.980, k_moe=2.778, k_moe_matmul=0.829,
-        k_uma=0.911, k_scan=2.060, k_gqa=1.101),
+    "vulkan-nvidia": Prior(1.206, 1.668, 0.852, 0.979, k_moe=2.863, k_moe_matmul=0.828,
+        k_uma=0.902, k_scan=2.077, k_gqa=1.086, k_f16=1.000),
     # Intel under Vulkan (prior_group: scalar matmul shaders): its own four, as NVIDIA's
-    "vulkan-intel": Prior(0.898, 0.498, 0.917, 0.980, k_moe=2.778, k_moe_matmul=0.681,
-        k_uma=0.911, k_scan=2.060, k_gqa=1.101),
+    "vulkan-intel": Prior(0.902, 0.498, 0.916, 0.979, k_moe=2.863, k_moe_matmul=0.680,
+        k_uma=0.902, k_scan=2.077, k_gqa=1.086, k_f16=1.000),
     # RDNA4 under ROCm (prior_group: the HIP kernels' RDNA4 tables): its own four
-    "rocm-rdna4": Prior(1.159, 0.715, 0.995, 1.077, k_moe=5.237, k_moe_matmul=1.000, k_uma=0.911,
-        k_scan=2.060, k_gqa=1.101),
+    "rocm-rdna4": Prior(1.185, 0.713, 0.992, 1.172, k_moe=6.958, k_moe_matmul=0.569, k_uma=0.902,
+        k_scan=2.077, k_gqa=1.086, k_f16=0.391),
     # CPU core families (cpu_prior_group): Apple's M-series P-cores, Arm's Neoverse server cores
-    "cpu-apple": Prior(0.620, 1.262, 1.061, 1.000, k_thread=1.456, k_moe=0.967, k_moe_matmul=0.700),
+    "cpu-apple": Prior(0.620, 1.262, 1.061, 1.000, k_thread=1.456, k_moe=0.967,
+        k_moe_matmul=0.700, k_f16=1.000),
     "cpu-neoverse": Prior(0.629, 1.006, 1.061, 1.000, k_thread=1.093, k_moe=0.967,
-        k_moe_matmul=0.647),
+        k_moe_matmul=0.647, k_f16=1.000),
 }
 # fmt: on
 # measured / predicted over the held-out predictions above, per group and test: the 80 % interval of
@@ -108,20 +115,20 @@ PRIORS: dict[str, Prior] = {
 # Raspberry Pi 4 to a Zen 4, Vulkan prefill Intel's scalar paths to NVIDIA's coopmat2.
 PRIOR_SPREAD: dict[tuple[str, str], tuple[float, float]] = {
     ("cuda", "pp"): (0.69, 1.29),  # 8% / 92%
-    ("cuda", "tg"): (0.71, 1.18),  # 1% / 99%
-    ("rocm", "pp"): (0.57, 1.59),  # 6% / 94%
-    ("vulkan", "pp"): (0.65, 1.35),  # 7% / 93%
-    ("vulkan", "tg"): (0.81, 1.17),  # 16% / 84%
-    ("metal", "pp"): (0.81, 1.11),  # 1% / 99%
+    ("cuda", "tg"): (0.71, 1.18),  # 2% / 98%
+    ("rocm", "pp"): (0.41, 1.52),  # 7% / 93%
+    ("vulkan", "pp"): (0.66, 1.40),  # 5% / 95%
+    ("vulkan", "tg"): (0.76, 1.28),  # 8% / 92%
+    ("metal", "pp"): (0.82, 1.13),  # 1% / 99%
     ("metal", "tg"): (0.78, 1.19),  # 2% / 98%
     ("cpu", "pp"): (0.66, 1.49),  # 4% / 96%
     ("cpu", "tg"): (0.68, 1.61),  # 5% / 95%
-    ("metal-ultra", "pp"): (0.79, 1.27),  # 1% / 99%
-    ("metal-ultra", "tg"): (0.67, 1.25),  # 6% / 94%
+    ("metal-ultra", "pp"): (0.80, 1.28),  # 1% / 99%
+    ("metal-ultra", "tg"): (0.72, 1.25),  # 7% / 93%
     ("vulkan-nvidia", "pp"): (0.53, 2.17),  # 1% / 99%
-    ("vulkan-nvidia", "tg"): (0.76, 1.50),  # 4% / 96%
+    ("vulkan-nvidia", "tg"): (0.75, 1.60),  # 3% / 97%
     ("*", "pp"): (0.73, 1.28),  # 10% / 90%
-    ("*", "tg"): (0.79, 1.18),  # 10% / 90%
+    ("*", "tg"): (0.78, 1.19),  # 10% / 90%
 }
 PRIOR_SPREAD_GROUPS = {b for b, _ in PRIOR_SPREAD}
 Z80 = 1.2816  # the standard normal's 90th percentile: mean +- Z80 sd holds 80 %

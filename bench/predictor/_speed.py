@@ -500,10 +500,10 @@ def predict_speed(
                 t_xfer += weights_read / pcie
                 _, c_e, _ = _eff(runs_on, family, cals.get(runs_on.backend))
             a_e = _attn_eff(runs_on, family, cals.get(runs_on.backend))
-            mm = 2 * params[i] * u / (runs_on.matmul_flops(family) * c_e)
-            # expert matmuls (mul_mat_id: tokens sorted by expert, many small matmuls) at the
-            # backend's share of the dense rate, times the prior's
-            xmm = 2 * xparams[i] * u / (runs_on.matmul_flops(family) * c_e)
+            f16 = _prior(runs_on).k_f16 if family == "f16" else 1.0  # BLAS GEMMs: Prior.k_f16
+            mm = 2 * params[i] * u / (runs_on.matmul_flops(family) * c_e * f16)
+            # expert matmuls (mul_mat_id, tokens sorted by expert) at MOE_RATIO x the prior's
+            xmm = 2 * xparams[i] * u / (runs_on.matmul_flops(family) * c_e * f16)
             xmm /= MOE_RATIO[runs_on.backend] * _prior(runs_on).k_moe_matmul
             # CUDA's MMQ tiles as wide as the ubatch asks, not as the expert's tokens fill
             xmm *= mmq_padding_cost(runs_on.backend, family, spec, u)
