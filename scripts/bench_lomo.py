@@ -4,8 +4,9 @@
 Every published llama-bench row in tests/fixtures/published/ is predicted with the machine's
 rows held out: the per-backend priors (bandwidth, per-thread bandwidth, compute, attention,
 overhead and MoE expert-matmul factors, the MoE-layer factor per backend (fit_moe), the
-APU-compute factor every backend shares and the recurrent-scan factor every GPU group shares
-(fit_scan); see bench/predictor/_priors.py PRIORS) are fitted on
+APU-compute factor every backend shares, the recurrent-scan factor every GPU group shares
+(fit_scan) and each GPU backend's F16/BF16 GEMM factor; see bench/predictor/_priors.py PRIORS)
+are fitted on
 the other machines' rows only, every machine weighing the same, then the held-out machine is
 predicted (leave-one-machine-out); model() rebuilds the predictor's terms from both sides of
 each of its maxes (SpeedPrediction.inputs "sides_s"; every published row has all its layers on
@@ -44,6 +45,7 @@ sys.path.insert(0, str(REPO))
 import numpy as np
 
 from bench.predictor import _speed, choose_backend, predict_speed, published_rows
+from bench.predictor._efficiency import EFFICIENCY, F16_GEMM_ABOVE
 from bench.predictor._priors import PRIORS, VENDOR_SUBGROUPS, host_prior_group
 
 # out/bench-lomo.json schema history: 1 — first version.
@@ -126,7 +128,9 @@ class Row:
     socket_measured: bool = False  # CPU rows: the socket's bandwidth is a measured one (no k_bw)
     uma: bool = False  # a GPU sharing an APU's memory, not under Metal (Prior.k_uma)
     gqa: float = 0.0  # GPU rows: k_gqa's exponent in the cache read (_work.kv_gqa_doublings)
-    f16: bool = False  # F16/BF16 weights (model_family "f16"): their matmuls take Prior.k_f16
+    # prefill of F16/BF16 (or F32) weights (model_family "f16") at ubatches past F16_GEMM_ABOVE:
+    # its matmuls take Prior.k_f16 (_efficiency.f16_gemm_factor)
+    f16: bool = False
 
     @property
     def fits(self) -> bool:
@@ -185,7 +189,8 @@ def load() -> list[Row]:
                 p.inputs["host_bandwidth"] == "measured",
                 _speed.shares_apu_memory(backend, gpu),
                 float(p.inputs["kv_gqa_doublings"]),
-                p.inputs["family"] == "f16",
+                p.inputs["family"] == "f16"
+                and min(r.cfg.n_ubatch, r.cfg.n_batch, r.cfg.n_prompt) > F16_GEMM_ABOVE,
             )
         )
     return out
@@ -229,7 +234,7 @@ def model(rows: list[Row], k: K) -> np.ndarray:
             kv = max(kv_read, sd["tg_kv_compute"] / (kc * ka))
             s = weights + kv + sd["tg_scores"] / kb + fixed
         else:
-            # F16/BF16 weights' matmuls: their own factor (attention runs the same kernels)
+            # F16/BF16 weights' GEMMs: their own factor (attention is no weight matmul)
             compute = (sd["pp_compute"] + sd["pp_moe_compute"] / kx) / (kc * (kf if r.f16 else 1))
             compute += sd["pp_attention"] / (kc * ka) + sd["pp_scores"] / kb
             compute += sd["pp_scan"] * ks  # a latency per token step: no rate divides it
@@ -295,8 +300,8 @@ def fit(
         [],  # the APU compute factor: shared by every group (fit_uma)
         [],  # the GPUs' recurrent-scan factor: shared by every GPU group (fit_scan)
         [],  # the GPUs' cache-read factor per head doubling: shared too (fit_gqa)
-        # GPUs' F16/BF16 prefill (a CPU's per-type rates are measured: cpu_type_gain)
-        [r for r in rows if r.kind == "pp" and r.f16 and r.backend != "cpu"],
+        # GPUs' F16/BF16 GEMMs (a CPU's per-type rates are measured: cpu_type_gain)
+        [r for r in rows if r.f16 and r.backend != "cpu"],
     ]
     k = [*NO_K[:MOE], k_moe, 1.0, k_uma, k_scan, k_gqa, 1.0]
     for _ in range(4):
@@ -309,6 +314,8 @@ def fit(
 
             # the bandwidth and attention factors: robust to a few machines far off
             k[i] = _fit_factor(sub, at, huber=HUBER_BW if i in HUBER_FACTORS else None)
+            if i == F16:  # no F16 GEMM faster than the FP16 peak
+                k[i] = min(k[i], 1 / (EFFICIENCY[sub[0].backend]["f16"]["compute"] * k[1]))
     return tuple(k)
 
 
@@ -620,11 +627,11 @@ def main() -> int:
             thread = f", k_thread={k[THREAD]:.3f}" if k[THREAD] != 1.0 else ""
             # the APU factor: GPUs of APUs under CUDA, ROCm and Vulkan (shares_apu_memory)
             apu = f", k_uma={k[UMA]:.3f}" if b.split("-")[0] in _speed.APU_BACKENDS else ""
-            scan = f", k_scan={k[SCAN]:.3f}, k_gqa={k[GQA]:.3f}" if b.split("-")[0] != "cpu" else ""
+            gpu = b.split("-")[0] != "cpu"
+            scan = f", k_scan={k[SCAN]:.3f}, k_gqa={k[GQA]:.3f}, k_f16={k[F16]:.3f}" if gpu else ""
             print(
                 f'    "{b}": Prior({k[0]:.3f}, {k[1]:.3f}, {k[2]:.3f}, {k[3]:.3f}{thread}, '
-                f"k_moe={k[MOE]:.3f}, k_moe_matmul={k[MOE_MATMUL]:.3f}{apu}{scan}, "
-                f"k_f16={k[F16]:.3f}),"
+                f"k_moe={k[MOE]:.3f}, k_moe_matmul={k[MOE_MATMUL]:.3f}{apu}{scan}),"
             )
         held = lomo(rows)["rigbench"]
         cur = [i for i, r in enumerate(rows) if r.fits]

@@ -1139,6 +1139,44 @@ def test_vulkan_vendors_fit_their_own_moe_matmul_factor(monkeypatch: pytest.Monk
     assert all(abs(math.log(k[1])) < abs(math.log(k[6])) / 2 for k in own.values())
 
 
+def test_each_gpu_backend_fits_its_own_f16_gemm_factor(monkeypatch: pytest.MonkeyPatch) -> None:
+    # the published rows re-measured by the model with F16/BF16 GEMMs at a known factor per GPU
+    # backend (ROCm's at 0.4, CUDA's at 10): fit() finds each on its side of 1, never past the
+    # FP16 peak, and leaves the CPU's and the quantized rows alone
+    lomo, rows = _lomo(monkeypatch)
+    truth = {"rocm": 0.4, "cuda": 10.0}
+    f16 = [r for r in rows if r.fits and r.f16]
+    assert {r.backend for r in f16} >= {"rocm", "cuda", "metal"}
+    assert all(r.kind == "pp" for r in f16)
+    fitted = {}
+    for b, kf in truth.items():
+        own = [r for r in rows if r.fits and r.backend == b]
+        for r in own:
+            r.measured = lomo.model([r], (*lomo.NO_K[: lomo.F16], kf))[0]
+        fitted[b] = lomo.fit(own)
+    # ROCm's two machines with F16/BF16 GEMM rows, against a machine's shrink toward 1
+    assert 0.4 < fitted["rocm"][lomo.F16] < 0.75
+    assert fitted["rocm"][1] == pytest.approx(1.0, rel=0.1)  # quantized prefill: untouched
+    peak = 1 / (EFFICIENCY["cuda"]["f16"]["compute"] * fitted["cuda"][1])
+    assert 1 < fitted["cuda"][lomo.F16] <= peak
+    for g, pri in PRIORS.items():  # the shipped priors: no F16 GEMM past the FP16 peak
+        b = g.split("-")[0]
+        assert EFFICIENCY[b]["f16"]["compute"] * pri.k_compute * pri.k_f16 <= 1.001, g
+    cpu = [r for r in rows if r.fits and r.backend == "cpu"]
+    assert lomo.fit(cpu)[lomo.F16] == 1.0
+    # a ubatch of 16 or fewer tokens stays on llama.cpp's own F16 kernels (mmf): no k_f16
+    spec = spec_from_shape("llama-3.2-1b", "BF16")
+    h = host("rx9060xt-16gb")
+    group = prior_group("rocm", h.gpus[0].name, h.gpus[0].vendor, h.gpus[0].gfx_target)
+    p = prior_of(group, "rocm")
+    small, big = RunConfig(n_prompt=512, n_gen=0, n_ubatch=16), RunConfig(n_prompt=512, n_gen=0)
+    before = [predict_speed(spec, h, c).pp_terms_s["compute"] for c in (small, big)]
+    monkeypatch.setitem(PRIORS, group, dataclasses.replace(p, k_f16=p.k_f16 / 2))
+    after = [predict_speed(spec, h, c).pp_terms_s["compute"] for c in (small, big)]
+    assert after[0] == pytest.approx(before[0])
+    assert after[1] == pytest.approx(2 * before[1])
+
+
 def test_a_group_with_few_machines_takes_the_pooled_interval() -> None:
     # ROCm generation has held-out rows of too few machines for its own spread: "*" applies
     assert ("rocm", "tg") not in PRIOR_SPREAD and ("*", "tg") in PRIOR_SPREAD

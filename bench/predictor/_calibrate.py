@@ -124,13 +124,16 @@ def fit(points: list[Point], host: HostProfile, backend: str) -> CalibrationFit:
         # A measured read is itself ~80 % of the DRAM's physical rate: efficiency against it
         # may exceed 1 up to that margin before anything is unphysical.
         max_bw *= SPEC_TO_ACHIEVABLE
-    max_c = max(EFFICIENCY[backend][f]["compute"] for f in families)
     # what the factors multiply: the table's efficiency times the backend's published prior
     # (whose bandwidth factor scales a CPU's spec socket bandwidth, not a measured one:
     # _speed._devices; a thread-bound CPU reads less, so the bound is the socket's)
     # (the group's own: a CPU's core family's, a GPU's vendor or architecture subgroup's)
     prior = prior_of(host_prior_group(host, backend), backend)
     max_bw *= 1.0 if measured_bw else prior.k_bw
+    # F16/BF16 weights' GEMMs run at the prior's k_f16 of that (_efficiency.f16_gemm_factor)
+    max_c = max(
+        EFFICIENCY[backend][f]["compute"] * (prior.k_f16 if f == "f16" else 1.0) for f in families
+    )
     # an APU GPU's compute carries the shared APU factor too (_speed.shares_apu_memory)
     apu = any(shares_apu_memory(backend, g) for g in host.gpus)
     max_c *= prior.k_compute * (prior.k_uma if apu else 1.0)

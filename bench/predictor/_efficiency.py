@@ -139,6 +139,20 @@ def mmq_expert_padding(n_expert: int, n_used: int, ubatch: int) -> float:
     return max(1.0, n_expert * j * tiles_expected / (ubatch * n_used))
 
 
+# F16/BF16 weights (and F32) multiply a ubatch of more than this many tokens through the GEMM
+# kernels: on CUDA/HIP, ggml_cuda_should_use_mmf keeps up to 16 columns on llama.cpp's own
+# MMF/MMVF kernels and sends wider ones to cuBLAS/hipBLAS; Metal's and Vulkan's matrix-matrix
+# shaders take over at a few columns too. Their rate against the compute factor is the prior's
+# k_f16, fitted on the F16/BF16 prefill rows at such ubatches (bench_lomo.py).
+F16_GEMM_ABOVE = 16
+
+
+def f16_gemm_factor(family: str, ubatch: int, k_f16: float) -> float:
+    """What a ubatch's matmuls of ``family`` weights take of the prior's k_f16: all of it for
+    F16/BF16 weights past F16_GEMM_ABOVE tokens (the GEMM path), none (1) otherwise."""
+    return k_f16 if family == "f16" and ubatch > F16_GEMM_ABOVE else 1.0
+
+
 def mmq_padding_cost(backend: str, family: str, spec: ModelSpec, ubatch: int) -> float:
     """What an MoE layer's expert matmuls cost over their tokens' columns: CUDA's quantized
     ones (MMQ) pay for their tiles' padding (mmq_expert_padding, at MMQ_PADDING_EXPONENT); F16

@@ -46,6 +46,7 @@ from bench.predictor._efficiency import (
     VULKAN_DP4A_TYPES,
     cpu_peak_flops,
     cpu_type_gain,
+    f16_gemm_factor,
     lacks_dotprod,
     layer_node_weight,
     mmq_padding_cost,
@@ -500,7 +501,7 @@ def predict_speed(
                 t_xfer += weights_read / pcie
                 _, c_e, _ = _eff(runs_on, family, cals.get(runs_on.backend))
             a_e = _attn_eff(runs_on, family, cals.get(runs_on.backend))
-            f16 = _prior(runs_on).k_f16 if family == "f16" else 1.0  # BLAS GEMMs: Prior.k_f16
+            f16 = f16_gemm_factor(family, u, _prior(runs_on).k_f16)  # F16/BF16 through GEMMs
             mm = 2 * params[i] * u / (runs_on.matmul_flops(family) * c_e * f16)
             # expert matmuls (mul_mat_id, tokens sorted by expert) at MOE_RATIO x the prior's
             xmm = 2 * xparams[i] * u / (runs_on.matmul_flops(family) * c_e * f16)
@@ -509,8 +510,7 @@ def predict_speed(
             xmm *= mmq_padding_cost(runs_on.backend, family, spec, u)
             at = attn / (runs_on.attn_peak * a_e)
             # the recurrent layers' token-by-token scan: a latency per step, not a FLOP rate
-            scan = u * steps[i] * SCAN_STEP_S[runs_on.backend]
-            scan *= _prior(runs_on).k_scan
+            scan = u * steps[i] * SCAN_STEP_S[runs_on.backend] * _prior(runs_on).k_scan
             # without flash attention the scores go through memory, not a fused kernel
             scores = (
                 0.0
