@@ -89,7 +89,9 @@ PREDICTION_SCHEMA_VERSION = 1
 # matmuls pay for MMQ tiles as wide as the ubatch asks (_efficiency.mmq_expert_padding, at its
 # square root); priors refitted.
 # 28 — F16/BF16 weights' prefill matmuls take their GPU backend's own factor (Prior.k_f16: the
-# cuBLAS/hipBLAS GEMMs, not MMQ); priors refitted on 1566 rows (new ROCm and Vulkan sources).
+# cuBLAS/hipBLAS GEMMs, not MMQ); under ROCm a 2-8-token ubatch's mat-vec kernels pay each
+# column past the first (Prior.k_mmvq); priors refitted on 1564 rows (new ROCm and Vulkan
+# sources).
 SPEED_PREDICTOR = "rigbench-speed"
 SPEED_PREDICTOR_VERSION = "28"
 

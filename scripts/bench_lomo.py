@@ -45,7 +45,7 @@ sys.path.insert(0, str(REPO))
 import numpy as np
 
 from bench.predictor import _speed, choose_backend, predict_speed, published_rows
-from bench.predictor._efficiency import EFFICIENCY, F16_GEMM_ABOVE
+from bench.predictor._efficiency import APU_BACKENDS, EFFICIENCY, F16_GEMM_ABOVE, MMVQ_COL_SHARE
 from bench.predictor._priors import PRIORS, VENDOR_SUBGROUPS, host_prior_group
 
 # out/bench-lomo.json schema history: 1 — first version.
@@ -197,9 +197,9 @@ def load() -> list[Row]:
 
 
 # (bw, compute, attention, overhead, thread, MoE layer, MoE matmul, APU compute, GPU scan,
-# GPU cache read per doubling of the heads a K/V row serves, F16/BF16 matmuls)
+# GPU cache read per doubling of the heads a K/V row serves, F16/BF16 GEMMs, mat-vec columns)
 K = tuple[float, ...]
-NO_K: K = (1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0)
+NO_K: K = (1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0)
 THREAD = 4  # the index of the CPUs' per-thread bandwidth factor in K
 MOE = 5  # the index of the MoE-layer factor in K (one per backend: fit_moe)
 MOE_MATMUL = 6  # the index of the MoE expert-matmul factor in K (fit_own refits it per vendor)
@@ -207,6 +207,7 @@ UMA = 7  # the index of the shared APU compute factor in K
 SCAN = 8  # the index of the GPUs' shared recurrent-scan factor in K
 GQA = 9  # the index of the GPUs' shared cache-read factor per head doubling in K
 F16 = 10  # the index of the F16/BF16 weights' matmul factor in K (one per backend: fit)
+MMVQ = 11  # the index of the mat-vec kernels' per-column factor in K (CUDA, ROCm: fit)
 
 
 def model(rows: list[Row], k: K) -> np.ndarray:
@@ -218,7 +219,7 @@ def model(rows: list[Row], k: K) -> np.ndarray:
     (_speed._devices); a CUDA stream cap is no bandwidth factor's; a GPU row's prefill adds its
     reads to its compute, a CPU row's takes the larger (a GPU row with layers on the CPU would
     mix both: no published row has one)."""
-    kbw, kc0, ka, ko, kt, km, kx, ku, ks, kg, kf = k
+    kbw, kc0, ka, ko, kt, km, kx, ku, ks, kg, kf, kv_cols = k
     out = []
     for r in rows:
         t, sd = r.terms, r.sides or {}
@@ -238,6 +239,8 @@ def model(rows: list[Row], k: K) -> np.ndarray:
             compute = (sd["pp_compute"] + sd["pp_moe_compute"] / kx) / (kc * (kf if r.f16 else 1))
             compute += sd["pp_attention"] / (kc * ka) + sd["pp_scores"] / kb
             compute += sd["pp_scan"] * ks  # a latency per token step: no rate divides it
+            # ggml-cuda's mat-vec kernels per column past the first: a share of the read time
+            compute += sd.get("pp_mmvq", 0.0) * kv_cols / kb
             # a GPU's tile loads and matmuls add up, a CPU's overlap (_speed.predict_speed)
             read = sd["pp_read"] / kb
             s = (compute + read if r.backend != "cpu" else max(compute, read)) + fixed
@@ -288,7 +291,7 @@ def fit(
     prefill, attention and the fixed overhead on the rows where they take a fifth of the time or
     more, the per-thread bandwidth on CPU generation."""
     if not rows:
-        return (*NO_K[:MOE], k_moe, 1.0, k_uma, k_scan, k_gqa, 1.0)
+        return (*NO_K[:MOE], k_moe, 1.0, k_uma, k_scan, k_gqa, 1.0, 1.0)
     subsets = [
         [r for r in rows if r.kind == "tg"],
         [r for r in rows if r.kind == "pp"],
@@ -302,8 +305,10 @@ def fit(
         [],  # the GPUs' cache-read factor per head doubling: shared too (fit_gqa)
         # GPUs' F16/BF16 GEMMs (a CPU's per-type rates are measured: cpu_type_gain)
         [r for r in rows if r.f16 and r.backend != "cpu"],
+        # 2-8-token ubatches through ggml-cuda's mat-vec kernels (CUDA, ROCm)
+        [r for r in rows if r.kind == "pp" and (r.sides or {}).get("pp_mmvq", 0) > 0],
     ]
-    k = [*NO_K[:MOE], k_moe, 1.0, k_uma, k_scan, k_gqa, 1.0]
+    k = [*NO_K[:MOE], k_moe, 1.0, k_uma, k_scan, k_gqa, 1.0, 1.0]
     for _ in range(4):
         for i, sub in enumerate(subsets):
             if not sub:
@@ -481,7 +486,7 @@ def fit_all(rows: list[Row]) -> dict[str, K]:
             k_uma = fit_uma(rows, ks)
             k_scan = fit_scan(rows, ks)
             k_gqa = fit_gqa(rows, ks)
-    ks["_shared"] = (*NO_K[:MOE], moe.get("gpu", 1.0), 1.0, k_uma, k_scan, k_gqa, 1.0)
+    ks["_shared"] = (*NO_K[:MOE], moe.get("gpu", 1.0), 1.0, k_uma, k_scan, k_gqa, 1.0, 1.0)
     return ks
 
 
@@ -626,9 +631,11 @@ def main() -> int:
             k = fits[b]
             thread = f", k_thread={k[THREAD]:.3f}" if k[THREAD] != 1.0 else ""
             # the APU factor: GPUs of APUs under CUDA, ROCm and Vulkan (shares_apu_memory)
-            apu = f", k_uma={k[UMA]:.3f}" if b.split("-")[0] in _speed.APU_BACKENDS else ""
+            apu = f", k_uma={k[UMA]:.3f}" if b.split("-")[0] in APU_BACKENDS else ""
             gpu = b.split("-")[0] != "cpu"
             scan = f", k_scan={k[SCAN]:.3f}, k_gqa={k[GQA]:.3f}, k_f16={k[F16]:.3f}" if gpu else ""
+            # the mat-vec columns' factor: the backends whose kernels are modelled so
+            scan += f", k_mmvq={k[MMVQ]:.3f}" if b.split("-")[0] in MMVQ_COL_SHARE else ""
             print(
                 f'    "{b}": Prior({k[0]:.3f}, {k[1]:.3f}, {k[2]:.3f}, {k[3]:.3f}{thread}, '
                 f"k_moe={k[MOE]:.3f}, k_moe_matmul={k[MOE_MATMUL]:.3f}{apu}{scan}),"

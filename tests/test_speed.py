@@ -1094,7 +1094,7 @@ def test_bench_lomo_refits_the_predictor_it_judges(monkeypatch: pytest.MonkeyPat
         pri = prior_of(r.group, r.backend)  # as _speed._prior picks it
         thread = pri.k_thread if r.backend == "cpu" else 1.0
         k = (pri.k_bw, pri.k_compute, pri.k_attn, pri.k_overhead, thread, pri.k_moe,
-             pri.k_moe_matmul, pri.k_uma, pri.k_scan, pri.k_gqa, pri.k_f16)  # fmt: skip
+             pri.k_moe_matmul, pri.k_uma, pri.k_scan, pri.k_gqa, pri.k_f16, pri.k_mmvq)  # fmt: skip
         q = predict_speed(p.spec, p.host, p.cfg, None, backend=p.backend)
         want = q.pp_tokens_per_s if r.kind == "pp" else q.tg_tokens_per_s
         assert lomo.model([r], k)[0] == pytest.approx(want, rel=0.01), (r.machine, p.test)
@@ -1152,7 +1152,9 @@ def test_each_gpu_backend_fits_its_own_f16_gemm_factor(monkeypatch: pytest.Monke
     for b, kf in truth.items():
         own = [r for r in rows if r.fits and r.backend == b]
         for r in own:
-            r.measured = lomo.model([r], (*lomo.NO_K[: lomo.F16], kf))[0]
+            r.measured = lomo.model([r], (*lomo.NO_K[: lomo.F16], kf, *lomo.NO_K[lomo.F16 + 1 :]))[
+                0
+            ]
         fitted[b] = lomo.fit(own)
     # ROCm's two machines with F16/BF16 GEMM rows, against a machine's shrink toward 1
     assert 0.4 < fitted["rocm"][lomo.F16] < 0.75
@@ -1175,6 +1177,39 @@ def test_each_gpu_backend_fits_its_own_f16_gemm_factor(monkeypatch: pytest.Monke
     after = [predict_speed(spec, h, c).pp_terms_s["compute"] for c in (small, big)]
     assert after[0] == pytest.approx(before[0])
     assert after[1] == pytest.approx(2 * before[1])
+
+
+def test_rocm_mat_vec_kernels_redo_the_dot_product_per_column(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """ggml-cuda's mat-vec kernels (HIP's too) multiply 2-8 tokens in one launch but redo each
+    weight block's dot product per column: under ROCm each column past the first adds a share
+    of the weights' read time (k_mmvq); one token, 9 or more (MMQ) and CUDA add nothing."""
+    spec = spec_from_shape("llama3-8b", "Q2_K")
+    h = host("radeon-ai-pro-r9700")
+
+    def mmvq(ub: int, backend: str = "rocm") -> float:
+        cfg = RunConfig(n_prompt=ub, n_gen=0, n_ubatch=ub)
+        return predict_speed(spec, h, cfg, backend=backend).inputs["sides_s"]["pp_mmvq"]
+
+    one = mmvq(2)
+    assert mmvq(1) == 0 and one > 0 and mmvq(16) == 0 and mmvq(8, "cuda") == 0
+    assert mmvq(8) == pytest.approx(7 * one, rel=0.02)
+    group = prior_group("rocm", h.gpus[0].name, h.gpus[0].vendor, h.gpus[0].gfx_target)
+    p = prior_of(group, "rocm")
+    cfg = RunConfig(n_prompt=8, n_gen=0, n_ubatch=8)
+    before = predict_speed(spec, h, cfg, backend="rocm").pp_terms_s["compute"]
+    monkeypatch.setitem(PRIORS, group, dataclasses.replace(p, k_mmvq=p.k_mmvq + 1))
+    after = predict_speed(spec, h, cfg, backend="rocm").pp_terms_s["compute"]
+    assert after - before == pytest.approx(mmvq(8), rel=0.01)
+    # and bench_lomo fits ROCm's factor back from rows re-measured at a known one
+    lomo, rows = _lomo(monkeypatch)
+    own = [r for r in rows if r.fits and r.backend == "rocm"]
+    assert any((r.sides or {}).get("pp_mmvq", 0) > 0 for r in own)
+    for r in own:
+        r.measured = lomo.model([r], (*lomo.NO_K[: lomo.MMVQ], 3.0))[0]
+    # toward it from the table's 1, by the three machines' rows against one machine's shrink
+    assert 1.1 < lomo.fit(own)[lomo.MMVQ] < 3.3
 
 
 def test_a_group_with_few_machines_takes_the_pooled_interval() -> None:

@@ -139,6 +139,46 @@ def mmq_expert_padding(n_expert: int, n_used: int, ubatch: int) -> float:
     return max(1.0, n_expert * j * tiles_expected / (ubatch * n_used))
 
 
+APU_BACKENDS = ("cuda", "rocm", "vulkan")  # where an APU GPU takes Prior.k_uma
+
+
+def shares_apu_memory(backend: str, gpu: GpuInfo | None) -> bool:
+    """A GPU built into an APU with the CPU's memory (Strix Halo, Strix Point, DGX Spark's
+    GB10, Jetson), under CUDA, ROCm or Vulkan: the priors' shared k_uma scales its compute
+    (matmuls and attention). Not Apple silicon: Metal's priors are fitted on Apple chips alone."""
+    return (
+        gpu is not None
+        and backend in APU_BACKENDS
+        and bool(gpu.unified_memory)
+        and (gpu.vendor or "").lower() != "apple"
+    )
+
+
+# ggml-cuda's mat-vec kernels (mmvq.cu, mmvf.cu; the HIP build runs the same) multiply a ubatch
+# of 2 to MMVQ_MAX_COLS tokens in one launch (MMVQ_MAX_BATCH_SIZE), but redo each weight block's
+# dequantisation and dot product for every column (mul_mat_vec_q: vec_dot_q_cuda inside the
+# loop over ncols_dst): past the first token each column adds a share of the weights' read
+# time. The start share is a round figure; the prior's k_mmvq is fitted per backend, held out
+# (bench_lomo.py). What the published ubatch sweeps show, for scale: an R9700 (PR 26705, llama
+# 8B Q2_K) adds ~2.2 ms a column to 8.6 ms at one token, an RX 6800 (PR 24216, Llama 3.2 1B
+# F16) ~1.75 ms to 7.1 ms, a Tesla P40 (llama 8B Q4_0) ~3.6 ms to 17.8 ms past two tokens.
+# ROCm only: CUDA's Ampere and later cards pay far less a column than its Pascal and Volta ones
+# (held out with CUDA at the same share, a Tesla P40's and a V100's small ubatches came right,
+# while an RTX 3090's F16 at 8 tokens ran 1.65x its prediction and an RTX 5090's Gemma 4
+# 1.2-1.5x; CUDA prefill 15.1 -> 16.5 % median).
+MMVQ_MAX_COLS = 8
+MMVQ_COL_SHARE = {"rocm": 0.1}
+
+
+def mmvq_column_cost(backend: str, ubatch: int) -> float:
+    """The columns past the first that ggml-cuda's mat-vec kernels redo a weight block's dot
+    product for, times MMVQ_COL_SHARE: a multiple of the ubatch's weight-read time (0 outside
+    2..MMVQ_MAX_COLS tokens and on other backends, whose kernels are not modelled so)."""
+    if not 1 < ubatch <= MMVQ_MAX_COLS:
+        return 0.0
+    return (ubatch - 1) * MMVQ_COL_SHARE.get(backend, 0.0)
+
+
 # F16/BF16 weights (and F32) multiply a ubatch of more than this many tokens through the GEMM
 # kernels: on CUDA/HIP, ggml_cuda_should_use_mmf keeps up to 16 columns on llama.cpp's own
 # MMF/MMVF kernels and sends wider ones to cuBLAS/hipBLAS; Metal's and Vulkan's matrix-matrix
@@ -462,6 +502,7 @@ SIDES = (
     "pp_scores",
     "pp_scan",
     "pp_read",
+    "pp_mmvq",
 )
 
 

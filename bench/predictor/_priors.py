@@ -46,6 +46,9 @@ class Prior:
     # path: cuBLAS/hipBLAS under CUDA/HIP, not llama.cpp's quantized MMQ kernels) against the
     # compute factor; fitted per GPU backend (its subgroups take it), held to the FP16 peak
     k_f16: float = 1.0
+    # the backends of _efficiency.MMVQ_COL_SHARE (ROCm): each column past the first of a
+    # 2-8-token ubatch's mat-vec kernels, against that share of the weights' read time
+    k_mmvq: float = 1.0
 
 
 NO_PRIOR = Prior()
@@ -57,29 +60,29 @@ NO_PRIOR = Prior()
 # loss (bench_lomo.py HUBER_BW), the MoE-layer factor per backend (fit_moe), the APU factor
 # shared by every group, the scan factor and the cache read's per head doubling (k_gqa) by
 # every GPU group (fit_scan, fit_gqa), the F16/BF16 GEMM factor (k_f16) per GPU backend on its
-# F16/BF16 prefill rows past 16 tokens a ubatch (Vulkan has no current one: 1); CUDA and Vulkan rows
+# F16/BF16 prefill rows past 16 tokens a ubatch (Vulkan has no current one: 1), ROCm's mat-vec
+# column factor (k_mmvq) on its 2-8-token prefill rows; CUDA and Vulkan rows
 # of builds before 2025, ROCm rows before 2025-12 and ROCm prefill rows before 2026-06
 # (bench_lomo.py CURRENT_FROM, CURRENT_PP_FROM: those kernels were rewritten since, ROCm's MMQ
 # configuration by PR 24127), rows a later change superseded
 # (PublishedRow.superseded_by) and GPUs hung off a single-board computer
 # (PublishedRow.host_board: the host is not modelled) left out. Held-out error of this
 # procedure (make bench, leave-one-machine-out, 828 judged rows of 43 machines): tg median
-# 10 %, pp 18 %; Metal tg 8 %, CUDA tg 9 %, CPU tg 13 %, ROCm tg 6 % (p90 32 %: an MI50's
-# generation 1.2-1.55x over), CUDA pp 15 % (p90 47 %), Metal pp 12 %, CPU pp 15 %, ROCm pp 27 %
-# (p90 122 %: an MI100 prefills gemma-4-26b-a4b and gpt-oss-20b at 0.3-0.4 of the prediction
-# (PR 28709's master column), an R9700 a Q2_K 8B at ubatch 4-8 (MMVQ) at 0.35-0.5, F16/BF16
-# weights at 0.2-0.55 on an RX 6800 and an RX 9060 XT (PR 24216's Llama 3.2 1B rows, held out
-# with ROCm's k_f16 0.375 fitted on the other; an R9700's 9B BF16 of April, before PR 24216
-# reworked the hipBLAS path, ran at 1.4x the prediction without it), an MI50 prefills Q4_0 at 2x
-# its prediction); the closing notes of
+# 10 %, pp 17 %; Metal tg 8 %, CUDA tg 9 %, CPU tg 13 %, ROCm tg 6 % (p90 32 %: an MI50's
+# generation 1.2-1.55x over), CUDA pp 15 % (p90 47 %), Metal pp 12 %, CPU pp 15 %, ROCm pp 29 %
+# (p90 90 %: an MI100 prefills gemma-4-26b-a4b and gpt-oss-20b at 0.3-0.4 of the prediction
+# (PR 28709's master column), F16/BF16 weights at 0.2-0.55 on an RX 6800 and an RX 9060 XT
+# (PR 24216's Llama 3.2 1B rows, held out with ROCm's k_f16 fitted on the other; an R9700's 9B
+# BF16 of April, before PR 24216 reworked the hipBLAS path, ran at 1.4x the prediction without
+# it), an MI50 prefills Q4_0 at 2x its prediction); the closing notes of
 # issue 14 have the table. The APU factor k_uma is shared by every group: held out, DGX
 # Spark's is fitted on Strix Halo's rows and the Radeon 890M's, Strix Halo's on the other two.
 # fmt: off
 PRIORS: dict[str, Prior] = {
     "cuda": Prior(1.094, 1.655, 0.892, 1.008, k_moe=3.377, k_moe_matmul=0.642, k_uma=0.895,
         k_scan=2.046, k_gqa=1.086, k_f16=1.007),
-    "rocm": Prior(0.900, 0.852, 0.898, 1.172, k_moe=6.965, k_moe_matmul=0.438, k_uma=0.895,
-        k_scan=2.046, k_gqa=1.086, k_f16=0.375),
+    "rocm": Prior(0.900, 0.855, 0.895, 1.172, k_moe=6.965, k_moe_matmul=0.437, k_uma=0.895,
+        k_scan=2.046, k_gqa=1.086, k_f16=0.374, k_mmvq=1.203),
     "vulkan": Prior(1.258, 0.914, 0.592, 0.979, k_moe=2.864, k_moe_matmul=0.742, k_uma=0.895,
         k_scan=2.046, k_gqa=1.086, k_f16=1.000),
     "metal": Prior(1.055, 1.125, 0.971, 1.030, k_moe=4.993, k_moe_matmul=0.963, k_scan=2.046,
@@ -96,8 +99,8 @@ PRIORS: dict[str, Prior] = {
     "vulkan-intel": Prior(0.902, 0.498, 0.915, 0.979, k_moe=2.864, k_moe_matmul=0.679,
         k_uma=0.895, k_scan=2.046, k_gqa=1.086, k_f16=1.000),
     # RDNA4 under ROCm (prior_group: the HIP kernels' RDNA4 tables): its own four
-    "rocm-rdna4": Prior(1.185, 0.738, 0.971, 1.172, k_moe=6.965, k_moe_matmul=0.564, k_uma=0.895,
-        k_scan=2.046, k_gqa=1.086, k_f16=0.375),
+    "rocm-rdna4": Prior(1.185, 0.748, 0.965, 1.172, k_moe=6.965, k_moe_matmul=0.562, k_uma=0.895,
+        k_scan=2.046, k_gqa=1.086, k_f16=0.374, k_mmvq=1.203),
     # CPU core families (cpu_prior_group): Apple's M-series P-cores, Arm's Neoverse server cores
     "cpu-apple": Prior(0.620, 1.262, 1.061, 1.000, k_thread=1.456, k_moe=0.967, k_moe_matmul=0.700),
     "cpu-neoverse": Prior(0.629, 1.006, 1.061, 1.000, k_thread=1.093, k_moe=0.967,
@@ -116,7 +119,7 @@ PRIORS: dict[str, Prior] = {
 PRIOR_SPREAD: dict[tuple[str, str], tuple[float, float]] = {
     ("cuda", "pp"): (0.68, 1.29),  # 7% / 93%
     ("cuda", "tg"): (0.71, 1.18),  # 2% / 98%
-    ("rocm", "pp"): (0.39, 1.47),  # 7% / 93%
+    ("rocm", "pp"): (0.42, 1.60),  # 7% / 93%
     ("vulkan", "pp"): (0.66, 1.40),  # 5% / 95%
     ("vulkan", "tg"): (0.76, 1.28),  # 8% / 92%
     ("metal", "pp"): (0.82, 1.13),  # 1% / 99%

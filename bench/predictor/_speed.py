@@ -50,6 +50,8 @@ from bench.predictor._efficiency import (
     lacks_dotprod,
     layer_node_weight,
     mmq_padding_cost,
+    mmvq_column_cost,
+    shares_apu_memory,
     sustained_clock_gain,
     thread_clock_factor,
     thread_stream_factor,
@@ -80,7 +82,7 @@ from bench.records import (
     RunConfig,
     SpeedPrediction,
 )
-from probe import GpuInfo, HostProfile
+from probe import HostProfile
 from probe.errors import UserError
 
 PREDICTOR = SPEED_PREDICTOR
@@ -199,21 +201,6 @@ def host_bandwidth(host: HostProfile) -> tuple[float, str]:
     if m and m.spec_bandwidth_bytes_per_s:
         return m.spec_bandwidth_bytes_per_s * SPEC_TO_ACHIEVABLE, "spec x 0.8"
     return 50 * GB, "unknown: 50 GB/s assumed (run probe detect --measure)"
-
-
-APU_BACKENDS = ("cuda", "rocm", "vulkan")  # where an APU GPU takes Prior.k_uma
-
-
-def shares_apu_memory(backend: str, gpu: GpuInfo | None) -> bool:
-    """A GPU built into an APU with the CPU's memory (Strix Halo, Strix Point, DGX Spark's
-    GB10, Jetson), under CUDA, ROCm or Vulkan: the priors' shared k_uma scales its compute
-    (matmuls and attention). Not Apple silicon: Metal's priors are fitted on Apple chips alone."""
-    return (
-        gpu is not None
-        and backend in APU_BACKENDS
-        and bool(gpu.unified_memory)
-        and (gpu.vendor or "").lower() != "apple"
-    )
 
 
 def _devices(
@@ -530,6 +517,10 @@ def predict_speed(
             if runs_on is not d:  # offloaded: the GPU computes on weights the PCIe copy
                 read = 0.0  # brings (t_xfer, reading host memory): no host read to wait for
             sides["pp_read"] += read
+            # ggml-cuda's mat-vec kernels (2-8 tokens) redo each block's dot product per column
+            mv = mmvq_column_cost(runs_on.backend, u) * weights_read / (d.bw * bw_e)
+            sides["pp_mmvq"] += mv
+            t_comp += mv * _prior(runs_on).k_mmvq
             # A GPU's matmul kernels (MMQ, mul_mm) load each weight tile into shared memory,
             # synchronise, then multiply it: the read and the math of a ubatch add up (the
             # RTX 3090's ub32-64 prefill runs at 0.6-0.85 of the overlapped prediction; held
