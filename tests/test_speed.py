@@ -853,6 +853,15 @@ def test_f16_weights_prefill_at_the_backends_own_gemm_factor(
     pp4, tg4 = predict_speed(q4, h, deep), predict_speed(q4, h, tg)
     assert pp4.pp_tokens_per_s == pytest.approx(pp4_before.pp_tokens_per_s)
     assert tg4.tg_tokens_per_s == pytest.approx(tg4_before.tg_tokens_per_s)
+    # BF16 weights take it too, an MoE's expert matmuls with its dense ones
+    moe = spec_from_shape("qwen3-30b-a3b", "BF16")
+    monkeypatch.setitem(PRIORS, group, p)
+    base = predict_speed(moe, h, deep).pp_terms_s
+    monkeypatch.setitem(PRIORS, group, dataclasses.replace(p, k_f16=p.k_f16 / 2))
+    half = predict_speed(moe, h, deep).pp_terms_s
+    assert base["moe_compute"] > 0
+    assert half["moe_compute"] == pytest.approx(2 * base["moe_compute"])
+    assert half["compute"] == pytest.approx(2 * base["compute"])
 
 
 @pytest.mark.parametrize(
