@@ -207,12 +207,13 @@ UMA = 7  # the index of the shared APU compute factor in K
 SCAN = 8  # the index of the GPUs' shared recurrent-scan factor in K
 GQA = 9  # the index of the GPUs' shared cache-read factor per head doubling in K
 F16 = 10  # the index of the F16/BF16 weights' matmul factor in K (one per backend: fit)
-MMVQ = 11  # the index of the mat-vec kernels' per-column factor in K (CUDA, ROCm: fit)
+MMVQ = 11  # the index of the mat-vec kernels' per-column factor in K (MMVQ_COL_SHARE's: fit)
 
 
 def model(rows: list[Row], k: K) -> np.ndarray:
     """The predictor's tokens/s with priors k = (bw, compute, attention, overhead, per-thread
-    bandwidth, MoE layers' fixed cost, MoE expert matmuls, an APU GPU's compute), from both
+    bandwidth, MoE layers' fixed cost, MoE expert matmuls, an APU GPU's compute, recurrent scan,
+    cache read per head doubling, F16/BF16 GEMMs, mat-vec columns), from both
     sides of each of its maxes at prior 1 (Row.sides), every piece scaled by its own factor as
     _speed.py applies them: on CPUs the bandwidth pieces with the lower of the socket's
     bandwidth times k_bw (a measured socket: as is) and what the threads stream times k_thread
@@ -289,7 +290,8 @@ def fit(
     """Least squares on log(measured / predicted) (Huber for bandwidth and attention), by
     coordinate descent, each factor on the rows it governs: bandwidth on generation, compute on
     prefill, attention and the fixed overhead on the rows where they take a fifth of the time or
-    more, the per-thread bandwidth on CPU generation."""
+    more, the per-thread bandwidth on CPU generation, the F16/BF16 GEMMs on GPU prefill of such
+    weights (held to the FP16 peak) and the mat-vec columns on 2-8-token GPU prefill."""
     if not rows:
         return (*NO_K[:MOE], k_moe, 1.0, k_uma, k_scan, k_gqa, 1.0, 1.0)
     subsets = [
@@ -305,7 +307,7 @@ def fit(
         [],  # the GPUs' cache-read factor per head doubling: shared too (fit_gqa)
         # GPUs' F16/BF16 GEMMs (a CPU's per-type rates are measured: cpu_type_gain)
         [r for r in rows if r.f16 and r.backend != "cpu"],
-        # 2-8-token ubatches through ggml-cuda's mat-vec kernels (CUDA, ROCm)
+        # 2-8-token ubatches through ggml-cuda's mat-vec kernels (MMVQ_COL_SHARE's backends)
         [r for r in rows if r.kind == "pp" and (r.sides or {}).get("pp_mmvq", 0) > 0],
     ]
     k = [*NO_K[:MOE], k_moe, 1.0, k_uma, k_scan, k_gqa, 1.0, 1.0]
@@ -631,11 +633,12 @@ def main() -> int:
             k = fits[b]
             thread = f", k_thread={k[THREAD]:.3f}" if k[THREAD] != 1.0 else ""
             # the APU factor: GPUs of APUs under CUDA, ROCm and Vulkan (shares_apu_memory)
-            apu = f", k_uma={k[UMA]:.3f}" if b.split("-")[0] in APU_BACKENDS else ""
-            gpu = b.split("-")[0] != "cpu"
+            backend = b.split("-")[0]
+            apu = f", k_uma={k[UMA]:.3f}" if backend in APU_BACKENDS else ""
+            gpu = backend != "cpu"
             scan = f", k_scan={k[SCAN]:.3f}, k_gqa={k[GQA]:.3f}, k_f16={k[F16]:.3f}" if gpu else ""
             # the mat-vec columns' factor: the backends whose kernels are modelled so
-            scan += f", k_mmvq={k[MMVQ]:.3f}" if b.split("-")[0] in MMVQ_COL_SHARE else ""
+            scan += f", k_mmvq={k[MMVQ]:.3f}" if backend in MMVQ_COL_SHARE else ""
             print(
                 f'    "{b}": Prior({k[0]:.3f}, {k[1]:.3f}, {k[2]:.3f}, {k[3]:.3f}{thread}, '
                 f"k_moe={k[MOE]:.3f}, k_moe_matmul={k[MOE_MATMUL]:.3f}{apu}{scan}),"
