@@ -92,8 +92,11 @@ PREDICTION_SCHEMA_VERSION = 1
 # cuBLAS/hipBLAS GEMMs, not MMQ); under ROCm a 2-8-token ubatch's mat-vec kernels pay each
 # column past the first (Prior.k_mmvq); priors refitted on 1564 rows (new ROCm and Vulkan
 # sources).
+# 29 — Blackwell GPUs of compute capability 12.x multiply MXFP4/NVFP4 weights in prefill on their
+# native FP4 instruction (_native_fp4: PR 17906); priors refitted on 1646 rows (new CUDA, Metal,
+# Vulkan and ROCm sources; superseded Vulkan generation and DGX Spark int8-path rows).
 SPEED_PREDICTOR = "rigbench-speed"
-SPEED_PREDICTOR_VERSION = "28"
+SPEED_PREDICTOR_VERSION = "29"
 
 STATUSES = ("ok", "failed", "skipped")
 FAILURE_CLASSES = ("oom", "timeout", "crash", "unsupported")

@@ -40,6 +40,7 @@ from bench.predictor._efficiency import (
     thread_stream_factor,
     vulkan_dp4a_gain,
 )
+from bench.predictor._native_fp4 import NATIVE_FP4_GAIN, native_fp4
 from bench.predictor._priors import PRIOR_SPREAD, cpu_prior_group, prior_group, prior_of
 from bench.predictor._speed import LAYER_NODES, MOE_EXTRA_NODES, model_family
 from bench.predictor._work import attn_work, score_bytes, swa_span
@@ -1352,7 +1353,8 @@ def test_a_row_whose_kernel_a_later_change_replaced_is_history(
     # type's repack reached their ISA, or before x86's tiled K-quant mul_mat; Vulkan MoE
     # prefill on an RTX 5090 and an RX 6800 before the mul_mat_id rewrites of PRs 14555-18332
     # and 15524; PR 27841's MI50 master column, before GCN had MMQ tiles of its own; the
-    # baseline columns of merged CUDA PRs whose own column is stored beside them)
+    # baseline columns of merged CUDA PRs whose own column is stored beside them; a DGX Spark's
+    # gpt-oss prefill before Blackwell's native FP4 MMQ, PR 17906)
     assert {r.machine for r in gone} == {
         "rtx5090",
         "rx6800",
@@ -1371,6 +1373,7 @@ def test_a_row_whose_kernel_a_later_change_replaced_is_history(
         "rtx4090",
         "rtx3090",
         "tesla-p40",
+        "dgx-spark",
     }
     # a CPU row is history for its generation too where its type's repack reached its ISA after
     # its build: repacked weights run repack.cpp's GEMV for one token as well (the runner's
@@ -1536,3 +1539,49 @@ def test_only_layers_with_kv_heads_attend() -> None:
         / predict_speed(nemo, r9700, shallow).pp_tokens_per_s
     )
     assert 0.6 < ratio < 1.0
+
+
+def test_blackwell_multiplies_fp4_weights_natively_in_prefill() -> None:
+    """ggml-cuda's MMQ multiplies MXFP4 weights on Blackwell's FP4 instruction (compute
+    capability 12.x: PR 17906), twice the int8 path's products: an MXFP4 MoE's expert matmuls in
+    prefill take half the time there; not on an Ada card, not under Vulkan, not at the mat-vec
+    ubatches, not for Q4_0 weights, and never in generation. A probed compute capability decides
+    over the name."""
+    oss, q4 = spec_from_shape("gpt-oss-20b", "MXFP4"), spec_from_shape("llama3-8b", "Q4_0")
+    h = host("rtx5090")
+    as_ada = dataclasses.replace(h, gpus=[dataclasses.replace(h.gpus[0], compute_capability="8.9")])
+    pp, small, tg = (
+        RunConfig(n_prompt=512, n_gen=0),
+        RunConfig(n_prompt=512, n_gen=0, n_ubatch=8),
+        RunConfig(n_prompt=0, n_gen=128),
+    )
+    native, int8 = predict_speed(oss, h, pp).pp_terms_s, predict_speed(oss, as_ada, pp).pp_terms_s
+    assert native["moe_compute"] == pytest.approx(int8["moe_compute"] / NATIVE_FP4_GAIN, rel=1e-3)
+    assert native["compute"] == pytest.approx(int8["compute"])  # attention/router: not FP4
+    assert native["weights"] == pytest.approx(int8["weights"])  # the reads do not change
+    for spec, cfg in ((oss, small), (q4, pp)):
+        assert predict_speed(spec, h, cfg).pp_tokens_per_s == pytest.approx(
+            predict_speed(spec, as_ada, cfg).pp_tokens_per_s
+        )
+    assert predict_speed(oss, h, tg).tg_tokens_per_s == pytest.approx(
+        predict_speed(oss, as_ada, tg).tg_tokens_per_s
+    )
+    vk = predict_speed(oss, h, pp, backend="vulkan").pp_terms_s
+    assert vk["moe_compute"] == pytest.approx(
+        predict_speed(oss, as_ada, pp, backend="vulkan").pp_terms_s["moe_compute"]
+    )
+    gpu = h.gpus[0]
+    for name, cc, native_path in (
+        ("NVIDIA GeForce RTX 5060 Ti", None, True),
+        ("NVIDIA RTX PRO 6000 Blackwell Max-Q Workstation Edition", None, True),
+        ("NVIDIA GB10", None, True),
+        ("NVIDIA RTX 5000 Ada Generation", None, False),
+        ("NVIDIA GeForce RTX 3050", None, False),
+        ("NVIDIA Thor", None, False),
+        ("NVIDIA B200", "10.0", False),
+        ("NVIDIA GeForce RTX 5090", "10.0", False),  # the probed capability decides
+        ("Some future part", "12.1", True),
+    ):
+        g = dataclasses.replace(gpu, name=name, compute_capability=cc)
+        assert native_fp4("cuda", g) is native_path, name
+        assert not native_fp4("vulkan", g)

@@ -58,6 +58,7 @@ from bench.predictor._efficiency import (
     vulkan_dp4a_gain,
 )
 from bench.predictor._memory import Device, home_layer, layer_devices, read_per_token
+from bench.predictor._native_fp4 import fp4_scale, fp4_shares, native_fp4
 from bench.predictor._priors import (
     PRIOR_SPREAD_GROUPS,
     Prior,
@@ -159,6 +160,7 @@ class _Dev:
     apu: bool = False  # a GPU sharing an APU's memory and power (shares_apu_memory)
     # matmul peak over the ALUs' attention runs at (probe.matrix_unit_gain: an M5's tensor API
     tensor_gain: float = 1.0  # runs only mul_mm.metal, the one file using mpp::tensor_ops)
+    fp4: bool = False  # MMQ multiplies FP4 weights natively (_native_fp4: Blackwell 12.x)
 
     @property
     def attn_peak(self) -> float:
@@ -271,6 +273,7 @@ def _devices(
                 apu=shares_apu_memory(backend, g),
                 dp4a_gain=vulkan_dp4a_gain(g) if backend == "vulkan" else 1.0,
                 tensor_gain=probe.matrix_unit_gain(g) if backend == "metal" else 1.0,
+                fp4=native_fp4(backend, g),
             )
         )
     inputs = {
@@ -462,6 +465,7 @@ def predict_speed(
     n_ub = math.ceil(max(cfg.n_prompt, 1) / ub)
     t_comp = t_xcomp = t_attn = t_scan = t_read = t_xfer = t_pover = t_pmoe = 0.0
     steps = [scan_steps(spec, where, i) for i in range(len(devs))]  # the same every ubatch
+    fp4_dense, fp4_expert = fp4_shares(spec)  # the FP4-weight shares of the matmul FLOPs
     ceil_pp = 0.0
     for k in range(n_ub):
         u = min(ub, cfg.n_prompt - k * ub) if cfg.n_prompt else 1
@@ -490,11 +494,13 @@ def predict_speed(
             a_e = _attn_eff(runs_on, family, cals.get(runs_on.backend))
             f16 = f16_gemm_factor(family, u, _prior(runs_on).k_f16)  # F16/BF16 through GEMMs
             mm = 2 * params[i] * u / (runs_on.matmul_flops(family) * c_e * f16)
+            mm *= fp4_scale(runs_on.fp4, u, fp4_dense)  # Blackwell's native FP4 MMQ
             # expert matmuls (mul_mat_id, tokens sorted by expert) at MOE_RATIO x the prior's
             xmm = 2 * xparams[i] * u / (runs_on.matmul_flops(family) * c_e * f16)
             xmm /= MOE_RATIO[runs_on.backend] * _prior(runs_on).k_moe_matmul
             # CUDA's MMQ tiles as wide as the ubatch asks, not as the expert's tokens fill
             xmm *= mmq_padding_cost(runs_on.backend, family, spec, u)
+            xmm *= fp4_scale(runs_on.fp4, u, fp4_expert)
             at = attn / (runs_on.attn_peak * a_e)
             # the recurrent layers' token-by-token scan: a latency per step, not a FLOP rate
             scan = u * steps[i] * SCAN_STEP_S[runs_on.backend] * _prior(runs_on).k_scan
