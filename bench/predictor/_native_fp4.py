@@ -16,12 +16,9 @@ Rubin do not take this path.
 
 from __future__ import annotations
 
-import math
 import re
 
-from bench.model import ModelSpec
 from bench.predictor._efficiency import MMVQ_MAX_BATCH
-from bench.predictor._memory import read_per_token
 from probe import GpuInfo
 
 NATIVE_FP4_TYPES = frozenset({"MXFP4", "NVFP4"})
@@ -40,23 +37,10 @@ def native_fp4(backend: str, gpu: GpuInfo) -> bool:
     return bool(_BLACKWELL_12.search((gpu.name or "").lower()))
 
 
-def fp4_shares(spec: ModelSpec) -> tuple[float, float]:
-    """The shares of the dense and of the expert matmul FLOPs whose weights are MXFP4 or NVFP4
-    (the output head, which prefill does not multiply whole, left out)."""
-    total, fp4 = [0.0, 0.0], [0.0, 0.0]
-    for t in spec.tensors:
-        if len(t.shape) < 2 or t.name == spec.output_head or not read_per_token(spec, t):
-            continue
-        n = math.prod(t.shape)
-        total[t.is_expert] += n
-        if t.type.upper() in NATIVE_FP4_TYPES:
-            fp4[t.is_expert] += n
-    return fp4[0] / total[0] if total[0] else 0.0, fp4[1] / total[1] if total[1] else 0.0
-
-
-def fp4_scale(native: bool, ubatch: int, share: float) -> float:
-    """What a ubatch's matmuls take of their int8-path time when ``share`` of their FLOPs have
-    FP4 weights: those at NATIVE_FP4_GAIN on a native-FP4 GPU past the mat-vec sizes, else 1."""
-    if not native or ubatch <= MMVQ_MAX_BATCH:
+def fp4_scale(native: bool, ubatch: int, fp4_params: float, params: float) -> float:
+    """What a ubatch's matmuls of ``params`` parameters take of their int8-path time when
+    ``fp4_params`` of them have FP4 weights: those at NATIVE_FP4_GAIN on a native-FP4 GPU past
+    the mat-vec sizes, else 1."""
+    if not native or ubatch <= MMVQ_MAX_BATCH or params <= 0:
         return 1.0
-    return 1 - share * (1 - 1 / NATIVE_FP4_GAIN)
+    return 1 - fp4_params / params * (1 - 1 / NATIVE_FP4_GAIN)

@@ -58,7 +58,7 @@ from bench.predictor._efficiency import (
     vulkan_dp4a_gain,
 )
 from bench.predictor._memory import Device, home_layer, layer_devices, read_per_token
-from bench.predictor._native_fp4 import fp4_scale, fp4_shares, native_fp4
+from bench.predictor._native_fp4 import NATIVE_FP4_TYPES, fp4_scale, native_fp4
 from bench.predictor._priors import (
     PRIOR_SPREAD_GROUPS,
     Prior,
@@ -364,6 +364,7 @@ def predict_speed(
     xread_tg = [0.0] * len(devs)  # the experts' part of read_tg
     params = [0.0] * len(devs)  # active dense parameters (matmul FLOPs / 2 per token)
     xparams = [0.0] * len(devs)  # active expert parameters (mul_mat_id FLOPs / 2 per token)
+    fp4p, fp4x = [0.0] * len(devs), [0.0] * len(devs)  # their MXFP4/NVFP4 parts (_native_fp4)
     layers = [0] * len(devs)
     head_read = [0.0] * len(devs)  # the output head's bytes: prefill reads it once
     expert_frac = spec.n_expert_used / spec.n_expert if spec.n_expert else 1.0
@@ -396,6 +397,8 @@ def predict_speed(
                 xparams[dev] += n * frac
             else:
                 params[dev] += n
+            if t.type.upper() in NATIVE_FP4_TYPES:
+                (fp4x if t.is_expert else fp4p)[dev] += n * frac
     trunk = spec.n_layer - spec.n_layer_nextn  # the layers each token runs through
     for il in range(trunk):
         layers[where[il]] += 1
@@ -465,7 +468,6 @@ def predict_speed(
     n_ub = math.ceil(max(cfg.n_prompt, 1) / ub)
     t_comp = t_xcomp = t_attn = t_scan = t_read = t_xfer = t_pover = t_pmoe = 0.0
     steps = [scan_steps(spec, where, i) for i in range(len(devs))]  # the same every ubatch
-    fp4_dense, fp4_expert = fp4_shares(spec)  # the FP4-weight shares of the matmul FLOPs
     ceil_pp = 0.0
     for k in range(n_ub):
         u = min(ub, cfg.n_prompt - k * ub) if cfg.n_prompt else 1
@@ -494,13 +496,13 @@ def predict_speed(
             a_e = _attn_eff(runs_on, family, cals.get(runs_on.backend))
             f16 = f16_gemm_factor(family, u, _prior(runs_on).k_f16)  # F16/BF16 through GEMMs
             mm = 2 * params[i] * u / (runs_on.matmul_flops(family) * c_e * f16)
-            mm *= fp4_scale(runs_on.fp4, u, fp4_dense)  # Blackwell's native FP4 MMQ
+            mm *= fp4_scale(runs_on.fp4, u, fp4p[i], params[i])  # Blackwell's native FP4 MMQ
             # expert matmuls (mul_mat_id, tokens sorted by expert) at MOE_RATIO x the prior's
             xmm = 2 * xparams[i] * u / (runs_on.matmul_flops(family) * c_e * f16)
             xmm /= MOE_RATIO[runs_on.backend] * _prior(runs_on).k_moe_matmul
             # CUDA's MMQ tiles as wide as the ubatch asks, not as the expert's tokens fill
             xmm *= mmq_padding_cost(runs_on.backend, family, spec, u)
-            xmm *= fp4_scale(runs_on.fp4, u, fp4_expert)
+            xmm *= fp4_scale(runs_on.fp4, u, fp4x[i], xparams[i])
             at = attn / (runs_on.attn_peak * a_e)
             # the recurrent layers' token-by-token scan: a latency per step, not a FLOP rate
             scan = u * steps[i] * SCAN_STEP_S[runs_on.backend] * _prior(runs_on).k_scan
